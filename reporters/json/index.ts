@@ -1,0 +1,17 @@
+import { mkdir, writeFile } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
+import type { RunResult } from '../../src/results/types.ts'
+import type { NetbenchReporter, ReporterOptions } from '../types.ts'
+
+/** Writes the RunResult: the contract later runs compare against and other reporters re-render. */
+export function jsonReporter(options: ReporterOptions): NetbenchReporter {
+  return {
+    name: 'json',
+    async onRunEnd(result: RunResult) {
+      if (!options.outputFile) return
+      const file = resolve(options.outputFile)
+      await mkdir(dirname(file), { recursive: true })
+      await writeFile(file, `${JSON.stringify(result, null, 2)}\n`)
+    },
+  }
+}

@@ -1,0 +1,90 @@
+import pc from 'picocolors'
+import { formatValue } from '../../src/expect/evaluate.ts'
+import type { ExpectationResult, PointResult, RunResult, SuiteResult } from '../../src/results/types.ts'
+import { formatBitrate, formatMs, formatRate, trimNumber } from '../../src/units.ts'
+import { renderTable } from './table.ts'
+
+/** Sender below this share of the offered rate: the probe, not the network, set the limit. */
+export const SENDER_LIMITED_RATIO = 0.95
+
+export function isSenderLimited(point: PointResult): boolean {
+  return point.step === 'udp' && point.bitrate !== null && point.metrics.senderBps !== null && point.metrics.senderBps < point.bitrate * SENDER_LIMITED_RATIO
+}
+
+const percent = (value: number | null) => value === null ? '—' : `${trimNumber(value, 2)}%`
+
+function udpTable(points: PointResult[]): string {
+  const rows = [['UDP', 'offered', 'sent', 'received', 'jitter', 'loss', ''].map((cell) => pc.dim(cell))]
+  for (const point of points) {
+    const m = point.metrics
+    const note = point.status === 'error' ? pc.red(`error: ${point.error}`) : isSenderLimited(point) ? pc.yellow('(sender-limited)') : ''
+    rows.push([`${point.network}${point.between === 'zones' ? '' : ` (${point.between})`}`, formatBitrate(point.bitrate ?? 0), formatRate(m.senderBps), formatRate(m.throughputBps), formatMs(m.jitterMs), percent(m.lossPercent), note])
+  }
+  return renderTable(rows)
+}
+
+function tcpTable(points: PointResult[]): string {
+  const rows = [['TCP', 'streams', 'throughput', 'retransmits', 'cpu snd/rcv', ''].map((cell) => pc.dim(cell))]
+  for (const point of points) {
+    const m = point.metrics
+    const cpu = m.cpuSenderPercent === null ? '—' : `${trimNumber(m.cpuSenderPercent, 0)}%/${trimNumber(m.cpuReceiverPercent ?? 0, 0)}%`
+    const note = point.status === 'error' ? pc.red(`error: ${point.error}`) : ''
+    rows.push([`${point.network}${point.between === 'zones' ? '' : ` (${point.between})`}`, String(point.streams ?? 1), formatRate(m.throughputBps), m.retransmits === null ? '—' : String(m.retransmits), cpu, note])
+  }
+  return renderTable(rows)
+}
+
+const marks: Record<ExpectationResult['status'], string> = {
+  passed: pc.green('✓'), failed: pc.red('✗'), error: pc.magenta('!'), skipped: pc.dim('-'),
+}
+
+function expectationLine(expectation: ExpectationResult): string {
+  const detail = expectation.status === 'skipped' ? pc.dim('skipped')
+    : expectation.status === 'error' ? pc.magenta(`error: ${expectation.message ?? ''}`)
+    : expectation.actual !== null
+      ? `${formatValue(expectation.actual, expectation.unit)} ${pc.dim(`(${expectation.message?.replace(/^measured [^,]*, /, '') ?? ''})`)}`
+      : expectation.message ?? ''
+  return `  ${marks[expectation.status]} ${expectation.name}  ${detail}`
+}
+
+function suiteSection(suite: SuiteResult): string {
+  const lines = [``, `${pc.bold(suite.name)}  ${pc.dim(suite.file)}`]
+  const cluster = suite.cluster as { nodes?: number; zones?: number; instance?: string | null; bandwidthBps?: number | null } | null
+  if (cluster) {
+    const shaping = cluster.bandwidthBps ? `uplinks ${formatRate(cluster.bandwidthBps)}${cluster.instance ? ` (${cluster.instance})` : ''}` : 'unshaped uplinks'
+    lines.push(pc.dim(`local lab: ${cluster.nodes} nodes in ${cluster.zones} zones, ${shaping}`))
+  }
+  for (const network of suite.networks.filter((n) => n.status === 'error')) lines.push(pc.red(`  network ${network.name} failed: ${network.error}`))
+  const udp = suite.points.filter((point) => point.step === 'udp')
+  const tcp = suite.points.filter((point) => point.step === 'tcp')
+  if (udp.length) lines.push('', udpTable(udp))
+  if (tcp.length) lines.push('', tcpTable(tcp))
+  if (suite.expectations.length) {
+    lines.push('')
+    const order: Record<ExpectationResult['status'], number> = { failed: 0, error: 1, passed: 2, skipped: 3 }
+    const sorted = [...suite.expectations].sort((a, b) => order[a.status] - order[b.status])
+    lines.push(...sorted.map(expectationLine))
+  }
+  return lines.join('\n')
+}
+
+/** The end-of-run summary, in the spirit of k6's: tables per step, then one line per expectation. */
+export function renderSummary(result: RunResult): string {
+  const all = result.suites.flatMap((suite) => suite.expectations)
+  const count = (status: ExpectationResult['status']) => all.filter((e) => e.status === status).length
+  const points = result.suites.reduce((total, suite) => total + suite.points.length, 0)
+  const totals = [
+    pc.green(`${count('passed')} passed`),
+    count('failed') ? pc.red(`${count('failed')} failed`) : `${count('failed')} failed`,
+    count('error') ? pc.magenta(`${count('error')} errors`) : '',
+    count('skipped') ? pc.dim(`${count('skipped')} skipped`) : '',
+  ].filter(Boolean).join(pc.dim(' | '))
+  const status = result.status === 'interrupted' ? pc.yellow(' (interrupted)') : ''
+  return [
+    ...result.suites.map(suiteSection),
+    '',
+    ` Expectations  ${totals}${status}`,
+    ` Measured      ${points} point(s) in ${trimNumber(result.durationMs / 1000, 1)}s ${pc.dim(`(run ${result.runId})`)}`,
+    '',
+  ].join('\n')
+}

@@ -1,0 +1,26 @@
+import pc from 'picocolors'
+import type { PreparedRun } from '../plan/prepare.ts'
+import { displayPath } from '../suites/load.ts'
+import { formatRate } from '../units.ts'
+
+/** The planned matrix, without touching the machine. */
+export function renderPlan(prepared: PreparedRun): string {
+  const lines: string[] = []
+  for (const plan of prepared.plans) {
+    const { cluster } = plan.suite
+    const shaping = cluster.bandwidthBps ? `uplinks ${formatRate(cluster.bandwidthBps)}` : 'unshaped'
+    lines.push(`${pc.bold(plan.suite.name)}  ${pc.dim(displayPath(plan.suite.file))}`)
+    lines.push(pc.dim(`  ${cluster.provider}: ${cluster.nodes} nodes, ${cluster.zones} zones, ${shaping}`))
+    for (const network of plan.networks) {
+      for (const point of network.points) {
+        const repeat = point.repeat > 1 ? ` ×${point.repeat}` : ''
+        lines.push(`  ${network.name} › ${point.label}  ${pc.dim(`${point.durationMs / 1000}s${repeat}, between ${point.between}`)}`)
+        for (const check of plan.checks.filter((c) => c.pointId === point.id)) lines.push(`    ${pc.dim('expect')} ${check.label}`)
+      }
+    }
+    const probeMs = plan.networks.flatMap((n) => n.points).reduce((total, point) => total + point.durationMs * point.repeat, 0)
+    lines.push(pc.dim(`  ${plan.networks.reduce((n, net) => n + net.points.length, 0)} points, ${plan.checks.length} expectations, ~${Math.ceil(probeMs / 1000)}s of probes`), '')
+  }
+  for (const file of prepared.imperativeFiles) lines.push(`${displayPath(file)}  ${pc.dim('(imperative tests)')}`)
+  return `${lines.join('\n')}\n`
+}

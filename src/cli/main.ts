@@ -1,0 +1,99 @@
+import { cac } from 'cac'
+import { EXIT, NetbenchError, isNetbenchError } from '../errors.ts'
+import { prepareRun } from '../plan/prepare.ts'
+import { reapDeadRuns } from '../providers/local/runs.ts'
+import { NETBENCH_VERSION } from '../results/environment.ts'
+import { executeRun } from '../runner/run.ts'
+import { renderPlan } from './list.ts'
+import { setup } from './setup.ts'
+
+const out = process.stdout
+
+function asList(value: unknown): string[] {
+  if (value === undefined) return []
+  return (Array.isArray(value) ? value : [value]).flatMap((item) => String(item).split(',')).map((item) => item.trim()).filter(Boolean)
+}
+
+interface RunFlags { t?: string; network?: unknown; output?: string; reporter?: unknown }
+
+async function runCommand(files: string[], flags: RunFlags): Promise<number> {
+  const prepared = await prepareRun(files, { networks: asList(flags.network).length ? asList(flags.network) : undefined })
+  const reporters = asList(flags.reporter)
+  if (!reporters.length) reporters.push('terminal')
+  if (flags.output && !reporters.includes('json')) reporters.push('json')
+  const { exitCode } = await executeRun(prepared, {
+    testNamePattern: flags.t, reporters, outputFile: flags.output, stream: out, isTTY: Boolean(out.isTTY),
+  })
+  return exitCode
+}
+
+const cli = cac('netbench')
+
+const withRunOptions = (command: ReturnType<typeof cli.command>) => command
+  .option('-t, --test-name-pattern <pattern>', 'Run only expectations whose name matches (as in Vitest)')
+  .option('--network <name>', 'Measure only this network (repeatable)')
+  .option('--output <file>', 'Write the JSON result to this file')
+  .option('--reporter <name>', 'Reporter to use: terminal, json (repeatable)')
+  .example('netbench suites/quickstart.netbench.ts --output result.json')
+
+let action: Promise<number> | undefined
+
+withRunOptions(cli.command('[...files]', 'Run suites (default: every *.netbench.ts|yaml under suites/)'))
+  .action((files: string[], flags: RunFlags & { testNamePattern?: string }) => { action = runCommand(files, { ...flags, t: flags.testNamePattern }) })
+withRunOptions(cli.command('run [...files]', 'Run suites'))
+  .action((files: string[], flags: RunFlags & { testNamePattern?: string }) => { action = runCommand(files, { ...flags, t: flags.testNamePattern }) })
+cli.command('list [...files]', 'Show the planned matrix without running anything')
+  .option('--network <name>', 'Only this network (repeatable)')
+  .action((files: string[], flags: RunFlags) => {
+    action = prepareRun(files, { networks: asList(flags.network).length ? asList(flags.network) : undefined }).then((prepared) => {
+      out.write(renderPlan(prepared))
+      return EXIT.ok
+    })
+  })
+cli.command('clean', 'Remove what dead netbench runs left behind (namespaces, processes, temp dirs)')
+  .action(() => {
+    action = reapDeadRuns().then((removed) => {
+      out.write(removed.length ? `netbench: removed ${removed.join(', ')}\n` : 'netbench: nothing to clean\n')
+      return EXIT.ok
+    })
+  })
+cli.command('setup', 'Check and install what the local lab needs (iproute2, iperf3, CNI plugins, bird2, nftables)')
+  .option('--yes', 'Install without asking')
+  .action((flags: { yes?: boolean }) => { action = setup({ yes: Boolean(flags.yes), stream: out }) })
+
+cli.help()
+cli.version(NETBENCH_VERSION)
+
+function report(error: unknown): number {
+  if (isNetbenchError(error)) {
+    process.stderr.write(`netbench: ${error.oneLine}\n`)
+    if (error.detail) process.stderr.write(`${error.detail}\n`)
+    return error.exitCode
+  }
+  const message = error instanceof Error ? error.message : String(error)
+  // cac's own usage errors (unknown option, missing value) are input errors.
+  if (error instanceof Error && error.name === 'CACError') {
+    process.stderr.write(`netbench: ${message} — see \`netbench --help\`\n`)
+    return EXIT.invalidInput
+  }
+  process.stderr.write(`netbench: unexpected error: ${error instanceof Error ? error.stack : message}\n`)
+  return EXIT.environment
+}
+
+async function main(): Promise<number> {
+  try {
+    cli.parse(process.argv, { run: false })
+    if (cli.options.help || cli.options.version) return EXIT.ok
+    if (!cli.matchedCommand) {
+      throw new NetbenchError('USAGE', `unknown command '${cli.args[0]}'`, { hint: 'see `netbench --help`' })
+    }
+    await cli.runMatchedCommand()
+    return await (action ?? Promise.resolve(EXIT.ok))
+  } catch (error) {
+    return report(error)
+  }
+}
+
+// Libraries (Vitest's pool, Kubernetes clients) may keep handles open: end explicitly.
+const code = await main()
+process.stdout.write('', () => process.exit(code))

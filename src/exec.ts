@@ -1,0 +1,61 @@
+import { execFile, type ExecFileException } from 'node:child_process'
+import { NetbenchError } from './errors.ts'
+import type { ExecOptions, ExecResult } from './providers/endpoint.ts'
+
+/** Debian package that provides each program we run, for "how to get it" hints. */
+export const PACKAGE_OF: Record<string, string> = {
+  ip: 'iproute2',
+  tc: 'iproute2',
+  iperf3: 'iperf3',
+  nft: 'nftables',
+  bird: 'bird2',
+  birdc: 'bird2',
+  sysctl: 'procps',
+  ethtool: 'ethtool',
+}
+
+export function missingProgram(program: string): NetbenchError {
+  const pkg = PACKAGE_OF[program] ?? program
+  return new NetbenchError('MISSING_PROGRAM', `${program} is not installed`, {
+    hint: `run \`netbench setup\` or \`apt-get install ${pkg}\``,
+  })
+}
+
+/**
+ * Runs a program with an argument array (never a shell) and collects its output. Resolves with
+ * the exit status instead of throwing, so callers decide what a non-zero exit means; only a
+ * missing program throws.
+ */
+export function run(program: string, args: readonly string[], options: ExecOptions & { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<ExecResult> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(program, args, {
+      timeout: options.timeoutMs ?? 0,
+      signal: options.signal,
+      maxBuffer: 64 * 1024 * 1024,
+      killSignal: 'SIGKILL',
+      env: options.env,
+    }, (error: ExecFileException | null, stdout, stderr) => {
+      if (error?.code === 'ENOENT') return reject(missingProgram(program))
+      if (error && (error.name === 'AbortError')) return reject(error)
+      resolve({
+        exitCode: typeof error?.code === 'number' ? error.code : error ? null : 0,
+        signal: (error?.signal as NodeJS.Signals | undefined) ?? null,
+        stdout: String(stdout),
+        stderr: String(stderr),
+      })
+    })
+    if (options.input !== undefined) child.stdin?.end(options.input)
+  })
+}
+
+/** Runs a program that must succeed; a failure becomes a provider error quoting its stderr. */
+export async function runChecked(program: string, args: readonly string[], options: ExecOptions & { input?: string; what?: string } = {}): Promise<string> {
+  const result = await run(program, args, options)
+  if (result.exitCode !== 0) {
+    const reason = result.stderr.trim().split('\n')[0] || (result.signal ? `killed by ${result.signal}` : `exit ${result.exitCode}`)
+    throw new NetbenchError('PROVIDER', `${options.what ?? `${program} ${args.join(' ')}`} failed: ${reason}`, {
+      hint: 'run `netbench clean` and try again; if it persists, check the kernel supports this',
+    })
+  }
+  return result.stdout
+}

@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest'
+import { NetbenchError } from '../errors.ts'
+import { caretLine, describeExpectation, ExpectationParseError, parseExpectation, type Expectation } from './parse.ts'
+
+type Partial = { [K in keyof Expectation]?: unknown }
+
+const network = (name: string) => ({ kind: 'network', network: name })
+const abs = (value: number, unit: string) => ({ kind: 'absolute', value, unit })
+const rel = (percent: number, of: object) => ({ kind: 'relative', percent, of })
+
+describe('parseExpectation: valid expectations', () => {
+  const cases: [string, Partial][] = [
+    ['weave at 100M loss < 5%', { subject: network('weave'), bitrateBps: 100e6, step: 'udp', metric: 'loss', stat: 'median', comparator: '<', bound: abs(5, 'percent') }],
+    ['all at 1M throughput >= 99% of offered', { subject: { kind: 'all' }, bitrateBps: 1e6, step: 'udp', metric: 'throughput', comparator: '>=', bound: rel(99, { kind: 'offered' }) }],
+    ['calico tcp throughput >= 90% of host', { subject: network('calico'), step: 'tcp', metric: 'throughput', bound: rel(90, network('host')) }],
+    ['host udp jitter.p95 <= 1ms', { step: 'udp', metric: 'jitter', stat: 'p95', comparator: '<=', bound: abs(1, 'ms') }],
+    ['host tcp retransmits < 100', { step: 'tcp', metric: 'retransmits', bound: abs(100, 'count') }],
+    ['flannel at 1G udp zones throughput.median >= 400Mbit', { bitrateBps: 1e9, step: 'udp', topology: 'zones', stat: 'median', bound: abs(400e6, 'bps') }],
+    ['host cpu.max < 90%', { metric: 'cpu', stat: 'max', step: undefined, bound: abs(90, 'percent') }],
+    ['flannel tcp throughput >= 95% of baseline', { step: 'tcp', bound: rel(95, { kind: 'baseline' }) }],
+    ['weave loss<5%', { metric: 'loss', comparator: '<', step: 'udp', bound: abs(5, 'percent') }],
+    ['weave loss<=0.5%', { comparator: '<=', bound: abs(0.5, 'percent') }],
+    ['host throughput>=900Mbps', { comparator: '>=', step: undefined, bound: abs(900e6, 'bps') }],
+    ['ALL AT 10M UDP NODES LOSS > 1%', { subject: { kind: 'all' }, bitrateBps: 10e6, step: 'udp', topology: 'nodes', metric: 'loss', comparator: '>' }],
+    ['host jitter < 250us', { step: 'udp', metric: 'jitter', bound: abs(0.25, 'ms') }],
+    ['host jitter.p99 <= 0.5ms', { stat: 'p99', bound: abs(0.5, 'ms') }],
+    ['host jitter < 1s', { bound: abs(1000, 'ms') }],
+    ['host retransmits <= 0', { step: 'tcp', bound: abs(0, 'count') }],
+    ['weave retransmits.p95 < 12.5', { stat: 'p95', bound: abs(12.5, 'count') }],
+    ['host throughput > 1.5G', { bound: abs(1.5e9, 'bps') }],
+    ['host tcp throughput >= 100k', { bound: abs(100e3, 'bps') }],
+    ['cilium same-node tcp throughput.min >= 9G', { topology: 'same-node', step: 'tcp', stat: 'min', bound: abs(9e9, 'bps') }],
+    ['host nodes throughput >= 99% of offered', { topology: 'nodes', step: 'udp', bound: rel(99, { kind: 'offered' }) }],
+    ['calico-ebpf zones tcp throughput.p95 > 80% of cilium2', { subject: network('calico-ebpf'), topology: 'zones', step: 'tcp', stat: 'p95', bound: rel(80, network('cilium2')) }],
+    ['host throughput >= 90% OF Baseline', { bound: rel(90, { kind: 'baseline' }) }],
+    ['host udp loss < 5 %', { bound: abs(5, 'percent'), spans: { value: { start: 16, end: 19 } } }],
+    ['host cpu.mean < 150%', { stat: 'mean', bound: abs(150, 'percent') }],
+    ['host at 500M throughput.p99 >= 450M', { bitrateBps: 500e6, step: 'udp', stat: 'p99', bound: abs(450e6, 'bps') }],
+    ['kube-router loss.max <= 0%', { subject: network('kube-router'), stat: 'max', bound: abs(0, 'percent') }],
+    ['all Tcp Throughput.MAX > 1M', { step: 'tcp', metric: 'throughput', stat: 'max' }],
+    ['  weave at 100M loss < 5%  ', { text: 'weave at 100M loss < 5%', spans: { subject: { start: 0, end: 5 }, bitrate: { start: 9, end: 13 }, metric: { start: 14, end: 18 }, value: { start: 21, end: 23 } } }],
+    ['flannel at 1G udp zones jitter.p95 <= 2ms', {
+      spans: {
+        subject: { start: 0, end: 7 }, bitrate: { start: 11, end: 13 }, step: { start: 14, end: 17 },
+        topology: { start: 18, end: 23 }, metric: { start: 24, end: 34 }, value: { start: 38, end: 41 },
+      },
+    }],
+    ['calico throughput >= 90% of host', { spans: { value: { start: 21, end: 24 }, reference: { start: 28, end: 32 } } }],
+  ]
+
+  it.each(cases)('%s', (text, expected) => {
+    const parsed = parseExpectation(text)
+    const { step, ...rest } = expected
+    expect(parsed).toMatchObject({ text: text.trim(), ...rest })
+    // `step: undefined` in a case means "no step written or implied".
+    if ('step' in expected) expect(parsed.step).toBe(step)
+  })
+})
+
+describe('parseExpectation: errors point at the offending token', () => {
+  // [text, carets under it, message substring, hint substring]
+  const cases: [string, string, string, string][] = [
+    ['', '^', 'empty expectation', 'write e.g.'],
+    ['host thruput > 1M', '     ^^^^^^^', "unknown metric 'thruput'", "did you mean 'throughput'? use one of throughput, loss, jitter, retransmits, cpu"],
+    ['host foo > 1M', '     ^^^', "unknown metric 'foo'", 'use one of throughput'],
+    ['host bandwidth.p95 > 1M', '     ^^^^^^^^^', "unknown metric 'bandwidth'", "did you mean 'throughput'?"],
+    ['host throughput >= 10Q', '                   ^^^', "'10Q' is not a bitrate", 'write a number with K, M or G, e.g. 10M'],
+    ['host at 10Q throughput >= 1M', '        ^^^', "'10Q' is not a bitrate", 'K, M or G'],
+    ['host throughput >= 900', '                   ^^^', "'900' has no unit", 'e.g. 900M'],
+    ['host throughput 900M', '                ^^^^', "missing operator before '900M'", "'throughput >= 900M'"],
+    ['host throughput', '               ^', "missing operator after 'throughput'", 'add <, <=, > or >='],
+    ['host loss <', '           ^', "missing value after '<'", "'loss < 5%'"],
+    ['host loss < 5% foo', '               ^^^', "unexpected 'foo' after the value", 'each expectation on its own line'],
+    ['host jitter.p90 < 1ms', '            ^^^', "unknown stat 'p90'", "did you mean 'p95'? use one of median"],
+    ['host throughput.avg > 1M', '                ^^^', "unknown stat 'avg'", "did you mean 'mean'?"],
+    ['host jitter. < 1ms', '           ^', "missing stat after 'jitter.'", 'use one of median'],
+    ['host jitter .p95 < 1ms', '            ^^^^', "'.p95' must be attached to the metric", "write 'jitter.p95'"],
+    ['host loss < %', '            ^', "'%' needs a number before it", 'e.g.'],
+    ['host throughput >= 90% of', '                         ^', "missing reference after 'of'", "'of offered', 'of baseline' or 'of <network>'"],
+    ['host throughput >= of baseline', '                   ^^', "missing percentage before 'of'", '90% of baseline'],
+    ['host throughput >= 90 of baseline', '                   ^^', "'90' is not a percentage", "write '90% of …'"],
+    ['host loss < -5%', '            ^^^', "negative value '-5%'", 'never negative'],
+    ['host at 1M at 2M loss < 5%', '           ^^', "duplicate 'at'", 'one offered rate'],
+    ['host tcp udp throughput > 1M', '         ^^^', "both 'tcp' and 'udp' given", 'name one step'],
+    ['host zones nodes throughput > 1M', '           ^^^^^', "both 'zones' and 'nodes' given", 'name one topology'],
+    ['weave at 100M tcp throughput >= 1M', '              ^^^', "'at' names a UDP offered rate; tcp has none", "drop 'tcp'"],
+    ['host tcp throughput >= 90% of offered', '                              ^^^^^^^', 'tcp has no offered rate', 'baseline'],
+    ['host loss < 5% of baseline', '               ^^^^^^^^^^^', 'loss bounds are absolute', "'loss < 5%'"],
+    ['host cpu < 10% of baseline', '               ^^^^^^^^^^^', 'cpu bounds are absolute', "'cpu < 90%'"],
+    ['host udp retransmits < 100', '     ^^^', 'retransmits is a TCP metric', 'write tcp or leave the step out'],
+    ['host at 100M retransmits < 100', '     ^^^^^^^', 'no offered rate', "drop 'at 100M'"],
+    ['host tcp jitter < 1ms', '     ^^^', 'jitter is a UDP metric; tcp has none', 'write udp'],
+    ['host tcp loss < 1%', '     ^^^', 'loss is a UDP metric', 'write udp'],
+    ['host jitter < 5%', '              ^^', "'5%' is not a time", 'e.g. 1ms or 250us'],
+    ['host jitter < 1', '              ^', "'1' has no unit", '1ms'],
+    ['host loss < 5M', '            ^^', "'5M' is not a percentage", "'loss < 5%'"],
+    ['host loss < 5', '            ^', "'5' is not a percentage", "write '5%'"],
+    ['host loss < 150%', '            ^^^^', "'150%' is more than 100%", 'between 0% and 100%'],
+    ['host retransmits < 5%', '                   ^^', "'5%' is not a count", 'retransmits < 100'],
+    ['host throughput >= 90%', '                   ^^^', "'90%' needs a reference", "'90% of baseline'"],
+    ['host throughput = 1M', '                ^', "unknown operator '='", 'use <, <=, > or >='],
+    ['host throughput => 1M', '                ^^', "unknown operator '=>'", "did you mean '>='?"],
+    ['host loss < < 5%', '            ^', "expected a value after '<', found '<'", 'e.g.'],
+    ['Weave loss < 5%', '^^^^^', "network names are lowercase: 'Weave'", "write 'weave'"],
+    ['throughput >= 1M', '^^^^^^^^^^', "'throughput' is not a network name or 'all'", "'all throughput >= 1M'"],
+    ['host throughput >= 90% of Host', '                          ^^^^', 'network names are lowercase', "write 'host'"],
+    ['host throughput >= 90% of tcp', '                          ^^^', "'tcp' is not a reference", "'of offered'"],
+    ['host', '    ^', "missing metric after 'host'", 'name a metric'],
+    ['host at', '       ^', "missing bitrate after 'at'", "'at 100M'"],
+    ['host >= 1M', '     ^^', "missing metric before '>='", 'name a metric'],
+    ['host 100M loss < 5%', '     ^^^^', "'100M' looks like an offered rate", "write 'at 100M'"],
+    ['host zone loss < 1%', '     ^^^^', "unknown topology 'zone'", "did you mean 'zones'?"],
+    ['host udpp loss < 1%', '     ^^^^', "unknown step 'udpp'", "did you mean 'udp'?"],
+    ['host loss at 100M < 5%', '          ^^', "'at' must come before the metric", 'weave at 100M'],
+    ['host loss < 5% and host jitter < 1ms', '               ^^^', "unexpected 'and' after the value", 'own line'],
+  ]
+
+  it.each(cases)('%j', (text, carets, message, hint) => {
+    let error: unknown
+    try {
+      parseExpectation(text)
+    } catch (caught) {
+      error = caught
+    }
+    expect(error).toBeInstanceOf(ExpectationParseError)
+    const e = error as ExpectationParseError
+    expect(e.message).toContain(message)
+    expect(e.hint).toContain(hint)
+    expect(e.text).toBe(text.trim())
+    expect(caretLine(e.text, e.span)).toBe(`  ${text}\n  ${carets}`)
+  })
+
+  it('is a NetbenchError with an input exit code and the caret line as detail', () => {
+    const e = (() => { try { parseExpectation('host loss < 5Q') } catch (caught) { return caught } })() as ExpectationParseError
+    expect(e).toBeInstanceOf(NetbenchError)
+    expect(e.code).toBe('EXPECTATION_SYNTAX')
+    expect(e.exitCode).toBe(2)
+    expect(e.detail).toBe('  host loss < 5Q\n              ^^')
+  })
+
+  it('points just past the end of the text for missing tokens', () => {
+    expect(() => parseExpectation('host loss <')).toThrow(expect.objectContaining({ span: { start: 11, end: 12 } }))
+  })
+})
+
+describe('caretLine', () => {
+  it.each([
+    [{ start: 0, end: 4 }, '  host loss\n  ^^^^'],
+    [{ start: 5, end: 5 }, '  host loss\n       ^'],
+    [{ start: 9, end: 10 }, '  host loss\n           ^'],
+    [{ start: 3, end: 99 }, '  host loss\n     ^^^^^^^'], // clamped to one past the end
+  ])('%j', (span, expected) => {
+    expect(caretLine('host loss', span)).toBe(expected)
+  })
+})
+
+describe('describeExpectation', () => {
+  it.each([
+    ['weave at 100M loss < 5%', 'loss < 5%'],
+    ['calico tcp throughput >= 90% of host', 'throughput >= 90% of host'],
+    ['host udp jitter.p95 <= 1ms', 'jitter.p95 <= 1ms'],
+    ['host jitter < 250us', 'jitter < 250µs'],
+    ['flannel at 1G throughput.median >= 400Mbit', 'throughput >= 400M'],
+    ['all at 1M throughput >= 99% of offered', 'throughput >= 99% of offered'],
+    ['host tcp retransmits < 100', 'retransmits < 100'],
+    ['host cpu.max < 90%', 'cpu.max < 90%'],
+  ])('%s → %s', (text, label) => {
+    expect(describeExpectation(parseExpectation(text))).toBe(label)
+  })
+})

@@ -1,0 +1,312 @@
+/**
+ * The expectation language: one line that says what a measurement must satisfy.
+ *
+ *   <expectation> ::= <subject> [ "at" <bitrate> ] [ <step> ] [ <topology> ] <metric> [ "." <stat> ] <op> <value>
+ *   <subject>     ::= "all" | <network-name>              network-name: [a-z][a-z0-9-]*
+ *   <step>        ::= "udp" | "tcp"
+ *   <topology>    ::= "same-node" | "nodes" | "zones"
+ *   <metric>      ::= "throughput" | "loss" | "jitter" | "retransmits" | "cpu"
+ *   <stat>        ::= "median" | "mean" | "min" | "max" | "p95" | "p99"
+ *   <op>          ::= "<" | "<=" | ">" | ">="
+ *   <value>       ::= <number> <unit> | <number> "%" "of" <reference> | <number>
+ *   <reference>   ::= "offered" | "baseline" | <network-name>
+ *
+ * Tokens are separated by whitespace, except that `.<stat>` attaches to the metric and operators
+ * may touch their neighbours (`loss<5%`). Keywords are case-insensitive; network names are
+ * lowercase and may not be keywords. The three qualifiers (`at`, step, topology) are accepted in
+ * any order, each at most once, because their meaning does not depend on position.
+ *
+ * Units per metric: throughput takes a bitrate (`900M`, `1.5G`, `450Mbit`) or `N% of
+ * offered|baseline|<network>`; loss and cpu an absolute percent; jitter a time (`1ms`, `250us`),
+ * stored in milliseconds; retransmits a bare count. `at`, `jitter`, `loss` and `of offered` imply
+ * udp; `retransmits` implies tcp. All spans are offsets into the trimmed text (`Expectation.text`).
+ */
+import { NetbenchError } from '../errors.ts'
+import { formatBitrate, formatMs, parseBitrate, parseDuration, parsePercent, trimNumber } from '../units.ts'
+import { isOperatorToken, nearest, tokenize, type Token } from './tokens.ts'
+
+export type Metric = 'throughput' | 'loss' | 'jitter' | 'retransmits' | 'cpu'
+export type Stat = 'median' | 'mean' | 'min' | 'max' | 'p95' | 'p99'
+export type Comparator = '<' | '<=' | '>' | '>='
+export type Topology = 'same-node' | 'nodes' | 'zones'
+export type Reference = { kind: 'offered' } | { kind: 'baseline' } | { kind: 'network'; network: string }
+export type Bound =
+  | { kind: 'absolute'; value: number; unit: 'bps' | 'percent' | 'ms' | 'count' }
+  | { kind: 'relative'; percent: number; of: Reference }
+export interface Span { start: number; end: number }
+export interface Expectation {
+  text: string
+  subject: { kind: 'all' } | { kind: 'network'; network: string }
+  bitrateBps?: number
+  step?: 'udp' | 'tcp'
+  topology?: Topology
+  metric: Metric
+  stat: Stat
+  comparator: Comparator
+  bound: Bound
+  spans: { subject: Span; bitrate?: Span; step?: Span; topology?: Span; metric: Span; value: Span; reference?: Span }
+}
+
+export const METRICS: readonly Metric[] = ['throughput', 'loss', 'jitter', 'retransmits', 'cpu']
+export const STATS: readonly Stat[] = ['median', 'mean', 'min', 'max', 'p95', 'p99']
+const COMPARATORS: readonly string[] = ['<', '<=', '>', '>=']
+const STEPS: readonly string[] = ['udp', 'tcp']
+const TOPOLOGIES: readonly string[] = ['same-node', 'nodes', 'zones']
+const QUALIFIERS: readonly string[] = ['at', ...STEPS, ...TOPOLOGIES]
+const RESERVED = new Set<string>(['all', 'of', 'offered', 'baseline', ...QUALIFIERS, ...METRICS])
+const NETWORK_NAME = /^[a-z][a-z0-9-]*$/
+const BARE_NUMBER = /^\d+(?:\.\d+)?$/
+const EXAMPLES: Record<Metric, string> = {
+  throughput: 'throughput >= 900M', loss: 'loss < 5%', jitter: 'jitter <= 1ms', retransmits: 'retransmits < 100', cpu: 'cpu < 90%',
+}
+const REFERENCE_HINT = "write 'of offered', 'of baseline' or 'of <network>'"
+
+/**
+ * A NetbenchError (code EXPECTATION_SYNTAX, exit 2) so the CLI prints it like any input error,
+ * with the caret line as its detail. `name` stays 'NetbenchError' so isNetbenchError() holds.
+ */
+export class ExpectationParseError extends NetbenchError {
+  readonly span: Span
+  declare readonly hint: string
+  readonly text: string
+
+  constructor(text: string, span: Span, message: string, hint: string) {
+    super('EXPECTATION_SYNTAX', message, { hint, detail: caretLine(text, span) })
+    this.span = span
+    this.text = text
+  }
+}
+
+/** Two lines: the text, then carets under the span (at least one; one past the end is allowed). */
+export function caretLine(text: string, span: Span): string {
+  const start = Math.min(Math.max(span.start, 0), text.length)
+  const width = Math.max(1, Math.min(span.end, text.length + 1) - start)
+  // Tabs become spaces so the carets stay aligned under the text as printed.
+  return `  ${text.replace(/\t/g, ' ')}\n  ${' '.repeat(start)}${'^'.repeat(width)}`
+}
+
+/** The check part of an expectation, e.g. `loss < 5%`, `jitter.p95 <= 1ms`, `throughput >= 90% of host`. */
+export function describeExpectation(e: Expectation): string {
+  const metric = e.stat === 'median' ? e.metric : `${e.metric}.${e.stat}`
+  return `${metric} ${e.comparator} ${describeBound(e.bound)}`
+}
+
+function describeBound(bound: Bound): string {
+  if (bound.kind === 'relative') {
+    const of = bound.of.kind === 'network' ? bound.of.network : bound.of.kind
+    return `${trimNumber(bound.percent, 3)}% of ${of}`
+  }
+  switch (bound.unit) {
+    case 'bps': return formatBitrate(bound.value)
+    case 'percent': return `${trimNumber(bound.value, 3)}%`
+    case 'ms': return formatMs(bound.value)
+    case 'count': return trimNumber(bound.value, 3)
+  }
+}
+
+const spanOf = (token: Token): Span => ({ start: token.start, end: token.end })
+const didYouMean = (word: string, candidates: readonly string[]): string => {
+  const match = nearest(word, candidates)
+  return match === undefined ? '' : `did you mean '${match}'? `
+}
+
+export function parseExpectation(input: string): Expectation {
+  const text = input.trim()
+  const tokens = tokenize(text)
+  let index = 0
+  const atEnd: Span = { start: text.length, end: text.length + 1 }
+  const fail = (span: Span, message: string, hint: string): never => {
+    throw new ExpectationParseError(text, span, message, hint)
+  }
+  const peek = (): Token | undefined => tokens[index]
+  const previous = (): string => tokens[index - 1]?.text ?? ''
+  /** The next token, or a "missing …" error pointing just past the end of the text. */
+  const expect = (what: string, hint: string): Token => {
+    const token = tokens[index] ?? fail(atEnd, `missing ${what} after '${previous()}'`, hint)
+    index++
+    return token
+  }
+  const networkName = (token: Token, role: string, hint: string): string => {
+    if (NETWORK_NAME.test(token.text) && !RESERVED.has(token.text)) return token.text
+    const lower = token.text.toLowerCase()
+    if (NETWORK_NAME.test(lower) && !RESERVED.has(lower)) fail(spanOf(token), `network names are lowercase: '${token.text}'`, `write '${lower}'`)
+    return fail(spanOf(token), `'${token.text}' is not ${role}`, hint)
+  }
+
+  // Subject.
+  const first = tokens[0] ?? fail({ start: 0, end: 1 }, 'empty expectation', "write e.g. 'host tcp throughput >= 900M'")
+  index = 1
+  const subject: Expectation['subject'] = first.text.toLowerCase() === 'all'
+    ? { kind: 'all' }
+    : { kind: 'network', network: networkName(first, "a network name or 'all'", `start with the network it is about, e.g. 'all ${text}'`) }
+  const spans: Expectation['spans'] = { subject: spanOf(first), metric: atEnd, value: atEnd }
+
+  // Qualifiers, up to the metric.
+  let bitrateBps: number | undefined
+  let atSpan: Span | undefined
+  let step: 'udp' | 'tcp' | undefined
+  let topology: Topology | undefined
+  const metricHint = `name a metric: ${METRICS.join(', ')}`
+  for (;;) {
+    const token = expect('metric', metricHint)
+    const word = token.text.toLowerCase()
+    const base = word.split('.')[0]!
+    if ((METRICS as readonly string[]).includes(base)) break
+    if (word === 'at') {
+      if (atSpan) fail(spanOf(token), "duplicate 'at'", 'give one offered rate; write a separate expectation for each rate')
+      const rate = expect('bitrate', "write e.g. 'at 100M'")
+      bitrateBps = parseRate(rate.text, spanOf(rate))
+      atSpan = { start: token.start, end: rate.end }
+      spans.bitrate = spanOf(rate)
+    } else if (STEPS.includes(word)) {
+      if (step) fail(spanOf(token), step === word ? `duplicate '${word}'` : `both '${step}' and '${word}' given`, 'name one step: udp or tcp')
+      step = word as 'udp' | 'tcp'
+      spans.step = spanOf(token)
+    } else if (TOPOLOGIES.includes(word)) {
+      if (topology) fail(spanOf(token), topology === word ? `duplicate '${word}'` : `both '${topology}' and '${word}' given`, 'name one topology: same-node, nodes or zones')
+      topology = word as Topology
+      spans.topology = spanOf(token)
+    } else {
+      unknownQualifier(token, base)
+    }
+  }
+  index--
+
+  // Metric and stat.
+  const metricToken = tokens[index++]!
+  spans.metric = spanOf(metricToken)
+  const [metricText, ...statParts] = metricToken.text.split('.')
+  const metric = metricText!.toLowerCase() as Metric
+  let stat: Stat = 'median'
+  if (statParts.length > 0) {
+    const statText = statParts.join('.')
+    const statStart = metricToken.start + metricText!.length + 1
+    const statHint = `use one of ${STATS.join(', ')}`
+    if (statText === '') fail({ start: statStart - 1, end: statStart }, `missing stat after '${metricText}.'`, statHint)
+    if (!(STATS as readonly string[]).includes(statText.toLowerCase())) {
+      fail({ start: statStart, end: metricToken.end }, `unknown stat '${statText}'`, didYouMean(statText, STATS) + statHint)
+    }
+    stat = statText.toLowerCase() as Stat
+  }
+
+  // The step is fixed by the metric and `at`; a written step that contradicts them is an error.
+  const stepSpan = spans.step ?? atEnd
+  if ((metric === 'loss' || metric === 'jitter') && step === 'tcp') fail(stepSpan, `${metric} is a UDP metric; tcp has none`, 'write udp or leave the step out')
+  if (metric === 'retransmits') {
+    if (step === 'udp') fail(stepSpan, 'retransmits is a TCP metric; udp has none', 'write tcp or leave the step out')
+    if (atSpan) fail(atSpan, "retransmits are counted over TCP, which has no offered rate", `drop '${text.slice(atSpan.start, atSpan.end)}'`)
+    step = 'tcp'
+  }
+  if (atSpan && step === 'tcp') {
+    const at = text.slice(atSpan.start, atSpan.end)
+    fail(stepSpan, "'at' names a UDP offered rate; tcp has none", `drop 'tcp' to measure UDP ${at}, or drop '${at}' to measure TCP`)
+  }
+  if (atSpan || metric === 'loss' || metric === 'jitter') step = 'udp'
+
+  // Operator.
+  const example = EXAMPLES[metric]
+  const op = expect('operator', `add <, <=, > or >= and a value, e.g. '${example}'`)
+  if (!isOperatorToken(op)) {
+    const word = op.text.toLowerCase()
+    if (op.text.startsWith('.')) fail(spanOf(op), `'${op.text}' must be attached to the metric`, `write '${metricToken.text}${op.text}' without a space`)
+    if (QUALIFIERS.includes(word)) fail(spanOf(op), `'${op.text}' must come before the metric`, "write e.g. 'weave at 100M udp zones loss < 5%'")
+    fail(spanOf(op), `missing operator before '${op.text}'`, `write e.g. '${example}'`)
+  }
+  if (!COMPARATORS.includes(op.text)) {
+    const fix: Record<string, string> = { '=<': '<=', '=>': '>=', '≤': '<=', '≥': '>=' }
+    const hint = fix[op.text] ? `did you mean '${fix[op.text]}'?` : 'use <, <=, > or >=; a measurement is never compared for equality'
+    fail(spanOf(op), `unknown operator '${op.text}'`, hint)
+  }
+  const comparator = op.text as Comparator
+
+  // Value, and the reference of a relative bound.
+  const valueToken = expect('value', `write e.g. '${example}'`)
+  let raw = valueToken.text
+  const valueSpan = spanOf(valueToken)
+  if (BARE_NUMBER.test(raw) && peek()?.text === '%') { // `5 %` reads as `5%`
+    valueSpan.end = tokens[index++]!.end
+    raw += '%'
+  }
+  spans.value = valueSpan
+  if (isOperatorToken(valueToken)) fail(valueSpan, `expected a value after '${op.text}', found '${raw}'`, `write e.g. '${example}'`)
+  if (raw === '%') fail(valueSpan, "'%' needs a number before it", `write e.g. '${example}'`)
+  if (raw.toLowerCase() === 'of') fail(valueSpan, "missing percentage before 'of'", "write e.g. '90% of baseline'")
+  if (/^-\d/.test(raw)) fail(valueSpan, `negative value '${raw}'`, 'bounds are never negative; write a number of 0 or more')
+
+  let bound: Bound
+  const ofToken = peek()
+  if (ofToken?.text.toLowerCase() === 'of') {
+    index++
+    const percent = parsePercent(raw)
+    if (percent === undefined) {
+      fail(valueSpan, `'${raw}' is not a percentage`, BARE_NUMBER.test(raw) ? `write '${raw}% of …'` : "a relative bound is a percentage, e.g. '90% of baseline'")
+    }
+    if (metric !== 'throughput') {
+      fail({ start: ofToken.start, end: peek()?.end ?? ofToken.end }, `${metric} bounds are absolute, not relative to a reference`, `drop 'of …' and write e.g. '${example}'`)
+    }
+    const refToken = expect('reference', REFERENCE_HINT)
+    spans.reference = spanOf(refToken)
+    const refWord = refToken.text.toLowerCase()
+    const of: Reference = refWord === 'offered' || refWord === 'baseline'
+      ? { kind: refWord }
+      : { kind: 'network', network: networkName(refToken, 'a reference', REFERENCE_HINT) }
+    if (of.kind === 'offered') {
+      if (step === 'tcp') fail(spans.reference, 'tcp has no offered rate', "compare tcp against baseline or a network, e.g. '90% of baseline'")
+      step = 'udp'
+    }
+    bound = { kind: 'relative', percent: percent!, of }
+  } else {
+    bound = absoluteBound(metric, raw, valueSpan)
+  }
+
+  const extra = peek()
+  if (extra) fail(spanOf(extra), `unexpected '${extra.text}' after the value`, 'an expectation ends with its value; write each expectation on its own line')
+
+  const result: Expectation = { text, subject, metric, stat, comparator, bound, spans }
+  if (bitrateBps !== undefined) result.bitrateBps = bitrateBps
+  if (step) result.step = step
+  if (topology) result.topology = topology
+  return result
+
+  function parseRate(rate: string, span: Span): number {
+    if (BARE_NUMBER.test(rate)) fail(span, `'${rate}' has no unit`, `write a number with K, M or G, e.g. ${rate}M`)
+    return parseBitrate(rate) ?? fail(span, `'${rate}' is not a bitrate`, 'write a number with K, M or G, e.g. 10M')
+  }
+
+  function unknownQualifier(token: Token, base: string): never {
+    if (isOperatorToken(token)) fail(spanOf(token), `missing metric before '${token.text}'`, metricHint)
+    if (!BARE_NUMBER.test(token.text) && parseBitrate(token.text) !== undefined) {
+      fail(spanOf(token), `'${token.text}' looks like an offered rate`, `write 'at ${token.text}'`)
+    }
+    const match = nearest(base, [...METRICS, ...QUALIFIERS])
+    if (match !== undefined && QUALIFIERS.includes(match)) {
+      const kind = match === 'at' ? 'word' : STEPS.includes(match) ? 'step' : 'topology'
+      fail(spanOf(token), `unknown ${kind} '${token.text}'`, `did you mean '${match}'?`)
+    }
+    return fail({ start: token.start, end: token.start + base.length }, `unknown metric '${token.text.slice(0, base.length)}'`, didYouMean(base, METRICS) + `use one of ${METRICS.join(', ')}`)
+  }
+
+  function absoluteBound(metric: Metric, raw: string, span: Span): Bound {
+    const bare = BARE_NUMBER.test(raw)
+    const percent = parsePercent(raw)
+    switch (metric) {
+      case 'throughput':
+        if (percent !== undefined) fail(span, `'${raw}' needs a reference`, `a throughput percentage is relative: write e.g. '${raw} of baseline' or '${raw} of offered'`)
+        return { kind: 'absolute', value: parseRate(raw, span), unit: 'bps' }
+      case 'loss':
+      case 'cpu':
+        if (percent === undefined) fail(span, `'${raw}' is not a percentage`, bare ? `write '${raw}%'` : `${metric} is a percentage, e.g. '${EXAMPLES[metric]}'`)
+        if (metric === 'loss' && percent! > 100) fail(span, `'${raw}' is more than 100%`, 'loss is a share of the datagrams sent, between 0% and 100%')
+        return { kind: 'absolute', value: percent!, unit: 'percent' }
+      case 'jitter': {
+        const timeHint = 'write a time with a unit, e.g. 1ms or 250us'
+        if (bare) fail(span, `'${raw}' has no unit`, timeHint)
+        const ms = parseDuration(raw) ?? fail(span, `'${raw}' is not a time`, timeHint)
+        return { kind: 'absolute', value: ms, unit: 'ms' }
+      }
+      case 'retransmits':
+        if (!bare) fail(span, `'${raw}' is not a count`, "retransmits is a plain number of TCP segments, e.g. 'retransmits < 100'")
+        return { kind: 'absolute', value: Number(raw), unit: 'count' }
+    }
+  }
+}

@@ -1,0 +1,60 @@
+import type { SuiteAPI, TestAPI } from 'vitest'
+import { REGISTRAR_KEY } from '../suites/define.ts'
+import { Lab, type LabClusterOptions } from './lab.ts'
+import { netbenchMatchers } from './matchers.ts'
+
+export interface LabFixtures {
+  /** Cluster of the file's lab; override with `test.scoped({ cluster: { nodes: 4 } })`. */
+  cluster: LabClusterOptions
+  lab: Lab
+}
+
+type NetbenchTest = TestAPI<LabFixtures>
+
+let extended: NetbenchTest | undefined
+let vitestDescribe: SuiteAPI | undefined
+
+/**
+ * Built on first use, inside a Vitest worker: Vitest's `test.extend` cannot run at import time
+ * outside a run (e.g. while `netbench list` validates suites), where `test` does nothing.
+ */
+async function build(): Promise<NetbenchTest> {
+  const vitest = await import('vitest')
+  await import('../runner/context.ts')
+  vitest.expect.extend(netbenchMatchers)
+  const context = vitest.inject('netbench')
+  vitestDescribe = vitest.describe
+  return vitest.test.extend<LabFixtures>({
+    cluster: [{}, { scope: 'file' }],
+    lab: [async ({ cluster }, use) => {
+      const file = vitest.expect.getState().testPath ?? 'imperative'
+      const lab = new Lab(Lab.spec(cluster), context, file)
+      try {
+        await use(lab)
+      } finally {
+        await lab[Symbol.asyncDispose]()
+      }
+    }, { scope: 'file' }],
+  }) as unknown as NetbenchTest
+}
+
+const ready: Promise<NetbenchTest> | undefined = (globalThis as Record<symbol, unknown>)[REGISTRAR_KEY] ? build().then((t) => (extended = t)) : undefined
+if (ready) await ready
+
+/** Forwards to the real Vitest API inside a run; does nothing outside one. */
+function forwardInRun<T extends object>(current: () => T | undefined): T {
+  return new Proxy(function () {} as unknown as T, {
+    apply: (_target, thisArg, args) => {
+      const target = current()
+      return target ? Reflect.apply(target as (...a: unknown[]) => unknown, thisArg, args) : undefined
+    },
+    get: (_target, property) => {
+      const target = current()
+      return target ? Reflect.get(target, property) : () => undefined
+    },
+  })
+}
+
+/** Vitest's `test` with a `lab` fixture; outside a netbench run it registers nothing. */
+export const test: NetbenchTest = forwardInRun(() => extended)
+export const describe: SuiteAPI = forwardInRun(() => vitestDescribe)

@@ -1,0 +1,153 @@
+import { NetbenchError } from '../errors.ts'
+import { caretLine, describeExpectation, type Expectation, type Span } from '../expect/parse.ts'
+import type { Between, Step, Suite } from '../suites/model.ts'
+import { formatBitrate } from '../units.ts'
+import { formatPath } from '../suites/validate.ts'
+
+/** One thing to measure: a network × step × offered rate, repeated `repeat` times. */
+export interface PlannedPoint {
+  id: string
+  network: string
+  stepIndex: number
+  step: 'udp' | 'tcp'
+  /** `udp 100M`, `tcp`, `tcp ×4` — plus the placement when a suite has several steps of a kind. */
+  label: string
+  bitrateBps: number | null
+  streams: number | null
+  durationMs: number
+  omitMs: number
+  between: Between
+  repeat: number
+}
+
+/** One expectation applied to one point: one Vitest test. */
+export interface PlannedCheck {
+  id: string
+  expectationIndex: number
+  expectation: Expectation
+  network: string
+  pointId: string
+  /** The point of the other network for `N% of <network>`. */
+  referencePointId: string | null
+  /** The test's own name, e.g. `loss < 5%`. */
+  label: string
+  /** `weave › udp 100M › loss < 5%`. */
+  name: string
+}
+
+export interface SuitePlan {
+  suite: Suite
+  networks: Array<{ name: string; points: PlannedPoint[] }>
+  checks: PlannedCheck[]
+}
+
+export interface PlanOptions {
+  /** `--network`: measure only these networks. */
+  onlyNetworks?: readonly string[]
+  /** Names a place in the suite file for errors, e.g. `suite.yaml:12:5: expect[2]`. */
+  place?: (path: readonly (string | number)[]) => string
+}
+
+function pointLabel(step: Step, bitrateBps: number | null, needsPlacement: boolean): string {
+  const base = step.kind === 'udp' ? `udp ${formatBitrate(bitrateBps!)}` : step.streams > 1 ? `tcp ×${step.streams}` : 'tcp'
+  return needsPlacement ? `${base} (${step.between})` : base
+}
+
+function pointsOf(suite: Suite, network: string): PlannedPoint[] {
+  const kindCount = (kind: Step['kind']) => suite.steps.filter((step) => step.kind === kind).length
+  return suite.steps.flatMap((step) => {
+    const rates = step.kind === 'udp' ? step.bitratesBps : [null]
+    return rates.map((bitrateBps) => ({
+      id: `${network}|${step.index}|${bitrateBps ?? ''}`,
+      network,
+      stepIndex: step.index,
+      step: step.kind,
+      label: pointLabel(step, bitrateBps, kindCount(step.kind) > 1),
+      bitrateBps,
+      streams: step.kind === 'tcp' ? step.streams : null,
+      durationMs: step.durationMs,
+      omitMs: step.omitMs,
+      between: step.between,
+      repeat: step.repeat,
+    }))
+  })
+}
+
+const udpOnly = new Set(['loss', 'jitter'])
+
+/** Expands networks × steps × rates and binds every expectation to the points it reads. */
+export function planSuite(suite: Suite, options: PlanOptions = {}): SuitePlan {
+  const allPoints = new Map(suite.networks.map((network) => [network, pointsOf(suite, network)]))
+  const place = options.place ?? ((path) => `${suite.file}: ${formatPath(path)}`)
+  const checks = suite.expectations.flatMap((expectation, index) => bindExpectation(suite, expectation, index, place(['expect', index]), allPoints))
+  const selected = options.onlyNetworks ? suite.networks.filter((name) => options.onlyNetworks!.includes(name)) : suite.networks
+  const referenced = (check: PlannedCheck) => [check.network, check.referencePointId?.split('|')[0]].filter(Boolean) as string[]
+  return {
+    suite,
+    networks: selected.map((name) => ({ name, points: allPoints.get(name)! })),
+    checks: checks.filter((check) => referenced(check).every((name) => selected.includes(name))),
+  }
+}
+
+function bindExpectation(suite: Suite, expectation: Expectation, index: number, where: string, allPoints: Map<string, PlannedPoint[]>): PlannedCheck[] {
+  const fail = (span: Span | undefined, message: string, hint: string): never => {
+    throw new NetbenchError('EXPECTATION_INVALID', `${where}: ${message} in "${expectation.text}"`, {
+      hint,
+      detail: span ? caretLine(expectation.text, span) : undefined,
+    })
+  }
+  const { subject, spans } = expectation
+  if (subject.kind === 'network' && !suite.networks.includes(subject.network)) {
+    fail(spans.subject, `network '${subject.network}' is not in this suite's networks`, `add it to networks (${suite.networks.join(', ')}) or use one of them`)
+  }
+  const reference = expectation.bound.kind === 'relative' ? expectation.bound.of : undefined
+  if (reference?.kind === 'network' && !suite.networks.includes(reference.network)) {
+    fail(spans.reference, `network '${reference.network}' is not in this suite's networks`, `compare with one of ${suite.networks.join(', ')}`)
+  }
+  if (reference?.kind === 'baseline') {
+    fail(spans.reference, '`of baseline` needs a baseline result', 'pass --baseline <result.json> (reports and baselines arrive with the json reporter)')
+  }
+  const networks = subject.kind === 'all' ? suite.networks : [subject.network]
+  const matches = (point: PlannedPoint) =>
+    (expectation.step === undefined || point.step === expectation.step) &&
+    (!udpOnly.has(expectation.metric) || point.step === 'udp') &&
+    (expectation.metric !== 'retransmits' || point.step === 'tcp') &&
+    (expectation.bitrateBps === undefined || point.bitrateBps === expectation.bitrateBps) &&
+    (expectation.topology === undefined || point.between === expectation.topology)
+  const sample = allPoints.get(networks[0]!)!
+  if (!sample.some(matches)) explainNoMatch(suite, expectation, fail)
+  return networks.flatMap((network) => allPoints.get(network)!.filter(matches).map((point) => {
+    const referencePoint = reference?.kind === 'network'
+      ? allPoints.get(reference.network)!.find((other) => other.stepIndex === point.stepIndex && other.bitrateBps === point.bitrateBps)!
+      : null
+    const label = describeExpectation(expectation)
+    return {
+      id: `${index}|${point.id}`,
+      expectationIndex: index,
+      expectation,
+      network,
+      pointId: point.id,
+      referencePointId: referencePoint?.id ?? null,
+      label,
+      name: `${network} › ${point.label} › ${label}`,
+    }
+  }))
+}
+
+function explainNoMatch(suite: Suite, expectation: Expectation, fail: (span: Span | undefined, message: string, hint: string) => never): never {
+  const { spans } = expectation
+  const udpSteps = suite.steps.filter((step) => step.kind === 'udp')
+  const kind = expectation.step ?? (udpOnly.has(expectation.metric) || expectation.bitrateBps !== undefined ? 'udp' : expectation.metric === 'retransmits' ? 'tcp' : undefined)
+  if (kind && !suite.steps.some((step) => step.kind === kind)) {
+    fail(spans.step ?? spans.metric, `the suite has no ${kind} step`, `add ${kind}({ … }) to steps`)
+  }
+  if (expectation.bitrateBps !== undefined) {
+    const offered = [...new Set(udpSteps.flatMap((step) => step.kind === 'udp' ? step.bitratesBps : []))].map(formatBitrate)
+    fail(spans.bitrate, `no udp step offers ${formatBitrate(expectation.bitrateBps)}`, `use one of the offered rates: ${offered.join(', ')}`)
+  }
+  if (expectation.topology !== undefined) {
+    const placements = [...new Set(suite.steps.map((step) => step.between))]
+    fail(spans.topology, `no step measures between ${expectation.topology}`, `use one of ${placements.join(', ')}`)
+  }
+  return fail(spans.metric, 'no step of this suite measures this', 'check the step kind and metric')
+}

@@ -1,0 +1,39 @@
+import { NetbenchError } from '../errors.ts'
+import { providerFor } from '../providers/registry.ts'
+import { discoverSuites } from '../suites/discover.ts'
+import { loadSuiteFile } from '../suites/load.ts'
+import { planSuite, type SuitePlan } from './plan.ts'
+
+export interface PreparedRun {
+  files: string[]
+  plans: SuitePlan[]
+  imperativeFiles: string[]
+}
+
+/**
+ * Everything that can be checked without touching the machine: find the suites, validate them,
+ * parse every expectation and plan the matrix. Any problem here is exit 2, before provisioning.
+ */
+export async function prepareRun(args: readonly string[], options: { networks?: readonly string[] } = {}): Promise<PreparedRun> {
+  const files = await discoverSuites(args)
+  const plans: SuitePlan[] = []
+  const imperativeFiles: string[] = []
+  for (const file of files) {
+    const loaded = await loadSuiteFile(file, providerFor('local').networks)
+    if (loaded.kind === 'imperative') {
+      imperativeFiles.push(loaded.file)
+      continue
+    }
+    plans.push(planSuite(loaded.suite, { onlyNetworks: options.networks, place: loaded.place }))
+  }
+  if (options.networks?.length) {
+    const known = new Set(plans.flatMap((plan) => plan.suite.networks))
+    const unknown = options.networks.filter((name) => !known.has(name))
+    if (unknown.length) {
+      throw new NetbenchError('USAGE', `--network ${unknown.join(', ')}: no suite measures ${unknown.length > 1 ? 'these networks' : 'this network'}`, {
+        hint: `the suites measure ${[...known].join(', ') || 'nothing'}`,
+      })
+    }
+  }
+  return { files, plans, imperativeFiles }
+}

@@ -1,0 +1,44 @@
+import type { Readable } from 'node:stream'
+
+export interface ExecOptions {
+  timeoutMs?: number
+  signal?: AbortSignal
+}
+
+export interface ExecResult {
+  exitCode: number | null
+  signal: NodeJS.Signals | null
+  stdout: string
+  stderr: string
+}
+
+/** A long-running program inside an endpoint (an iperf3 server, a BIRD daemon). */
+export interface RunningProcess {
+  /** PID on this machine, when the provider runs processes locally. */
+  readonly pid: number | undefined
+  readonly stdout: Readable
+  readonly stderr: Readable
+  /** Settles when the program has exited, whatever the reason. */
+  readonly exited: Promise<ExecResult>
+  /** Ends the program (SIGTERM, then SIGKILL) and waits for it. Idempotent. */
+  stop(): Promise<void>
+}
+
+/**
+ * Where a probe runs: a node or a pod. Providers implement this; tools only use it, so a tool
+ * knows nothing about namespaces, containers or clusters.
+ */
+export interface Endpoint {
+  /** Stable short name used in results, e.g. `n1` (node) or `n1-p1` (pod). */
+  readonly name: string
+  /** What a reader should see, e.g. `node n1 (zone a)`. */
+  readonly label: string
+  readonly node: string
+  readonly zone: string
+  /** Address peers use to reach this endpoint. */
+  readonly ip: string
+  /** MTU of the endpoint's interface towards its peers. */
+  readonly mtu: number
+  exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult>
+  start(argv: readonly string[]): RunningProcess
+}

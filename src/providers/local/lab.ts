@@ -1,0 +1,74 @@
+import { runChecked } from '../../exec.ts'
+import type { ClusterSpec } from '../../suites/model.ts'
+import { NetnsEndpoint } from './netns-endpoint.ts'
+import { namespaceName, nodeName, zoneName } from './names.ts'
+import { shapeEgress } from './shaping.ts'
+
+/** Underlay addressing: 198.18.0.0/15 is reserved for benchmarking, so nothing here can collide. */
+export const UNDERLAY_PREFIX = '198.18.0'
+export const UNDERLAY_MTU = 1500
+
+export interface LabNode {
+  name: string
+  zone: string
+  namespace: string
+  ip: string
+  /** The node's own network stack as an endpoint (the host network). */
+  endpoint: NetnsEndpoint
+}
+
+export interface Lab {
+  runId: string
+  underlayNamespace: string
+  nodes: LabNode[]
+}
+
+const nodeSysctls = [
+  'net.ipv4.ip_forward=1',
+  // Pods and overlays route asymmetrically; strict reverse-path filtering would drop them.
+  'net.ipv4.conf.all.rp_filter=0',
+  'net.ipv4.conf.default.rp_filter=0',
+]
+
+export function nodeAddress(index: number): string {
+  return `${UNDERLAY_PREFIX}.${index + 1}`
+}
+
+/**
+ * Builds the underlay: one namespace holding a bridge (the L2 segment every node shares) and one
+ * namespace per node, attached by a veth whose both ends are shaped, so both directions of every
+ * node's uplink see the instance's rate. Zones are assigned round-robin.
+ */
+export async function createLab(runId: string, spec: ClusterSpec): Promise<Lab> {
+  const underlayNamespace = namespaceName(runId, 'ul')
+  await runChecked('ip', ['netns', 'add', underlayNamespace])
+  await runChecked('ip', ['-n', underlayNamespace, '-batch', '-'], {
+    input: 'link set lo up\nlink add br0 type bridge\nlink set br0 up\n',
+    what: 'creating the underlay bridge',
+  })
+  const nodes: LabNode[] = []
+  for (let index = 0; index < spec.nodes; index++) nodes.push(await createNode(runId, index, spec, underlayNamespace))
+  return { runId, underlayNamespace, nodes }
+}
+
+async function createNode(runId: string, index: number, spec: ClusterSpec, underlayNamespace: string): Promise<LabNode> {
+  const name = nodeName(index)
+  const zone = zoneName(index % spec.zones)
+  const namespace = namespaceName(runId, name)
+  const ip = nodeAddress(index)
+  const port = `p${name}`
+  await runChecked('ip', ['netns', 'add', namespace])
+  await runChecked('ip', ['-n', namespace, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', port, 'netns', underlayNamespace], { what: `creating the uplink of node ${name}` })
+  await runChecked('ip', ['-n', namespace, '-batch', '-'], {
+    input: `link set lo up\nlink set eth0 mtu ${UNDERLAY_MTU} up\naddr add ${ip}/24 dev eth0\n`,
+    what: `addressing node ${name}`,
+  })
+  await runChecked('ip', ['-n', underlayNamespace, '-batch', '-'], { input: `link set ${port} master br0\nlink set ${port} up\n`, what: `attaching node ${name}` })
+  await runChecked('ip', ['netns', 'exec', namespace, 'sysctl', '-qw', ...nodeSysctls], { what: `setting sysctls on node ${name}` })
+  if (spec.bandwidthBps !== null) {
+    await shapeEgress(namespace, 'eth0', spec.bandwidthBps)
+    await shapeEgress(underlayNamespace, port, spec.bandwidthBps)
+  }
+  const endpoint = new NetnsEndpoint({ name, label: `node ${name} (zone ${zone})`, node: name, zone, namespace, ip, mtu: UNDERLAY_MTU })
+  return { name, zone, namespace, ip, endpoint }
+}

@@ -1,0 +1,125 @@
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises'
+import { readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { run } from '../../exec.ts'
+import { prefix, runIdOfNamespace } from './names.ts'
+
+/**
+ * Run ownership. Each run records its owner process (PID + start time, so a reused PID is not
+ * mistaken for the owner) in STATE_DIR; a run whose owner is gone is reaped by the next run or by
+ * `netbench clean`.
+ */
+export const STATE_DIR = process.env.NETBENCH_STATE_DIR ?? '/run/netbench'
+
+interface Owner { pid: number; startTicks: string; startedAt: string; runDir: string }
+
+function processStartTicks(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // Fields after the command name (which may contain spaces) start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    if (fields[0] === 'Z') return undefined
+    return fields[19]
+  } catch {
+    return undefined
+  }
+}
+
+export async function claimRun(runId: string, runDir: string): Promise<void> {
+  await mkdir(STATE_DIR, { recursive: true })
+  const owner: Owner = { pid: process.pid, startTicks: processStartTicks(process.pid) ?? '', startedAt: new Date().toISOString(), runDir }
+  await writeFile(join(STATE_DIR, `${runId}.json`), JSON.stringify(owner))
+}
+
+async function ownerOf(runId: string): Promise<Owner | undefined> {
+  try {
+    return JSON.parse(await readFile(join(STATE_DIR, `${runId}.json`), 'utf8')) as Owner
+  } catch {
+    return undefined
+  }
+}
+
+export async function isRunAlive(runId: string): Promise<boolean> {
+  const owner = await ownerOf(runId)
+  return owner !== undefined && processStartTicks(owner.pid) === owner.startTicks
+}
+
+export async function listNamespaces(): Promise<string[]> {
+  const result = await run('ip', ['netns', 'list'])
+  return result.stdout.split('\n').map((line) => line.split(' ')[0]!).filter(Boolean)
+}
+
+/** Run ids that have anything on this machine: namespaces, state files or temp dirs. */
+export async function knownRunIds(): Promise<Set<string>> {
+  const ids = new Set<string>()
+  for (const name of await listNamespaces()) {
+    const id = runIdOfNamespace(name)
+    if (id) ids.add(id)
+  }
+  for (const file of await readdir(STATE_DIR).catch(() => [] as string[])) {
+    const match = /^([a-z0-9]{4})\.json$/.exec(file)
+    if (match) ids.add(match[1]!)
+  }
+  for (const entry of await readdir(tmpdir()).catch(() => [] as string[])) {
+    const match = /^nb([a-z0-9]{4})-/.exec(entry)
+    if (match) ids.add(match[1]!)
+  }
+  return ids
+}
+
+async function stopProcesses(pids: number[]): Promise<void> {
+  const signalAll = (signal: NodeJS.Signals) => pids.forEach((pid) => { try { process.kill(pid, signal) } catch { /* already gone */ } })
+  signalAll('SIGTERM')
+  const deadline = Date.now() + 1500
+  while (Date.now() < deadline && pids.some((pid) => processStartTicks(pid) !== undefined)) {
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  signalAll('SIGKILL')
+}
+
+/**
+ * Tears a run's lab down: processes inside its namespaces (they can only be ours), then the
+ * namespaces, which take their links, qdiscs and nft tables along.
+ */
+export async function removeLabObjects(runId: string): Promise<string[]> {
+  const removed: string[] = []
+  const namespaces = (await listNamespaces()).filter((name) => runIdOfNamespace(name) === runId)
+  const pids = new Set<number>()
+  for (const name of namespaces) {
+    const result = await run('ip', ['netns', 'pids', name])
+    result.stdout.split(/\s+/).filter(Boolean).forEach((pid) => pids.add(Number(pid)))
+  }
+  if (pids.size) {
+    await stopProcesses([...pids])
+    removed.push(`${pids.size} process(es)`)
+  }
+  for (const name of namespaces) {
+    await run('ip', ['netns', 'del', name])
+    removed.push(`netns ${name}`)
+  }
+  return removed
+}
+
+/** Removes everything of one run: its lab, its temp dirs and its state file. */
+export async function removeRun(runId: string): Promise<string[]> {
+  const removed = await removeLabObjects(runId)
+  for (const entry of await readdir(tmpdir()).catch(() => [] as string[])) {
+    if (entry.startsWith(`${prefix(runId)}-`)) {
+      await rm(join(tmpdir(), entry), { recursive: true, force: true })
+      removed.push(`dir ${join(tmpdir(), entry)}`)
+    }
+  }
+  await rm(join(STATE_DIR, `${runId}.json`), { force: true })
+  return removed
+}
+
+/** Removes the leftovers of every run whose owner process is gone; returns what it removed. */
+export async function reapDeadRuns(exceptRunId?: string): Promise<string[]> {
+  const removed: string[] = []
+  for (const runId of await knownRunIds()) {
+    if (runId === exceptRunId || await isRunAlive(runId)) continue
+    removed.push(...await removeRun(runId))
+  }
+  return removed
+}

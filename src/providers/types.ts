@@ -1,0 +1,43 @@
+import type { Between, ClusterSpec } from '../suites/model.ts'
+import type { Endpoint } from './endpoint.ts'
+
+export interface EndpointPair {
+  client: Endpoint
+  server: Endpoint
+}
+
+/** A network installed on a cluster: knows its endpoints, nothing about probes. */
+export interface Network extends AsyncDisposable {
+  readonly name: string
+  /** Time from install to every endpoint being reachable. */
+  readonly setupMs: number
+  /** The pair a step measures between. */
+  pair(between: Between): EndpointPair
+  /** Facts for the report (MTU, encapsulation, versions). */
+  describe(): Record<string, unknown>
+}
+
+export interface ClusterNode {
+  name: string
+  zone: string
+  ip: string
+}
+
+export interface Cluster extends AsyncDisposable {
+  readonly nodes: readonly ClusterNode[]
+  install(network: string, signal?: AbortSignal): Promise<Network>
+}
+
+export interface ProviderContext {
+  runId: string
+  runDir: string
+}
+
+export interface Provider {
+  readonly name: string
+  /** Networks this provider can build; used to validate suites before anything is provisioned. */
+  readonly networks: readonly string[]
+  /** Environment checks (root, programs, kernel features); throws exit-3 errors. */
+  preflight(spec: ClusterSpec, networks: readonly string[]): Promise<void>
+  createCluster(spec: ClusterSpec, context: ProviderContext): Promise<Cluster>
+}

@@ -1,0 +1,98 @@
+import { evaluate } from '../expect/evaluate.ts'
+import type { SuitePlan } from '../plan/plan.ts'
+import type { RunEvent } from '../runner/events.ts'
+import { SCHEMA_VERSION, type Environment, type ExpectationResult, type NetworkResult, type PointResult, type RunResult, type SuiteResult } from './types.ts'
+
+/** How Vitest ended one test, as the collector saw it. */
+export interface TestOutcome {
+  file: string
+  /** Set for planned expectations; absent for imperative tests. */
+  checkId?: string
+  name: string
+  state: 'passed' | 'failed' | 'skipped'
+  error: string | null
+}
+
+export interface BuildInput {
+  runId: string
+  startedAt: Date
+  environment: Environment
+  plans: SuitePlan[]
+  /** Files that have no plan (imperative suites). */
+  imperativeFiles: string[]
+  events: RunEvent[]
+  outcomes: TestOutcome[]
+  /** Errors Vitest reported for a whole file (import failure, hook failure). */
+  fileErrors: Map<string, string>
+  interrupted: boolean
+}
+
+function checkResult(plan: SuitePlan, checkId: string, outcome: TestOutcome | undefined, points: Map<string, PointResult>, fileError: string | undefined): ExpectationResult {
+  const check = plan.checks.find((candidate) => candidate.id === checkId)!
+  const base = { text: check.expectation.text, name: check.name, network: check.network, point: check.pointId }
+  if (!outcome || outcome.state === 'skipped') {
+    return { ...base, status: 'skipped', actual: null, expected: null, unit: null, message: fileError ?? 'not run' }
+  }
+  const point = points.get(check.pointId)
+  const reference = check.referencePointId ? points.get(check.referencePointId) ?? null : null
+  if (!point) return { ...base, status: 'error', actual: null, expected: null, unit: null, message: outcome.error ?? fileError ?? 'the point was not measured' }
+  const verdict = evaluate(check.expectation, point, reference)
+  // Vitest's verdict wins when the test itself broke (e.g. the network failed to install).
+  if (outcome.state === 'failed' && verdict.status === 'passed') {
+    return { ...base, status: 'error', actual: verdict.actual, expected: verdict.expected, unit: verdict.unit, message: outcome.error }
+  }
+  return { ...base, status: verdict.status, actual: verdict.actual, expected: verdict.expected, unit: verdict.unit, message: verdict.message }
+}
+
+function suiteStatus(expectations: readonly ExpectationResult[], networks: readonly NetworkResult[], fileError: string | undefined): SuiteResult['status'] {
+  if (fileError || networks.some((network) => network.status === 'error') || expectations.some((e) => e.status === 'error')) return 'error'
+  if (expectations.some((e) => e.status === 'failed')) return 'failed'
+  if (expectations.length && expectations.every((e) => e.status === 'skipped')) return 'skipped'
+  return 'passed'
+}
+
+/** Joins the plan, what the workers measured and how Vitest ended each test into the result. */
+export function buildRunResult(input: BuildInput): RunResult {
+  const suites: SuiteResult[] = []
+  const outcomesOf = (file: string) => input.outcomes.filter((outcome) => outcome.file === file)
+  for (const plan of input.plans) {
+    const file = plan.suite.file
+    const points = new Map<string, PointResult>()
+    const networks: NetworkResult[] = []
+    let cluster: Record<string, unknown> | null = null
+    for (const event of input.events) {
+      if (event.file !== file) continue
+      if (event.type === 'point') points.set(event.point.id, event.point)
+      if (event.type === 'network') networks.push(event.network)
+      if (event.type === 'suite-start') cluster = event.cluster
+    }
+    const outcomes = new Map(outcomesOf(file).filter((o) => o.checkId).map((o) => [o.checkId!, o]))
+    const fileError = input.fileErrors.get(file)
+    const expectations = plan.checks.map((check) => checkResult(plan, check.id, outcomes.get(check.id), points, fileError))
+    suites.push({
+      name: plan.suite.name, file, status: suiteStatus(expectations, networks, fileError), cluster, networks,
+      points: [...points.values()], expectations,
+    })
+  }
+  for (const file of input.imperativeFiles) {
+    const expectations: ExpectationResult[] = outcomesOf(file).map((outcome) => ({
+      text: outcome.name, name: outcome.name, network: null, point: null,
+      status: outcome.state, actual: null, expected: null, unit: null, message: outcome.error,
+    }))
+    const points = input.events.flatMap((event) => event.type === 'point' && event.file === file ? [event.point] : [])
+    const fileError = input.fileErrors.get(file)
+    suites.push({ name: file, file, status: suiteStatus(expectations, [], fileError), cluster: null, networks: [], points, expectations })
+  }
+  const statuses = suites.map((suite) => suite.status)
+  const status: RunResult['status'] = input.interrupted ? 'interrupted'
+    : statuses.includes('error') ? 'error' : statuses.includes('failed') ? 'failed' : 'passed'
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    runId: input.runId,
+    startedAt: input.startedAt.toISOString(),
+    durationMs: Date.now() - input.startedAt.getTime(),
+    status,
+    environment: input.environment,
+    suites,
+  }
+}

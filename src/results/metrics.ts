@@ -1,0 +1,33 @@
+/** What one probe run measured. Field names are part of the JSON result contract. */
+export interface Metrics {
+  /** Received rate (bit/s): what actually crossed the network. */
+  throughputBps: number | null
+  /** Rate the sender achieved (bit/s); below the offered rate means sender-limited. */
+  senderBps: number | null
+  lossPercent: number | null
+  jitterMs: number | null
+  retransmits: number | null
+  cpuSenderPercent: number | null
+  cpuReceiverPercent: number | null
+}
+
+/** One run of a probe (a repeat). */
+export interface Sample {
+  metrics: Metrics
+  /** UDP: datagrams sent and lost, as the receiver counted them. */
+  packets?: number
+  lostPackets?: number
+  /** UDP payload size chosen from the path MTU. */
+  datagramBytes?: number
+  mtu: number
+  durationMs: number
+  /** The tool's own output (iperf3 --json), kept for the report's details view. */
+  raw: unknown
+}
+
+export function emptyMetrics(): Metrics {
+  return {
+    throughputBps: null, senderBps: null, lossPercent: null, jitterMs: null,
+    retransmits: null, cpuSenderPercent: null, cpuReceiverPercent: null,
+  }
+}

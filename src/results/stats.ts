@@ -1,0 +1,27 @@
+import type { Stat } from '../expect/parse.ts'
+
+/** Percentile with linear interpolation between closest ranks (numpy's default, "type 7"). */
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  if (!sorted.length) return Number.NaN
+  const rank = (p / 100) * (sorted.length - 1)
+  const low = Math.floor(rank)
+  const high = Math.ceil(rank)
+  return sorted[low]! + (sorted[high]! - sorted[low]!) * (rank - low)
+}
+
+export function mean(values: readonly number[]): number {
+  return values.reduce((sum, value) => sum + value, 0) / values.length
+}
+
+export function statistic(values: readonly number[], stat: Stat): number | null {
+  if (!values.length) return null
+  switch (stat) {
+    case 'median': return percentile(values, 50)
+    case 'mean': return mean(values)
+    case 'min': return Math.min(...values)
+    case 'max': return Math.max(...values)
+    case 'p95': return percentile(values, 95)
+    case 'p99': return percentile(values, 99)
+  }
+}

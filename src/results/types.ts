@@ -1,0 +1,95 @@
+import type { Between } from '../suites/model.ts'
+import type { Metrics } from './metrics.ts'
+
+/**
+ * The JSON result: the one contract every reporter reads (`--output`, `netbench report`).
+ * Bump SCHEMA_VERSION on any breaking change to these shapes.
+ */
+export const SCHEMA_VERSION = 1
+
+export interface SampleResult {
+  metrics: Metrics
+  packets: number | null
+  lostPackets: number | null
+  datagramBytes: number | null
+  mtu: number
+  durationMs: number
+}
+
+export interface PointResult {
+  id: string
+  suite: string
+  network: string
+  step: 'udp' | 'tcp'
+  label: string
+  /** Offered rate in bit/s (UDP); null for TCP. */
+  bitrate: number | null
+  streams: number | null
+  between: Between
+  /** Endpoint names (`n1`, `n2`) and where they are. */
+  from: string | null
+  to: string | null
+  status: 'ok' | 'error'
+  error: string | null
+  /** Medians over the samples. */
+  metrics: Metrics
+  samples: SampleResult[]
+  /** The tool's raw output per sample (iperf3 --json). */
+  raw: unknown[]
+}
+
+export type ExpectationStatus = 'passed' | 'failed' | 'error' | 'skipped'
+
+export interface ExpectationResult {
+  /** The expectation as written in the suite. */
+  text: string
+  /** The test name: `host › udp 100M › loss < 5%`. */
+  name: string
+  network: string | null
+  point: string | null
+  status: ExpectationStatus
+  actual: number | null
+  expected: number | null
+  /** bps, percent, ms or count: how to show actual and expected. */
+  unit: string | null
+  message: string | null
+}
+
+export interface NetworkResult {
+  name: string
+  status: 'ok' | 'error'
+  error: string | null
+  setupMs: number | null
+  info: Record<string, unknown>
+}
+
+export interface SuiteResult {
+  name: string
+  file: string
+  status: 'passed' | 'failed' | 'error' | 'skipped'
+  cluster: Record<string, unknown> | null
+  networks: NetworkResult[]
+  points: PointResult[]
+  expectations: ExpectationResult[]
+}
+
+export interface Environment {
+  netbenchVersion: string
+  node: string
+  kernel: string
+  platform: string
+  cpuModel: string
+  cpuCount: number
+  iperf3: string | null
+  provider: string
+}
+
+export interface RunResult {
+  schemaVersion: typeof SCHEMA_VERSION
+  runId: string
+  startedAt: string
+  durationMs: number
+  status: 'passed' | 'failed' | 'error' | 'interrupted'
+  environment: Environment
+  suites: SuiteResult[]
+}

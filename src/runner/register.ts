@@ -1,0 +1,56 @@
+import { afterAll, describe, test } from 'vitest'
+import { evaluate } from '../expect/evaluate.ts'
+import type { PlannedCheck, SuitePlan } from '../plan/plan.ts'
+import type { RunContext } from './context.ts'
+import { SuiteSession } from './session.ts'
+
+/** Long enough for the slowest sweep; a hung probe is ended by its own timeout first. */
+const NO_TIMEOUT = 24 * 3600 * 1000
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>()
+  for (const item of items) groups.set(key(item), [...groups.get(key(item)) ?? [], item])
+  return groups
+}
+
+/**
+ * Registers a planned suite as Vitest tests:
+ *   describe(suite) › describe(network) › [measure] + describe(point) › test(expectation)
+ * Each network's first test measures all its points in order; an expectation then only reads its
+ * point. Expectations comparing two networks come last, when both have been measured.
+ */
+export function registerSuite(plan: SuitePlan, context: RunContext): void {
+  const session = new SuiteSession(plan, context)
+  const file = plan.suite.file
+  const pointLabel = new Map(plan.networks.flatMap((network) => network.points.map((point) => [point.id, point.label] as const)))
+
+  const registerChecks = (checks: readonly PlannedCheck[]) => {
+    for (const [pointId, group] of groupBy(checks, (check) => check.pointId)) {
+      describe(pointLabel.get(pointId) ?? pointId, () => {
+        for (const check of group) {
+          test(check.label, { timeout: NO_TIMEOUT, meta: { netbench: { kind: 'check', file, checkId: check.id } } }, async () => {
+            const point = await session.point(check.pointId)
+            const reference = check.referencePointId ? await session.point(check.referencePointId) : null
+            const verdict = evaluate(check.expectation, point, reference)
+            if (verdict.status !== 'passed') throw new Error(verdict.message)
+          })
+        }
+      })
+    }
+  }
+
+  describe(plan.suite.name, () => {
+    afterAll(() => session.dispose(), NO_TIMEOUT)
+    const crossNetwork = plan.checks.filter((check) => check.referencePointId !== null)
+    for (const network of plan.networks) {
+      describe(network.name, () => {
+        test('measure', { timeout: NO_TIMEOUT, meta: { netbench: { kind: 'measure', file, network: network.name } } }, () => session.measureNetwork(network.name))
+        registerChecks(plan.checks.filter((check) => check.network === network.name && check.referencePointId === null))
+        afterAll(() => session.releaseNetwork(network.name), NO_TIMEOUT)
+      })
+    }
+    for (const [network, checks] of groupBy(crossNetwork, (check) => check.network)) {
+      describe(network, () => registerChecks(checks))
+    }
+  })
+}

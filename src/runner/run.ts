@@ -1,0 +1,151 @@
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { startVitest, type Vitest } from 'vitest/node'
+import { createReporters, type NetbenchReporter } from '../../reporters/index.ts'
+import { EXIT, NetbenchError } from '../errors.ts'
+import type { PreparedRun } from '../plan/prepare.ts'
+import { providerFor } from '../providers/registry.ts'
+import { newRunId, prefix } from '../providers/local/names.ts'
+import { claimRun, reapDeadRuns, removeLabObjects, removeRun } from '../providers/local/runs.ts'
+import { buildRunResult } from '../results/build.ts'
+import { captureEnvironment } from '../results/environment.ts'
+import type { RunResult } from '../results/types.ts'
+import { OutcomeCollector } from './collector.ts'
+import { CONTEXT_KEY, type RunContext } from './context.ts'
+import { readEvents, type RunEvent } from './events.ts'
+import { netbenchPlugin } from './vite-plugin.ts'
+
+export interface RunOptions {
+  testNamePattern?: string
+  reporters: string[]
+  outputFile?: string
+  stream: NodeJS.WritableStream
+  isTTY: boolean
+}
+
+const source = (path: string) => fileURLToPath(new URL(path, import.meta.url))
+
+function exitCodeOf(result: RunResult): number {
+  switch (result.status) {
+    case 'passed': return EXIT.ok
+    case 'failed': return EXIT.expectationFailed
+    case 'interrupted': return EXIT.interrupted
+    case 'error': return EXIT.environment
+  }
+}
+
+/**
+ * Runs prepared suites: preflight, claim a run id, let Vitest run the suites (one worker, one
+ * file at a time), follow the workers' events for progress, then tear everything down and
+ * report. Cleanup runs on every path, including SIGINT/SIGTERM.
+ */
+export async function executeRun(prepared: PreparedRun, options: RunOptions): Promise<{ exitCode: number; result: RunResult }> {
+  const providerNames = new Set(prepared.plans.map((plan) => plan.suite.cluster.provider))
+  if (prepared.imperativeFiles.length) providerNames.add('local')
+  for (const name of providerNames) {
+    const provider = providerFor(name)
+    for (const plan of prepared.plans.filter((p) => p.suite.cluster.provider === name)) {
+      await provider.preflight(plan.suite.cluster, plan.networks.map((network) => network.name))
+    }
+    if (name === 'local' && !prepared.plans.length) await provider.preflight({ provider: 'local', nodes: 3, zones: 3, instance: null, bandwidthBps: null }, ['host'])
+  }
+  const reporters = createReporters(options.reporters, { stream: options.stream, outputFile: options.outputFile, isTTY: options.isTTY })
+
+  const runId = newRunId()
+  const runDir = await mkdtemp(join(tmpdir(), `${prefix(runId)}-`))
+  const startedAt = new Date()
+  await claimRun(runId, runDir)
+  try {
+    const reaped = await reapDeadRuns(runId)
+    if (reaped.length) options.stream.write(`netbench: removed leftovers of dead runs: ${reaped.join(', ')}\n`)
+    const environment = await captureEnvironment([...providerNames].join(', '))
+    const context: RunContext = {
+      runId, runDir, eventsFile: join(runDir, 'events.jsonl'),
+      plans: Object.fromEntries(prepared.plans.map((plan) => [plan.suite.file, plan])),
+    }
+    const points = prepared.plans.reduce((total, plan) => total + plan.networks.reduce((sum, network) => sum + network.points.length, 0), 0)
+    reporters.forEach((reporter) => reporter.onRunStart?.({ runId, files: prepared.files, points }))
+    const { events, collector, interrupted } = await runVitest(prepared, context, reporters, options)
+    const result = buildRunResult({
+      runId, startedAt, environment, plans: prepared.plans, imperativeFiles: prepared.imperativeFiles,
+      events, outcomes: collector.outcomes, fileErrors: collector.fileErrors, interrupted,
+    })
+    await removeRun(runId)
+    for (const reporter of reporters) {
+      try {
+        await reporter.onRunEnd?.(result)
+      } catch (error) {
+        options.stream.write(`netbench: the ${reporter.name} reporter failed: ${error instanceof Error ? error.message : String(error)}\n`)
+      }
+    }
+    return { exitCode: exitCodeOf(result), result }
+  } finally {
+    await removeRun(runId)
+  }
+}
+
+async function runVitest(prepared: PreparedRun, context: RunContext, reporters: NetbenchReporter[], options: RunOptions) {
+  const events: RunEvent[] = []
+  let offset = 0
+  const drain = async () => {
+    const read = await readEvents(context.eventsFile, offset)
+    offset = read.offset
+    for (const event of read.events) {
+      events.push(event)
+      reporters.forEach((reporter) => reporter.onEvent?.(event))
+    }
+  }
+  let polling = Promise.resolve()
+  const timer = setInterval(() => { polling = polling.then(drain) }, 200)
+  const collector = new OutcomeCollector()
+  let vitest: Vitest | undefined
+  let interrupted = false
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) return
+    interrupted = true
+    options.stream.write(`\nnetbench: ${signal} received, stopping and cleaning up…\n`)
+    void vitest?.cancelCurrentRun('keyboard-input')
+    // Ending the lab's processes makes the probe in flight fail now instead of at its end.
+    void removeLabObjects(context.runId).catch(() => undefined)
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  try {
+    vitest = await startVitest('test', [...prepared.files], {
+      config: false,
+      watch: false,
+      root: process.cwd(),
+      dir: '/',
+      include: prepared.files,
+      fileParallelism: false,
+      maxWorkers: 1,
+      isolate: false,
+      pool: 'forks',
+      testTimeout: 0,
+      hookTimeout: 0,
+      reporters: [collector],
+      testNamePattern: options.testNamePattern,
+      setupFiles: [source('./worker-setup.ts')],
+      provide: { [CONTEXT_KEY]: context },
+      passWithNoTests: true,
+      server: { deps: { inline: [/netbench/] } },
+    }, {
+      plugins: [netbenchPlugin(source('../suites/define.ts'))],
+      resolve: { alias: { netbench: source('../index.ts') } },
+      logLevel: 'silent',
+    })
+    await vitest?.close()
+  } catch (error) {
+    if (!interrupted) throw error
+  } finally {
+    clearInterval(timer)
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+    await polling
+    await drain()
+  }
+  if (!vitest && !interrupted) throw new NetbenchError('PROVIDER', 'Vitest did not start', { hint: 'run `npm ci` to repair the installation' })
+  return { events, collector, interrupted }
+}

@@ -1,0 +1,114 @@
+import type { PlannedPoint, SuitePlan } from '../plan/plan.ts'
+import { providerFor } from '../providers/registry.ts'
+import type { Cluster, Network } from '../providers/types.ts'
+import type { PointResult } from '../results/types.ts'
+import { isNetbenchError } from '../errors.ts'
+import type { RunContext } from './context.ts'
+import { appendEvent } from './events.ts'
+import { measurePoint } from './measure.ts'
+
+const PER_PROBE_OVERHEAD_MS = 300
+
+/**
+ * Everything one suite stands up, inside a Vitest worker: the cluster, the networks, and the
+ * measured points, each created once on first use and shared by every expectation that reads it.
+ */
+export class SuiteSession {
+  private cluster: Promise<Cluster> | undefined
+  private readonly networks = new Map<string, Promise<Network>>()
+  private readonly points = new Map<string, Promise<PointResult>>()
+  private readonly pointById: Map<string, PlannedPoint>
+  private measuredCount = 0
+  private readonly totalPoints: number
+
+  constructor(private readonly plan: SuitePlan, private readonly context: RunContext) {
+    this.pointById = new Map(plan.networks.flatMap((network) => network.points.map((point) => [point.id, point] as const)))
+    this.totalPoints = this.pointById.size
+  }
+
+  private get file(): string {
+    return this.plan.suite.file
+  }
+
+  private getCluster(): Promise<Cluster> {
+    this.cluster ??= (async () => {
+      const spec = this.plan.suite.cluster
+      appendEvent(this.context.eventsFile, {
+        type: 'suite-start', file: this.file, suite: this.plan.suite.name, points: this.totalPoints,
+        cluster: { ...spec },
+      })
+      return providerFor(spec.provider).createCluster(spec, { runId: this.context.runId, runDir: this.context.runDir })
+    })()
+    return this.cluster
+  }
+
+  network(name: string): Promise<Network> {
+    let network = this.networks.get(name)
+    if (!network) {
+      network = (async () => {
+        const cluster = await this.getCluster()
+        try {
+          const installed = await cluster.install(name)
+          appendEvent(this.context.eventsFile, { type: 'network', file: this.file, network: { name, status: 'ok', error: null, setupMs: installed.setupMs, info: installed.describe() } })
+          return installed
+        } catch (error) {
+          const message = isNetbenchError(error) ? error.oneLine : String(error)
+          appendEvent(this.context.eventsFile, { type: 'network', file: this.file, network: { name, status: 'error', error: message, setupMs: null, info: {} } })
+          throw error
+        }
+      })()
+      this.networks.set(name, network)
+    }
+    return network
+  }
+
+  point(id: string): Promise<PointResult> {
+    let result = this.points.get(id)
+    if (!result) {
+      const planned = this.pointById.get(id)
+      if (!planned) throw new Error(`internal: no planned point ${id}`)
+      result = this.measure(planned)
+      this.points.set(id, result)
+    }
+    return result
+  }
+
+  private async measure(point: PlannedPoint): Promise<PointResult> {
+    const network = await this.network(point.network)
+    const pair = network.pair(point.between)
+    this.measuredCount++
+    appendEvent(this.context.eventsFile, {
+      type: 'point-start', file: this.file, network: point.network, label: point.label,
+      index: this.measuredCount, total: this.totalPoints, repeat: point.repeat,
+      expectedMs: this.remainingMs(point),
+    })
+    const result = await measurePoint(this.plan.suite.name, point, pair)
+    appendEvent(this.context.eventsFile, { type: 'point', file: this.file, point: result })
+    return result
+  }
+
+  /** Probe time from this point to the end of the suite, for the progress line's estimate. */
+  private remainingMs(current: PlannedPoint): number {
+    const ahead = [...this.pointById.values()].filter((point) => point === current || !this.points.has(point.id))
+    return ahead.reduce((total, point) => total + (point.durationMs + PER_PROBE_OVERHEAD_MS) * point.repeat, 0)
+  }
+
+  async measureNetwork(name: string): Promise<void> {
+    const planned = this.plan.networks.find((network) => network.name === name)
+    await this.network(name)
+    for (const point of planned?.points ?? []) await this.point(point.id)
+  }
+
+  /** Uninstalls a network; a later point that still needs it installs it again. */
+  async releaseNetwork(name: string): Promise<void> {
+    const network = this.networks.get(name)
+    if (!network) return
+    this.networks.delete(name)
+    await network.then((installed) => installed[Symbol.asyncDispose](), () => undefined)
+  }
+
+  async dispose(): Promise<void> {
+    for (const name of [...this.networks.keys()]) await this.releaseNetwork(name)
+    if (this.cluster) await this.cluster.then((cluster) => cluster[Symbol.asyncDispose](), () => undefined)
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * Vitest setup file for netbench runs: installs the registrar that `defineSuite` calls, so a
+ * suite module registers its planned tests when Vitest imports it.
+ */
+import { inject } from 'vitest'
+import { REGISTRAR_KEY, type SuiteRegistrar } from '../suites/define.ts'
+import { CURRENT_FILE_KEY } from './vite-plugin.ts'
+import { registerSuite } from './register.ts'
+import { NetbenchError } from '../errors.ts'
+import './context.ts'
+
+const context = inject('netbench')
+
+const registrar: SuiteRegistrar = {
+  register() {
+    const file = (globalThis as Record<string, unknown>)[CURRENT_FILE_KEY] as string | undefined
+    const plan = file ? context.plans[file] : undefined
+    if (!plan) throw new NetbenchError('USAGE', `suite ${file ?? '(unknown file)'} was not planned before the run`, { hint: 'run suites through the netbench CLI' })
+    registerSuite(plan, context)
+  },
+}
+
+;(globalThis as Record<symbol, SuiteRegistrar>)[REGISTRAR_KEY] = registrar

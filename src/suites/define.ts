@@ -1,0 +1,26 @@
+import type { SuiteInput, TcpStepInput, UdpStepInput } from './schema.ts'
+
+/** Set by the worker runtime so that a suite module registers its tests when Vitest imports it. */
+export interface SuiteRegistrar {
+  register(suite: SuiteInput): void
+}
+
+export const REGISTRAR_KEY = Symbol.for('netbench.registrar')
+
+/**
+ * Declares a suite. Outside a netbench run (editor, `netbench list`) it only returns the
+ * definition; inside a run it also registers one Vitest test per expectation.
+ */
+export function defineSuite(suite: SuiteInput): SuiteInput {
+  const registrar = (globalThis as Record<symbol, SuiteRegistrar | undefined>)[REGISTRAR_KEY]
+  registrar?.register(suite)
+  return suite
+}
+
+export function udp(step: UdpStepInput): { udp: UdpStepInput } {
+  return { udp: step }
+}
+
+export function tcp(step: TcpStepInput = {}): { tcp: TcpStepInput } {
+  return { tcp: step }
+}

@@ -1,0 +1,114 @@
+import { Ajv, type ErrorObject } from 'ajv'
+import { NetbenchError } from '../errors.ts'
+import { SuiteSchema, type SuiteInput } from './schema.ts'
+
+const ajv = new Ajv({ allErrors: true, verbose: true, strict: false })
+const validateSchema = ajv.compile<SuiteInput>(SuiteSchema)
+
+export type PathSegment = string | number
+/** Maps a path in the suite to `line:column` (YAML suites); undefined when unknown (TS suites). */
+export type Locator = (path: readonly PathSegment[]) => string | undefined
+
+/** `steps[0].udp.duration`: how a user finds the place in their suite. */
+export function formatPath(path: readonly PathSegment[]): string {
+  return path.reduce<string>((text, segment) =>
+    typeof segment === 'number' ? `${text}[${segment}]` : text ? `${text}.${segment}` : segment, '')
+}
+
+export function placeOf(file: string, path: readonly PathSegment[], locate?: Locator): string {
+  const position = locate?.(path)
+  const where = position ? `${file}:${position}` : file
+  return path.length ? `${where}: ${formatPath(path)}` : where
+}
+
+/** Checks a suite's shape against the schema; throws one error naming the file, place and fix. */
+export function validateShape(data: unknown, file: string, locate?: Locator): SuiteInput {
+  if (validateSchema(data)) return data
+  const error = pickError(validateSchema.errors ?? [])
+  const { path, message, hint } = explain(error)
+  throw new NetbenchError('SUITE_SCHEMA', `${placeOf(file, path, locate)}: ${message}`, { hint })
+}
+
+function toPath(instancePath: string): PathSegment[] {
+  return instancePath.split('/').slice(1).map((part) => {
+    const text = part.replace(/~1/g, '/').replace(/~0/g, '~')
+    return /^\d+$/.test(text) ? Number(text) : text
+  })
+}
+
+/**
+ * The deepest error is the most specific. At equal depth: a choice among literals is best told
+ * as the list of choices; otherwise the concrete complaint (pattern, range) beats "wrong type".
+ */
+function pickError(errors: ErrorObject[]): ErrorObject {
+  const weight = (e: ErrorObject) => {
+    if (e.keyword === 'anyOf') return literalsOf(e).length ? 4 : 0
+    return e.keyword === 'type' || e.keyword === 'const' ? 1 : 3
+  }
+  const rank = (e: ErrorObject) => toPath(e.instancePath).length * 10 + weight(e)
+  return [...errors].sort((a, b) => rank(b) - rank(a))[0]!
+}
+
+function nounOf(error: ErrorObject): string {
+  const schema = error.parentSchema as { title?: string } | undefined
+  return schema?.title ?? 'valid value'
+}
+
+function show(value: unknown): string {
+  return typeof value === 'string' ? `'${value}'` : JSON.stringify(value)
+}
+
+function explain(error: ErrorObject): { path: PathSegment[]; message: string; hint: string } {
+  const path = toPath(error.instancePath)
+  const params = error.params as Record<string, unknown>
+  const noun = nounOf(error)
+  const isNegative = (typeof error.data === 'string' && error.data.trim().startsWith('-')) || (typeof error.data === 'number' && error.data <= 0)
+  switch (error.keyword) {
+    case 'required':
+      return { path, message: `missing required field '${String(params.missingProperty)}'`, hint: `add ${String(params.missingProperty)}: …` }
+    case 'additionalProperties':
+      return { path: [...path, String(params.additionalProperty)], message: `unknown field '${String(params.additionalProperty)}'`, hint: `remove it or check its spelling; allowed here: ${allowedKeys(error).join(', ')}` }
+    case 'minProperties':
+    case 'maxProperties':
+      return { path, message: `a step must have exactly one kind`, hint: `write { udp: {...} } or { tcp: {...} }` }
+    case 'minItems':
+      return { path, message: `the ${noun} is empty`, hint: `add at least ${String(params.limit)} item(s)` }
+    case 'uniqueItems':
+      return { path, message: `the ${noun} has duplicates (items ${String(params.j)} and ${String(params.i)})`, hint: 'list each value once' }
+    case 'exclusiveMinimum':
+    case 'minimum':
+    case 'maximum':
+      if (/duration/.test(noun) && isNegative) return { path, message: `${show(error.data)}: a duration must be greater than zero`, hint: 'write e.g. 10s' }
+      return { path, message: `${show(error.data)} is out of range for a ${noun}`, hint: `use a value ${error.keyword === 'maximum' ? '<=' : error.keyword === 'minimum' ? '>=' : '>'} ${String(params.limit)}` }
+    case 'pattern':
+      if (/duration/.test(noun) && isNegative) return { path, message: `${show(error.data)}: a duration must be greater than zero`, hint: 'write e.g. 10s' }
+      return { path, message: `${show(error.data)} is not a ${noun}`, hint: `write a ${noun}` }
+    case 'const':
+    case 'enum':
+      return { path, message: `${show(error.data)} is not allowed here`, hint: `use ${show(params.allowedValue ?? (params.allowedValues as unknown[] | undefined)?.join(', '))}` }
+    case 'anyOf':
+      return { path, message: `${show(error.data)} is not a ${noun}`, hint: alternativesOf(error) }
+    case 'type':
+      return { path, message: `${show(error.data)} is not a ${noun} (expected ${String(params.type)})`, hint: `write a ${noun}` }
+    case 'minLength':
+      return { path, message: `the ${noun} is empty`, hint: `write a ${noun}` }
+    default:
+      return { path, message: error.message ?? 'invalid', hint: 'see schema/netbench-suite.schema.json' }
+  }
+}
+
+function allowedKeys(error: ErrorObject): string[] {
+  const properties = (error.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties
+  return Object.keys(properties ?? {}).filter((key) => key !== '$schema')
+}
+
+function literalsOf(error: ErrorObject): string[] {
+  const options = (error.parentSchema as { anyOf?: Array<{ const?: unknown }> } | undefined)?.anyOf ?? []
+  if (!options.every((option) => option.const !== undefined)) return []
+  return options.map((option) => String(option.const))
+}
+
+function alternativesOf(error: ErrorObject): string {
+  const literals = literalsOf(error)
+  return literals.length ? `use one of ${literals.join(', ')}` : `write a ${nounOf(error)}`
+}

@@ -1,0 +1,61 @@
+/**
+ * Quantities users write in suites and expectations. Rates are decimal (1M = 10^6 bit/s), as
+ * iperf3 and network vendors use them; durations and times are kept in milliseconds.
+ */
+
+const bitratePattern = /^(\d+(?:\.\d+)?)\s*([kKmMgGtT]?)(?:bit\/s|bits\/s|bps|bit|b)?$/
+const rateMultiplier: Record<string, number> = { '': 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12 }
+
+/** Parses `1M`, `1.5G`, `450Mbit`, `900Mbps`, `10k` into bit/s; undefined when not a rate. */
+export function parseBitrate(text: string): number | undefined {
+  const match = bitratePattern.exec(text.trim())
+  if (!match) return undefined
+  const value = Number(match[1]) * rateMultiplier[match[2]!.toLowerCase()]!
+  return Number.isFinite(value) && value > 0 ? value : undefined
+}
+
+const durationPattern = /^(\d+(?:\.\d+)?)\s*(us|µs|ms|s|m|min|h)?$/
+const durationMs: Record<string, number> = { us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000 }
+
+/** Parses `10s`, `500ms`, `2m`, `1.5ms`, `250us`, or a bare number of seconds, into milliseconds. */
+export function parseDuration(text: string | number): number | undefined {
+  if (typeof text === 'number') return Number.isFinite(text) ? text * 1000 : undefined
+  const match = durationPattern.exec(text.trim())
+  if (!match) return undefined
+  const unit = match[2] ?? 's'
+  return Number(match[1]) * durationMs[unit]!
+}
+
+/** Parses `5%` or `0.5 %` into a number of percent. */
+export function parsePercent(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)\s*%$/.exec(text.trim())
+  return match ? Number(match[1]) : undefined
+}
+
+/** `1000000` → `1M`, `1500000000` → `1.5G`: the short form users write. */
+export function formatBitrate(bps: number): string {
+  for (const [suffix, factor] of [['G', 1e9], ['M', 1e6], ['K', 1e3]] as const) {
+    if (bps >= factor) return `${trimNumber(bps / factor)}${suffix}`
+  }
+  return trimNumber(bps)
+}
+
+/** A rate as a reader wants it in a table: `438.2 Mbit/s`. */
+export function formatRate(bps: number | null | undefined): string {
+  if (bps === null || bps === undefined || !Number.isFinite(bps)) return '—'
+  if (bps >= 1e9) return `${(bps / 1e9).toFixed(2)} Gbit/s`
+  if (bps >= 1e6) return `${(bps / 1e6).toFixed(1)} Mbit/s`
+  if (bps >= 1e3) return `${(bps / 1e3).toFixed(1)} Kbit/s`
+  return `${bps.toFixed(0)} bit/s`
+}
+
+export function formatMs(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—'
+  if (ms >= 1000) return `${trimNumber(ms / 1000, 2)}s`
+  if (ms < 1) return `${trimNumber(ms * 1000, 0)}µs`
+  return `${trimNumber(ms, 3)}ms`
+}
+
+export function trimNumber(value: number, digits = 2): string {
+  return String(Number(value.toFixed(digits)))
+}

@@ -1,0 +1,30 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { join } from 'node:path'
+import { REPO_ROOT } from './tmp-project.ts'
+
+/** The environment of a user's shell: without the variables of the Vitest running these tests. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('VITEST') && key !== 'NODE_ENV' && key !== 'TEST'))
+  return { ...env, NO_COLOR: '1' }
+}
+
+export interface CliResult { code: number | null; stdout: string; stderr: string }
+
+/** Runs the real CLI (`bin/netbench.js`) as a user would, with colours off. */
+export function startCli(args: string[], options: { cwd?: string } = {}): { child: ChildProcess; result: Promise<CliResult>; output: () => string } {
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/netbench.js'), ...args], {
+    cwd: options.cwd ?? REPO_ROOT,
+    env: cleanEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout!.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
+  child.stderr!.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+  const result = new Promise<CliResult>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })))
+  return { child, result, output: () => stdout + stderr }
+}
+
+export function runCli(args: string[], options: { cwd?: string } = {}): Promise<CliResult> {
+  return startCli(args, options).result
+}
