@@ -2,14 +2,8 @@ import pc from 'picocolors'
 import { formatValue } from '../../src/expect/evaluate.ts'
 import type { ExpectationResult, PointResult, RunResult, SuiteResult } from '../../src/results/types.ts'
 import { formatBitrate, formatMs, formatRate, trimNumber } from '../../src/units.ts'
+import { isSenderLimited } from '../../src/results/attribution.ts'
 import { renderTable } from './table.ts'
-
-/** Sender below this share of the offered rate: the probe, not the network, set the limit. */
-export const SENDER_LIMITED_RATIO = 0.95
-
-export function isSenderLimited(point: PointResult): boolean {
-  return point.step === 'udp' && point.bitrate !== null && point.metrics.senderBps !== null && point.metrics.senderBps < point.bitrate * SENDER_LIMITED_RATIO
-}
 
 const percent = (value: number | null) => value === null ? '—' : `${trimNumber(value, 2)}%`
 

@@ -1,5 +1,6 @@
 import type { Between } from '../suites/model.ts'
 import type { Metrics } from './metrics.ts'
+import type { Comparison } from './compare.ts'
 
 /**
  * The JSON result: the one contract every reporter reads (`--output`, `netbench report`).
@@ -92,4 +93,6 @@ export interface RunResult {
   status: 'passed' | 'failed' | 'error' | 'interrupted'
   environment: Environment
   suites: SuiteResult[]
+  /** With `--baseline`: every point compared with the baseline run's (absent otherwise). */
+  baseline?: Comparison
 }

@@ -1,0 +1,182 @@
+import { isSenderLimited } from './attribution.ts'
+import { judge } from './judge.ts'
+import type { Metrics } from './metrics.ts'
+import { confidenceInterval, type ConfidenceInterval } from './significance.ts'
+import { percentile } from './stats.ts'
+import type { PointResult, RunResult, SuiteResult } from './types.ts'
+
+/** How far a metric may move for the worse before it is a regression. */
+export interface Tolerance {
+  /** Throughput may drop by this share of the baseline, in percent. */
+  percent: number
+  /** Loss may rise by this many percentage points (a relative change of a near-zero loss means nothing). */
+  lossPoints: number
+}
+
+export const DEFAULT_TOLERANCE: Tolerance = { percent: 5, lossPoints: 0.5 }
+
+type MetricKey = keyof Pick<Metrics, 'throughputBps' | 'lossPercent' | 'jitterMs' | 'retransmits'>
+
+interface MetricRule {
+  key: MetricKey
+  name: string
+  unit: 'bps' | 'percent' | 'ms' | 'count'
+  better: 'higher' | 'lower'
+  /**
+   * How the tolerance applies; null: shown but not gated, because jitter in microseconds and
+   * retransmits in single digits swing by large ratios between identical runs.
+   */
+  gate: 'percent' | 'points' | null
+  steps: ReadonlyArray<PointResult['step']>
+}
+
+const RULES: readonly MetricRule[] = [
+  { key: 'throughputBps', name: 'throughput', unit: 'bps', better: 'higher', gate: 'percent', steps: ['udp', 'tcp'] },
+  { key: 'lossPercent', name: 'loss', unit: 'percent', better: 'lower', gate: 'points', steps: ['udp'] },
+  { key: 'jitterMs', name: 'jitter', unit: 'ms', better: 'lower', gate: null, steps: ['udp'] },
+  { key: 'retransmits', name: 'retransmits', unit: 'count', better: 'lower', gate: null, steps: ['tcp'] },
+]
+
+export type ChangeVerdict = 'regression' | 'improvement' | 'unchanged' | 'noise' | 'missing'
+
+export interface MetricChange {
+  metric: string
+  unit: MetricRule['unit']
+  gated: boolean
+  /** Medians over the samples. */
+  baseline: number | null
+  current: number | null
+  delta: number | null
+  /** The delta in percent of the baseline; null when the baseline is zero or missing. */
+  deltaPercent: number | null
+  baselineCi: ConfidenceInterval | null
+  currentCi: ConfidenceInterval | null
+  verdict: ChangeVerdict
+  decidedBy: string
+}
+
+export interface PointChange {
+  suite: string
+  network: string
+  label: string
+  step: PointResult['step']
+  bitrate: number | null
+  presence: 'both' | 'baseline-only' | 'current-only'
+  baselineError: string | null
+  currentError: string | null
+  /** The current run's sender could not reach the offered rate: a throughput drop is the host's. */
+  senderLimited: boolean
+  /** The worst verdict of the gated metrics. */
+  verdict: ChangeVerdict
+  metrics: MetricChange[]
+}
+
+export interface RunRef {
+  runId: string
+  startedAt: string
+  file: string | null
+}
+
+export interface Comparison {
+  baseline: RunRef
+  current: RunRef
+  tolerance: Tolerance
+  points: PointChange[]
+  regressions: number
+  improvements: number
+}
+
+/** What makes two points the same measurement in two runs, whatever their ids. */
+export function pointKey(point: Pick<PointResult, 'network' | 'step' | 'bitrate' | 'streams' | 'between'>): string {
+  return [point.network, point.step, point.bitrate ?? '', point.streams ?? '', point.between].join('|')
+}
+
+/** The suite of `run` that corresponds to `name`: the same name, or the only suite of each run. */
+export function counterpartSuite(run: RunResult, name: string, otherSuiteCount: number): SuiteResult | undefined {
+  return run.suites.find((suite) => suite.name === name) ?? (run.suites.length === 1 && otherSuiteCount === 1 ? run.suites[0] : undefined)
+}
+
+export function sampleValues(point: PointResult, key: MetricKey): number[] {
+  return point.samples.map((sample) => sample.metrics[key]).filter((value): value is number => value !== null && Number.isFinite(value))
+}
+
+const worseSide = (rule: MetricRule) => rule.better === 'higher' ? 'below' : 'above'
+const betterSide = (rule: MetricRule) => rule.better === 'higher' ? 'above' : 'below'
+
+/** The reference's samples moved by the tolerance, towards worse (sign 1) or better (sign −1). */
+function shifted(values: readonly number[], rule: MetricRule, tolerance: Tolerance, sign: 1 | -1): number[] {
+  const towardsWorse = rule.better === 'higher' ? -sign : sign
+  if (rule.gate === 'points') return values.map((value) => value + towardsWorse * tolerance.lossPoints)
+  return values.map((value) => value * (1 + towardsWorse * tolerance.percent / 100))
+}
+
+function compareMetric(rule: MetricRule, baseline: readonly number[], current: readonly number[], tolerance: Tolerance): MetricChange {
+  const base = baseline.length ? percentile(baseline, 50) : null
+  const now = current.length ? percentile(current, 50) : null
+  const change: MetricChange = {
+    metric: rule.name, unit: rule.unit, gated: rule.gate !== null, baseline: base, current: now,
+    delta: base !== null && now !== null ? now - base : null,
+    deltaPercent: base !== null && now !== null && base !== 0 ? ((now - base) / Math.abs(base)) * 100 : null,
+    baselineCi: confidenceInterval(baseline) ?? null, currentCi: confidenceInterval(current) ?? null,
+    verdict: 'missing', decidedBy: base === null ? 'no baseline value' : 'no current value',
+  }
+  if (base === null || now === null) return change
+  const worse = judge(current, shifted(baseline, rule, tolerance, 1), worseSide(rule))
+  if (worse.outcome !== 'held') return { ...change, verdict: worse.outcome === 'violated' ? 'regression' : 'noise', decidedBy: worse.decidedBy }
+  const better = judge(current, shifted(baseline, rule, tolerance, -1), betterSide(rule))
+  if (better.outcome === 'violated') return { ...change, verdict: 'improvement', decidedBy: better.decidedBy }
+  return { ...change, verdict: 'unchanged', decidedBy: better.outcome === 'noise' ? better.decidedBy : 'within tolerance' }
+}
+
+const severity: Record<ChangeVerdict, number> = { regression: 4, noise: 3, improvement: 2, unchanged: 1, missing: 0 }
+
+function comparePoint(suite: string, baseline: PointResult | undefined, current: PointResult | undefined, tolerance: Tolerance): PointChange {
+  const either = (current ?? baseline)!
+  const change: PointChange = {
+    suite, network: either.network, label: either.label, step: either.step, bitrate: either.bitrate,
+    presence: baseline && current ? 'both' : baseline ? 'baseline-only' : 'current-only',
+    baselineError: baseline?.status === 'error' ? baseline.error : null,
+    currentError: current?.status === 'error' ? current.error : null,
+    senderLimited: current ? isSenderLimited(current) : false,
+    verdict: 'missing', metrics: [],
+  }
+  if (!baseline || !current) return change
+  change.metrics = RULES.filter((rule) => rule.steps.includes(either.step))
+    .map((rule) => compareMetric(rule, sampleValues(baseline, rule.key), sampleValues(current, rule.key), tolerance))
+  // A measurement that worked before and fails now is the clearest regression of all.
+  if (change.currentError && !change.baselineError) {
+    change.verdict = 'regression'
+    return change
+  }
+  const gated = change.metrics.filter((metric) => metric.gated)
+  change.verdict = gated.reduce<ChangeVerdict>((worst, metric) => severity[metric.verdict] > severity[worst] ? metric.verdict : worst, 'missing')
+  return change
+}
+
+/** Compares every point of `current` with the same point of `baseline`. */
+export function compareRuns(baseline: RunResult, current: RunResult, tolerance: Tolerance = DEFAULT_TOLERANCE, files: { baseline?: string; current?: string } = {}): Comparison {
+  const points: PointChange[] = []
+  const pairedBaselineSuites = new Set<SuiteResult>()
+  for (const suite of current.suites) {
+    const other = counterpartSuite(baseline, suite.name, current.suites.length)
+    if (other) pairedBaselineSuites.add(other)
+    const before = new Map((other?.points ?? []).map((point) => [pointKey(point), point]))
+    for (const point of suite.points) {
+      points.push(comparePoint(suite.name, before.get(pointKey(point)), point, tolerance))
+      before.delete(pointKey(point))
+    }
+    for (const point of before.values()) points.push(comparePoint(suite.name, point, undefined, tolerance))
+  }
+  for (const suite of baseline.suites.filter((candidate) => !pairedBaselineSuites.has(candidate))) {
+    for (const point of suite.points) points.push(comparePoint(suite.name, point, undefined, tolerance))
+  }
+  const ref = (run: RunResult, file: string | undefined): RunRef => ({ runId: run.runId, startedAt: run.startedAt, file: file ?? null })
+  return {
+    baseline: ref(baseline, files.baseline),
+    current: ref(current, files.current),
+    tolerance,
+    points,
+    regressions: points.filter((point) => point.verdict === 'regression').length,
+    improvements: points.filter((point) => point.verdict === 'improvement').length,
+  }
+}

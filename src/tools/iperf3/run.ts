@@ -1,0 +1,186 @@
+/**
+ * One iperf3 measurement between two endpoints: a one-off server on `server`, the client on
+ * `client`, output parsed into a Sample. The server is always stopped, whatever happens.
+ */
+import type { Endpoint, ExecResult, RunningProcess } from '../../providers/endpoint.ts'
+import { NetbenchError } from '../../errors.ts'
+import type { Sample } from '../../results/metrics.ts'
+import { datagramBytesForMtu, pathMtu, serverArgs, tcpClientArgs, udpClientArgs, wholeSeconds } from './args.ts'
+import { parseIperf3Json, parseIperf3Output } from './parse.ts'
+
+export type Iperf3Probe =
+  | { kind: 'udp'; bitrateBps: number; durationMs: number; omitMs?: number }
+  | { kind: 'tcp'; streams: number; durationMs: number; omitMs?: number }
+
+export interface RunIperf3Options {
+  server: Endpoint
+  client: Endpoint
+  probe: Iperf3Probe
+  signal?: AbortSignal
+  /** First port to try; default 5201 plus a per-process counter so parallel runs differ. */
+  portHint?: number
+  connectTimeoutMs?: number
+}
+
+export const DEFAULT_PORT = 5201
+/** Ports tried after "Address already in use" before giving up. */
+const PORT_TRIES = 10
+/** How long a server may take to print "Server listening" (a cold namespace can be slow). */
+const LISTEN_TIMEOUT_MS = 10_000
+/** Slack over the test time for connect, omit and the result exchange. */
+const CLIENT_SLACK_MS = 15_000
+
+let portCounter = 0
+
+const missingHint = 'run `netbench setup` or `apt-get install iperf3`'
+
+export function missingIperf3(cause?: unknown): NetbenchError {
+  return new NetbenchError('MISSING_PROGRAM', 'iperf3 is not installed', { hint: missingHint, cause })
+}
+
+/** spawn ENOENT, or `ip netns exec` / a shell saying the program does not exist. */
+function isMissingProgram(error: unknown, text = ''): boolean {
+  if ((error as { code?: unknown } | undefined)?.code === 'ENOENT') return true
+  return /exec of "(?:[^"]*\/)?iperf3" failed: No such file|iperf3: (command )?not found|spawn \S*iperf3 ENOENT/i.test(text)
+}
+
+function firstLine(text: string): string {
+  return text.split('\n').map((line) => line.trim()).find((line) => line !== '') ?? ''
+}
+
+export async function runIperf3(options: RunIperf3Options): Promise<Sample> {
+  const { server, client, probe, signal } = options
+  signal?.throwIfAborted()
+  const mtu = pathMtu(client.mtu, server.mtu)
+  const datagramBytes = probe.kind === 'udp' ? datagramBytesForMtu(mtu) : undefined
+  const common = (port: number) => ({
+    serverIp: server.ip, port, durationMs: probe.durationMs, omitMs: probe.omitMs,
+    connectTimeoutMs: options.connectTimeoutMs,
+  })
+  const clientArgv = (port: number): string[] => probe.kind === 'udp'
+    ? udpClientArgs({ ...common(port), bitrateBps: probe.bitrateBps, datagramBytes: datagramBytes! })
+    : tcpClientArgs({ ...common(port), streams: probe.streams })
+  // Build the argv once before starting anything, so bad input (bitrate 0) throws with no server.
+  clientArgv(DEFAULT_PORT)
+
+  const firstPort = options.portHint ?? DEFAULT_PORT + (portCounter++ % 50)
+  const { process: serverProcess, port } = await startServer(server, firstPort, signal)
+  try {
+    const runMs = (wholeSeconds(probe.durationMs) + (probe.omitMs ? wholeSeconds(probe.omitMs) : 0)) * 1000
+    let result: ExecResult
+    try {
+      result = await client.exec(clientArgv(port), { timeoutMs: runMs + CLIENT_SLACK_MS, signal })
+    } catch (error) {
+      signal?.throwIfAborted()
+      if (isMissingProgram(error, String(error))) throw missingIperf3(error)
+      throw error
+    }
+    signal?.throwIfAborted()
+    if (parseIperf3Json(result.stdout) === undefined) {
+      if (isMissingProgram(undefined, result.stderr)) throw missingIperf3()
+      const how = result.signal ? `was killed by ${result.signal}` : `exited with code ${result.exitCode}`
+      const line = firstLine(result.stderr) || firstLine(result.stdout)
+      throw new NetbenchError('MEASUREMENT', `iperf3 client ${how} without a result${line ? `: ${line}` : ''}`, {
+        hint: result.signal ? `it did not finish within ${(runMs + CLIENT_SLACK_MS) / 1000} s` : 'see the message above',
+      })
+    }
+    // 3.12 reports errors in the JSON `error` field, often with exit code 0; the parser throws.
+    const parsed = parseIperf3Output(result.stdout, probe.kind)
+    const sample: Sample = {
+      metrics: parsed.metrics,
+      mtu,
+      durationMs: parsed.durationMs ?? probe.durationMs,
+      raw: parsed.raw,
+    }
+    if (probe.kind === 'udp') {
+      if (parsed.packets !== undefined) sample.packets = parsed.packets
+      if (parsed.lostPackets !== undefined) sample.lostPackets = parsed.lostPackets
+      sample.datagramBytes = parsed.datagramBytes ?? datagramBytes
+    }
+    return sample
+  } finally {
+    await serverProcess.stop()
+  }
+}
+
+/** Starts a one-off server, moving to the next port while the current one is taken. */
+async function startServer(
+  endpoint: Endpoint, firstPort: number, signal: AbortSignal | undefined,
+): Promise<{ process: RunningProcess; port: number }> {
+  let lastError = ''
+  for (let port = firstPort; port < firstPort + PORT_TRIES; port++) {
+    signal?.throwIfAborted()
+    let running: RunningProcess
+    try {
+      running = endpoint.start(serverArgs({ port, bindIp: endpoint.ip }))
+    } catch (error) {
+      if (isMissingProgram(error, String(error))) throw missingIperf3(error)
+      throw error
+    }
+    const outcome = await waitForListening(running, port, signal)
+    if (outcome.kind === 'listening') return { process: running, port }
+    await running.stop()
+    if (outcome.kind === 'aborted') throw signal?.reason ?? new Error('aborted')
+    if (outcome.kind === 'missing') throw missingIperf3(outcome.error)
+    if (/Address already in use/i.test(outcome.text)) {
+      lastError = firstLine(outcome.text)
+      continue
+    }
+    const line = firstLine(outcome.text)
+    throw new NetbenchError('MEASUREMENT', `iperf3 server on ${endpoint.name} did not start${line ? `: ${line}` : ''}`, {
+      hint: outcome.kind === 'timeout'
+        ? `it printed no "Server listening" line within ${LISTEN_TIMEOUT_MS / 1000} s`
+        : `check that ${endpoint.ip} is an address of ${endpoint.label}`,
+    })
+  }
+  throw new NetbenchError('MEASUREMENT', `no free port for the iperf3 server on ${endpoint.name} in ${firstPort}-${firstPort + PORT_TRIES - 1}: ${lastError}`, {
+    hint: 'other iperf3 servers hold these ports; stop them or pass another port',
+  })
+}
+
+type ListenOutcome =
+  | { kind: 'listening' }
+  | { kind: 'exited' | 'timeout'; text: string }
+  | { kind: 'missing'; error: unknown }
+  | { kind: 'aborted' }
+
+/**
+ * Resolves once the server says "Server listening on <port>" (that line is printed after
+ * listen(), so a client connecting afterwards cannot be refused), or when it exits, times out
+ * or the run is cancelled. Output keeps being drained afterwards so the pipe never fills.
+ */
+function waitForListening(running: RunningProcess, port: number, signal: AbortSignal | undefined): Promise<ListenOutcome> {
+  let stdout = ''
+  let stderr = ''
+  const limit = 64 * 1024
+  return new Promise<ListenOutcome>((resolve) => {
+    let settled = false
+    const finish = (outcome: ListenOutcome): void => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
+      resolve(outcome)
+    }
+    const onAbort = (): void => finish({ kind: 'aborted' })
+    const timer = setTimeout(() => finish({ kind: 'timeout', text: stderr + stdout }), LISTEN_TIMEOUT_MS)
+    signal?.addEventListener('abort', onAbort, { once: true })
+    running.stdout.on('data', (chunk: Buffer | string) => {
+      if (stdout.length < limit) stdout += String(chunk)
+      const match = /Server listening on (?:\S+ port )?(\d+)/.exec(stdout)
+      if (match && Number(match[1]) === port) finish({ kind: 'listening' })
+    })
+    running.stderr.on('data', (chunk: Buffer | string) => {
+      if (stderr.length < limit) stderr += String(chunk)
+    })
+    running.exited.then(
+      (result) => {
+        const text = `${stderr}\n${result.stderr}\n${stdout}`
+        finish(isMissingProgram(undefined, text) ? { kind: 'missing', error: undefined } : { kind: 'exited', text })
+      },
+      (error: unknown) => {
+        finish(isMissingProgram(error, String(error)) ? { kind: 'missing', error } : { kind: 'exited', text: String(error) })
+      },
+    )
+  })
+}
