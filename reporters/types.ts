@@ -23,5 +23,7 @@ export interface ReporterOptions {
   stream: NodeJS.WritableStream
   /** `--output <file.json>`. */
   outputFile?: string
+  /** `--report-dir`: receives index.html, junit.xml and result.json. */
+  reportDir?: string
   isTTY: boolean
 }

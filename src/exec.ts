@@ -12,6 +12,8 @@ export const PACKAGE_OF: Record<string, string> = {
   birdc: 'bird2',
   sysctl: 'procps',
   ethtool: 'ethtool',
+  ping: 'iputils-ping',
+  bridge: 'iproute2',
 }
 
 export function missingProgram(program: string): NetbenchError {

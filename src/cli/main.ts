@@ -1,11 +1,13 @@
 import { cac } from 'cac'
 import { EXIT, NetbenchError, isNetbenchError } from '../errors.ts'
-import { prepareRun } from '../plan/prepare.ts'
-import { reapDeadRuns } from '../providers/local/runs.ts'
 import { NETBENCH_VERSION } from '../results/environment.ts'
-import { executeRun } from '../runner/run.ts'
-import { renderPlan } from './list.ts'
-import { setup } from './setup.ts'
+
+// Commands load their modules on demand: `--version` should not pay for Vitest and the lab.
+const prepareRun: typeof import('../plan/prepare.ts').prepareRun = async (...args) => (await import('../plan/prepare.ts')).prepareRun(...args)
+const executeRun: typeof import('../runner/run.ts').executeRun = async (...args) => (await import('../runner/run.ts')).executeRun(...args)
+const reapDeadRuns: typeof import('../providers/local/runs.ts').reapDeadRuns = async (...args) => (await import('../providers/local/runs.ts')).reapDeadRuns(...args)
+const renderPlan = async (...args: Parameters<typeof import('./list.ts').renderPlan>) => (await import('./list.ts')).renderPlan(...args)
+const setup: typeof import('./setup.ts').setup = async (...args) => (await import('./setup.ts')).setup(...args)
 
 const out = process.stdout
 
@@ -45,8 +47,8 @@ withRunOptions(cli.command('run [...files]', 'Run suites'))
 cli.command('list [...files]', 'Show the planned matrix without running anything')
   .option('--network <name>', 'Only this network (repeatable)')
   .action((files: string[], flags: RunFlags) => {
-    action = prepareRun(files, { networks: asList(flags.network).length ? asList(flags.network) : undefined }).then((prepared) => {
-      out.write(renderPlan(prepared))
+    action = prepareRun(files, { networks: asList(flags.network).length ? asList(flags.network) : undefined }).then(async (prepared) => {
+      out.write(await renderPlan(prepared))
       return EXIT.ok
     })
   })

@@ -7,6 +7,7 @@ type Partial = { [K in keyof Expectation]?: unknown }
 const network = (name: string) => ({ kind: 'network', network: name })
 const abs = (value: number, unit: string) => ({ kind: 'absolute', value, unit })
 const rel = (percent: number, of: object) => ({ kind: 'relative', percent, of })
+const offset = (value: number, unit: string) => ({ kind: 'offset', of: { kind: 'baseline' }, value, unit })
 
 describe('parseExpectation: valid expectations', () => {
   const cases: [string, Partial][] = [
@@ -46,6 +47,12 @@ describe('parseExpectation: valid expectations', () => {
       },
     }],
     ['calico throughput >= 90% of host', { spans: { value: { start: 21, end: 24 }, reference: { start: 28, end: 32 } } }],
+    ['all at 100M loss <= baseline + 0.5%', { subject: { kind: 'all' }, bitrateBps: 100e6, step: 'udp', metric: 'loss', comparator: '<=', bound: offset(0.5, 'percent'), spans: { value: { start: 20, end: 35 }, reference: { start: 20, end: 28 } } }],
+    ['host jitter < baseline+1ms', { step: 'udp', metric: 'jitter', bound: offset(1, 'ms'), spans: { value: { start: 14, end: 26 } } }],
+    ['flannel tcp throughput >= baseline - 50M', { step: 'tcp', metric: 'throughput', bound: offset(-50e6, 'bps') }],
+    ['host tcp retransmits <= baseline', { step: 'tcp', bound: offset(0, 'count'), spans: { value: { start: 24, end: 32 }, reference: { start: 24, end: 32 } } }],
+    ['host loss <= baseline +0.5 %', { bound: offset(0.5, 'percent'), spans: { value: { start: 13, end: 28 } } }],
+    ['host cpu.max < BASELINE+ 5%', { stat: 'max', bound: offset(5, 'percent') }],
   ]
 
   it.each(cases)('%s', (text, expected) => {
@@ -113,6 +120,12 @@ describe('parseExpectation: errors point at the offending token', () => {
     ['host udpp loss < 1%', '     ^^^^', "unknown step 'udpp'", "did you mean 'udp'?"],
     ['host loss at 100M < 5%', '          ^^', "'at' must come before the metric", 'weave at 100M'],
     ['host loss < 5% and host jitter < 1ms', '               ^^^', "unexpected 'and' after the value", 'own line'],
+    ['host loss <= baseline + 5M', '                        ^^', "'5M' is not a percentage", 'loss is a percentage'],
+    ['host loss <= baseline +', '                       ^', "missing offset after '+'", "'baseline + 0.5%'"],
+    ['host throughput >= baseline + 5%', '                              ^^', "'5%' is not a rate", "'baseline - 50M'"],
+    ['host jitter < baseline + 1', '                         ^', "'1' has no unit", '1ms'],
+    ['host loss < baseline*2', '                    ^^', "unexpected '*2' after 'baseline'", "'baseline + 0.5%'"],
+    ['host loss <= baseline * 2', '                      ^', "unexpected '*' after the value", 'own line'],
   ]
 
   it.each(cases)('%j', (text, carets, message, hint) => {
@@ -164,6 +177,10 @@ describe('describeExpectation', () => {
     ['all at 1M throughput >= 99% of offered', 'throughput >= 99% of offered'],
     ['host tcp retransmits < 100', 'retransmits < 100'],
     ['host cpu.max < 90%', 'cpu.max < 90%'],
+    ['all at 100M loss <= baseline + 0.5%', 'loss <= baseline + 0.5%'],
+    ['flannel tcp throughput >= baseline - 50M', 'throughput >= baseline - 50M'],
+    ['host tcp retransmits <= baseline', 'retransmits <= baseline'],
+    ['flannel tcp throughput >= 95% of baseline', 'throughput >= 95% of baseline'],
   ])('%s → %s', (text, label) => {
     expect(describeExpectation(parseExpectation(text))).toBe(label)
   })

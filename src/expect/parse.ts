@@ -8,8 +8,9 @@
  *   <metric>      ::= "throughput" | "loss" | "jitter" | "retransmits" | "cpu"
  *   <stat>        ::= "median" | "mean" | "min" | "max" | "p95" | "p99"
  *   <op>          ::= "<" | "<=" | ">" | ">="
- *   <value>       ::= <number> <unit> | <number> "%" "of" <reference> | <number>
+ *   <value>       ::= <number> <unit> | <number> "%" "of" <reference> | <number> | <baseline-offset>
  *   <reference>   ::= "offered" | "baseline" | <network-name>
+ *   <baseline-offset> ::= "baseline" [ ( "+" | "-" ) <number> [ <unit> ] ]
  *
  * Tokens are separated by whitespace, except that `.<stat>` attaches to the metric and operators
  * may touch their neighbours (`loss<5%`). Keywords are case-insensitive; network names are
@@ -18,7 +19,8 @@
  *
  * Units per metric: throughput takes a bitrate (`900M`, `1.5G`, `450Mbit`) or `N% of
  * offered|baseline|<network>`; loss and cpu an absolute percent; jitter a time (`1ms`, `250us`),
- * stored in milliseconds; retransmits a bare count. `at`, `jitter`, `loss` and `of offered` imply
+ * stored in milliseconds; retransmits a bare count. `baseline ± <offset>` works for every metric,
+ * the offset in the metric's own unit (`loss <= baseline + 0.5%`, `throughput >= baseline - 50M`). `at`, `jitter`, `loss` and `of offered` imply
  * udp; `retransmits` implies tcp. All spans are offsets into the trimmed text (`Expectation.text`).
  */
 import { NetbenchError } from '../errors.ts'
@@ -30,9 +32,12 @@ export type Stat = 'median' | 'mean' | 'min' | 'max' | 'p95' | 'p99'
 export type Comparator = '<' | '<=' | '>' | '>='
 export type Topology = 'same-node' | 'nodes' | 'zones'
 export type Reference = { kind: 'offered' } | { kind: 'baseline' } | { kind: 'network'; network: string }
+export type AbsoluteUnit = 'bps' | 'percent' | 'ms' | 'count'
 export type Bound =
-  | { kind: 'absolute'; value: number; unit: 'bps' | 'percent' | 'ms' | 'count' }
+  | { kind: 'absolute'; value: number; unit: AbsoluteUnit }
   | { kind: 'relative'; percent: number; of: Reference }
+  /** `baseline + 0.5%`: the baseline's value moved by `value` (negative for `baseline - …`). */
+  | { kind: 'offset'; of: { kind: 'baseline' }; value: number; unit: AbsoluteUnit }
 export interface Span { start: number; end: number }
 export interface Expectation {
   text: string
@@ -60,6 +65,8 @@ const EXAMPLES: Record<Metric, string> = {
   throughput: 'throughput >= 900M', loss: 'loss < 5%', jitter: 'jitter <= 1ms', retransmits: 'retransmits < 100', cpu: 'cpu < 90%',
 }
 const REFERENCE_HINT = "write 'of offered', 'of baseline' or 'of <network>'"
+const UNITS: Record<Metric, AbsoluteUnit> = { throughput: 'bps', loss: 'percent', jitter: 'ms', retransmits: 'count', cpu: 'percent' }
+const OFFSET_EXAMPLES: Record<Metric, string> = { throughput: '50M', loss: '0.5%', jitter: '1ms', retransmits: '10', cpu: '5%' }
 
 /**
  * A NetbenchError (code EXPECTATION_SYNTAX, exit 2) so the CLI prints it like any input error,
@@ -96,11 +103,18 @@ function describeBound(bound: Bound): string {
     const of = bound.of.kind === 'network' ? bound.of.network : bound.of.kind
     return `${trimNumber(bound.percent, 3)}% of ${of}`
   }
-  switch (bound.unit) {
-    case 'bps': return formatBitrate(bound.value)
-    case 'percent': return `${trimNumber(bound.value, 3)}%`
-    case 'ms': return formatMs(bound.value)
-    case 'count': return trimNumber(bound.value, 3)
+  if (bound.kind === 'offset') {
+    return bound.value === 0 ? 'baseline' : `baseline ${bound.value < 0 ? '-' : '+'} ${describeAmount(Math.abs(bound.value), bound.unit)}`
+  }
+  return describeAmount(bound.value, bound.unit)
+}
+
+function describeAmount(value: number, unit: AbsoluteUnit): string {
+  switch (unit) {
+    case 'bps': return formatBitrate(value)
+    case 'percent': return `${trimNumber(value, 3)}%`
+    case 'ms': return formatMs(value)
+    case 'count': return trimNumber(value, 3)
   }
 }
 
@@ -235,7 +249,9 @@ export function parseExpectation(input: string): Expectation {
 
   let bound: Bound
   const ofToken = peek()
-  if (ofToken?.text.toLowerCase() === 'of') {
+  if (/^baseline(?![a-z0-9])/i.test(raw)) {
+    bound = baselineOffset(valueToken)
+  } else if (ofToken?.text.toLowerCase() === 'of') {
     index++
     const percent = parsePercent(raw)
     if (percent === undefined) {
@@ -273,6 +289,40 @@ export function parseExpectation(input: string): Expectation {
     return parseBitrate(rate) ?? fail(span, `'${rate}' is not a bitrate`, 'write a number with K, M or G, e.g. 10M')
   }
 
+  /** `baseline`, `baseline + 0.5%`, `baseline - 50M`; the sign may touch either neighbour. */
+  function baselineOffset(token: Token): Bound {
+    const word = 'baseline'.length
+    spans.reference = { start: token.start, end: token.start + word }
+    let rest = token.text.slice(word)
+    let restStart = token.start + word
+    if (rest === '' && /^[+-]/.test(peek()?.text ?? '')) {
+      const sign = tokens[index++]!
+      rest = sign.text
+      restStart = sign.start
+    }
+    if (rest === '') return { kind: 'offset', of: { kind: 'baseline' }, value: 0, unit: UNITS[metric] }
+    const example = `baseline + ${OFFSET_EXAMPLES[metric]}`
+    if (!/^[+-]/.test(rest)) fail({ start: restStart, end: token.end }, `unexpected '${rest}' after 'baseline'`, `write '${example}' or '${metric === 'throughput' ? '95% of baseline' : 'baseline'}'`)
+    const sign = rest.startsWith('-') ? -1 : 1
+    let amount = rest.slice(1)
+    const amountSpan: Span = { start: restStart + 1, end: restStart + rest.length }
+    if (amount === '') {
+      const next = expect('offset', `write e.g. '${example}'`)
+      amount = next.text
+      Object.assign(amountSpan, spanOf(next))
+    }
+    if (BARE_NUMBER.test(amount) && peek()?.text === '%') {
+      amountSpan.end = tokens[index++]!.end
+      amount += '%'
+    }
+    spans.value = { start: token.start, end: amountSpan.end }
+    if (metric === 'throughput' && parsePercent(amount) !== undefined) {
+      fail(amountSpan, `'${amount}' is not a rate`, "offset throughput by a rate, e.g. 'baseline - 50M', or write a share, e.g. '95% of baseline'")
+    }
+    const offset = absoluteBound(metric, amount, amountSpan)
+    return { kind: 'offset', of: { kind: 'baseline' }, value: sign * offset.value, unit: offset.unit }
+  }
+
   function unknownQualifier(token: Token, base: string): never {
     if (isOperatorToken(token)) fail(spanOf(token), `missing metric before '${token.text}'`, metricHint)
     if (!BARE_NUMBER.test(token.text) && parseBitrate(token.text) !== undefined) {
@@ -286,7 +336,7 @@ export function parseExpectation(input: string): Expectation {
     return fail({ start: token.start, end: token.start + base.length }, `unknown metric '${token.text.slice(0, base.length)}'`, didYouMean(base, METRICS) + `use one of ${METRICS.join(', ')}`)
   }
 
-  function absoluteBound(metric: Metric, raw: string, span: Span): Bound {
+  function absoluteBound(metric: Metric, raw: string, span: Span): Extract<Bound, { kind: 'absolute' }> {
     const bare = BARE_NUMBER.test(raw)
     const percent = parsePercent(raw)
     switch (metric) {

@@ -1,8 +1,10 @@
 import { NetbenchError } from '../errors.ts'
 import { caretLine, describeExpectation, type Expectation, type Span } from '../expect/parse.ts'
-import type { Between, Step, Suite } from '../suites/model.ts'
+import type { Between, EndpointKind, Step, Suite } from '../suites/model.ts'
 import { formatBitrate } from '../units.ts'
 import { formatPath } from '../suites/validate.ts'
+import { matchBaseline, type BaselineMatch } from '../results/baseline.ts'
+import type { RunResult } from '../results/types.ts'
 
 /** One thing to measure: a network × step × offered rate, repeated `repeat` times. */
 export interface PlannedPoint {
@@ -17,6 +19,8 @@ export interface PlannedPoint {
   durationMs: number
   omitMs: number
   between: Between
+  /** `host`: node to node on any network; absent: pod to pod. */
+  endpoint?: EndpointKind
   repeat: number
 }
 
@@ -33,6 +37,8 @@ export interface PlannedCheck {
   label: string
   /** `weave › udp 100M › loss < 5%`. */
   name: string
+  /** With --baseline, for `of baseline` and `baseline + …`: the baseline's point, or why there is none. */
+  baseline?: BaselineMatch
 }
 
 export interface SuitePlan {
@@ -46,11 +52,14 @@ export interface PlanOptions {
   onlyNetworks?: readonly string[]
   /** Names a place in the suite file for errors, e.g. `suite.yaml:12:5: expect[2]`. */
   place?: (path: readonly (string | number)[]) => string
+  /** `--baseline`: the result `of baseline` expectations read. */
+  baseline?: RunResult
 }
 
 function pointLabel(step: Step, bitrateBps: number | null, needsPlacement: boolean): string {
   const base = step.kind === 'udp' ? `udp ${formatBitrate(bitrateBps!)}` : step.streams > 1 ? `tcp ×${step.streams}` : 'tcp'
-  return needsPlacement ? `${base} (${step.between})` : base
+  const qualifiers = [...needsPlacement ? [step.between] : [], ...step.endpoint === 'host' ? ['host'] : []]
+  return qualifiers.length ? `${base} (${qualifiers.join(', ')})` : base
 }
 
 function pointsOf(suite: Suite, network: string): PlannedPoint[] {
@@ -68,6 +77,7 @@ function pointsOf(suite: Suite, network: string): PlannedPoint[] {
       durationMs: step.durationMs,
       omitMs: step.omitMs,
       between: step.between,
+      ...step.endpoint === 'host' ? { endpoint: 'host' as const } : {},
       repeat: step.repeat,
     }))
   })
@@ -79,7 +89,7 @@ const udpOnly = new Set(['loss', 'jitter'])
 export function planSuite(suite: Suite, options: PlanOptions = {}): SuitePlan {
   const allPoints = new Map(suite.networks.map((network) => [network, pointsOf(suite, network)]))
   const place = options.place ?? ((path) => `${suite.file}: ${formatPath(path)}`)
-  const checks = suite.expectations.flatMap((expectation, index) => bindExpectation(suite, expectation, index, place(['expect', index]), allPoints))
+  const checks = suite.expectations.flatMap((expectation, index) => bindExpectation(suite, expectation, index, place(['expect', index]), allPoints, options.baseline))
   const selected = options.onlyNetworks ? suite.networks.filter((name) => options.onlyNetworks!.includes(name)) : suite.networks
   const referenced = (check: PlannedCheck) => [check.network, check.referencePointId?.split('|')[0]].filter(Boolean) as string[]
   return {
@@ -89,7 +99,7 @@ export function planSuite(suite: Suite, options: PlanOptions = {}): SuitePlan {
   }
 }
 
-function bindExpectation(suite: Suite, expectation: Expectation, index: number, where: string, allPoints: Map<string, PlannedPoint[]>): PlannedCheck[] {
+function bindExpectation(suite: Suite, expectation: Expectation, index: number, where: string, allPoints: Map<string, PlannedPoint[]>, baseline: RunResult | undefined): PlannedCheck[] {
   const fail = (span: Span | undefined, message: string, hint: string): never => {
     throw new NetbenchError('EXPECTATION_INVALID', `${where}: ${message} in "${expectation.text}"`, {
       hint,
@@ -100,12 +110,12 @@ function bindExpectation(suite: Suite, expectation: Expectation, index: number, 
   if (subject.kind === 'network' && !suite.networks.includes(subject.network)) {
     fail(spans.subject, `network '${subject.network}' is not in this suite's networks`, `add it to networks (${suite.networks.join(', ')}) or use one of them`)
   }
-  const reference = expectation.bound.kind === 'relative' ? expectation.bound.of : undefined
+  const reference = expectation.bound.kind === 'absolute' ? undefined : expectation.bound.of
   if (reference?.kind === 'network' && !suite.networks.includes(reference.network)) {
     fail(spans.reference, `network '${reference.network}' is not in this suite's networks`, `compare with one of ${suite.networks.join(', ')}`)
   }
-  if (reference?.kind === 'baseline') {
-    fail(spans.reference, '`of baseline` needs a baseline result', 'pass --baseline <result.json> (reports and baselines arrive with the json reporter)')
+  if (reference?.kind === 'baseline' && !baseline) {
+    fail(spans.reference, '`of baseline` needs a baseline result', 'pass --baseline <result.json>, a result an earlier run wrote with --output')
   }
   const networks = subject.kind === 'all' ? suite.networks : [subject.network]
   const matches = (point: PlannedPoint) =>
@@ -128,6 +138,7 @@ function bindExpectation(suite: Suite, expectation: Expectation, index: number, 
       network,
       pointId: point.id,
       referencePointId: referencePoint?.id ?? null,
+      ...(baseline && reference?.kind === 'baseline' ? { baseline: matchBaseline(baseline, suite.name, point) } : {}),
       label,
       name: `${network} › ${point.label} › ${label}`,
     }

@@ -3,6 +3,7 @@ import { providerFor } from '../providers/registry.ts'
 import { discoverSuites } from '../suites/discover.ts'
 import { loadSuiteFile } from '../suites/load.ts'
 import { planSuite, type SuitePlan } from './plan.ts'
+import type { RunResult } from '../results/types.ts'
 
 export interface PreparedRun {
   files: string[]
@@ -14,7 +15,7 @@ export interface PreparedRun {
  * Everything that can be checked without touching the machine: find the suites, validate them,
  * parse every expectation and plan the matrix. Any problem here is exit 2, before provisioning.
  */
-export async function prepareRun(args: readonly string[], options: { networks?: readonly string[] } = {}): Promise<PreparedRun> {
+export async function prepareRun(args: readonly string[], options: { networks?: readonly string[]; baseline?: RunResult } = {}): Promise<PreparedRun> {
   const files = await discoverSuites(args)
   const plans: SuitePlan[] = []
   const imperativeFiles: string[] = []
@@ -24,7 +25,7 @@ export async function prepareRun(args: readonly string[], options: { networks?: 
       imperativeFiles.push(loaded.file)
       continue
     }
-    plans.push(planSuite(loaded.suite, { onlyNetworks: options.networks, place: loaded.place }))
+    plans.push(planSuite(loaded.suite, { onlyNetworks: options.networks, place: loaded.place, baseline: options.baseline }))
   }
   if (options.networks?.length) {
     const known = new Set(plans.flatMap((plan) => plan.suite.networks))

@@ -1,4 +1,4 @@
-import type { Between, ClusterSpec } from '../suites/model.ts'
+import type { Between, ClusterSpec, EndpointKind, NetworkSpec } from '../suites/model.ts'
 import type { Endpoint } from './endpoint.ts'
 
 export interface EndpointPair {
@@ -11,8 +11,8 @@ export interface Network extends AsyncDisposable {
   readonly name: string
   /** Time from install to every endpoint being reachable. */
   readonly setupMs: number
-  /** The pair a step measures between. */
-  pair(between: Between): EndpointPair
+  /** The pair a step measures between: pods by default, the nodes themselves with `host`. */
+  pair(between: Between, endpoint?: EndpointKind): EndpointPair
   /** Facts for the report (MTU, encapsulation, versions). */
   describe(): Record<string, unknown>
 }
@@ -25,7 +25,8 @@ export interface ClusterNode {
 
 export interface Cluster extends AsyncDisposable {
   readonly nodes: readonly ClusterNode[]
-  install(network: string, signal?: AbortSignal): Promise<Network>
+  /** A plain name builds that CNI with its defaults; a spec names a variant with options. */
+  install(network: string | NetworkSpec, signal?: AbortSignal): Promise<Network>
 }
 
 export interface ProviderContext {
@@ -38,6 +39,6 @@ export interface Provider {
   /** Networks this provider can build; used to validate suites before anything is provisioned. */
   readonly networks: readonly string[]
   /** Environment checks (root, programs, kernel features); throws exit-3 errors. */
-  preflight(spec: ClusterSpec, networks: readonly string[]): Promise<void>
+  preflight(spec: ClusterSpec, networks: readonly (string | NetworkSpec)[]): Promise<void>
   createCluster(spec: ClusterSpec, context: ProviderContext): Promise<Cluster>
 }

@@ -1,6 +1,8 @@
 import { evaluate } from '../expect/evaluate.ts'
 import type { SuitePlan } from '../plan/plan.ts'
 import type { RunEvent } from '../runner/events.ts'
+import { compareRuns, DEFAULT_TOLERANCE } from './compare.ts'
+import type { LoadedResult } from './load-result.ts'
 import { SCHEMA_VERSION, type Environment, type ExpectationResult, type NetworkResult, type PointResult, type RunResult, type SuiteResult } from './types.ts'
 
 /** How Vitest ended one test, as the collector saw it. */
@@ -25,6 +27,8 @@ export interface BuildInput {
   /** Errors Vitest reported for a whole file (import failure, hook failure). */
   fileErrors: Map<string, string>
   interrupted: boolean
+  /** `--baseline`: every point is compared with it (RunResult.baseline). */
+  baseline?: LoadedResult
 }
 
 function checkResult(plan: SuitePlan, checkId: string, outcome: TestOutcome | undefined, points: Map<string, PointResult>, fileError: string | undefined): ExpectationResult {
@@ -36,7 +40,7 @@ function checkResult(plan: SuitePlan, checkId: string, outcome: TestOutcome | un
   const point = points.get(check.pointId)
   const reference = check.referencePointId ? points.get(check.referencePointId) ?? null : null
   if (!point) return { ...base, status: 'error', actual: null, expected: null, unit: null, message: outcome.error ?? fileError ?? 'the point was not measured' }
-  const verdict = evaluate(check.expectation, point, reference)
+  const verdict = evaluate(check.expectation, point, reference, check.baseline)
   // Vitest's verdict wins when the test itself broke (e.g. the network failed to install).
   if (outcome.state === 'failed' && verdict.status === 'passed') {
     return { ...base, status: 'error', actual: verdict.actual, expected: verdict.expected, unit: verdict.unit, message: outcome.error }
@@ -86,7 +90,7 @@ export function buildRunResult(input: BuildInput): RunResult {
   const statuses = suites.map((suite) => suite.status)
   const status: RunResult['status'] = input.interrupted ? 'interrupted'
     : statuses.includes('error') ? 'error' : statuses.includes('failed') ? 'failed' : 'passed'
-  return {
+  const result: RunResult = {
     schemaVersion: SCHEMA_VERSION,
     runId: input.runId,
     startedAt: input.startedAt.toISOString(),
@@ -95,4 +99,6 @@ export function buildRunResult(input: BuildInput): RunResult {
     environment: input.environment,
     suites,
   }
+  if (input.baseline) result.baseline = compareRuns(input.baseline.result, result, DEFAULT_TOLERANCE, { baseline: input.baseline.file })
+  return result
 }

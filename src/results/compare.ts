@@ -91,9 +91,12 @@ export function pointKey(point: Pick<PointResult, 'network' | 'step' | 'bitrate'
   return [point.network, point.step, point.bitrate ?? '', point.streams ?? '', point.between].join('|')
 }
 
-/** The suite of `run` that corresponds to `name`: the same name, or the only suite of each run. */
-export function counterpartSuite(run: RunResult, name: string, otherSuiteCount: number): SuiteResult | undefined {
-  return run.suites.find((suite) => suite.name === name) ?? (run.suites.length === 1 && otherSuiteCount === 1 ? run.suites[0] : undefined)
+/**
+ * The suite of `run` that corresponds to `name`: the same name or, when `orOnly` (the other side
+ * has a single suite too), the only suite of `run`, so renaming a one-suite file keeps its history.
+ */
+export function counterpartSuite(run: RunResult, name: string, orOnly: boolean): SuiteResult | undefined {
+  return run.suites.find((suite) => suite.name === name) ?? (orOnly && run.suites.length === 1 ? run.suites[0] : undefined)
 }
 
 export function sampleValues(point: PointResult, key: MetricKey): number[] {
@@ -158,7 +161,7 @@ export function compareRuns(baseline: RunResult, current: RunResult, tolerance: 
   const points: PointChange[] = []
   const pairedBaselineSuites = new Set<SuiteResult>()
   for (const suite of current.suites) {
-    const other = counterpartSuite(baseline, suite.name, current.suites.length)
+    const other = counterpartSuite(baseline, suite.name, current.suites.length === 1)
     if (other) pairedBaselineSuites.add(other)
     const before = new Map((other?.points ?? []).map((point) => [pointKey(point), point]))
     for (const point of suite.points) {

@@ -14,12 +14,10 @@ const formatP = (p: number) => p < 0.001 ? 'p < 0.001' : `p = ${p.toFixed(3)}`
  * Does `current` cross `bound` on the `worse` side? The medians say whether it does at all;
  * with at least two values per side, a one-sided Welch's t-test then says whether the crossing is
  * larger than run-to-run noise (at ALPHA). `bound` holds the reference's samples already moved to
- * the limit (e.g. the baseline × 95%), so the test compares like with like.
+ * the limit (e.g. the baseline × 95%), so the test compares like with like. A caller that reads
+ * another statistic than the median (an expectation's `.p95`) passes its own `crosses`.
  */
-export function judge(current: readonly number[], bound: readonly number[], worse: 'below' | 'above'): Judgement {
-  const currentMedian = percentile(current, 50)
-  const boundMedian = percentile(bound, 50)
-  const crosses = worse === 'below' ? currentMedian < boundMedian : currentMedian > boundMedian
+export function judge(current: readonly number[], bound: readonly number[], worse: 'below' | 'above', crosses = mediansCross(current, bound, worse)): Judgement {
   if (!crosses) return { outcome: 'held', decidedBy: 'medians' }
   const test = welchTest(current, bound)
   if (!test) {
@@ -30,4 +28,10 @@ export function judge(current: readonly number[], bound: readonly number[], wors
   return p < ALPHA
     ? { outcome: 'violated', decidedBy: `one-sided Welch's t-test, ${formatP(p)} (${samples})` }
     : { outcome: 'noise', decidedBy: `within noise: one-sided Welch's t-test, ${formatP(p)} (${samples})` }
+}
+
+function mediansCross(current: readonly number[], bound: readonly number[], worse: 'below' | 'above'): boolean {
+  const now = percentile(current, 50)
+  const limit = percentile(bound, 50)
+  return worse === 'below' ? now < limit : now > limit
 }

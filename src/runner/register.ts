@@ -31,7 +31,7 @@ export function registerSuite(plan: SuitePlan, context: RunContext): void {
           test(check.label, { timeout: NO_TIMEOUT, meta: { netbench: { kind: 'check', file, checkId: check.id } } }, async () => {
             const point = await session.point(check.pointId)
             const reference = check.referencePointId ? await session.point(check.referencePointId) : null
-            const verdict = evaluate(check.expectation, point, reference)
+            const verdict = evaluate(check.expectation, point, reference, check.baseline)
             if (verdict.status !== 'passed') throw new Error(verdict.message)
           })
         }

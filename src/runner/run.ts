@@ -11,6 +11,7 @@ import { newRunId, prefix } from '../providers/local/names.ts'
 import { claimRun, reapDeadRuns, removeLabObjects, removeRun } from '../providers/local/runs.ts'
 import { buildRunResult } from '../results/build.ts'
 import { captureEnvironment } from '../results/environment.ts'
+import type { LoadedResult } from '../results/load-result.ts'
 import type { RunResult } from '../results/types.ts'
 import { OutcomeCollector } from './collector.ts'
 import { CONTEXT_KEY, type RunContext } from './context.ts'
@@ -21,6 +22,10 @@ export interface RunOptions {
   testNamePattern?: string
   reporters: string[]
   outputFile?: string
+  /** `--report-dir`: where the html, junit and json reporters write. */
+  reportDir?: string
+  /** `--baseline`: compared with every point, and read by `of baseline` expectations. */
+  baseline?: LoadedResult
   stream: NodeJS.WritableStream
   isTTY: boolean
 }
@@ -51,7 +56,7 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
     }
     if (name === 'local' && !prepared.plans.length) await provider.preflight({ provider: 'local', nodes: 3, zones: 3, instance: null, bandwidthBps: null }, ['host'])
   }
-  const reporters = createReporters(options.reporters, { stream: options.stream, outputFile: options.outputFile, isTTY: options.isTTY })
+  const reporters = createReporters(options.reporters, { stream: options.stream, outputFile: options.outputFile, reportDir: options.reportDir, isTTY: options.isTTY })
 
   const runId = newRunId()
   const runDir = await mkdtemp(join(tmpdir(), `${prefix(runId)}-`))
@@ -70,7 +75,7 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
     const { events, collector, interrupted } = await runVitest(prepared, context, reporters, options)
     const result = buildRunResult({
       runId, startedAt, environment, plans: prepared.plans, imperativeFiles: prepared.imperativeFiles,
-      events, outcomes: collector.outcomes, fileErrors: collector.fileErrors, interrupted,
+      events, outcomes: collector.outcomes, fileErrors: collector.fileErrors, interrupted, baseline: options.baseline,
     })
     await removeRun(runId)
     for (const reporter of reporters) {

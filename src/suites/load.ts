@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises'
-import { resolve, relative } from 'node:path'
+import { basename, resolve, relative } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Node } from 'yaml'
 import { NetbenchError, isNetbenchError } from '../errors.ts'
 import type { Suite } from './model.ts'
@@ -83,17 +84,30 @@ function offsetOf(root: Node | null, path: readonly PathSegment[]): number | und
   return offset
 }
 
+/**
+ * Imports a TypeScript suite. Under the CLI (tsx registered) or Vitest a plain import works and
+ * shares the module cache with netbench itself; elsewhere tsx compiles it on the spot.
+ */
+async function importModule(file: string): Promise<{ default?: unknown }> {
+  try {
+    return await import(pathToFileURL(file).href) as { default?: unknown }
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw error
+    const { tsImport } = await import('tsx/esm/api')
+    return await tsImport(file, import.meta.url) as { default?: unknown }
+  }
+}
+
 async function importSuiteModule(file: string, shown: string): Promise<unknown> {
-  const { tsImport } = await import('tsx/esm/api')
   let module: { default?: unknown }
   try {
-    module = await tsImport(file, import.meta.url) as { default?: unknown }
+    module = await importModule(file)
   } catch (error) {
     if (isNetbenchError(error)) throw error
-    const text = error instanceof Error ? error.message : String(error)
-    const located = /:(\d+):(\d+): ERROR: (.*)/.exec(text)
-    if (located) {
-      throw new NetbenchError('SUITE_SYNTAX', `${shown}:${located[1]}:${located[2]}: ${located[3]}`, { hint: 'fix the TypeScript syntax at that line' })
+    const text = (error instanceof Error ? error.message : String(error)).replace(/\u001b\[[0-9;]*m/g, '')
+    const location = syntaxErrorLocation(error, text, basename(file))
+    if (location) {
+      throw new NetbenchError('SUITE_SYNTAX', `${shown}:${location.line}:${location.column}: ${location.message}`, { hint: 'fix the TypeScript syntax at that line' })
     }
     throw new NetbenchError('SUITE_INVALID', `${shown}: the suite module failed to load: ${text.split('\n')[0]}`, { hint: 'fix the error in the suite file' })
   }
@@ -101,4 +115,20 @@ async function importSuiteModule(file: string, shown: string): Promise<unknown> 
   // tsx may wrap a CJS-looking default export once more.
   const unwrapped = definition && typeof definition === 'object' && 'default' in definition && !('name' in definition) ? (definition as { default: unknown }).default : definition
   return unwrapped === undefined || unwrapped === null ? undefined : unwrapped
+}
+
+/**
+ * Where a compiler put a syntax error: esbuild (tsx) gives `errors[].location` or
+ * `file:line:col: ERROR: text`; Vite's oxc parser prints `[PARSE_ERROR] text` and `file:line:col`.
+ */
+function syntaxErrorLocation(error: unknown, text: string, fileName: string): { line: number; column: number; message: string } | undefined {
+  const first = (error as { errors?: Array<{ text: string; location?: { line: number; column: number } }> }).errors?.[0]
+  if (first?.location) return { line: first.location.line, column: first.location.column + 1, message: first.text }
+  const esbuild = /:(\d+):(\d+): ERROR: (.*)/.exec(text)
+  if (esbuild) return { line: Number(esbuild[1]), column: Number(esbuild[2]), message: esbuild[3]! }
+  const escaped = fileName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  const position = new RegExp(`${escaped}:(\\d+):(\\d+)`).exec(text)
+  const parse = /\[[A-Z_]+\]\s*(.+)/.exec(text)
+  if (position && parse) return { line: Number(position[1]), column: Number(position[2]), message: parse[1]!.trim() }
+  return undefined
 }

@@ -1,7 +1,24 @@
 import type { Expectation } from '../expect/parse.ts'
-import type { BETWEEN } from './schema.ts'
+import type { BETWEEN, ENDPOINTS } from './schema.ts'
 
 export type Between = typeof BETWEEN[number]
+/** Where a probe runs: in pods (default) or in the node namespaces (host networking). */
+export type EndpointKind = typeof ENDPOINTS[number]
+
+/** Options a network may take; each applies to one CNI (see NETWORK_OPTIONS in schema.ts). */
+export interface NetworkOptions {
+  backend?: 'vxlan' | 'host-gw'
+  encapsulation?: 'none' | 'vxlan' | 'ipip'
+  encryption?: boolean
+  routing?: 'tunnel' | 'native'
+}
+
+/** A network as the suite names it: `name` labels results, `cni` says which datapath to build. */
+export interface NetworkSpec {
+  name: string
+  cni: string
+  options: NetworkOptions
+}
 
 interface StepCommon {
   /** Position in `steps`, so messages and results can point back at the suite. */
@@ -9,6 +26,8 @@ interface StepCommon {
   durationMs: number
   omitMs: number
   between: Between
+  /** Pods (default) or the nodes themselves; absent means pod. */
+  endpoint?: EndpointKind
   repeat: number
 }
 
@@ -31,6 +50,44 @@ export interface ClusterSpec {
   instance: string | null
   /** Uplink rate each node is shaped to; null when unshaped. */
   bandwidthBps: number | null
+  /** Pods per node (default 2). */
+  pods?: number
+}
+
+/** A pair of endpoints a kube/k3s network must provide (pods are created for these only). */
+export interface Placement {
+  between: Between
+  endpoint: EndpointKind
+}
+
+/** Existing clusters named by kubeconfig contexts (`cluster: { provider: 'kube' }`). */
+export interface KubeClusterSpec {
+  provider: 'kube'
+  /** Context of networks that name none; null: the kubeconfig's current-context. */
+  context: string | null
+  /** Context per network name (after defaults): one cluster per CNI is the common case. */
+  contexts: Record<string, string | null>
+  /** Image of the iperf3 pods (needs iperf3, sh and ip); runs `sleep infinity`. */
+  podImage: string
+  readyTimeoutMs: number
+  deleteTimeoutMs: number
+  /** Every (between, endpoint) some step measures. */
+  placements: Placement[]
+}
+
+/** Multi-node k3s in Docker (`cluster: { provider: 'k3s' }`): one k3s cluster per network. */
+export interface K3sClusterSpec {
+  provider: 'k3s'
+  nodes: number
+  zones: number
+  /** The k3s image, e.g. rancher/k3s:v1.31.4-k3s1. */
+  image: string
+  podImage: string
+  /** CNI manifest (absolute path or URL) per network; null: k3s's own flannel (or host). */
+  manifests: Record<string, string | null>
+  readyTimeoutMs: number
+  deleteTimeoutMs: number
+  placements: Placement[]
 }
 
 /** A suite after validation: units resolved, defaults applied, expectations parsed. */
@@ -38,7 +95,10 @@ export interface Suite {
   name: string
   file: string
   cluster: ClusterSpec
+  /** Network names, in suite order: what plans, results and expectations use. */
   networks: string[]
+  /** The same networks with their CNI and options (absent in hand-made suites: name = cni). */
+  networkSpecs?: NetworkSpec[]
   steps: Step[]
   expectations: Expectation[]
 }

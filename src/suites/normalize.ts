@@ -1,8 +1,8 @@
 import { NetbenchError } from '../errors.ts'
 import { parseExpectation, ExpectationParseError, caretLine } from '../expect/parse.ts'
 import { parseBitrate, parseDuration } from '../units.ts'
-import { INSTANCE_PRESETS, type ClusterInput, type StepInput, type SuiteInput } from './schema.ts'
-import type { ClusterSpec, Step, Suite } from './model.ts'
+import { INSTANCE_PRESETS, NETWORK_OPTIONS, type ClusterInput, type NetworkInput, type NetworkOptionName, type StepInput, type SuiteInput } from './schema.ts'
+import type { ClusterSpec, NetworkOptions, NetworkSpec, Step, Suite } from './model.ts'
 import { placeOf, type Locator, type PathSegment } from './validate.ts'
 import { nearest } from '../expect/tokens.ts'
 
@@ -19,7 +19,8 @@ export function normalizeSuite(input: SuiteInput, context: NormalizeContext): Su
     throw new NetbenchError(code, `${placeOf(context.file, path, context.locate)}: ${message}`, { hint, detail })
   }
   const cluster = normalizeCluster(input.cluster ?? {}, fail)
-  const networks = normalizeNetworks(input.networks, context.knownNetworks, fail)
+  const networkSpecs = normalizeNetworks(input.networks, context.knownNetworks, fail)
+  const networks = networkSpecs.map((spec) => spec.name)
   const steps = input.steps.map((step, index) => normalizeStep(step, index, input.repeat ?? 1, cluster, fail))
   const expectations = (input.expect ?? []).map((text, index) => {
     try {
@@ -29,7 +30,7 @@ export function normalizeSuite(input: SuiteInput, context: NormalizeContext): Su
       return fail(['expect', index], `${error.message} in "${error.text}"`, error.hint, 'EXPECTATION_SYNTAX', caretLine(error.text, error.span))
     }
   })
-  return { name: input.name, file: context.file, cluster, networks, steps, expectations }
+  return { name: input.name, file: context.file, cluster, networks, networkSpecs, steps, expectations }
 }
 
 type Fail = (path: PathSegment[], message: string, hint: string) => never
@@ -41,18 +42,42 @@ function normalizeCluster(input: ClusterInput, fail: Fail): ClusterSpec {
   let bandwidthBps: number | null = null
   if (input.bandwidth !== undefined && input.bandwidth !== 'none') bandwidthBps = parseBitrate(input.bandwidth) ?? null
   else if (input.bandwidth === undefined && input.instance) bandwidthBps = INSTANCE_PRESETS[input.instance as keyof typeof INSTANCE_PRESETS]
-  return { provider: 'local', nodes, zones, instance: input.instance ?? null, bandwidthBps }
+  return { provider: 'local', nodes, zones, instance: input.instance ?? null, bandwidthBps, pods: input.pods ?? 2 }
 }
 
-function normalizeNetworks(names: string[], known: readonly string[], fail: Fail): string[] {
-  names.forEach((name, index) => {
-    if (!known.includes(name)) {
-      fail(['networks', index], `unknown network '${name}'`, `${suggestion(name, known)}use one of ${known.join(', ')}`)
+/**
+ * Plain names build the CNI of that name; the object form names a variant (`calico-vxlan`) of a
+ * CNI with options. Names must be unique: they prefix test names and select expectations.
+ */
+function normalizeNetworks(entries: NetworkInput[], known: readonly string[], fail: Fail): NetworkSpec[] {
+  const specs = entries.map((entry, index): NetworkSpec => {
+    if (typeof entry === 'string') {
+      if (!known.includes(entry)) fail(['networks', index], `unknown network '${entry}'`, `${suggestion(entry, known)}use one of ${known.join(', ')}`)
+      return { name: entry, cni: entry, options: {} }
     }
-    const first = names.indexOf(name)
-    if (first !== index) fail(['networks', index], `network '${name}' is listed twice (also networks[${first}])`, 'list each network once')
+    const cni = entry.cni ?? entry.name
+    if (!known.includes(cni)) {
+      const field = entry.cni === undefined ? 'name' : 'cni'
+      fail(['networks', index, field], `unknown CNI '${cni}'`, `${suggestion(cni, known)}use one of ${known.join(', ')}${field === 'name' ? `, or name the variant and add cni: e.g. { name: '${entry.name}', cni: 'calico' }` : ''}`)
+    }
+    const options: NetworkOptions = {}
+    for (const option of Object.keys(NETWORK_OPTIONS) as NetworkOptionName[]) {
+      const value = entry[option]
+      if (value === undefined) continue
+      const applies: readonly string[] = NETWORK_OPTIONS[option].cnis
+      if (!applies.includes(cni)) fail(['networks', index, option], `'${option}' is an option of ${applies.join(' and ')}, not of ${cni}`, `remove it, or set cni: ${applies[0]}`)
+      Object.assign(options, { [option]: value })
+    }
+    return { name: entry.name, cni, options }
   })
-  return [...names]
+  specs.forEach((spec, index) => {
+    const first = specs.findIndex((other) => other.name === spec.name)
+    if (first !== index) {
+      const hint = typeof entries[index] === 'string' ? 'list each network once' : `give each variant its own name, e.g. '${spec.cni}-${Object.values(spec.options).join('-') || 'b'}'`
+      fail(['networks', index], `network '${spec.name}' is listed twice (also networks[${first}])`, hint)
+    }
+  })
+  return specs
 }
 
 function normalizeStep(input: StepInput, index: number, suiteRepeat: number, cluster: ClusterSpec, fail: Fail): Step {
@@ -65,7 +90,9 @@ function normalizeStep(input: StepInput, index: number, suiteRepeat: number, clu
   if (omitMs >= durationMs) fail([...path, 'omit'], `omit (${omitMs} ms) leaves nothing of the ${durationMs} ms duration`, 'make omit shorter than duration')
   const between = body.between ?? (cluster.zones > 1 ? 'zones' : 'nodes')
   if (between === 'zones' && cluster.zones < 2) fail([...path, 'between'], `between: zones needs at least 2 zones, the cluster has ${cluster.zones}`, 'set cluster.zones: 2 or more, or between: nodes')
-  const common = { index, durationMs, omitMs, between, repeat: body.repeat ?? suiteRepeat }
+  if (body.endpoint !== 'host' && between === 'same-node' && (cluster.pods ?? 2) < 2) fail([...path, 'between'], 'between: same-node needs 2 pods per node, the cluster has 1', 'set cluster.pods: 2 or more')
+  if (body.endpoint === 'host' && between === 'same-node') fail([...path, 'between'], 'between: same-node with endpoint: host measures a node with itself', 'use between: nodes or zones for endpoint: host')
+  const common = { index, durationMs, omitMs, between, ...(body.endpoint === 'host' ? { endpoint: 'host' as const } : {}), repeat: body.repeat ?? suiteRepeat }
   if (input.udp) {
     return { kind: 'udp', ...common, bitratesBps: input.udp.bitrates.map((text) => parseBitrate(text)!) }
   }

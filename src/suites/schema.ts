@@ -31,9 +31,16 @@ const Between = Type.Union(BETWEEN.map((value) => Type.Literal(value)), {
 
 const Repeat = Type.Integer({ minimum: 1, maximum: 100, title: 'repeat count', description: 'How many times each point is measured; expectations read the median by default.' })
 
+export const ENDPOINTS = ['pod', 'host'] as const
+const EndpointKind = Type.Union(ENDPOINTS.map((value) => Type.Literal(value)), {
+  title: 'endpoint kind',
+  description: 'What the probe runs in: pods (default) or the nodes themselves (host networking, on any network).',
+})
+
 const common = {
   duration: Type.Optional(Duration),
   between: Type.Optional(Between),
+  endpoint: Type.Optional(EndpointKind),
   repeat: Type.Optional(Repeat),
   omit: Type.Optional(Type.Union([Duration], { description: 'Warm-up time left out of the figures (iperf3 -O).' })),
 }
@@ -65,6 +72,7 @@ export const ClusterSchema = Type.Object({
   provider: Type.Optional(Type.Literal('local', { title: 'provider', description: 'Where the cluster comes from: local (network namespaces on this machine).' })),
   nodes: Type.Optional(Type.Integer({ minimum: 2, maximum: 64, title: 'node count' })),
   zones: Type.Optional(Type.Integer({ minimum: 1, maximum: 26, title: 'zone count' })),
+  pods: Type.Optional(Type.Integer({ minimum: 1, maximum: 16, title: 'pods per node', description: 'Pods started on every node (default 2); steps measure between pods unless endpoint: host.' })),
   instance: Type.Optional(Type.Union(Object.keys(INSTANCE_PRESETS).map((name) => Type.Literal(name)), {
     title: 'instance preset',
     description: 'Shapes every node uplink like this cloud instance: m4.large 450M, m4.xlarge 750M, m5.large 750M, t3.large 510M.',
@@ -74,11 +82,37 @@ export const ClusterSchema = Type.Object({
 
 export const NetworkNameSchema = Type.String({ pattern: '^[a-z][a-z0-9-]*$', maxLength: 32, title: 'network name' })
 
+/**
+ * Options of the networks that have them, and which CNI each applies to (checked after the
+ * schema, so a misplaced option is told as such rather than as an unknown field).
+ */
+export const NETWORK_OPTIONS = {
+  backend: { cnis: ['flannel', 'canal'], values: ['vxlan', 'host-gw'], description: 'flannel backend: vxlan (default) or host-gw (routes via node IPs, no encapsulation).' },
+  encapsulation: { cnis: ['calico'], values: ['none', 'vxlan', 'ipip'], description: 'Calico encapsulation: none (BGP-routed, default), vxlan (VNI 4096, port 4789) or ipip (needs the kernel ipip module).' },
+  encryption: { cnis: ['weave'], values: [true, false], description: 'Weave encryption: IPsec ESP with AES-GCM between nodes (needs ESP and GCM in the kernel).' },
+  routing: { cnis: ['cilium'], values: ['tunnel', 'native'], description: 'Cilium routing: tunnel (VXLAN 8472, default) or native (node routes, no encapsulation).' },
+} as const
+export type NetworkOptionName = keyof typeof NETWORK_OPTIONS
+
+const literals = (values: readonly string[], title: string, description: string) =>
+  Type.Union(values.map((value) => Type.Literal(value)), { title, description })
+
+export const NetworkObjectSchema = Type.Object({
+  name: NetworkNameSchema,
+  cni: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9-]*$', maxLength: 32, title: 'CNI name', description: 'Which datapath to build (flannel, calico, canal, weave, cilium, romana, host); defaults to name.' })),
+  backend: Type.Optional(literals(NETWORK_OPTIONS.backend.values, 'flannel backend', NETWORK_OPTIONS.backend.description)),
+  encapsulation: Type.Optional(literals(NETWORK_OPTIONS.encapsulation.values, 'calico encapsulation', NETWORK_OPTIONS.encapsulation.description)),
+  encryption: Type.Optional(Type.Boolean({ title: 'weave encryption', description: NETWORK_OPTIONS.encryption.description })),
+  routing: Type.Optional(literals(NETWORK_OPTIONS.routing.values, 'cilium routing', NETWORK_OPTIONS.routing.description)),
+}, { additionalProperties: false, title: 'network', description: "A network with options, e.g. { name: 'calico-vxlan', cni: 'calico', encapsulation: 'vxlan' }." })
+
+const NetworkEntry = Type.Union([NetworkNameSchema, NetworkObjectSchema], { title: 'network name or { name, cni, options }' })
+
 export const SuiteSchema = Type.Object({
   $schema: Type.Optional(Type.String()),
   name: Type.String({ minLength: 1, title: 'suite name' }),
   cluster: Type.Optional(ClusterSchema),
-  networks: Type.Array(NetworkNameSchema, { minItems: 1, title: 'list of networks', description: "Networks to compare, e.g. ['host']." }),
+  networks: Type.Array(NetworkEntry, { minItems: 1, title: 'list of networks', description: "Networks to compare, e.g. ['host', 'flannel', { name: 'calico-vxlan', cni: 'calico', encapsulation: 'vxlan' }]." }),
   steps: Type.Array(StepSchema, { minItems: 1, title: 'list of steps' }),
   expect: Type.Optional(Type.Array(Type.String({ minLength: 1, title: 'expectation' }), { title: 'list of expectations', description: 'e.g. "host at 100M loss < 1%"' })),
   repeat: Type.Optional(Repeat),
@@ -89,6 +123,8 @@ export type UdpStepInput = Static<typeof UdpStepSchema>
 export type TcpStepInput = Static<typeof TcpStepSchema>
 export type StepInput = Static<typeof StepSchema>
 export type ClusterInput = Static<typeof ClusterSchema>
+export type NetworkInput = Static<typeof NetworkEntry>
+export type NetworkObjectInput = Static<typeof NetworkObjectSchema>
 
 /** The schema as plain JSON (TypeBox adds symbol keys that JSON drops). */
 export function suiteJsonSchema(): Record<string, unknown> {

@@ -2,7 +2,7 @@ import { runChecked } from '../../exec.ts'
 import type { ClusterSpec } from '../../suites/model.ts'
 import { NetnsEndpoint } from './netns-endpoint.ts'
 import { namespaceName, nodeName, zoneName } from './names.ts'
-import { shapeEgress } from './shaping.ts'
+import { shapeUplink } from './shaping.ts'
 
 /** Underlay addressing: 198.18.0.0/15 is reserved for benchmarking, so nothing here can collide. */
 export const UNDERLAY_PREFIX = '198.18.0'
@@ -36,8 +36,8 @@ export function nodeAddress(index: number): string {
 
 /**
  * Builds the underlay: one namespace holding a bridge (the L2 segment every node shares) and one
- * namespace per node, attached by a veth whose both ends are shaped, so both directions of every
- * node's uplink see the instance's rate. Zones are assigned round-robin.
+ * namespace per node, attached by a veth shaped in both directions on the underlay side, as a
+ * cloud instance's network is. Zones are assigned round-robin.
  */
 export async function createLab(runId: string, spec: ClusterSpec): Promise<Lab> {
   const underlayNamespace = namespaceName(runId, 'ul')
@@ -65,10 +65,7 @@ async function createNode(runId: string, index: number, spec: ClusterSpec, under
   })
   await runChecked('ip', ['-n', underlayNamespace, '-batch', '-'], { input: `link set ${port} master br0\nlink set ${port} up\n`, what: `attaching node ${name}` })
   await runChecked('ip', ['netns', 'exec', namespace, 'sysctl', '-qw', ...nodeSysctls], { what: `setting sysctls on node ${name}` })
-  if (spec.bandwidthBps !== null) {
-    await shapeEgress(namespace, 'eth0', spec.bandwidthBps)
-    await shapeEgress(underlayNamespace, port, spec.bandwidthBps)
-  }
+  if (spec.bandwidthBps !== null) await shapeUplink(underlayNamespace, port, `i${name}`, spec.bandwidthBps)
   const endpoint = new NetnsEndpoint({ name, label: `node ${name} (zone ${zone})`, node: name, zone, namespace, ip, mtu: UNDERLAY_MTU })
   return { name, zone, namespace, ip, endpoint }
 }

@@ -7,7 +7,8 @@ import { missingProgram } from '../../exec.ts'
 export const LAB_PROGRAMS = ['ip', 'tc', 'sysctl', 'iperf3'] as const
 
 export async function findProgram(program: string): Promise<string | undefined> {
-  const dirs = (process.env.PATH ?? '').split(delimiter).concat(['/usr/sbin', '/sbin', '/usr/bin', '/bin'])
+  // A non-root PATH often lacks the sbin directories where ip and tc live.
+  const dirs = (process.env.PATH ?? '').split(delimiter).concat(['/usr/sbin', '/sbin'])
   for (const dir of dirs) {
     const candidate = join(dir, program)
     try {

@@ -12,15 +12,30 @@ export function tbfArgs(device: string, rateBps: number): string[] {
   return ['qdisc', 'replace', 'dev', device, 'root', 'tbf', 'rate', `${Math.round(rateBps)}bit`, 'burst', String(burst), 'latency', '20ms']
 }
 
-/** Shapes egress of `device` inside `namespace`; a kernel without tbf gets a clear exit-3 error. */
-export async function shapeEgress(namespace: string, device: string, rateBps: number): Promise<void> {
-  const result = await run('tc', ['-n', namespace, ...tbfArgs(device, rateBps)])
-  if (result.exitCode !== 0) {
-    const reason = result.stderr.trim().split('\n')[0] ?? ''
-    throw new NetbenchError('KERNEL_FEATURE', `cannot shape ${device} with tbf: ${reason}`, {
-      hint: /not found|No such file|Unknown qdisc/i.test(reason)
-        ? 'the kernel lacks the tbf qdisc (sch_tbf): load it with `modprobe sch_tbf`, or set cluster.bandwidth: none'
-        : 'check that tc works here, or set cluster.bandwidth: none',
-    })
-  }
+/**
+ * Shapes a node's uplink the way a cloud hypervisor does: outside the node, dropping what exceeds
+ * the rate. Both directions are shaped on the underlay side of the node's veth — towards the node
+ * on the port itself, from the node through an ifb the port's ingress is redirected to. Shaping
+ * inside the node instead would push back on the sender's socket and hide loss.
+ */
+export async function shapeUplink(underlayNamespace: string, port: string, ifb: string, rateBps: number): Promise<void> {
+  const commands = [
+    ['link', 'add', ifb, 'type', 'ifb'],
+    ['link', 'set', ifb, 'up'],
+  ]
+  const ipResult = await run('ip', ['-n', underlayNamespace, '-batch', '-'], { input: commands.map((c) => c.join(' ')).join('\n') + '\n' })
+  if (ipResult.exitCode !== 0) throw featureError('ifb', ipResult.stderr, 'the kernel lacks ifb (needed to shape upload): `modprobe ifb`, or set cluster.bandwidth: none')
+  const tcCommands = [
+    tbfArgs(port, rateBps),
+    tbfArgs(ifb, rateBps),
+    ['qdisc', 'add', 'dev', port, 'handle', 'ffff:', 'ingress'],
+    ['filter', 'add', 'dev', port, 'parent', 'ffff:', 'protocol', 'all', 'u32', 'match', 'u32', '0', '0', 'action', 'mirred', 'egress', 'redirect', 'dev', ifb],
+  ]
+  const tcResult = await run('tc', ['-n', underlayNamespace, '-batch', '-'], { input: tcCommands.map((c) => c.join(' ')).join('\n') + '\n' })
+  if (tcResult.exitCode !== 0) throw featureError('tbf', tcResult.stderr, 'the kernel lacks tbf, ingress or mirred (sch_tbf, sch_ingress, act_mirred, cls_u32): load them with modprobe, or set cluster.bandwidth: none')
+}
+
+function featureError(what: string, stderr: string, hint: string): NetbenchError {
+  const reason = stderr.trim().split('\n')[0] ?? ''
+  return new NetbenchError('KERNEL_FEATURE', `cannot shape the lab's uplinks with ${what}: ${reason}`, { hint })
 }

@@ -1,0 +1,27 @@
+import type { PlannedPoint } from '../plan/plan.ts'
+import { counterpartSuite, pointKey } from './compare.ts'
+import type { PointResult, RunResult } from './types.ts'
+
+/**
+ * The baseline's counterpart of a planned point, bound at plan time so it travels with the plan
+ * to the workers. A missing counterpart is kept as a message: its expectations become errors
+ * that name the point, never silent passes.
+ */
+export type BaselineMatch =
+  | { kind: 'found'; runId: string; point: PointResult }
+  | { kind: 'missing'; message: string }
+
+export function matchBaseline(baseline: RunResult, suite: string, point: PlannedPoint): BaselineMatch {
+  const where = `the baseline (run ${baseline.runId})`
+  const other = counterpartSuite(baseline, suite, true)
+  if (!other) return { kind: 'missing', message: `${where} has no suite '${suite}' to compare ${point.network} › ${point.label} with` }
+  const key = pointKey({ ...point, bitrate: point.bitrateBps })
+  const found = other.points.find((candidate) => pointKey(candidate) === key)
+  if (!found) {
+    const measured = other.points.filter((candidate) => candidate.network === point.network).map((candidate) => candidate.label)
+    const has = measured.length ? `it measured ${point.network} at ${measured.join(', ')}` : `it did not measure ${point.network}`
+    return { kind: 'missing', message: `${where} has no point ${point.network} › ${point.label} (${point.between}); ${has}` }
+  }
+  // The raw tool output stays behind: the plan is sent to every worker.
+  return { kind: 'found', runId: baseline.runId, point: { ...found, raw: [] } }
+}
