@@ -3,18 +3,28 @@ import { join } from 'node:path'
 import { REPO_ROOT } from './tmp-project.ts'
 
 /** The environment of a user's shell: without the variables of the Vitest running these tests. */
-function cleanEnv(): NodeJS.ProcessEnv {
+function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('VITEST') && key !== 'NODE_ENV' && key !== 'TEST'))
-  return { ...env, NO_COLOR: '1' }
+  return { ...env, NO_COLOR: '1', ...extra }
+}
+
+export interface CliOptions {
+  cwd?: string
+  /** Variables to set or override, e.g. a PATH without iperf3. */
+  env?: NodeJS.ProcessEnv
+  /** Run as this user and group id (e.g. 65534, nobody) to test what a non-root user sees. */
+  uid?: number
 }
 
 export interface CliResult { code: number | null; stdout: string; stderr: string }
 
 /** Runs the real CLI (`bin/netbench.js`) as a user would, with colours off. */
-export function startCli(args: string[], options: { cwd?: string } = {}): { child: ChildProcess; result: Promise<CliResult>; output: () => string } {
+export function startCli(args: string[], options: CliOptions = {}): { child: ChildProcess; result: Promise<CliResult>; output: () => string } {
   const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/netbench.js'), ...args], {
     cwd: options.cwd ?? REPO_ROOT,
-    env: cleanEnv(),
+    env: cleanEnv(options.env),
+    uid: options.uid,
+    gid: options.uid,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let stdout = ''
@@ -25,6 +35,6 @@ export function startCli(args: string[], options: { cwd?: string } = {}): { chil
   return { child, result, output: () => stdout + stderr }
 }
 
-export function runCli(args: string[], options: { cwd?: string } = {}): Promise<CliResult> {
+export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   return startCli(args, options).result
 }

@@ -2,9 +2,9 @@ import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { startVitest, type Vitest } from 'vitest/node'
+import { createVitest, type Vitest } from 'vitest/node'
 import { createReporters, type NetbenchReporter } from '../../reporters/index.ts'
-import { EXIT, NetbenchError } from '../errors.ts'
+import { EXIT } from '../errors.ts'
 import type { PreparedRun } from '../plan/prepare.ts'
 import { providerFor } from '../providers/registry.ts'
 import { newRunId, prefix } from '../providers/local/names.ts'
@@ -59,6 +59,7 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
   const reporters = createReporters(options.reporters, { stream: options.stream, outputFile: options.outputFile, reportDir: options.reportDir, isTTY: options.isTTY })
 
   const runId = newRunId()
+  const interrupt = new Interrupt(options.stream, () => removeLabObjects(runId).then(() => undefined, () => undefined))
   const runDir = await mkdtemp(join(tmpdir(), `${prefix(runId)}-`))
   const startedAt = new Date()
   await claimRun(runId, runDir)
@@ -72,10 +73,10 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
     }
     const points = prepared.plans.reduce((total, plan) => total + plan.networks.reduce((sum, network) => sum + network.points.length, 0), 0)
     reporters.forEach((reporter) => reporter.onRunStart?.({ runId, files: prepared.files, points }))
-    const { events, collector, interrupted } = await runVitest(prepared, context, reporters, options)
+    const { events, collector } = await runVitest(prepared, context, reporters, options, interrupt)
     const result = buildRunResult({
       runId, startedAt, environment, plans: prepared.plans, imperativeFiles: prepared.imperativeFiles,
-      events, outcomes: collector.outcomes, fileErrors: collector.fileErrors, interrupted, baseline: options.baseline,
+      events, outcomes: collector.outcomes, fileErrors: collector.fileErrors, interrupted: interrupt.interrupted, baseline: options.baseline,
     })
     await removeRun(runId)
     for (const reporter of reporters) {
@@ -88,10 +89,41 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
     return { exitCode: exitCodeOf(result), result }
   } finally {
     await removeRun(runId)
+    interrupt.dispose()
   }
 }
 
-async function runVitest(prepared: PreparedRun, context: RunContext, reporters: NetbenchReporter[], options: RunOptions) {
+/**
+ * SIGINT/SIGTERM during a run: stop what is running (the lab's processes first, so the probe in
+ * flight ends now rather than at its end) and let the run finish its cleanup and report.
+ */
+class Interrupt {
+  interrupted = false
+  private readonly listeners: Array<() => void> = []
+  private readonly handler = (signal: NodeJS.Signals) => {
+    if (this.interrupted) return
+    this.interrupted = true
+    this.stream.write(`\nnetbench: ${signal} received, stopping and cleaning up…\n`)
+    void this.stopLab()
+    this.listeners.forEach((listener) => listener())
+  }
+
+  constructor(private readonly stream: NodeJS.WritableStream, private readonly stopLab: () => Promise<void>) {
+    process.on('SIGINT', this.handler)
+    process.on('SIGTERM', this.handler)
+  }
+
+  onInterrupt(listener: () => void): void {
+    this.listeners.push(listener)
+  }
+
+  dispose(): void {
+    process.off('SIGINT', this.handler)
+    process.off('SIGTERM', this.handler)
+  }
+}
+
+async function runVitest(prepared: PreparedRun, context: RunContext, reporters: NetbenchReporter[], options: RunOptions, interrupt: Interrupt) {
   const events: RunEvent[] = []
   let offset = 0
   const drain = async () => {
@@ -106,19 +138,11 @@ async function runVitest(prepared: PreparedRun, context: RunContext, reporters: 
   const timer = setInterval(() => { polling = polling.then(drain) }, 200)
   const collector = new OutcomeCollector()
   let vitest: Vitest | undefined
-  let interrupted = false
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (interrupted) return
-    interrupted = true
-    options.stream.write(`\nnetbench: ${signal} received, stopping and cleaning up…\n`)
-    void vitest?.cancelCurrentRun('keyboard-input')
-    // Ending the lab's processes makes the probe in flight fail now instead of at its end.
-    void removeLabObjects(context.runId).catch(() => undefined)
-  }
-  process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
+  interrupt.onInterrupt(() => void vitest?.cancelCurrentRun('keyboard-input'))
   try {
-    vitest = await startVitest('test', [...prepared.files], {
+    const signalListeners = (signal: NodeJS.Signals) => new Set(process.listeners(signal))
+    const before = { SIGINT: signalListeners('SIGINT'), SIGTERM: signalListeners('SIGTERM') }
+    vitest = await createVitest('test', {
       config: false,
       watch: false,
       root: process.cwd(),
@@ -141,16 +165,18 @@ async function runVitest(prepared: PreparedRun, context: RunContext, reporters: 
       resolve: { alias: { netbench: source('../index.ts') } },
       logLevel: 'silent',
     })
-    await vitest?.close()
+    // Vitest's logger exits the process on SIGINT/SIGTERM; netbench must clean the lab first.
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      for (const listener of process.listeners(signal)) if (!before[signal].has(listener)) process.off(signal, listener)
+    }
+    if (!interrupt.interrupted) await vitest.start([...prepared.files])
+    await vitest.close()
   } catch (error) {
-    if (!interrupted) throw error
+    if (!interrupt.interrupted) throw error
   } finally {
     clearInterval(timer)
-    process.off('SIGINT', onSignal)
-    process.off('SIGTERM', onSignal)
     await polling
     await drain()
   }
-  if (!vitest && !interrupted) throw new NetbenchError('PROVIDER', 'Vitest did not start', { hint: 'run `npm ci` to repair the installation' })
-  return { events, collector, interrupted }
+  return { events, collector }
 }

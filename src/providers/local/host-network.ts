@@ -1,25 +1,23 @@
-import { NetbenchError } from '../../errors.ts'
-import type { Between } from '../../suites/model.ts'
-import type { EndpointPair, Network } from '../types.ts'
+import type { Between, EndpointKind, NetworkSpec } from '../../suites/model.ts'
 import type { Lab } from './lab.ts'
 import { UNDERLAY_MTU } from './lab.ts'
-import { pickNodePair } from './placement.ts'
+import { pairOf, type LocalNetwork } from './pod-network.ts'
 
 /** The no-overlay baseline: probes run in the node namespaces themselves. */
-export function hostNetwork(lab: Lab): Network {
+export function hostNetwork(lab: Lab, spec: NetworkSpec = { name: 'host', cni: 'host', options: {} }): LocalNetwork {
   return {
-    name: 'host',
+    name: spec.name,
+    cni: 'host',
+    spec,
+    lab,
+    pods: [],
+    mtu: UNDERLAY_MTU,
+    encapsulation: { kind: 'none' },
+    policy: 'unsupported',
+    birdSockets: {},
     setupMs: 0,
-    pair(between: Between): EndpointPair {
-      if (between === 'same-node') {
-        throw new NetbenchError('SUITE_INVALID', 'the host network has one endpoint per node, so between: same-node has nothing to measure', {
-          hint: 'use between: nodes or zones for host',
-        })
-      }
-      const [client, server] = pickNodePair(lab.nodes, between)
-      return { client: client.endpoint, server: server.endpoint }
-    },
-    describe: () => ({ mtu: UNDERLAY_MTU, encapsulation: 'none' }),
+    pair: (between: Between, _endpoint?: EndpointKind) => pairOf(lab, [], between, 'host'),
+    describe: () => ({ cni: 'host', mtu: UNDERLAY_MTU, encapsulation: 'none', policy: 'unsupported' }),
     async [Symbol.asyncDispose]() {},
   }
 }

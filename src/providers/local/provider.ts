@@ -1,22 +1,52 @@
 import { NetbenchError } from '../../errors.ts'
-import type { ClusterSpec } from '../../suites/model.ts'
+import { missingProgram } from '../../exec.ts'
+import type { ClusterSpec, NetworkSpec } from '../../suites/model.ts'
 import type { Cluster, Network, Provider, ProviderContext } from '../types.ts'
+import { requireCniPlugins, requireFeatures } from './features.ts'
 import { hostNetwork } from './host-network.ts'
 import { createLab, type Lab } from './lab.ts'
+import { CNIS } from './networks/index.ts'
+import { installPodNetwork, type LocalNetwork } from './pod-network.ts'
+import { checkLabEnvironment, findProgram } from './preflight.ts'
 import { removeLabObjects } from './runs.ts'
-import { checkLabEnvironment } from './preflight.ts'
 
-type NetworkFactory = (lab: Lab) => Network | Promise<Network>
+export const LOCAL_NETWORKS = ['host', ...Object.keys(CNIS)] as const
 
-const networkFactories: Record<string, NetworkFactory> = {
-  host: hostNetwork,
+export function toNetworkSpec(network: string | NetworkSpec): NetworkSpec {
+  return typeof network === 'string' ? { name: network, cni: network, options: {} } : network
+}
+
+function unknownNetwork(name: string): NetbenchError {
+  return new NetbenchError('SUITE_INVALID', `the local provider has no network '${name}'`, { hint: `use one of ${LOCAL_NETWORKS.join(', ')}` })
+}
+
+/**
+ * Everything the given networks need from this machine — programs, CNI plugins, kernel features —
+ * checked up front so a missing piece fails before anything is provisioned (exit 3).
+ */
+export async function checkNetworkRequirements(networks: readonly (string | NetworkSpec)[]): Promise<void> {
+  const specs = networks.map(toNetworkSpec)
+  const features = []
+  for (const spec of specs) {
+    if (spec.cni === 'host') continue
+    const definition = CNIS[spec.cni]
+    if (!definition) throw unknownNetwork(spec.cni)
+    const needs = definition.requirements(spec)
+    for (const program of needs.programs) if (!await findProgram(program)) throw missingProgram(program)
+    await requireCniPlugins(needs.plugins, spec.name)
+    features.push(...needs.features)
+  }
+  await requireFeatures(features)
 }
 
 /** The default provider: a lab of network namespaces on this machine. */
 export const localProvider: Provider = {
   name: 'local',
-  networks: Object.keys(networkFactories),
-  preflight: (_spec: ClusterSpec) => checkLabEnvironment(),
+  networks: LOCAL_NETWORKS,
+  async preflight(_spec: ClusterSpec, networks: readonly (string | NetworkSpec)[]) {
+    await checkLabEnvironment()
+    await checkNetworkRequirements(networks)
+  },
   async createCluster(spec: ClusterSpec, context: ProviderContext): Promise<Cluster> {
     let lab: Lab
     try {
@@ -25,16 +55,42 @@ export const localProvider: Provider = {
       await removeLabObjects(context.runId)
       throw error
     }
-    return {
-      nodes: lab.nodes.map(({ name, zone, ip }) => ({ name, zone, ip })),
-      async install(network: string): Promise<Network> {
-        const factory = networkFactories[network]
-        if (!factory) throw new NetbenchError('SUITE_INVALID', `the local provider has no network '${network}'`, { hint: `use one of ${Object.keys(networkFactories).join(', ')}` })
-        return factory(lab)
-      },
-      async [Symbol.asyncDispose]() {
-        await removeLabObjects(context.runId)
-      },
-    }
+    return createLocalCluster(lab, spec, context)
   },
 }
+
+/**
+ * A cluster over a lab. One pod network is installed at a time (they share the nodes' devices and
+ * the pods' names); installing another first uninstalls the current one. `host` always coexists.
+ */
+export function createLocalCluster(lab: Lab, spec: ClusterSpec, context: ProviderContext): Cluster & { lab: Lab; install(network: string | NetworkSpec, signal?: AbortSignal): Promise<LocalNetwork> } {
+  let active: LocalNetwork | undefined
+  return {
+    lab,
+    nodes: lab.nodes.map(({ name, zone, ip }) => ({ name, zone, ip })),
+    async install(network: string | NetworkSpec, signal?: AbortSignal): Promise<LocalNetwork> {
+      const networkSpec = toNetworkSpec(network)
+      if (networkSpec.cni === 'host') return hostNetwork(lab, networkSpec)
+      const definition = CNIS[networkSpec.cni]
+      if (!definition) throw unknownNetwork(networkSpec.cni)
+      // Cheap after preflight (cached); covers callers that skip it (imperative suites, lab up).
+      await checkNetworkRequirements([networkSpec])
+      if (active) await active[Symbol.asyncDispose]()
+      const installed = await installPodNetwork({ lab, spec: networkSpec, podsPerNode: spec.pods ?? 2, runDir: context.runDir, signal }, definition.build)
+      active = installed
+      const dispose = installed[Symbol.asyncDispose]
+      return Object.assign(installed, {
+        [Symbol.asyncDispose]: async () => {
+          if (active === installed) active = undefined
+          await dispose()
+        },
+      })
+    },
+    async [Symbol.asyncDispose]() {
+      if (active) await Promise.resolve(active[Symbol.asyncDispose]()).catch(() => undefined)
+      await removeLabObjects(context.runId)
+    },
+  }
+}
+
+export type { Network }

@@ -1,0 +1,132 @@
+/**
+ * A network on a Kubernetes cluster: whatever CNI the cluster runs, measured between pods pinned
+ * to chosen nodes (or hostNetwork pods for the no-overlay baseline). Installing it means starting
+ * its pods and learning their IPs and MTUs; releasing it deletes them.
+ */
+import { NetbenchError } from '../../errors.ts'
+import type { Between, EndpointKind, Placement } from '../../suites/model.ts'
+import type { EndpointPair, Network } from '../types.ts'
+import { CONTAINER } from './labels.ts'
+import { mtuFromIpJson, mtuFromSysfs } from './mtu.ts'
+import { PodEndpoint } from './pod-endpoint.ts'
+import { placementKey, planPods, type PlannedPod } from './placement.ts'
+import type { KubeTarget, ReadyPod } from './target.ts'
+
+export interface KubeNetworkOptions {
+  target: KubeTarget
+  name: string
+  placements: readonly Placement[]
+  podImage: string
+  readyTimeoutMs: number
+  /** The namespace needs the privileged Pod Security level (some network uses hostNetwork pods). */
+  privileged: boolean
+  /** Extra facts for describe() (the k3s provider adds its own). */
+  facts?: Record<string, unknown>
+  signal?: AbortSignal
+}
+
+/** Reads the MTU of a pod's interface: `ip -json`, else sysfs eth0; a clear error otherwise. */
+async function readMtu(target: KubeTarget, pod: ReadyPod): Promise<{ mtu: number; ifname: string }> {
+  const ip = await target.run(pod.name, ['ip', '-json', 'addr', 'show'])
+  const found = ip.exitCode === 0 ? mtuFromIpJson(ip.stdout, pod.ip) : undefined
+  if (found) return found
+  const sysfs = await target.run(pod.name, ['cat', '/sys/class/net/eth0/mtu'])
+  const mtu = sysfs.exitCode === 0 ? mtuFromSysfs(sysfs.stdout) : undefined
+  if (mtu !== undefined) return { mtu, ifname: 'eth0' }
+  const why = (ip.message ?? ip.stderr.trim().split('\n')[0]) || `no interface holds ${pod.ip}`
+  throw new NetbenchError('PROVIDER', `cannot read the MTU of pod ${pod.name} (context '${target.context}'): ${why}`, {
+    hint: 'the pod image needs `ip` (iproute2); set cluster.podImage to one that has it, e.g. nicolaka/netshoot',
+  })
+}
+
+/** `iperf3 3.12 (cJSON 1.7.15)`; fails clearly when the image has no iperf3. */
+async function iperf3Version(target: KubeTarget, pod: string, image: string): Promise<string> {
+  const result = await target.run(pod, ['iperf3', '--version'])
+  const line = result.stdout.split('\n')[0]?.trim()
+  if (result.exitCode === 0 && line) return line
+  throw new NetbenchError('MISSING_PROGRAM', `iperf3 does not run in pod ${pod} (image ${image}): ${(result.message ?? result.stderr.trim().split('\n')[0]) || `exit ${result.exitCode}`}`, {
+    hint: 'set cluster.podImage to an image with iperf3 3.x, sh and ip (the default nicolaka/netshoot has them)',
+  })
+}
+
+export async function installKubeNetwork(options: KubeNetworkOptions): Promise<Network> {
+  const { target, name } = options
+  const started = Date.now()
+  const nodes = await target.kubeNodes()
+  const plan = planPods(name, nodes, options.placements, target.context)
+  await target.ensureNamespace(options.privileged)
+  let endpoints: Map<string, PodEndpoint>
+  let iperf3: string
+  try {
+    await target.createPods(name, plan.pods, options.podImage)
+    const ready = await target.waitReady(name, plan.pods.map((pod) => pod.name), options.readyTimeoutMs, options.signal)
+    endpoints = new Map()
+    for (const pod of plan.pods) {
+      const live = ready.get(pod.name)!
+      const { mtu } = await readMtu(target, live)
+      endpoints.set(pod.name, endpointFor(target, pod, live, mtu, options.podImage))
+    }
+    iperf3 = await iperf3Version(target, plan.pods[0]!.name, options.podImage)
+  } catch (error) {
+    await target.deletePods(name).catch(() => undefined)
+    throw error
+  }
+  const setupMs = Date.now() - started
+  const server = await target.server().catch(() => null)
+  const cni = name === 'host' ? { name: 'none (hostNetwork)', version: null, source: null } : await target.cni()
+  const usedNodes = new Set(plan.pods.map((pod) => pod.node.name))
+  const nodeFacts = (await target.nodeFacts()).filter((node) => usedNodes.has(node.name))
+  const mtus = [...endpoints.values()].map((endpoint) => endpoint.mtu)
+  return {
+    name,
+    setupMs,
+    pair(between: Between, endpoint: EndpointKind = 'pod'): EndpointPair {
+      const pair = plan.pairs.get(placementKey(between, endpoint))
+      if (!pair) {
+        throw new NetbenchError('SUITE_INVALID', `network ${name} was installed without ${endpoint} endpoints for between: ${between}`, {
+          hint: 'internal: the suite\'s placements were not passed to the kube provider',
+        })
+      }
+      return { client: endpoints.get(pair.client)!, server: endpoints.get(pair.server)! }
+    },
+    describe: () => ({
+      provider: 'kube',
+      context: target.context,
+      server: server?.version ?? null,
+      namespace: target.namespace,
+      cni: cni.name,
+      cniVersion: cni.version,
+      cniSource: cni.source,
+      mtu: Math.min(...mtus),
+      encapsulation: null,
+      podImage: options.podImage,
+      iperf3,
+      nodes: nodeFacts,
+      nodeCount: nodes.length,
+      endpoints: [...endpoints.values()].map((endpoint) => ({
+        name: endpoint.name, pod: endpoint.pod, node: endpoint.node, zone: endpoint.zone, ip: endpoint.ip, mtu: endpoint.mtu,
+        hostNetwork: plan.pods.find((pod) => pod.name === endpoint.pod)?.hostNetwork ?? false,
+      })),
+      ...options.facts,
+    }),
+    async [Symbol.asyncDispose]() {
+      await target.deletePods(name)
+    },
+  }
+}
+
+function endpointFor(target: KubeTarget, pod: PlannedPod, live: ReadyPod, mtu: number, image: string): PodEndpoint {
+  const zone = pod.node.zone ?? '-'
+  const kind = pod.hostNetwork ? 'hostNetwork pod' : 'pod'
+  return new PodEndpoint({
+    name: pod.name,
+    label: `${kind} ${pod.name} on ${pod.node.name}${pod.node.zone ? ` (zone ${pod.node.zone})` : ''}`,
+    node: pod.node.name,
+    zone,
+    ip: live.ip,
+    mtu,
+    config: target.config,
+    ref: { namespace: target.namespace, pod: pod.name, container: CONTAINER },
+    image,
+  })
+}

@@ -1,0 +1,271 @@
+/**
+ * One kube context as a run uses it: API clients, the run's namespace in that cluster, its nodes,
+ * and the pod operations networks need. Every API failure becomes a one-line NetbenchError that
+ * names the context (403s name the verb and resource).
+ */
+import {
+  AppsV1Api, CoreV1Api, VersionApi, type KubeConfig, type V1Namespace, type V1Node, type V1Pod,
+} from '@kubernetes/client-node'
+import { NetbenchError, isNetbenchError } from '../../errors.ts'
+import { detectCni, nodeFacts, type CniFacts, type NodeFacts } from './environment.ts'
+import { isConflict, isNotFound, kubeError, withTimeout, unreachable, type Where } from './errors.ts'
+import { execToEnd } from './exec.ts'
+import { CONTAINER, HEARTBEAT_ANNOTATION, HEARTBEAT_INTERVAL_MS, RUN_LABEL, namespaceOf, networkSelector } from './labels.ts'
+import { endpointPodManifest, namespaceManifest, type RunOwner } from './manifests.ts'
+import { toKubeNode, type KubeNode, type PlannedPod } from './placement.ts'
+import { isReady, lastWarning, notReadyReason, podProblem } from './readiness.ts'
+
+const POLL_MS = 250
+/** How long the first request may take before the server counts as unreachable. */
+export const CONNECT_TIMEOUT_MS = 15_000
+
+export interface ServerFacts {
+  version: string
+  platform: string | null
+}
+
+export interface ReadyPod {
+  name: string
+  ip: string
+  node: string
+}
+
+export interface TargetOptions {
+  runId: string
+  owner: RunOwner
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+export class KubeTarget {
+  readonly core: CoreV1Api
+  readonly apps: AppsV1Api
+  readonly namespace: string
+  private heartbeat: NodeJS.Timeout | undefined
+  private namespaceReady: Promise<void> | undefined
+  private nodeList: Promise<V1Node[]> | undefined
+
+  constructor(readonly config: KubeConfig, readonly where: Where, private readonly options: TargetOptions) {
+    this.core = config.makeApiClient(CoreV1Api)
+    this.apps = config.makeApiClient(AppsV1Api)
+    this.namespace = namespaceOf(options.runId)
+  }
+
+  get context(): string {
+    return this.where.context
+  }
+
+  /** Wraps an API call so its failure says what netbench was doing, in which context. */
+  async call<T>(what: string, request: () => Promise<T>): Promise<T> {
+    try {
+      return await request()
+    } catch (error) {
+      throw kubeError(error, what, this.where)
+    }
+  }
+
+  /** `GET /version`, bounded: an unreachable server fails in seconds, not after TCP's minutes. */
+  async server(timeoutMs = CONNECT_TIMEOUT_MS): Promise<ServerFacts> {
+    const api = this.config.makeApiClient(VersionApi)
+    const info = await withTimeout(this.call('reading the server version', () => api.getCode()), timeoutMs,
+      () => unreachable(this.where, `no answer within ${timeoutMs / 1000} s`))
+    return { version: info.gitVersion, platform: info.platform ?? null }
+  }
+
+  nodes(): Promise<V1Node[]> {
+    this.nodeList ??= this.call('listing nodes', () => this.core.listNode()).then((list) => list.items)
+    this.nodeList.catch(() => { this.nodeList = undefined })
+    return this.nodeList
+  }
+
+  async kubeNodes(): Promise<KubeNode[]> {
+    return (await this.nodes()).map(toKubeNode)
+  }
+
+  async nodeFacts(): Promise<NodeFacts[]> {
+    return (await this.nodes()).map(nodeFacts)
+  }
+
+  /** The CNI, recognised from DaemonSets; `unknown` (with the reason) when they cannot be listed. */
+  async cni(): Promise<CniFacts> {
+    try {
+      const daemonsets = await this.apps.listDaemonSetForAllNamespaces()
+      return detectCni(daemonsets.items, await this.nodes())
+    } catch (error) {
+      const code = (error as { code?: unknown }).code
+      return { name: 'unknown', version: null, source: code === 403 ? 'no permission to list daemonsets' : `daemonsets unreadable: ${String((error as Error).message ?? error).split('\n')[0]}` }
+    }
+  }
+
+  /** Creates the run's namespace once (reusing it if this run already made it). */
+  ensureNamespace(hostNetwork: boolean): Promise<void> {
+    this.namespaceReady ??= this.createNamespace(hostNetwork)
+    this.namespaceReady.catch(() => { this.namespaceReady = undefined })
+    return this.namespaceReady
+  }
+
+  private async createNamespace(hostNetwork: boolean): Promise<void> {
+    const body = namespaceManifest({ runId: this.options.runId, owner: this.options.owner, hostNetwork })
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.core.createNamespace({ body })
+        break
+      } catch (error) {
+        if (!isConflict(error) || attempt > 0) throw kubeError(error, `creating namespace ${this.namespace}`, this.where)
+        const existing = await this.readNamespace()
+        if (existing?.metadata?.labels?.[RUN_LABEL] !== this.options.runId) throw kubeError(error, `creating namespace ${this.namespace}`, this.where)
+        if (!existing.metadata?.deletionTimestamp) break
+        // Ours, from an earlier suite of this run, still terminating: wait, then create it again.
+        await this.waitNamespaceGone(120_000)
+      }
+    }
+    this.heartbeat = setInterval(() => { void this.beat() }, HEARTBEAT_INTERVAL_MS)
+    this.heartbeat.unref()
+  }
+
+  private async beat(): Promise<void> {
+    try {
+      await this.core.patchNamespace({
+        name: this.namespace,
+        body: [{ op: 'add', path: `/metadata/annotations/${HEARTBEAT_ANNOTATION.replace(/\//g, '~1')}`, value: new Date().toISOString() }],
+      })
+    } catch { /* a missed beat only matters after three */ }
+  }
+
+  async readNamespace(): Promise<V1Namespace | undefined> {
+    try {
+      return await this.core.readNamespace({ name: this.namespace })
+    } catch (error) {
+      if (isNotFound(error)) return undefined
+      throw kubeError(error, `reading namespace ${this.namespace}`, this.where)
+    }
+  }
+
+  async createPods(network: string, pods: readonly PlannedPod[], image: string): Promise<void> {
+    for (const pod of pods) {
+      const body = endpointPodManifest({ runId: this.options.runId, name: pod.name, network, node: pod.node.name, image, hostNetwork: pod.hostNetwork })
+      await this.call(`creating pod ${pod.name} on node ${pod.node.name}`, () => this.core.createNamespacedPod({ namespace: this.namespace, body }))
+    }
+  }
+
+  /**
+   * Waits until every pod of the network is Ready. Fails early on what waiting cannot fix (bad
+   * image name, container exited) and, at the timeout, says which pod on which node and why.
+   */
+  async waitReady(network: string, names: readonly string[], timeoutMs: number, signal?: AbortSignal): Promise<Map<string, ReadyPod>> {
+    const deadline = Date.now() + timeoutMs
+    let last = new Map<string, V1Pod>()
+    for (;;) {
+      signal?.throwIfAborted()
+      const list = await this.call(`reading the pods of ${network}`, () => this.core.listNamespacedPod({ namespace: this.namespace, labelSelector: networkSelector(this.options.runId, network) }))
+      last = new Map(list.items.map((pod) => [pod.metadata?.name ?? '', pod]))
+      const ready = new Map<string, ReadyPod>()
+      for (const name of names) {
+        const pod = last.get(name)
+        if (pod && isReady(pod) && pod.status?.podIP) ready.set(name, { name, ip: pod.status.podIP, node: pod.spec?.nodeName ?? '' })
+      }
+      if (ready.size === names.length) return ready
+      for (const name of names) {
+        const pod = last.get(name)
+        if (!pod) {
+          if (await this.readNamespace().then((ns) => !ns || ns.metadata?.deletionTimestamp)) {
+            throw new NetbenchError('PROVIDER', `namespace ${this.namespace} in context '${this.context}' was deleted while pod ${name} was starting`, { hint: 'the run was interrupted or someone ran netbench clean' })
+          }
+          continue
+        }
+        const problem = podProblem(pod)
+        if (problem?.fatal) throw this.notReady(pod, name, `${problem.reason}`, problem.hint)
+      }
+      if (Date.now() >= deadline) {
+        const name = names.find((candidate) => !ready.has(candidate))!
+        const pod = last.get(name)
+        const { reason, hint } = notReadyReason(pod, await this.warningOf(name))
+        throw this.notReady(pod, name, `not Ready within ${Math.round(timeoutMs / 1000)} s: ${reason}`, hint)
+      }
+      await sleep(Math.min(POLL_MS * 4, Math.max(POLL_MS, deadline - Date.now())))
+    }
+  }
+
+  private notReady(pod: V1Pod | undefined, name: string, reason: string, hint: string): NetbenchError {
+    const node = pod?.spec?.nodeName
+    return new NetbenchError('PROVIDER', `pod ${name}${node ? ` on node ${node}` : ''} (context '${this.context}'): ${reason}`, { hint })
+  }
+
+  private async warningOf(pod: string): Promise<string | null> {
+    try {
+      const events = await this.core.listNamespacedEvent({ namespace: this.namespace, fieldSelector: `involvedObject.name=${pod}` })
+      return lastWarning(events.items)
+    } catch {
+      return null
+    }
+  }
+
+  /** Runs a short command in a pod to its end. */
+  async run(pod: string, argv: readonly string[], timeoutMs = 30_000) {
+    try {
+      return await execToEnd(this.config, { namespace: this.namespace, pod, container: CONTAINER }, argv, timeoutMs)
+    } catch (error) {
+      if (isNetbenchError(error)) throw error
+      throw kubeError(error, `exec into pod ${pod}`, this.where)
+    }
+  }
+
+  /** Deletes a network's pods without waiting (the namespace deletion waits for everything). */
+  async deletePods(network: string): Promise<void> {
+    try {
+      await this.core.deleteCollectionNamespacedPod({ namespace: this.namespace, labelSelector: networkSelector(this.options.runId, network), gracePeriodSeconds: 0 })
+    } catch (error) {
+      if (!isNotFound(error)) throw kubeError(error, `deleting the pods of ${network}`, this.where)
+    }
+  }
+
+  /** Deletes the run's namespace and waits until it is gone. */
+  async deleteNamespace(timeoutMs: number): Promise<boolean> {
+    clearInterval(this.heartbeat)
+    this.namespaceReady = undefined
+    const existed = await deleteNamespace(this.core, this.namespace, this.where)
+    await this.waitNamespaceGone(timeoutMs)
+    return existed
+  }
+
+  waitNamespaceGone(timeoutMs: number): Promise<void> {
+    return waitNamespaceGone(this.core, this.namespace, this.where, timeoutMs)
+  }
+
+  stopHeartbeat(): void {
+    clearInterval(this.heartbeat)
+  }
+}
+
+/** Deletes a namespace; false when it was already gone. A namespace already terminating is fine. */
+export async function deleteNamespace(core: CoreV1Api, name: string, where: Where): Promise<boolean> {
+  try {
+    await core.deleteNamespace({ name, propagationPolicy: 'Background' })
+    return true
+  } catch (error) {
+    if (isNotFound(error)) return false
+    if (isConflict(error)) return true
+    throw kubeError(error, `deleting namespace ${name}`, where)
+  }
+}
+
+export async function waitNamespaceGone(core: CoreV1Api, name: string, where: Where, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  let last: V1Namespace | undefined
+  for (;;) {
+    try {
+      last = await core.readNamespace({ name })
+    } catch (error) {
+      if (isNotFound(error)) return
+      throw kubeError(error, `waiting for namespace ${name} to go`, where)
+    }
+    if (Date.now() >= deadline) break
+    await sleep(Math.min(1000, Math.max(POLL_MS, (deadline - Date.now()) / 4)))
+  }
+  const stuck = last?.status?.conditions?.find((condition) => condition.status === 'True' && condition.message)
+  const finalizers = [...last?.spec?.finalizers ?? [], ...last?.metadata?.finalizers ?? []]
+  const why = stuck ? `: ${stuck.type}: ${stuck.message}` : finalizers.length ? ` (finalizers: ${finalizers.join(', ')})` : ''
+  throw new NetbenchError('PROVIDER', `namespace ${name} in context '${where.context}' is still ${last?.status?.phase ?? 'there'} after ${Math.round(timeoutMs / 1000)} s${why}`, {
+    hint: `see kubectl --context ${where.context} get namespace ${name} -o yaml; once it can go, netbench clean --kube --context ${where.context} removes it`,
+  })
+}

@@ -1,0 +1,173 @@
+import { mkdir, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { NetbenchError } from '../../errors.ts'
+import { run } from '../../exec.ts'
+import type { Between, EndpointKind, NetworkSpec } from '../../suites/model.ts'
+import type { EndpointPair, Network } from '../types.ts'
+import { EXEC_CONCURRENCY, mapLimit } from './concurrency.ts'
+import type { Lab, LabNode } from './lab.ts'
+import { pickNodePair } from './placement.ts'
+import { createPodNamespaces, deleteNamespaces, deletePods, pickPodPair, podSlots, waitReachable, type Pod, type PodSlot } from './pods.ts'
+
+/** What the tests and the policy step need to know about a datapath besides its pods. */
+export interface Encapsulation {
+  kind: 'vxlan' | 'ipip' | 'none'
+  /** UDP destination port on the underlay (vxlan). */
+  port?: number
+  /** The tunnel device on every node. */
+  device?: string
+  vni?: number
+}
+
+/** A network installed in the local lab: the provider-neutral Network plus what the lab knows. */
+export interface LocalNetwork extends Network {
+  readonly cni: string
+  readonly spec: NetworkSpec
+  readonly lab: Lab
+  readonly pods: readonly Pod[]
+  readonly mtu: number
+  readonly encapsulation: Encapsulation
+  /** Whether the real CNI enforces Kubernetes NetworkPolicy (and so does the lab's). */
+  readonly policy: 'enforced' | 'unsupported'
+  /** BIRD control sockets by node name (Calico with BGP): `birdc -s <socket> show protocols`. */
+  readonly birdSockets: Readonly<Record<string, string>>
+}
+
+export interface InstallContext {
+  lab: Lab
+  spec: NetworkSpec
+  podsPerNode: number
+  /** Network-scoped directory under the run's temp dir: IPAM state, BIRD configs and sockets. */
+  workDir: string
+  signal?: AbortSignal
+  /** Creates the pods' namespaces (recorded for teardown) and returns their slots. */
+  createPodSlots(): Promise<PodSlot[]>
+  /** Registers cleanup that must run before the pods and node objects go (e.g. stop BIRD). */
+  onTeardown(step: () => Promise<void>): void
+}
+
+/** What a CNI's builder returns once its datapath is programmed. */
+export interface Datapath {
+  pods: Pod[]
+  mtu: number
+  encapsulation: Encapsulation
+  policy: 'enforced' | 'unsupported'
+  describe: Record<string, unknown>
+  /** Readiness beyond reachability, e.g. BGP sessions Established (counted in setup time). */
+  ready?(signal?: AbortSignal): Promise<void>
+  birdSockets?: Record<string, string>
+}
+
+export type DatapathBuilder = (context: InstallContext) => Promise<Datapath>
+
+/**
+ * Links, routes and xfrm state a network leaves on a node, removed so the next network starts
+ * from the bare node (eth0 + its address). Pod veths are gone with the pods already.
+ */
+export async function resetNode(node: LabNode): Promise<void> {
+  const links = await run('ip', ['-n', node.namespace, '-o', 'link', 'show'])
+  const extra = links.stdout.split('\n').map((line) => line.split(': ')[1]?.split('@')[0] ?? '').filter((name) => name && name !== 'lo' && name !== 'eth0')
+  const commands = [
+    ...extra.map((name) => `link del ${name}`),
+    'route flush proto boot',
+    'route flush proto static',
+    'route flush proto bird',
+    'xfrm state flush',
+    'xfrm policy flush',
+  ]
+  await run('ip', ['-n', node.namespace, '-force', '-batch', '-'], { input: `${commands.join('\n')}\n` })
+}
+
+export interface InstallOptions {
+  lab: Lab
+  spec: NetworkSpec
+  podsPerNode: number
+  runDir: string
+  signal?: AbortSignal
+}
+
+/**
+ * Installs a pod network: runs the CNI's builder, waits until it is ready and every pod reaches
+ * every other, and records that span as setupMs. Any failure undoes whatever was created.
+ */
+export async function installPodNetwork(options: InstallOptions, build: DatapathBuilder): Promise<LocalNetwork> {
+  const { lab, spec } = options
+  const started = performance.now()
+  const workDir = join(options.runDir, `net-${spec.name}`)
+  const teardown: Array<() => Promise<void>> = []
+  let slots: PodSlot[] = []
+  let pods: Pod[] = []
+  const context: InstallContext = {
+    lab, spec, podsPerNode: options.podsPerNode, workDir, signal: options.signal,
+    async createPodSlots() {
+      slots = podSlots(lab, options.podsPerNode)
+      await createPodNamespaces(slots)
+      return slots
+    },
+    onTeardown: (step) => { teardown.push(step) },
+  }
+  let disposed = false
+  const dispose = async () => {
+    if (disposed) return
+    disposed = true
+    for (const step of teardown.reverse()) await step().catch(() => undefined)
+    await deletePods(pods)
+    await deleteNamespaces(slots.filter((slot) => !pods.some((pod) => pod.namespace === slot.namespace)).map((slot) => slot.namespace))
+    await mapLimit(lab.nodes, EXEC_CONCURRENCY, resetNode)
+    await rm(workDir, { recursive: true, force: true })
+  }
+  let datapath: Datapath
+  try {
+    await mkdir(workDir, { recursive: true })
+    datapath = await build(context)
+    pods = datapath.pods
+    await datapath.ready?.(options.signal)
+    await waitReachable(pods, { signal: options.signal })
+  } catch (error) {
+    await dispose()
+    if (error instanceof NetbenchError) throw new NetbenchError(error.code, `${spec.name}: ${error.message}`, { hint: error.hint, detail: error.detail, cause: error })
+    throw error
+  }
+  const setupMs = Math.round(performance.now() - started)
+  return {
+    name: spec.name,
+    cni: spec.cni,
+    spec,
+    lab,
+    pods,
+    mtu: datapath.mtu,
+    encapsulation: datapath.encapsulation,
+    policy: datapath.policy,
+    birdSockets: datapath.birdSockets ?? {},
+    setupMs,
+    pair: (between: Between, endpoint?: EndpointKind) => pairOf(lab, pods, between, endpoint),
+    describe: () => ({
+      cni: spec.cni,
+      ...Object.keys(spec.options).length ? { options: spec.options } : {},
+      mtu: datapath.mtu,
+      encapsulation: describeEncapsulation(datapath.encapsulation),
+      podsPerNode: options.podsPerNode,
+      policy: datapath.policy,
+      ...datapath.describe,
+    }),
+    [Symbol.asyncDispose]: dispose,
+  }
+}
+
+export function describeEncapsulation(encapsulation: Encapsulation): string {
+  if (encapsulation.kind === 'none') return 'none (routed)'
+  if (encapsulation.kind === 'ipip') return `ipip (${encapsulation.device ?? 'tunl0'})`
+  return `vxlan (${encapsulation.device}, VNI ${encapsulation.vni}, UDP ${encapsulation.port})`
+}
+
+export function pairOf(lab: Lab, pods: readonly Pod[], between: Between, endpoint: EndpointKind | undefined): EndpointPair {
+  if (endpoint === 'host' || !pods.length) {
+    if (between === 'same-node') {
+      throw new NetbenchError('SUITE_INVALID', 'between: same-node between nodes measures a node with itself', { hint: 'use between: nodes or zones with endpoint: host' })
+    }
+    const [client, server] = pickNodePair(lab.nodes, between)
+    return { client: client.endpoint, server: server.endpoint }
+  }
+  const [client, server] = pickPodPair(pods, between)
+  return { client: client.endpoint, server: server.endpoint }
+}

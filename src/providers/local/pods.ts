@@ -1,0 +1,174 @@
+import { NetbenchError } from '../../errors.ts'
+import { run, runChecked } from '../../exec.ts'
+import type { Between } from '../../suites/model.ts'
+import { execCni } from './cni-plugin.ts'
+import { EXEC_CONCURRENCY, mapLimit, sleep } from './concurrency.ts'
+import type { Lab, LabNode } from './lab.ts'
+import { namespaceName } from './names.ts'
+import { NetnsEndpoint } from './netns-endpoint.ts'
+import { pickNodePair } from './placement.ts'
+
+/** Where a pod will live before its network gives it an address. */
+export interface PodSlot {
+  /** `n1-p1`: the endpoint name results show. */
+  name: string
+  /** `nb<id>-n1p1`. */
+  namespace: string
+  node: LabNode
+  nodeIndex: number
+  /** 1-based within its node. */
+  index: number
+}
+
+/** How to undo a pod's CNI ADD: the same plugin and configuration, with DEL. */
+export interface CniRelease {
+  plugin: string
+  config: Record<string, unknown>
+}
+
+export interface Pod extends PodSlot {
+  ip: string
+  /** MTU of the pod's eth0, read back from the kernel. */
+  mtu: number
+  /** The pod's veth end on the node: where policy is enforced (cali…, veth…). */
+  hostInterface: string | undefined
+  release: CniRelease | undefined
+  endpoint: NetnsEndpoint
+}
+
+const podSysctls = [
+  // A pod is an end host: no forwarding, no reverse-path filtering (asymmetric overlays).
+  'net.ipv4.ip_forward=0',
+  'net.ipv4.conf.all.rp_filter=0',
+  'net.ipv4.conf.default.rp_filter=0',
+]
+
+export function podSlots(lab: Lab, perNode: number): PodSlot[] {
+  return lab.nodes.flatMap((node, nodeIndex) => Array.from({ length: perNode }, (_, i) => ({
+    name: `${node.name}-p${i + 1}`,
+    namespace: namespaceName(lab.runId, `${node.name}p${i + 1}`),
+    node,
+    nodeIndex,
+    index: i + 1,
+  })))
+}
+
+/** Creates the pods' namespaces in two `ip -batch` calls: loopback up, sysctls set explicitly. */
+export async function createPodNamespaces(slots: readonly PodSlot[]): Promise<void> {
+  if (!slots.length) return
+  await runChecked('ip', ['-batch', '-'], { input: slots.map((slot) => `netns add ${slot.namespace}\n`).join(''), what: 'creating pod namespaces' })
+  const setup = slots.flatMap((slot) => [
+    `netns exec ${slot.namespace} ip link set lo up`,
+    `netns exec ${slot.namespace} sysctl -qw ${podSysctls.join(' ')}`,
+  ])
+  await runChecked('ip', ['-batch', '-'], { input: `${setup.join('\n')}\n`, what: 'setting up pod namespaces' })
+}
+
+/** Reads every pod's eth0 MTU from the kernel, so Endpoint.mtu is what the pod really has. */
+export async function readPodMtus(slots: readonly PodSlot[]): Promise<number[]> {
+  if (!slots.length) return []
+  const output = await runChecked('ip', ['-batch', '-'], {
+    input: slots.map((slot) => `netns exec ${slot.namespace} ip -o link show dev eth0\n`).join(''),
+    what: 'reading pod MTUs',
+  })
+  const mtus = output.split('\n').filter((line) => /\beth0\b/.test(line)).map((line) => Number(/ mtu (\d+)/.exec(line)?.[1]))
+  if (mtus.length !== slots.length || mtus.some((mtu) => !Number.isFinite(mtu))) {
+    throw new NetbenchError('PROVIDER', `could not read the MTU of every pod (${mtus.length} of ${slots.length})`, { hint: 'run `netbench clean` and try again' })
+  }
+  return mtus
+}
+
+export function makePod(slot: PodSlot, init: { ip: string; mtu: number; hostInterface?: string; release?: CniRelease }): Pod {
+  const endpoint = new NetnsEndpoint({
+    name: slot.name,
+    label: `pod ${slot.name} on node ${slot.node.name} (zone ${slot.node.zone})`,
+    node: slot.node.name,
+    zone: slot.node.zone,
+    namespace: slot.namespace,
+    ip: init.ip,
+    mtu: init.mtu,
+  })
+  return { ...slot, ip: init.ip, mtu: init.mtu, hostInterface: init.hostInterface, release: init.release, endpoint }
+}
+
+/** Pods measure like nodes do: same-node takes two pods of one node, otherwise one pod per node. */
+export function pickPodPair(pods: readonly Pod[], between: Between): [Pod, Pod] {
+  if (between === 'same-node') {
+    const first = pods.find((pod) => pods.some((other) => other !== pod && other.node === pod.node))
+    const second = first && pods.find((other) => other !== first && other.node === first.node)
+    if (!first || !second) throw new NetbenchError('SUITE_INVALID', 'between: same-node needs 2 pods on a node', { hint: 'set cluster.pods: 2 or more' })
+    return [first, second]
+  }
+  const firstPods = pods.filter((pod) => pod.index === 1)
+  const [a, b] = pickNodePair(firstPods.map((pod) => ({ pod, zone: pod.node.zone })), between)
+  return [a.pod, b.pod]
+}
+
+/**
+ * The pairs that prove every pod reaches every other: all ordered pairs up to 16 pods; beyond
+ * that a ring over all pods plus a star through the first pod in both directions (every node's
+ * routes towards a neighbour and towards the first node are exercised, in O(pods) probes).
+ */
+export function reachabilityPairs(pods: readonly Pod[]): Array<[Pod, Pod]> {
+  if (pods.length <= 16) return pods.flatMap((a) => pods.filter((b) => b !== a).map((b) => [a, b] as [Pod, Pod]))
+  const pairs: Array<[Pod, Pod]> = []
+  const perNodeFirst = pods.filter((pod) => pod.index === 1)
+  const seen = new Set<string>()
+  const add = (a: Pod, b: Pod) => {
+    const key = `${a.name}>${b.name}`
+    if (a !== b && !seen.has(key)) { seen.add(key); pairs.push([a, b]) }
+  }
+  pods.forEach((pod, i) => add(pod, pods[(i + 1) % pods.length]!))
+  perNodeFirst.forEach((pod, i) => add(pod, perNodeFirst[(i + 1) % perNodeFirst.length]!))
+  for (const pod of pods) { add(pods[0]!, pod); add(pod, pods[0]!) }
+  return pairs
+}
+
+/** One ICMP echo from `from` to `ip`; true when answered within a second. */
+export async function ping(from: string, ip: string, options: { size?: number; dontFragment?: boolean; timeoutS?: number } = {}): Promise<{ ok: boolean; output: string }> {
+  const args = ['netns', 'exec', from, 'ping', '-n', '-q', '-c', '1', '-W', String(options.timeoutS ?? 1)]
+  if (options.dontFragment) args.push('-M', 'do')
+  if (options.size !== undefined) args.push('-s', String(options.size))
+  const result = await run('ip', [...args, ip], { timeoutMs: (options.timeoutS ?? 1) * 1000 + 3000 })
+  if (/exec of "ping" failed|ping: not found/.test(result.stderr)) {
+    throw new NetbenchError('MISSING_PROGRAM', 'ping is not installed', { hint: 'run `netbench setup` or `apt-get install iputils-ping`' })
+  }
+  return { ok: result.exitCode === 0, output: `${result.stdout}${result.stderr}` }
+}
+
+/**
+ * Waits until every pod answers every other (see reachabilityPairs), re-probing only the pairs
+ * that failed. Throws a provider error naming the pairs still unreachable at the deadline.
+ */
+export async function waitReachable(pods: readonly Pod[], options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000)
+  let pending = reachabilityPairs(pods)
+  while (pending.length) {
+    options.signal?.throwIfAborted()
+    const answered = await mapLimit(pending, 16, ([a, b]) => ping(a.namespace, b.ip).then((result) => result.ok))
+    pending = pending.filter((_, i) => !answered[i])
+    if (!pending.length) return
+    if (Date.now() > deadline) {
+      const shown = pending.slice(0, 5).map(([a, b]) => `${a.name}→${b.name}`).join(', ')
+      throw new NetbenchError('PROVIDER', `pods did not become reachable: ${shown}${pending.length > 5 ? ` and ${pending.length - 5} more` : ''}`, {
+        hint: 'inspect the lab with `netbench lab up` and `ip netns exec …`; this is a netbench bug if it persists',
+      })
+    }
+    await sleep(50)
+  }
+}
+
+/** CNI DEL for every pod (errors ignored: teardown goes on), then the namespaces themselves. */
+export async function deletePods(pods: readonly Pod[]): Promise<void> {
+  await mapLimit(pods, EXEC_CONCURRENCY, async (pod) => {
+    if (!pod.release) return
+    await execCni({ nodeNamespace: pod.node.namespace, plugin: pod.release.plugin, command: 'DEL', podNamespace: pod.namespace, config: pod.release.config }).catch(() => undefined)
+  })
+  await deleteNamespaces(pods.map((pod) => pod.namespace))
+}
+
+export async function deleteNamespaces(names: readonly string[]): Promise<void> {
+  if (!names.length) return
+  // -force: go on past a namespace that is already gone.
+  await run('ip', ['-force', '-batch', '-'], { input: names.map((name) => `netns del ${name}\n`).join('') })
+}

@@ -1,0 +1,110 @@
+import { existsSync, mkdirSync, symlinkSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { afterEach, describe, expect, test } from 'vitest'
+import { runCli, startCli } from '../cli.ts'
+import { labLeftovers } from '../leftovers.ts'
+import { tmpProject } from '../tmp-project.ts'
+
+afterEach(() => {
+  expect(labLeftovers()).toEqual([])
+})
+
+const goodYaml = 'name: ok\ncluster: { nodes: 2, zones: 2 }\nnetworks: [host]\nsteps:\n  - udp: { bitrates: [5M], duration: 1s }\n'
+
+describe('bad input: exit 2, one line naming file, place and fix, nothing provisioned', () => {
+  const cases: Array<[string, string, RegExp]> = [
+    ['unknown network', 'name: t\nnetworks: [flanel]\nsteps: [{ tcp: {} }]\n', /^netbench: s\.netbench\.yaml:2:\d+: networks\[0\]: unknown network 'flanel' — did you mean 'flannel'\?/],
+    ['unknown metric', `${goodYaml}expect: [host at 5M lossy < 1%]\n`, /^netbench: s\.netbench\.yaml:6:\d+: expect\[0\]: unknown metric 'lossy'.* — /],
+    ['bitrate 10Q', 'name: t\nnetworks: [host]\nsteps:\n  - udp: { bitrates: [10Q] }\n', /^netbench: s\.netbench\.yaml:4:\d+: steps\[0\]\.udp\.bitrates\[0\]: '10Q' is not a bitrate like 100M — /],
+    ['zero duration', 'name: t\nnetworks: [host]\nsteps:\n  - tcp: { duration: 0 }\n', /^netbench: s\.netbench\.yaml:4:\d+: steps\[0\]\.tcp\.duration: .*greater than zero — write e\.g\. 10s/],
+    ['YAML syntax error', 'name: t\nnetworks: [host\n', /^netbench: s\.netbench\.yaml:\d+:\d+: YAML syntax error/],
+    ['schema violation', 'name: t\nnetworks: [host]\nsteps: [{ tcp: { streams: -2 } }]\n', /^netbench: s\.netbench\.yaml:3:\d+: steps\[0\]\.tcp\.streams: -2 is out of range/],
+    ['expectation naming an absent network', `${goodYaml}expect: [calico at 5M loss < 1%]\n`, /^netbench: s\.netbench\.yaml:6:\d+: expect\[0\]: network 'calico' is not in this suite's networks/],
+    ['no steps', 'name: t\nnetworks: [host]\nsteps: []\n', /^netbench: s\.netbench\.yaml:3:\d+: steps: the list of steps is empty — /],
+    ['duplicate networks', 'name: t\nnetworks: [host, host]\nsteps: [{ tcp: {} }]\n', /^netbench: s\.netbench\.yaml:2:\d+: networks\[1\]: network 'host' is listed twice/],
+  ]
+  test.each(cases)('%s', async (_name, yaml, message) => {
+    using project = tmpProject({ 's.netbench.yaml': yaml })
+    const { code, stdout, stderr } = await runCli(['s.netbench.yaml'], { cwd: project.dir })
+    expect(code).toBe(2)
+    expect(stderr).toMatch(message)
+    expect(stdout).toBe('')
+  })
+
+  test('a bad expectation shows a caret under the offending token', async () => {
+    using project = tmpProject({ 's.netbench.yaml': `${goodYaml}expect: [host at 5Q loss < 1%]\n` })
+    const { code, stderr } = await runCli(['s.netbench.yaml'], { cwd: project.dir })
+    expect(code).toBe(2)
+    expect(stderr.split('\n').slice(1, 3)).toEqual(['  host at 5Q loss < 1%', '          ^^'])
+  })
+
+  test('a suite file that does not exist', async () => {
+    const { code, stderr } = await runCli(['nope.netbench.ts'])
+    expect(code).toBe(2)
+    expect(stderr).toMatch(/^netbench: nope\.netbench\.ts: no such suite file or directory — check the path/)
+  })
+
+  test('an unknown option', async () => {
+    const { code, stderr } = await runCli(['--frobnicate'])
+    expect(code).toBe(2)
+    expect(stderr).toMatch(/Unknown option `--frobnicate`/)
+  })
+})
+
+describe('environment problems: exit 3 naming what is missing and how to get it', () => {
+  test('iperf3 missing', async () => {
+    using project = tmpProject({ 's.netbench.yaml': goodYaml })
+    // A PATH with ip, tc and sysctl but without /usr/bin, where iperf3 lives.
+    const { code, stderr } = await runCli(['s.netbench.yaml'], { cwd: project.dir, env: { PATH: '/usr/sbin:/sbin' } })
+    expect(code).toBe(3)
+    expect(stderr).toMatch(/^netbench: iperf3 is not installed — run `netbench setup` or `apt-get install iperf3`/)
+  })
+
+  test('not root', async () => {
+    using project = tmpProject({ 's.netbench.yaml': goodYaml })
+    const { code, stderr } = await runCli(['s.netbench.yaml'], { cwd: project.dir, uid: 65534 })
+    expect(code).toBe(3)
+    expect(stderr).toMatch(/^netbench: the local lab needs root \(CAP_NET_ADMIN\).* — run it as root/)
+  })
+})
+
+describe('interrupts and leftovers', () => {
+  test('SIGINT mid-measurement stops, cleans up everything and exits 130', async () => {
+    using project = tmpProject({ 's.netbench.yaml': 'name: long\ncluster: { nodes: 2, zones: 2 }\nnetworks: [host]\nsteps:\n  - udp: { bitrates: [5M, 6M], duration: 30s }\n' })
+    const cli = startCli(['s.netbench.yaml'], { cwd: project.dir })
+    const deadline = Date.now() + 30_000
+    // Wait until a probe is really running: an iperf3 client inside the lab.
+    while (Date.now() < deadline && !labLeftovers().some((item) => /^process .*iperf3 -c/.test(item))) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    expect(labLeftovers().some((item) => item.startsWith('netns '))).toBe(true)
+    const interruptedAt = Date.now()
+    cli.child.kill('SIGINT')
+    const { code, stdout } = await cli.result
+    expect(code).toBe(130)
+    expect(Date.now() - interruptedAt).toBeLessThan(15_000)
+    expect(stdout).toMatch(/SIGINT received, stopping and cleaning up/)
+    expect(stdout).toMatch(/interrupted/)
+  })
+
+  test('netbench clean removes what a dead run left behind', async () => {
+    // A run whose owner died: its namespace and temp dir remain, its state names a dead process.
+    const runId = 'zz' + Math.random().toString(36).slice(2, 4).padEnd(2, '0')
+    execFileSync('ip', ['netns', 'add', `nb${runId}-n1`])
+    mkdirSync(`/tmp/nb${runId}-leftover`)
+    const { code, stdout } = await runCli(['clean'])
+    expect(code).toBe(0)
+    expect(stdout).toContain(`netns nb${runId}-n1`)
+    expect(existsSync(`/tmp/nb${runId}-leftover`)).toBe(false)
+  })
+
+  test('list shows the planned matrix without provisioning anything', async () => {
+    using project = tmpProject({ 's.netbench.yaml': `${goodYaml}  - tcp: { streams: 2, duration: 1s }\nexpect: [host at 5M loss < 1%]\n` })
+    const { code, stdout } = await runCli(['list', 's.netbench.yaml'], { cwd: project.dir })
+    expect(code).toBe(0)
+    expect(stdout).toMatch(/host › udp 5M\s+1s, between zones/)
+    expect(stdout).toMatch(/expect loss < 1%/)
+    expect(stdout).toMatch(/host › tcp ×2/)
+    expect(stdout).toMatch(/2 points, 1 expectations/)
+  })
+})
