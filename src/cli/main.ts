@@ -61,7 +61,8 @@ cli.command('clean', 'Remove what dead netbench runs left behind (namespaces, pr
   })
 cli.command('setup', 'Check and install what the local lab needs (iproute2, iperf3, CNI plugins, bird2, nftables)')
   .option('--yes', 'Install without asking')
-  .action((flags: { yes?: boolean }) => { action = setup({ yes: Boolean(flags.yes), stream: out }) })
+  .option('--dev', "Also what netbench's own tests need (chromium, xmllint)")
+  .action((flags: { yes?: boolean; dev?: boolean }) => { action = setup({ yes: Boolean(flags.yes), dev: Boolean(flags.dev), stream: out }) })
 
 cli.help()
 cli.version(NETBENCH_VERSION)

@@ -12,21 +12,28 @@ export const REQUIREMENTS = [
   { what: 'BIRD 2', pkg: 'bird2', present: async () => Boolean(await findProgram('bird')) },
   { what: 'nftables', pkg: 'nftables', present: async () => Boolean(await findProgram('nft')) },
   { what: 'sysctl', pkg: 'procps', present: async () => Boolean(await findProgram('sysctl')) },
-] as const
+  { what: 'ethtool', pkg: 'ethtool', present: async () => Boolean(await findProgram('ethtool')) },
+]
+
+/** What netbench's own tests need on top: a real browser for the HTML report, xmllint for JUnit. */
+export const DEV_REQUIREMENTS = [
+  { what: 'Chromium (HTML report tests)', pkg: 'chromium', present: async () => Boolean(await findProgram('chromium')) },
+  { what: 'xmllint (JUnit schema tests)', pkg: 'libxml2-utils', present: async () => Boolean(await findProgram('xmllint')) },
+]
 
 /**
  * Checks the lab's system packages and installs the missing ones with apt-get when run as root
  * (asking first unless --yes); otherwise prints the exact command. Returns the exit code.
  */
-export async function setup(options: { yes: boolean; stream: NodeJS.WritableStream }): Promise<number> {
+export async function setup(options: { yes: boolean; dev: boolean; stream: NodeJS.WritableStream }): Promise<number> {
   const missing: string[] = []
-  for (const requirement of REQUIREMENTS) {
+  for (const requirement of options.dev ? [...REQUIREMENTS, ...DEV_REQUIREMENTS] : REQUIREMENTS) {
     const present = await requirement.present()
     options.stream.write(`  ${present ? '✓' : '✗'} ${requirement.what}${present ? '' : ` (package ${requirement.pkg})`}\n`)
     if (!present) missing.push(requirement.pkg)
   }
   if (!missing.length) {
-    options.stream.write('netbench: everything the local lab needs is installed\n')
+    options.stream.write(`netbench: everything ${options.dev ? "netbench's tests need" : 'the local lab needs'} is installed\n`)
     return 0
   }
   const command = `apt-get install -y ${missing.join(' ')}`
@@ -45,7 +52,7 @@ export async function setup(options: { yes: boolean; stream: NodeJS.WritableStre
     if (/^n/i.test(answer.trim())) return 3
   }
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
-  for (const args of [['update'], ['install', '-y', ...missing]]) {
+  for (const args of [['update', '-qq'], ['install', '-y', '-qq', '--no-install-recommends', ...missing]]) {
     options.stream.write(`netbench: apt-get ${args.join(' ')}\n`)
     const result = (await run('apt-get', args, { env })).exitCode
     if (result !== 0) throw new NetbenchError('MISSING_PROGRAM', `apt-get ${args[0]} failed (exit ${result})`, { hint: `run \`${command}\` by hand to see why` })

@@ -78,6 +78,8 @@ export async function resetNode(node: LabNode): Promise<void> {
   await run('ip', ['-n', node.namespace, '-force', '-batch', '-'], { input: `${commands.join('\n')}\n` })
 }
 
+const trace = (message: string) => { if (process.env.NETBENCH_TRACE) process.stderr.write(`netbench trace: ${message}\n`) }
+
 export interface InstallOptions {
   lab: Lab
   spec: NetworkSpec
@@ -121,8 +123,11 @@ export async function installPodNetwork(options: InstallOptions, build: Datapath
     await mkdir(workDir, { recursive: true })
     datapath = await build(context)
     pods = datapath.pods
+    trace(`${spec.name}: built in ${Math.round(performance.now() - started)} ms`)
     await datapath.ready?.(options.signal)
+    trace(`${spec.name}: ready in ${Math.round(performance.now() - started)} ms`)
     await waitReachable(pods, { signal: options.signal })
+    trace(`${spec.name}: reachable in ${Math.round(performance.now() - started)} ms`)
   } catch (error) {
     await dispose()
     if (error instanceof NetbenchError) throw new NetbenchError(error.code, `${spec.name}: ${error.message}`, { hint: error.hint, detail: error.detail, cause: error })

@@ -129,7 +129,7 @@ export async function ping(from: string, ip: string, options: { size?: number; d
   const args = ['netns', 'exec', from, 'ping', '-n', '-q', '-c', '1', '-W', String(options.timeoutS ?? 1)]
   if (options.dontFragment) args.push('-M', 'do')
   if (options.size !== undefined) args.push('-s', String(options.size))
-  const result = await run('ip', [...args, ip], { timeoutMs: (options.timeoutS ?? 1) * 1000 + 3000 })
+  const result = await run('ip', [...args, ip], { timeoutMs: Math.ceil((options.timeoutS ?? 1) * 1000) + 3000 })
   if (/exec of "ping" failed|ping: not found/.test(result.stderr)) {
     throw new NetbenchError('MISSING_PROGRAM', 'ping is not installed', { hint: 'run `netbench setup` or `apt-get install iputils-ping`' })
   }
@@ -145,7 +145,8 @@ export async function waitReachable(pods: readonly Pod[], options: { timeoutMs?:
   let pending = reachabilityPairs(pods)
   while (pending.length) {
     options.signal?.throwIfAborted()
-    const answered = await mapLimit(pending, 16, ([a, b]) => ping(a.namespace, b.ip).then((result) => result.ok))
+    // A short timeout per round: an unanswered probe is simply retried in the next round.
+    const answered = await mapLimit(pending, 16, ([a, b]) => ping(a.namespace, b.ip, { timeoutS: 0.3 }).then((result) => result.ok))
     pending = pending.filter((_, i) => !answered[i])
     if (!pending.length) return
     if (Date.now() > deadline) {

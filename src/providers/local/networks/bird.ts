@@ -63,7 +63,7 @@ template bgp calico_mesh {
   direct;
   hold time 3;
   keepalive time 1;
-  connect delay time 1;
+  connect delay time 0;
   connect retry time 1;
   error wait time 1, 2;
   ipv4 {
