@@ -137,6 +137,30 @@ export async function ping(from: string, ip: string, options: { size?: number; d
 }
 
 /**
+ * Probes many pairs with one `ip -force -batch` process per source pod (a `netns exec … ping`
+ * line per target) instead of one process per pair, and reads each target's answer from ping's
+ * summary. Returns the pairs that did not answer.
+ */
+export async function unansweredPairs(pairs: ReadonlyArray<[Pod, Pod]>, timeoutS: number): Promise<Array<[Pod, Pod]>> {
+  const bySource = new Map<Pod, Pod[]>()
+  for (const [a, b] of pairs) bySource.set(a, [...bySource.get(a) ?? [], b])
+  const failed: Array<[Pod, Pod]> = []
+  await mapLimit([...bySource], EXEC_CONCURRENCY, async ([source, targets]) => {
+    const input = targets.map((target) => `netns exec ${source.namespace} ping -n -q -c 1 -W ${timeoutS} ${target.ip}\n`).join('')
+    const result = await run('ip', ['-force', '-batch', '-'], { input, timeoutMs: targets.length * (timeoutS * 1000 + 500) + 5000 })
+    if (/exec of "ping" failed/.test(result.stderr)) {
+      throw new NetbenchError('MISSING_PROGRAM', 'ping is not installed', { hint: 'run `netbench setup` or `apt-get install iputils-ping`' })
+    }
+    const answered = new Set<string>()
+    for (const match of result.stdout.matchAll(/--- (\S+) ping statistics ---\n\s*\d+ packets transmitted, (\d+) (?:packets )?received/g)) {
+      if (Number(match[2]) > 0) answered.add(match[1]!)
+    }
+    for (const target of targets) if (!answered.has(target.ip)) failed.push([source, target])
+  })
+  return failed
+}
+
+/**
  * Waits until every pod answers every other (see reachabilityPairs), re-probing only the pairs
  * that failed. Throws a provider error naming the pairs still unreachable at the deadline.
  */
@@ -145,9 +169,8 @@ export async function waitReachable(pods: readonly Pod[], options: { timeoutMs?:
   let pending = reachabilityPairs(pods)
   while (pending.length) {
     options.signal?.throwIfAborted()
-    // A short timeout per round: an unanswered probe is simply retried in the next round.
-    const answered = await mapLimit(pending, 16, ([a, b]) => ping(a.namespace, b.ip, { timeoutS: 0.3 }).then((result) => result.ok))
-    pending = pending.filter((_, i) => !answered[i])
+    // A short timeout per probe: an unanswered one is simply retried in the next round.
+    pending = await unansweredPairs(pending, 0.3)
     if (!pending.length) return
     if (Date.now() > deadline) {
       const shown = pending.slice(0, 5).map(([a, b]) => `${a.name}→${b.name}`).join(', ')

@@ -1,0 +1,24 @@
+import { describe, expect, test } from 'vitest'
+import { mean, percentile, statistic } from './stats.ts'
+
+// Hand-computed: sorted [1, 2, 3, 4, 10]; type-7 percentile rank = p/100 × (n − 1).
+const sample = [4, 1, 10, 3, 2]
+
+describe('statistics over repeats', () => {
+  test.each([
+    ['median', 3], ['mean', 4], ['min', 1], ['max', 10],
+    ['p95', 8.8], // rank 3.8 → 4 + 0.8 × (10 − 4)
+    ['p99', 9.76], // rank 3.96 → 4 + 0.96 × 6
+  ] as const)('%s', (stat, expected) => {
+    expect(statistic(sample, stat)).toBeCloseTo(expected, 10)
+  })
+
+  test('even counts interpolate the median', () => {
+    expect(percentile([1, 2, 3, 4], 50)).toBe(2.5)
+  })
+
+  test('no values: no statistic', () => {
+    expect(statistic([], 'median')).toBeNull()
+    expect(mean([5])).toBe(5)
+  })
+})
