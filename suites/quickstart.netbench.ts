@@ -10,8 +10,8 @@ export default defineSuite({
   cluster: { provider: 'local', nodes: 3, zones: 3, instance: 'm4.large' },
   networks: ['host'],
   steps: [
-    udp({ bitrates: ['1M', '10M', '100M', '1G'], duration: '5s', between: 'zones' }),
-    tcp({ streams: 1, duration: '5s', between: 'zones' }),
+    udp({ bitrates: ['1M', '10M', '100M', '1G'], duration: '10s', between: 'zones' }),
+    tcp({ streams: 1, duration: '10s', between: 'zones' }),
   ],
   expect: [
     'host at 1M throughput >= 99% of offered',

@@ -16,7 +16,7 @@ export interface Verdict {
 }
 
 const unitOf: Record<Metric, Verdict['unit']> = {
-  throughput: 'bps', loss: 'percent', jitter: 'ms', retransmits: 'count', cpu: 'percent',
+  throughput: 'bps', loss: 'percent', jitter: 'ms', retransmits: 'count', cpu: 'percent', 'setup-time': 'ms',
 }
 
 /** The busier end for `cpu`: a datapath is as cheap as its most loaded side. */
@@ -30,6 +30,8 @@ function metricValue(metrics: Metrics, metric: Metric): number | null {
       const values = [metrics.cpuSenderPercent, metrics.cpuReceiverPercent].filter((value): value is number => value !== null)
       return values.length ? Math.max(...values) : null
     }
+    // A network-level figure (NetworkResult.setupMs), never part of a point: see network-checks.ts.
+    case 'setup-time': return null
   }
 }
 

@@ -2,10 +2,11 @@
  * The expectation language: one line that says what a measurement must satisfy.
  *
  *   <expectation> ::= <subject> [ "at" <bitrate> ] [ <step> ] [ <topology> ] <metric> [ "." <stat> ] <op> <value>
+ *                   | <subject> "setup-time" <op> <time>
  *   <subject>     ::= "all" | <network-name>              network-name: [a-z][a-z0-9-]*
  *   <step>        ::= "udp" | "tcp"
  *   <topology>    ::= "same-node" | "nodes" | "zones"
- *   <metric>      ::= "throughput" | "loss" | "jitter" | "retransmits" | "cpu"
+ *   <metric>      ::= "throughput" | "loss" | "jitter" | "retransmits" | "cpu" | "setup-time"
  *   <stat>        ::= "median" | "mean" | "min" | "max" | "p95" | "p99"
  *   <op>          ::= "<" | "<=" | ">" | ">="
  *   <value>       ::= <number> <unit> | <number> "%" "of" <reference> | <number> | <baseline-offset>
@@ -19,7 +20,8 @@
  *
  * Units per metric: throughput takes a bitrate (`900M`, `1.5G`, `450Mbit`) or `N% of
  * offered|baseline|<network>`; loss and cpu an absolute percent; jitter a time (`1ms`, `250us`),
- * stored in milliseconds; retransmits a bare count. `baseline ± <offset>` works for every metric,
+ * stored in milliseconds; retransmits a bare count; setup-time (once per network: install until every
+ * pod reaches every other) an absolute time, `5s` or `800ms`, with no qualifiers or stat. `baseline ± <offset>` works for every metric,
  * the offset in the metric's own unit (`loss <= baseline + 0.5%`, `throughput >= baseline - 50M`). `at`, `jitter`, `loss` and `of offered` imply
  * udp; `retransmits` implies tcp. All spans are offsets into the trimmed text (`Expectation.text`).
  */
@@ -27,7 +29,7 @@ import { NetbenchError } from '../errors.ts'
 import { formatBitrate, formatMs, parseBitrate, parseDuration, parsePercent, trimNumber } from '../units.ts'
 import { isOperatorToken, nearest, tokenize, type Token } from './tokens.ts'
 
-export type Metric = 'throughput' | 'loss' | 'jitter' | 'retransmits' | 'cpu'
+export type Metric = 'throughput' | 'loss' | 'jitter' | 'retransmits' | 'cpu' | 'setup-time'
 export type Stat = 'median' | 'mean' | 'min' | 'max' | 'p95' | 'p99'
 export type Comparator = '<' | '<=' | '>' | '>='
 export type Topology = 'same-node' | 'nodes' | 'zones'
@@ -52,7 +54,7 @@ export interface Expectation {
   spans: { subject: Span; bitrate?: Span; step?: Span; topology?: Span; metric: Span; value: Span; reference?: Span }
 }
 
-export const METRICS: readonly Metric[] = ['throughput', 'loss', 'jitter', 'retransmits', 'cpu']
+export const METRICS: readonly Metric[] = ['throughput', 'loss', 'jitter', 'retransmits', 'cpu', 'setup-time']
 export const STATS: readonly Stat[] = ['median', 'mean', 'min', 'max', 'p95', 'p99']
 const COMPARATORS: readonly string[] = ['<', '<=', '>', '>=']
 const STEPS: readonly string[] = ['udp', 'tcp']
@@ -63,10 +65,11 @@ const NETWORK_NAME = /^[a-z][a-z0-9-]*$/
 const BARE_NUMBER = /^\d+(?:\.\d+)?$/
 const EXAMPLES: Record<Metric, string> = {
   throughput: 'throughput >= 900M', loss: 'loss < 5%', jitter: 'jitter <= 1ms', retransmits: 'retransmits < 100', cpu: 'cpu < 90%',
+  'setup-time': 'setup-time < 5s',
 }
 const REFERENCE_HINT = "write 'of offered', 'of baseline' or 'of <network>'"
-const UNITS: Record<Metric, AbsoluteUnit> = { throughput: 'bps', loss: 'percent', jitter: 'ms', retransmits: 'count', cpu: 'percent' }
-const OFFSET_EXAMPLES: Record<Metric, string> = { throughput: '50M', loss: '0.5%', jitter: '1ms', retransmits: '10', cpu: '5%' }
+const UNITS: Record<Metric, AbsoluteUnit> = { throughput: 'bps', loss: 'percent', jitter: 'ms', retransmits: 'count', cpu: 'percent', 'setup-time': 'ms' }
+const OFFSET_EXAMPLES: Record<Metric, string> = { throughput: '50M', loss: '0.5%', jitter: '1ms', retransmits: '10', cpu: '5%', 'setup-time': '1s' }
 
 /**
  * A NetbenchError (code EXPECTATION_SYNTAX, exit 2) so the CLI prints it like any input error,
@@ -203,6 +206,13 @@ export function parseExpectation(input: string): Expectation {
     stat = statText.toLowerCase() as Stat
   }
 
+  // setup-time is one figure per network: no step, rate, placement or statistic to choose.
+  if (metric === 'setup-time') {
+    const qualifier = [atSpan, spans.step, spans.topology].filter((span): span is Span => span !== undefined).sort((a, b) => a.start - b.start)[0]
+    if (qualifier) fail(qualifier, 'setup-time is measured once per network, not per step, rate or placement', `drop '${text.slice(qualifier.start, qualifier.end)}'`)
+    if (statParts.length > 0) fail({ start: metricToken.start + metricText!.length, end: metricToken.end }, 'setup-time has one value per network, so no statistic', "write 'setup-time < 5s'")
+  }
+
   // The step is fixed by the metric and `at`; a written step that contradicts them is an error.
   const stepSpan = spans.step ?? atEnd
   if ((metric === 'loss' || metric === 'jitter') && step === 'tcp') fail(stepSpan, `${metric} is a UDP metric; tcp has none`, 'write udp or leave the step out')
@@ -250,6 +260,7 @@ export function parseExpectation(input: string): Expectation {
   let bound: Bound
   const ofToken = peek()
   if (/^baseline(?![a-z0-9])/i.test(raw)) {
+    if (metric === 'setup-time') fail(valueSpan, 'setup-time is compared with a time, not a baseline', `write e.g. '${example}'`)
     bound = baselineOffset(valueToken)
   } else if (ofToken?.text.toLowerCase() === 'of') {
     index++
@@ -348,6 +359,7 @@ export function parseExpectation(input: string): Expectation {
         if (percent === undefined) fail(span, `'${raw}' is not a percentage`, bare ? `write '${raw}%'` : `${metric} is a percentage, e.g. '${EXAMPLES[metric]}'`)
         if (metric === 'loss' && percent! > 100) fail(span, `'${raw}' is more than 100%`, 'loss is a share of the datagrams sent, between 0% and 100%')
         return { kind: 'absolute', value: percent!, unit: 'percent' }
+      case 'setup-time':
       case 'jitter': {
         const timeHint = 'write a time with a unit, e.g. 1ms or 250us'
         if (bare) fail(span, `'${raw}' has no unit`, timeHint)

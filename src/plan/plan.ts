@@ -39,6 +39,11 @@ export interface PlannedCheck {
   name: string
   /** With --baseline, for `of baseline` and `baseline + …`: the baseline's point, or why there is none. */
   baseline?: BaselineMatch
+  /**
+   * Set when the check reads a network-level figure rather than a measured point (`setup-time`);
+   * `pointId` is then `<network>|setup`, which names no PlannedPoint.
+   */
+  target?: { kind: 'setup' }
 }
 
 export interface SuitePlan {
@@ -118,6 +123,13 @@ function bindExpectation(suite: Suite, expectation: Expectation, index: number, 
     fail(spans.reference, '`of baseline` needs a baseline result', 'pass --baseline <result.json>, a result an earlier run wrote with --output')
   }
   const networks = subject.kind === 'all' ? suite.networks : [subject.network]
+  if (expectation.metric === 'setup-time') {
+    const label = describeExpectation(expectation)
+    return networks.map((network) => ({
+      id: `${index}|${network}|setup`, expectationIndex: index, expectation, network,
+      pointId: `${network}|setup`, referencePointId: null, label, name: `${network} › setup › ${label}`, target: { kind: 'setup' as const },
+    }))
+  }
   const matches = (point: PlannedPoint) =>
     (expectation.step === undefined || point.step === expectation.step) &&
     (!udpOnly.has(expectation.metric) || point.step === 'udp') &&

@@ -41,4 +41,10 @@ export interface Provider {
   /** Environment checks (root, programs, kernel features); throws exit-3 errors. */
   preflight(spec: ClusterSpec, networks: readonly (string | NetworkSpec)[]): Promise<void>
   createCluster(spec: ClusterSpec, context: ProviderContext): Promise<Cluster>
+  /**
+   * Removes what a run made outside this machine (kube namespaces, k3s containers), from the CLI
+   * process: after the run, and on SIGINT/SIGTERM with `wait: false` so probes in flight end now.
+   * Returns what it removed. Providers whose cluster disposal is enough leave it out.
+   */
+  removeRun?(runId: string, specs: readonly ClusterSpec[], options: { wait: boolean }): Promise<string[]>
 }

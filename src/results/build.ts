@@ -1,4 +1,5 @@
 import { evaluate } from '../expect/evaluate.ts'
+import { networkCheckResult } from '../expect/network-checks.ts'
 import type { SuitePlan } from '../plan/plan.ts'
 import type { RunEvent } from '../runner/events.ts'
 import { compareRuns, DEFAULT_TOLERANCE } from './compare.ts'
@@ -72,7 +73,9 @@ export function buildRunResult(input: BuildInput): RunResult {
     }
     const outcomes = new Map(outcomesOf(file).filter((o) => o.checkId).map((o) => [o.checkId!, o]))
     const fileError = input.fileErrors.get(file)
-    const expectations = plan.checks.map((check) => checkResult(plan, check.id, outcomes.get(check.id), points, fileError))
+    const expectations = plan.checks.map((check) => check.target
+      ? networkCheckResult(check, outcomes.get(check.id), networks, fileError)
+      : checkResult(plan, check.id, outcomes.get(check.id), points, fileError))
     suites.push({
       name: plan.suite.name, file, status: suiteStatus(expectations, networks, fileError), cluster, networks,
       points: [...points.values()], expectations,

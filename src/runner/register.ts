@@ -1,5 +1,6 @@
 import { afterAll, describe, test } from 'vitest'
 import { evaluate } from '../expect/evaluate.ts'
+import { evaluateSetupTime } from '../expect/network-checks.ts'
 import type { PlannedCheck, SuitePlan } from '../plan/plan.ts'
 import type { RunContext } from './context.ts'
 import { SuiteSession } from './session.ts'
@@ -26,9 +27,15 @@ export function registerSuite(plan: SuitePlan, context: RunContext): void {
 
   const registerChecks = (checks: readonly PlannedCheck[]) => {
     for (const [pointId, group] of groupBy(checks, (check) => check.pointId)) {
-      describe(pointLabel.get(pointId) ?? pointId, () => {
+      describe(pointLabel.get(pointId) ?? group[0]?.target?.kind ?? pointId, () => {
         for (const check of group) {
           test(check.label, { timeout: NO_TIMEOUT, meta: { netbench: { kind: 'check', file, checkId: check.id } } }, async () => {
+            if (check.target?.kind === 'setup') {
+              const { setupMs } = await session.network(check.network)
+              const verdict = evaluateSetupTime(check.expectation, { name: check.network, status: 'ok', error: null, setupMs })
+              if (verdict.status !== 'passed') throw new Error(verdict.message)
+              return
+            }
             const point = await session.point(check.pointId)
             const reference = check.referencePointId ? await session.point(check.referencePointId) : null
             const verdict = evaluate(check.expectation, point, reference, check.baseline)

@@ -52,7 +52,7 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
   for (const name of providerNames) {
     const provider = providerFor(name)
     for (const plan of prepared.plans.filter((p) => p.suite.cluster.provider === name)) {
-      await provider.preflight(plan.suite.cluster, plan.networks.map((network) => network.name))
+      await provider.preflight(plan.suite.cluster, plan.networks.map((network) => plan.suite.networkSpecs?.find((spec) => spec.name === network.name) ?? network.name))
     }
     if (name === 'local' && !prepared.plans.length) await provider.preflight({ provider: 'local', nodes: 3, zones: 3, instance: null, bandwidthBps: null }, ['host'])
   }

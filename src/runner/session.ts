@@ -48,7 +48,7 @@ export class SuiteSession {
       network = (async () => {
         const cluster = await this.getCluster()
         try {
-          const installed = await cluster.install(name)
+          const installed = await cluster.install(this.plan.suite.networkSpecs?.find((spec) => spec.name === name) ?? name)
           appendEvent(this.context.eventsFile, { type: 'network', file: this.file, network: { name, status: 'ok', error: null, setupMs: installed.setupMs, info: installed.describe() } })
           return installed
         } catch (error) {
@@ -75,7 +75,7 @@ export class SuiteSession {
 
   private async measure(point: PlannedPoint): Promise<PointResult> {
     const network = await this.network(point.network)
-    const pair = network.pair(point.between)
+    const pair = network.pair(point.between, point.endpoint)
     this.measuredCount++
     appendEvent(this.context.eventsFile, {
       type: 'point-start', file: this.file, network: point.network, label: point.label,

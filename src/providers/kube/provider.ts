@@ -66,8 +66,8 @@ export const kubeProvider: Provider = {
   name: 'kube',
   // Any name: a kube network is whatever CNI the context's cluster runs; `host` is hostNetwork pods.
   networks: ['host'],
-  async preflight(spec: ClusterSpec, networks: readonly string[]): Promise<void> {
-    await checkKubeTargets(asKube(spec), networks)
+  async preflight(spec: ClusterSpec, networks: readonly (string | NetworkSpec)[]): Promise<void> {
+    await checkKubeTargets(asKube(spec), networks.map((network) => typeof network === 'string' ? network : network.name))
   },
   async createCluster(spec: ClusterSpec, context: ProviderContext): Promise<Cluster> {
     const kube = asKube(spec)

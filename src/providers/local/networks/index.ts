@@ -2,7 +2,11 @@ import type { NetworkSpec } from '../../../suites/model.ts'
 import type { KernelFeature } from '../features.ts'
 import type { DatapathBuilder } from '../pod-network.ts'
 import { buildCalico } from './calico.ts'
+import { buildCanal } from './canal.ts'
+import { buildCilium } from './cilium.ts'
 import { buildFlannel } from './flannel.ts'
+import { buildRomana } from './romana.ts'
+import { buildWeave } from './weave.ts'
 
 /** What a CNI needs from the machine, so a suite fails before provisioning when it is missing. */
 export interface CniRequirements {
@@ -39,6 +43,40 @@ export const CNIS: Record<string, CniDefinition> = {
       }
     },
     build: buildCalico,
+  },
+  canal: {
+    requirements: (spec) => ({
+      features: spec.options.backend === 'host-gw' ? [] : [{ feature: 'vxlan', by: describeSpec(spec) }],
+      programs: ['bridge', 'ping'],
+      plugins: ['host-local'],
+    }),
+    build: buildCanal,
+  },
+  weave: {
+    requirements: (spec) => ({
+      features: [
+        { feature: 'vxlan', by: describeSpec(spec) },
+        ...spec.options.encryption ? [
+          { feature: 'esp' as const, by: describeSpec(spec, 'encryption: true') },
+          { feature: 'gcm' as const, by: describeSpec(spec, 'encryption: true') },
+        ] : [],
+      ],
+      programs: ['bridge', 'ping'],
+      plugins: ['bridge', 'host-local'],
+    }),
+    build: buildWeave,
+  },
+  cilium: {
+    requirements: (spec) => ({
+      features: spec.options.routing === 'native' ? [] : [{ feature: 'vxlan', by: describeSpec(spec) }],
+      programs: ['bridge', 'ping'],
+      plugins: ['ptp', 'host-local'],
+    }),
+    build: buildCilium,
+  },
+  romana: {
+    requirements: () => ({ features: [], programs: ['ping'], plugins: ['ptp', 'host-local'] }),
+    build: buildRomana,
   },
 }
 

@@ -1,0 +1,21 @@
+/**
+ * `npm run bench`: every benchmark, figures as ratios against baselines measured in the same
+ * invocation where one exists. Figures go into BENCHMARKS.md by hand, with the date and machine.
+ */
+import { cpus, release } from 'node:os'
+import { benchCore } from './core.ts'
+
+const fixed = (value: number, digits = 2) => value.toFixed(digits)
+
+console.log(`netbench benchmarks — ${new Date().toISOString()} — ${cpus().length}× ${cpus()[0]?.model.trim()} — Linux ${release()}\n`)
+
+const core = await benchCore()
+console.log('Quickstart orchestration overhead (target ≤ 1.15)')
+console.log(`  sum of iperf3 durations     ${fixed(core.probeSeconds, 1)} s`)
+console.log(`  bare iperf3, back to back   ${fixed(core.bareIperf3Seconds, 1)} s`)
+console.log(`  netbench (whole CLI run)    ${fixed(core.netbenchSeconds, 1)} s`)
+console.log(`  overhead vs durations       ${fixed(core.overheadVsDurations)}`)
+console.log(`  overhead vs bare iperf3     ${fixed(core.overheadVsBareIperf3)}`)
+console.log('3-node lab (median of 5)')
+console.log(`  set-up                      ${fixed(core.labUpMs, 0)} ms`)
+console.log(`  teardown                    ${fixed(core.labDownMs, 0)} ms`)

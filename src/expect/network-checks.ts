@@ -1,0 +1,44 @@
+import type { PlannedCheck } from '../plan/plan.ts'
+import type { ExpectationResult, NetworkResult } from '../results/types.ts'
+import type { TestOutcome } from '../results/build.ts'
+import { formatValue, type Verdict } from './evaluate.ts'
+import type { Comparator, Expectation } from './parse.ts'
+
+const holds: Record<Comparator, (a: number, b: number) => boolean> = {
+  '<': (a, b) => a < b, '<=': (a, b) => a <= b, '>': (a, b) => a > b, '>=': (a, b) => a >= b,
+}
+
+/**
+ * `calico setup-time < 5s`: the network's install time (until every pod reached every other; for
+ * Calico with BGP, until it converged) against an absolute time.
+ */
+export function evaluateSetupTime(expectation: Expectation, network: Pick<NetworkResult, 'name' | 'status' | 'error' | 'setupMs'> | undefined): Verdict {
+  const error = (message: string): Verdict => ({ status: 'error', actual: null, expected: null, unit: 'ms', message })
+  if (!network) return error('the network was not installed')
+  if (network.status === 'error') return error(`the network failed to install: ${network.error ?? 'unknown error'}`)
+  if (network.setupMs === null) return error(`${network.name} reported no setup time`)
+  if (expectation.bound.kind !== 'absolute') return error('setup-time is compared with an absolute time')
+  const expected = expectation.bound.value
+  const actual = network.setupMs
+  return {
+    status: holds[expectation.comparator](actual, expected) ? 'passed' : 'failed',
+    actual,
+    expected,
+    unit: 'ms',
+    message: `measured ${formatValue(actual, 'ms')}, needed ${expectation.comparator} ${formatValue(expected, 'ms')}`,
+  }
+}
+
+/** The ExpectationResult of a network-level check (PlannedCheck.target), for the run result. */
+export function networkCheckResult(check: PlannedCheck, outcome: TestOutcome | undefined, networks: readonly NetworkResult[], fileError: string | undefined): ExpectationResult {
+  const base = { text: check.expectation.text, name: check.name, network: check.network, point: check.pointId }
+  if (!outcome || outcome.state === 'skipped') {
+    return { ...base, status: 'skipped', actual: null, expected: null, unit: null, message: fileError ?? 'not run' }
+  }
+  const network = [...networks].reverse().find((candidate) => candidate.name === check.network)
+  const verdict = evaluateSetupTime(check.expectation, network)
+  if (outcome.state === 'failed' && verdict.status === 'passed') {
+    return { ...base, status: 'error', actual: verdict.actual, expected: verdict.expected, unit: verdict.unit, message: outcome.error }
+  }
+  return { ...base, status: verdict.status, actual: verdict.actual, expected: verdict.expected, unit: verdict.unit, message: verdict.message }
+}

@@ -1,0 +1,194 @@
+/**
+ * One k3s cluster in Docker for one CNI: a server (K3sContainer) and agents on one Docker
+ * network, nodes labelled with zones, the CNI manifest applied, and a wait until every node is
+ * Ready and the CNI's DaemonSets run. Containers carry the run's labels, so `netbench clean` (and
+ * testcontainers' reaper, after a crash) can remove them.
+ */
+import { randomBytes } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { AppsV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node'
+import type Dockerode from 'dockerode'
+import { NetbenchError } from '../../errors.ts'
+import { kubeError, type Where } from '../kube/errors.ts'
+import { MANAGED_BY, MANAGED_BY_LABEL, NETWORK_LABEL, OWNER_HOST_ANNOTATION, OWNER_PID_ANNOTATION, OWNER_START_ANNOTATION, RUN_LABEL } from '../kube/labels.ts'
+import { currentOwner } from '../kube/owner.ts'
+import { API_PORT, SERVER_ALIAS, agentArgs, agentEnvironment, applyOrder, daemonSetsOf, manifestObjects, serverArgs, zoneOf, type ManifestObject } from './manifests.ts'
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+export interface K3sClusterOptions {
+  runId: string
+  /** The key of this cluster: a network name, or `flannel` for k3s's own CNI. */
+  key: string
+  manifest: string | null
+  nodes: number
+  zones: number
+  image: string
+  readyTimeoutMs: number
+}
+
+export interface StartedK3s {
+  kubeconfig: string
+  where: Where
+  k3sVersion: string
+  stop(): Promise<void>
+}
+
+/** Labels on every container and network of a run (clean finds them by these). */
+export function containerLabels(runId: string, key: string): Record<string, string> {
+  const owner = currentOwner()
+  return {
+    [MANAGED_BY_LABEL]: MANAGED_BY, [RUN_LABEL]: runId, [NETWORK_LABEL]: key,
+    [OWNER_HOST_ANNOTATION]: owner.host, [OWNER_PID_ANNOTATION]: String(owner.pid), [OWNER_START_ANNOTATION]: owner.start,
+  }
+}
+
+/**
+ * Waits for the API server through `k3s kubectl get --raw=/readyz` inside the server container.
+ * K3sContainer's default strategy waits for a log line that does not come when flannel is off.
+ */
+class ApiServerReady {
+  private timeoutMs = 180_000
+  private set = false
+  withStartupTimeout(ms: number) { this.timeoutMs = ms; this.set = true; return this }
+  isStartupTimeoutSet() { return this.set }
+  getStartupTimeout() { return this.timeoutMs }
+  async waitUntilReady(container: Dockerode.Container): Promise<void> {
+    const deadline = Date.now() + this.timeoutMs
+    let last = ''
+    while (Date.now() < deadline) {
+      try {
+        const exec = await container.exec({ Cmd: ['k3s', 'kubectl', 'get', '--raw=/readyz'], AttachStdout: true, AttachStderr: true })
+        const stream = await exec.start({})
+        const output = await new Promise<string>((resolve) => {
+          let text = ''
+          stream.on('data', (chunk: Buffer) => { text += chunk.toString() })
+          stream.on('end', () => resolve(text))
+          stream.on('error', () => resolve(text))
+        })
+        const info = await exec.inspect()
+        if (info.ExitCode === 0 && /ok/.test(output)) return
+        last = output.replace(/[\x00-\x08]/g, '').trim().split('\n').at(-1) ?? ''
+      } catch (error) {
+        last = (error as Error).message
+      }
+      await sleep(1000)
+    }
+    throw new Error(`the k3s API server was not ready within ${this.timeoutMs / 1000} s${last ? `: ${last}` : ''}`)
+  }
+}
+
+async function readManifest(manifest: string): Promise<string> {
+  if (/^https?:\/\//.test(manifest)) {
+    const response = await fetch(manifest)
+    if (!response.ok) throw new NetbenchError('PROVIDER', `CNI manifest ${manifest}: HTTP ${response.status}`, { hint: 'check the URL, or download it and name the file' })
+    return response.text()
+  }
+  try {
+    return await readFile(manifest, 'utf8')
+  } catch (error) {
+    throw new NetbenchError('SUITE_INVALID', `CNI manifest ${manifest}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`, { hint: 'the path is relative to the suite file' })
+  }
+}
+
+export async function applyManifest(config: KubeConfig, objects: readonly ManifestObject[], where: Where): Promise<void> {
+  const api = KubernetesObjectApi.makeApiClient(config)
+  for (const object of applyOrder(objects)) {
+    // A custom resource may need its CRD to be established first: retry briefly on 404.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await api.patch(object as KubernetesObject, undefined, undefined, 'netbench', true, PatchStrategy.ServerSideApply)
+        break
+      } catch (error) {
+        if ((error as { code?: number }).code === 404 && attempt < 10) {
+          await sleep(1000)
+          continue
+        }
+        throw kubeError(error, `applying ${object.kind} ${object.metadata.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata.name}`, where)
+      }
+    }
+  }
+}
+
+/** Every node registered and Ready, every DaemonSet of the manifest fully ready. */
+export async function waitClusterReady(config: KubeConfig, nodes: number, daemonsets: ReadonlyArray<{ namespace: string; name: string }>, timeoutMs: number, where: Where): Promise<void> {
+  const core = config.makeApiClient(CoreV1Api)
+  const apps = config.makeApiClient(AppsV1Api)
+  const deadline = Date.now() + timeoutMs
+  let waitingFor = ''
+  while (Date.now() < deadline) {
+    try {
+      const list = await core.listNode()
+      const ready = list.items.filter((node) => node.status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True'))
+      waitingFor = `${ready.length}/${nodes} nodes Ready`
+      if (ready.length >= nodes) {
+        const pending: string[] = []
+        for (const ds of daemonsets) {
+          const status = (await apps.readNamespacedDaemonSet({ namespace: ds.namespace, name: ds.name })).status
+          if (!status || status.desiredNumberScheduled === 0 || status.numberReady < status.desiredNumberScheduled) pending.push(`${ds.namespace}/${ds.name} ${status?.numberReady ?? 0}/${status?.desiredNumberScheduled ?? '?'} ready`)
+        }
+        if (!pending.length) return
+        waitingFor = pending.join(', ')
+      }
+    } catch (error) {
+      waitingFor = kubeError(error, 'waiting for the cluster', where).message
+    }
+    await sleep(2000)
+  }
+  throw new NetbenchError('PROVIDER', `k3s cluster ${where.context} was not ready within ${Math.round(timeoutMs / 1000)} s: ${waitingFor}`, {
+    hint: 'a CNI that never gets Ready usually needs a different manifest for k3s (pod CIDR 10.42.0.0/16); raise cluster.readyTimeout on slow runners',
+  })
+}
+
+export async function startK3s(options: K3sClusterOptions): Promise<StartedK3s> {
+  const { GenericContainer, Network } = await import('testcontainers')
+  const { K3sContainer } = await import('@testcontainers/k3s')
+  const objects = options.manifest ? manifestObjects(await readManifest(options.manifest), options.manifest) : []
+  const labels = containerLabels(options.runId, options.key)
+  const token = randomBytes(16).toString('hex')
+  const network = await new Network({ nextUuid: () => `netbench-${options.runId}-${options.key}` }).start()
+  const started: Array<{ stop(): Promise<unknown> }> = []
+  const stop = async () => {
+    for (const container of started.reverse()) await container.stop().catch(() => undefined)
+    await network.stop().catch(() => undefined)
+  }
+  try {
+    const server = await new K3sContainer(options.image)
+      .withNetwork(network)
+      .withNetworkAliases(SERVER_ALIAS)
+      .withLabels(labels)
+      .withEnvironment({ K3S_TOKEN: token })
+      .withCommand(serverArgs({ withFlannel: options.manifest === null, zone: zoneOf(0, options.zones) }))
+      .withWaitStrategy(new ApiServerReady())
+      .withStartupTimeout(options.readyTimeoutMs)
+      .start()
+    started.push(server)
+    // Agents: the same image running `agent`, privileged with the host's cgroup namespace like the server.
+    class K3sAgent extends GenericContainer {
+      constructor(image: string) {
+        super(image)
+        this.hostConfig.CgroupnsMode = 'host'
+      }
+    }
+    const agents = await Promise.all(Array.from({ length: options.nodes - 1 }, (_, offset) => new K3sAgent(options.image)
+      .withNetwork(network)
+      .withPrivilegedMode()
+      .withBindMounts([{ source: '/sys/fs/cgroup', target: '/sys/fs/cgroup' }])
+      .withTmpFs({ '/run': 'rw', '/var/run': 'rw' })
+      .withLabels(labels)
+      .withEnvironment(agentEnvironment(token))
+      .withCommand(agentArgs({ index: offset + 1, zone: zoneOf(offset + 1, options.zones) }))
+      .start()))
+    started.push(...agents)
+    const kubeconfig = server.getKubeConfig()
+    const config = new KubeConfig()
+    config.loadFromString(kubeconfig)
+    const where: Where = { context: `k3s-${options.key}`, server: config.getCurrentCluster()?.server ?? `https://localhost:${API_PORT}` }
+    if (objects.length) await applyManifest(config, objects, where)
+    await waitClusterReady(config, options.nodes, daemonSetsOf(objects), options.readyTimeoutMs, where)
+    return { kubeconfig, where, k3sVersion: options.image.split(':').at(-1) ?? options.image, stop }
+  } catch (error) {
+    await stop()
+    throw error
+  }
+}
