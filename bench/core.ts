@@ -6,7 +6,7 @@ import { newRunId } from '../src/providers/local/names.ts'
 import { claimRun, removeRun } from '../src/providers/local/runs.ts'
 import { runIperf3 } from '../src/tools/iperf3/run.ts'
 import { percentile } from '../src/results/stats.ts'
-import type { ClusterSpec } from '../src/suites/model.ts'
+import type { LocalClusterSpec } from '../src/suites/model.ts'
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url))
 const quickstart = 'suites/quickstart.netbench.ts'
@@ -23,7 +23,7 @@ function timeCli(args: string[]): Promise<number> {
  * The same points as the quickstart, run back to back with iperf3 alone on a lab built once:
  * what the measurements cost without netbench around them.
  */
-async function bareIperf3(spec: ClusterSpec, probes: Parameters<typeof runIperf3>[0]['probe'][]): Promise<number> {
+async function bareIperf3(spec: LocalClusterSpec, probes: Parameters<typeof runIperf3>[0]['probe'][]): Promise<number> {
   const runId = newRunId()
   await claimRun(runId, '')
   try {
@@ -37,7 +37,7 @@ async function bareIperf3(spec: ClusterSpec, probes: Parameters<typeof runIperf3
   }
 }
 
-async function labCycle(spec: ClusterSpec): Promise<{ upMs: number; downMs: number }> {
+async function labCycle(spec: LocalClusterSpec): Promise<{ upMs: number; downMs: number }> {
   const runId = newRunId()
   await claimRun(runId, '')
   const started = performance.now()
@@ -73,10 +73,12 @@ export async function benchCore(): Promise<CoreFigures> {
   const probes = points.map((point) => point.step === 'udp'
     ? { kind: 'udp' as const, bitrateBps: point.bitrateBps!, durationMs: point.durationMs }
     : { kind: 'tcp' as const, streams: point.streams ?? 1, durationMs: point.durationMs })
-  const bareMs = await bareIperf3(plan.suite.cluster, probes)
+  const cluster = plan.suite.cluster
+  if (cluster.provider !== 'local') throw new Error('the benchmark measures the local lab: use a local suite')
+  const bareMs = await bareIperf3(cluster, probes)
   const netbenchMs = await timeCli([quickstart])
   const cycles = []
-  for (let i = 0; i < 5; i++) cycles.push(await labCycle({ ...plan.suite.cluster, nodes: 3, zones: 3 }))
+  for (let i = 0; i < 5; i++) cycles.push(await labCycle({ ...cluster, nodes: 3, zones: 3 }))
   return {
     probeSeconds: probeMs / 1000,
     netbenchSeconds: netbenchMs / 1000,

@@ -1,5 +1,7 @@
 import { NetbenchError } from '../src/errors.ts'
+import { htmlReporter } from './html/index.ts'
 import { jsonReporter } from './json/index.ts'
+import { junitReporter } from './junit/index.ts'
 import { terminalReporter } from './terminal/index.ts'
 import type { NetbenchReporter, ReporterOptions } from './types.ts'
 
@@ -9,6 +11,8 @@ export type { NetbenchReporter, ReporterOptions, RunStartInfo } from './types.ts
 export const reporterRegistry: Record<string, (options: ReporterOptions) => NetbenchReporter> = {
   terminal: terminalReporter,
   json: jsonReporter,
+  html: htmlReporter,
+  junit: junitReporter,
 }
 
 export function createReporters(names: readonly string[], options: ReporterOptions): NetbenchReporter[] {

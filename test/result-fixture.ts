@@ -3,7 +3,9 @@ import { parseExpectation } from '../src/expect/parse.ts'
 import { planSuite, type PlannedPoint } from '../src/plan/plan.ts'
 import { buildRunResult, type TestOutcome } from '../src/results/build.ts'
 import type { LoadedResult } from '../src/results/load-result.ts'
-import { emptyMetrics, type Metrics } from '../src/results/metrics.ts'
+import { emptyMetrics } from '../src/results/metrics.ts'
+import { medianMetrics, metricStats } from '../src/results/aggregate.ts'
+import { limitedBy } from '../src/results/attribution.ts'
 import type { PointResult, RunResult, SampleResult } from '../src/results/types.ts'
 import type { RunEvent } from '../src/runner/events.ts'
 import type { Suite } from '../src/suites/model.ts'
@@ -88,15 +90,6 @@ function tcpRaw(throughput: number, retransmits: number, durationS: number) {
   }
 }
 
-function medians(samples: readonly SampleResult[]): Metrics {
-  const metrics = emptyMetrics()
-  for (const key of Object.keys(metrics) as Array<keyof Metrics>) {
-    const values = samples.map((sample) => sample.metrics[key]).filter((value): value is number => value !== null).sort((a, b) => a - b)
-    if (values.length) metrics[key] = values.length % 2 ? values[(values.length - 1) / 2]! : (values[values.length / 2 - 1]! + values[values.length / 2]!) / 2
-  }
-  return metrics
-}
-
 function measure(point: PlannedPoint, model: NetworkModel, options: Required<Pick<FixtureOptions, 'durationS' | 'senderMaxBps'>>, next: () => number, error: string | undefined, suite: string): PointResult {
   const noise = (spread: number) => 1 + (next() * 2 - 1) * spread
   const mtu = Number(model.info.mtu ?? 1500)
@@ -115,18 +108,21 @@ function measure(point: PlannedPoint, model: NetworkModel, options: Required<Pic
       })
       raw.push(udpRaw(offered, sent, received, metrics.jitterMs!, metrics.lossPercent!, options.durationS, mtu - 28))
       const packets = Math.round((sent * options.durationS) / 8 / (mtu - 28))
-      samples.push({ metrics, packets, lostPackets: Math.round((packets * metrics.lossPercent!) / 100), datagramBytes: mtu - 28, mtu, durationMs: options.durationS * 1000 })
+      samples.push({ metrics, packets, lostPackets: Math.round((packets * metrics.lossPercent!) / 100), receiverDrops: 0, datagramBytes: mtu - 28, mtu, durationMs: options.durationS * 1000 })
     } else {
       const throughput = model.capacityBps * model.tcpShare * noise(0.015)
       Object.assign(metrics, { throughputBps: throughput, senderBps: throughput, retransmits: Math.round(model.retransmits * noise(0.4)), cpuSenderPercent: 38 * noise(0.1), cpuReceiverPercent: 22 * noise(0.1) })
       raw.push(tcpRaw(throughput, metrics.retransmits!, options.durationS))
-      samples.push({ metrics, packets: null, lostPackets: null, datagramBytes: null, mtu, durationMs: options.durationS * 1000 })
+      samples.push({ metrics, packets: null, lostPackets: null, receiverDrops: null, datagramBytes: null, mtu, durationMs: options.durationS * 1000 })
     }
   }
-  return {
+  const result: PointResult = {
     id: point.id, suite, network: point.network, step: point.step, label: point.label, bitrate: point.bitrateBps, streams: point.streams,
-    between: point.between, from: 'n1', to: 'n2', status: error ? 'error' : 'ok', error: error ?? null, metrics: medians(samples), samples, raw,
+    between: point.between, from: 'n1', to: 'n2', status: error ? 'error' : 'ok', error: error ?? null, metrics: medianMetrics(samples),
+    stats: metricStats(samples), limitedBy: null, samples, raw,
   }
+  result.limitedBy = limitedBy(result)
+  return result
 }
 
 /**

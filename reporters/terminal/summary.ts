@@ -1,18 +1,32 @@
 import pc from 'picocolors'
 import { formatValue } from '../../src/expect/evaluate.ts'
-import type { ExpectationResult, PointResult, RunResult, SuiteResult } from '../../src/results/types.ts'
+import type { ExpectationResult, MetricStats, PointResult, RunResult, SuiteResult } from '../../src/results/types.ts'
 import { formatBitrate, formatMs, formatRate, trimNumber } from '../../src/units.ts'
-import { isSenderLimited } from '../../src/results/attribution.ts'
+import type { LimitedBy } from '../../src/results/attribution.ts'
 import { renderTable } from './table.ts'
 
 const percent = (value: number | null) => value === null ? '—' : `${trimNumber(value, 2)}%`
 
+/** `± half the 95% interval`, shown next to a figure measured more than once. */
+function spread(stats: MetricStats | undefined, format: (value: number) => string): string {
+  if (!stats?.ci95) return ''
+  return pc.dim(` ±${format((stats.ci95[1] - stats.ci95[0]) / 2)}`)
+}
+
+const limitLabels: Record<LimitedBy, string> = {
+  sender: 'sender-limited', receiver: 'receiver overrun', network: 'network loss',
+}
+
 function udpTable(points: PointResult[]): string {
-  const rows = [['UDP', 'offered', 'sent', 'received', 'jitter', 'loss', ''].map((cell) => pc.dim(cell))]
+  const rows = [['UDP', 'offered', 'sent', 'received', 'jitter', 'loss', 'limited by'].map((cell) => pc.dim(cell))]
   for (const point of points) {
     const m = point.metrics
-    const note = point.status === 'error' ? pc.red(`error: ${point.error}`) : isSenderLimited(point) ? pc.yellow('(sender-limited)') : ''
-    rows.push([`${point.network}${point.between === 'zones' ? '' : ` (${point.between})`}`, formatBitrate(point.bitrate ?? 0), formatRate(m.senderBps), formatRate(m.throughputBps), formatMs(m.jitterMs), percent(m.lossPercent), note])
+    const note = point.status === 'error' ? pc.red(`error: ${point.error}`)
+      : point.limitedBy ? (point.limitedBy === 'sender' ? pc.yellow : pc.red)(`(${limitLabels[point.limitedBy]})`) : ''
+    rows.push([
+      `${point.network}${point.between === 'zones' ? '' : ` (${point.between})`}`, formatBitrate(point.bitrate ?? 0), formatRate(m.senderBps),
+      formatRate(m.throughputBps) + spread(point.stats.throughputBps, formatRate), formatMs(m.jitterMs), percent(m.lossPercent) + spread(point.stats.lossPercent, percent), note,
+    ])
   }
   return renderTable(rows)
 }
@@ -23,7 +37,7 @@ function tcpTable(points: PointResult[]): string {
     const m = point.metrics
     const cpu = m.cpuSenderPercent === null ? '—' : `${trimNumber(m.cpuSenderPercent, 0)}%/${trimNumber(m.cpuReceiverPercent ?? 0, 0)}%`
     const note = point.status === 'error' ? pc.red(`error: ${point.error}`) : ''
-    rows.push([`${point.network}${point.between === 'zones' ? '' : ` (${point.between})`}`, String(point.streams ?? 1), formatRate(m.throughputBps), m.retransmits === null ? '—' : String(m.retransmits), cpu, note])
+    rows.push([`${point.network}${point.between === 'zones' ? '' : ` (${point.between})`}`, String(point.streams ?? 1), formatRate(m.throughputBps) + spread(point.stats.throughputBps, formatRate), m.retransmits === null ? '—' : String(m.retransmits), cpu, note])
   }
   return renderTable(rows)
 }
@@ -36,15 +50,28 @@ function expectationLine(expectation: ExpectationResult): string {
   const detail = expectation.status === 'skipped' ? pc.dim('skipped')
     : expectation.status === 'error' ? pc.magenta(`error: ${expectation.message ?? ''}`)
     : expectation.actual !== null
-      ? `${formatValue(expectation.actual, expectation.unit)} ${pc.dim(`(${expectation.message?.replace(/^measured [^,]*, /, '') ?? ''})`)}`
+      ? `${formatValue(expectation.actual, expectation.unit)}  ${pc.dim(expectation.message?.replace(/^measured [^,]*, /, '') ?? '')}`
       : expectation.message ?? ''
   return `  ${marks[expectation.status]} ${expectation.name}  ${detail}`
 }
 
+/** kube/k3s: which context (server version) and which CNI each network ran on. */
+function kubeClusterLine(suite: SuiteResult, cluster: { provider?: string; nodes?: number; zones?: number; image?: string }): string {
+  const info = (network: SuiteResult['networks'][number]) => network.info as { context?: string; server?: string | null; cni?: string; cniVersion?: string | null; mtu?: number }
+  const ok = suite.networks.filter((network) => network.status === 'ok')
+  const where = cluster.provider === 'k3s'
+    ? `k3s: ${cluster.nodes} nodes in ${cluster.zones} zones per cluster (${cluster.image})`
+    : `kube: ${[...new Set(ok.map((network) => `context ${info(network).context}${info(network).server ? ` (${info(network).server})` : ''}`))].join(', ') || 'no network came up'}`
+  const networks = ok.map((network) => `${network.name}: ${info(network).cni ?? '?'}${info(network).cniVersion ? ` ${info(network).cniVersion}` : ''}, MTU ${info(network).mtu ?? '?'}`)
+  return [where, ...networks].join('; ')
+}
+
 function suiteSection(suite: SuiteResult): string {
   const lines = [``, `${pc.bold(suite.name)}  ${pc.dim(suite.file)}`]
-  const cluster = suite.cluster as { nodes?: number; zones?: number; instance?: string | null; bandwidthBps?: number | null } | null
-  if (cluster) {
+  const cluster = suite.cluster as { provider?: string; nodes?: number; zones?: number; instance?: string | null; bandwidthBps?: number | null; image?: string } | null
+  if (cluster?.provider === 'kube' || cluster?.provider === 'k3s') {
+    lines.push(pc.dim(kubeClusterLine(suite, cluster)))
+  } else if (cluster) {
     const shaping = cluster.bandwidthBps ? `uplinks ${formatRate(cluster.bandwidthBps)}${cluster.instance ? ` (${cluster.instance})` : ''}` : 'unshaped uplinks'
     lines.push(pc.dim(`local lab: ${cluster.nodes} nodes in ${cluster.zones} zones, ${shaping}`))
   }

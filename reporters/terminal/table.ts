@@ -5,12 +5,12 @@ export function visibleWidth(text: string): number {
   return [...text.replace(ANSI, '')].length
 }
 
-/** Left-aligns the first column and right-aligns the rest, with two spaces between columns. */
+/** Left-aligns the first and last (notes) columns and right-aligns the figures between them. */
 export function renderTable(rows: readonly string[][], indent = '  '): string {
   const widths: number[] = []
   for (const row of rows) row.forEach((cell, index) => { widths[index] = Math.max(widths[index] ?? 0, visibleWidth(cell)) })
   return rows.map((row) => indent + row.map((cell, index) => {
     const pad = ' '.repeat(widths[index]! - visibleWidth(cell))
-    return index === 0 || index === row.length - 1 && cell.startsWith('(') ? cell + pad : pad + cell
+    return index === 0 || index === row.length - 1 ? cell + pad : pad + cell
   }).join('  ').trimEnd()).join('\n')
 }

@@ -1,16 +1,27 @@
 import pc from 'picocolors'
 import type { PreparedRun } from '../plan/prepare.ts'
+import type { ClusterSpec } from '../suites/model.ts'
 import { displayPath } from '../suites/load.ts'
 import { formatRate } from '../units.ts'
+
+function describeCluster(cluster: ClusterSpec): string {
+  switch (cluster.provider) {
+    case 'local': return `local: ${cluster.nodes} nodes, ${cluster.zones} zones, ${cluster.bandwidthBps ? `uplinks ${formatRate(cluster.bandwidthBps)}` : 'unshaped'}`
+    case 'kube': {
+      const contexts = [...new Set(Object.values(cluster.contexts).map((context) => context ?? 'current-context'))]
+      return `kube: context ${contexts.join(', ')}, pods ${cluster.podImage}`
+    }
+    case 'k3s': return `k3s: ${cluster.nodes} nodes, ${cluster.zones} zones per cluster (${cluster.image})`
+  }
+}
 
 /** The planned matrix, without touching the machine. */
 export function renderPlan(prepared: PreparedRun): string {
   const lines: string[] = []
   for (const plan of prepared.plans) {
     const { cluster } = plan.suite
-    const shaping = cluster.bandwidthBps ? `uplinks ${formatRate(cluster.bandwidthBps)}` : 'unshaped'
     lines.push(`${pc.bold(plan.suite.name)}  ${pc.dim(displayPath(plan.suite.file))}`)
-    lines.push(pc.dim(`  ${cluster.provider}: ${cluster.nodes} nodes, ${cluster.zones} zones, ${shaping}`))
+    lines.push(pc.dim(`  ${describeCluster(cluster)}`))
     for (const network of plan.networks) {
       for (const point of network.points) {
         const repeat = point.repeat > 1 ? ` ×${point.repeat}` : ''

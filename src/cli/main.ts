@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { cac } from 'cac'
 import { EXIT, NetbenchError, isNetbenchError } from '../errors.ts'
 import { NETBENCH_VERSION } from '../results/environment.ts'
@@ -8,6 +10,8 @@ const executeRun: typeof import('../runner/run.ts').executeRun = async (...args)
 const reapDeadRuns: typeof import('../providers/local/runs.ts').reapDeadRuns = async (...args) => (await import('../providers/local/runs.ts')).reapDeadRuns(...args)
 const renderPlan = async (...args: Parameters<typeof import('./list.ts').renderPlan>) => (await import('./list.ts')).renderPlan(...args)
 const setup: typeof import('./setup.ts').setup = async (...args) => (await import('./setup.ts')).setup(...args)
+const cleanKubeRuns: typeof import('../providers/kube/runs.ts').cleanKubeRuns = async (...args) => (await import('../providers/kube/runs.ts')).cleanKubeRuns(...args)
+const cleanK3sRuns: typeof import('../providers/k3s/provider.ts').cleanK3sRuns = async (...args) => (await import('../providers/k3s/provider.ts')).cleanK3sRuns(...args)
 
 const out = process.stdout
 
@@ -16,9 +20,15 @@ function asList(value: unknown): string[] {
   return (Array.isArray(value) ? value : [value]).flatMap((item) => String(item).split(',')).map((item) => item.trim()).filter(Boolean)
 }
 
-interface RunFlags { t?: string; network?: unknown; output?: string; reporter?: unknown }
+interface RunFlags { t?: string; network?: unknown; output?: string; reporter?: unknown; kubeconfig?: string }
+
+/** `--kubeconfig` wins over KUBECONFIG, as with kubectl; the workers inherit it. */
+function useKubeconfig(file: string | undefined): void {
+  if (file !== undefined) process.env.KUBECONFIG = resolve(String(file))
+}
 
 async function runCommand(files: string[], flags: RunFlags): Promise<number> {
+  useKubeconfig(flags.kubeconfig)
   const prepared = await prepareRun(files, { networks: asList(flags.network).length ? asList(flags.network) : undefined })
   const reporters = asList(flags.reporter)
   if (!reporters.length) reporters.push('terminal')
@@ -36,6 +46,7 @@ const withRunOptions = (command: ReturnType<typeof cli.command>) => command
   .option('--network <name>', 'Measure only this network (repeatable)')
   .option('--output <file>', 'Write the JSON result to this file')
   .option('--reporter <name>', 'Reporter to use: terminal, json (repeatable)')
+  .option('--kubeconfig <file>', 'Kubeconfig for provider kube (default: KUBECONFIG, then ~/.kube/config)')
   .example('netbench suites/quickstart.netbench.ts --output result.json')
 
 let action: Promise<number> | undefined
@@ -52,12 +63,29 @@ cli.command('list [...files]', 'Show the planned matrix without running anything
       return EXIT.ok
     })
   })
-cli.command('clean', 'Remove what dead netbench runs left behind (namespaces, processes, temp dirs)')
-  .action(() => {
-    action = reapDeadRuns().then((removed) => {
+cli.command('clean', 'Remove what dead netbench runs left behind (namespaces, processes, temp dirs; k3s containers)')
+  .option('--kube', 'Instead: delete the Kubernetes namespaces of runs that are no longer alive')
+  .option('--context <name>', 'With --kube: the kubeconfig context to clean (repeatable; default: current-context)')
+  .option('--kubeconfig <file>', 'With --kube: the kubeconfig (default: KUBECONFIG, then ~/.kube/config)')
+  .example('netbench clean --kube --context calico-lab')
+  .action((flags: { kube?: boolean; context?: unknown; kubeconfig?: string }) => {
+    if (flags.kube) {
+      useKubeconfig(flags.kubeconfig)
+      action = cleanKubeRuns(asList(flags.context)).then(({ removed, kept }) => {
+        for (const line of kept) out.write(`netbench: kept ${line}\n`)
+        out.write(removed.length ? `netbench: removed ${removed.join(', ')}\n` : 'netbench: no namespace of a dead run to clean\n')
+        return EXIT.ok
+      })
+      return
+    }
+    if (flags.context !== undefined || flags.kubeconfig !== undefined) throw new NetbenchError('USAGE', '--context and --kubeconfig go with --kube', { hint: 'netbench clean --kube --context <name>' })
+    action = (async () => {
+      const removed = await reapDeadRuns()
+      // k3s containers of dead runs, only when a Docker engine may be there at all.
+      if (process.env.DOCKER_HOST || existsSync('/var/run/docker.sock')) removed.push(...await cleanK3sRuns())
       out.write(removed.length ? `netbench: removed ${removed.join(', ')}\n` : 'netbench: nothing to clean\n')
       return EXIT.ok
-    })
+    })()
   })
 cli.command('setup', 'Check and install what the local lab needs (iproute2, iperf3, CNI plugins, bird2, nftables)')
   .option('--yes', 'Install without asking')

@@ -16,7 +16,7 @@ export interface Verdict {
 }
 
 const unitOf: Record<Metric, Verdict['unit']> = {
-  throughput: 'bps', loss: 'percent', jitter: 'ms', retransmits: 'count', cpu: 'percent', 'setup-time': 'ms',
+  throughput: 'bps', loss: 'percent', jitter: 'ms', retransmits: 'count', cpu: 'percent', 'setup-time': 'ms', policy: 'count',
 }
 
 /** The busier end for `cpu`: a datapath is as cheap as its most loaded side. */
@@ -32,6 +32,7 @@ function metricValue(metrics: Metrics, metric: Metric): number | null {
     }
     // A network-level figure (NetworkResult.setupMs), never part of a point: see network-checks.ts.
     case 'setup-time': return null
+    case 'policy': return null
   }
 }
 

@@ -1,4 +1,5 @@
 import type { PlannedCheck } from '../plan/plan.ts'
+import type { PolicyResult } from '../results/policy.ts'
 import type { ExpectationResult, NetworkResult } from '../results/types.ts'
 import type { TestOutcome } from '../results/build.ts'
 import { formatValue, type Verdict } from './evaluate.ts'
@@ -29,14 +30,36 @@ export function evaluateSetupTime(expectation: Expectation, network: Pick<Networ
   }
 }
 
+/**
+ * `calico policy enforced` / `flannel policy unsupported` against a policy step's result. The
+ * figures are the matrix cells that matched the policies (actual) out of all cells (expected).
+ */
+export function evaluatePolicy(expectation: Expectation, result: PolicyResult | undefined): Verdict {
+  const wanted = expectation.policy ?? 'enforced'
+  if (!result) return { status: 'error', actual: null, expected: null, unit: 'count', message: 'the policy step did not run' }
+  if (result.status === 'error') return { status: 'error', actual: null, expected: null, unit: 'count', message: `the policy probe failed: ${result.error ?? 'unknown error'}` }
+  const matched = result.matrix.filter((cell) => cell.observed === cell.expected).length
+  const total = result.matrix.length
+  const wrong = result.matrix.filter((cell) => cell.observed !== cell.expected).slice(0, 3)
+    .map((cell) => `${cell.from}→${cell.to} ${cell.protocol}/${cell.port} ${cell.observed ?? 'not probed'} (policy says ${cell.expected})`)
+  const detail = result.status === 'unsupported'
+    ? `${result.network} does not enforce NetworkPolicy: ${total - matched} of ${total} probes reached pods the policies block`
+    : result.status === 'enforced'
+      ? `all ${total} probes matched the policies`
+      : `${total - matched} of ${total} probes did not match the policies: ${wrong.join(', ')}`
+  return { status: result.status === wanted ? 'passed' : 'failed', actual: matched, expected: total, unit: 'count', message: `policy ${result.status}: ${detail}` }
+}
+
 /** The ExpectationResult of a network-level check (PlannedCheck.target), for the run result. */
-export function networkCheckResult(check: PlannedCheck, outcome: TestOutcome | undefined, networks: readonly NetworkResult[], fileError: string | undefined): ExpectationResult {
+export function networkCheckResult(check: PlannedCheck, outcome: TestOutcome | undefined, networks: readonly NetworkResult[], fileError: string | undefined, policies: readonly PolicyResult[] = []): ExpectationResult {
   const base = { text: check.expectation.text, name: check.name, network: check.network, point: check.pointId }
   if (!outcome || outcome.state === 'skipped') {
     return { ...base, status: 'skipped', actual: null, expected: null, unit: null, message: fileError ?? 'not run' }
   }
   const network = [...networks].reverse().find((candidate) => candidate.name === check.network)
-  const verdict = evaluateSetupTime(check.expectation, network)
+  const verdict = check.target?.kind === 'policy'
+    ? evaluatePolicy(check.expectation, policies.find((policy) => policy.id === check.pointId))
+    : evaluateSetupTime(check.expectation, network)
   if (outcome.state === 'failed' && verdict.status === 'passed') {
     return { ...base, status: 'error', actual: verdict.actual, expected: verdict.expected, unit: verdict.unit, message: outcome.error }
   }

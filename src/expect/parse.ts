@@ -3,6 +3,7 @@
  *
  *   <expectation> ::= <subject> [ "at" <bitrate> ] [ <step> ] [ <topology> ] <metric> [ "." <stat> ] <op> <value>
  *                   | <subject> "setup-time" <op> <time>
+ *                   | <subject> "policy" ( "enforced" | "unsupported" )
  *   <subject>     ::= "all" | <network-name>              network-name: [a-z][a-z0-9-]*
  *   <step>        ::= "udp" | "tcp"
  *   <topology>    ::= "same-node" | "nodes" | "zones"
@@ -21,7 +22,9 @@
  * Units per metric: throughput takes a bitrate (`900M`, `1.5G`, `450Mbit`) or `N% of
  * offered|baseline|<network>`; loss and cpu an absolute percent; jitter a time (`1ms`, `250us`),
  * stored in milliseconds; retransmits a bare count; setup-time (once per network: install until every
- * pod reaches every other) an absolute time, `5s` or `800ms`, with no qualifiers or stat. `baseline ± <offset>` works for every metric,
+ * pod reaches every other) an absolute time, `5s` or `800ms`, with no qualifiers or stat. `policy
+ * enforced|unsupported` reads the suite's policy steps: enforced means the network applied the
+ * NetworkPolicies and the connectivity matrix matched them; unsupported that it ignores them. `baseline ± <offset>` works for every metric,
  * the offset in the metric's own unit (`loss <= baseline + 0.5%`, `throughput >= baseline - 50M`). `at`, `jitter`, `loss` and `of offered` imply
  * udp; `retransmits` implies tcp. All spans are offsets into the trimmed text (`Expectation.text`).
  */
@@ -29,7 +32,8 @@ import { NetbenchError } from '../errors.ts'
 import { formatBitrate, formatMs, parseBitrate, parseDuration, parsePercent, trimNumber } from '../units.ts'
 import { isOperatorToken, nearest, tokenize, type Token } from './tokens.ts'
 
-export type Metric = 'throughput' | 'loss' | 'jitter' | 'retransmits' | 'cpu' | 'setup-time'
+export type Metric = 'throughput' | 'loss' | 'jitter' | 'retransmits' | 'cpu' | 'setup-time' | 'policy'
+export type PolicyVerdict = 'enforced' | 'unsupported'
 export type Stat = 'median' | 'mean' | 'min' | 'max' | 'p95' | 'p99'
 export type Comparator = '<' | '<=' | '>' | '>='
 export type Topology = 'same-node' | 'nodes' | 'zones'
@@ -52,6 +56,11 @@ export interface Expectation {
   comparator: Comparator
   bound: Bound
   spans: { subject: Span; bitrate?: Span; step?: Span; topology?: Span; metric: Span; value: Span; reference?: Span }
+  /**
+   * Set for `<subject> policy enforced|unsupported` (metric 'policy'); comparator and bound then
+   * hold a placeholder (`>= 1`) and are not read.
+   */
+  policy?: PolicyVerdict
 }
 
 export const METRICS: readonly Metric[] = ['throughput', 'loss', 'jitter', 'retransmits', 'cpu', 'setup-time']
@@ -60,16 +69,17 @@ const COMPARATORS: readonly string[] = ['<', '<=', '>', '>=']
 const STEPS: readonly string[] = ['udp', 'tcp']
 const TOPOLOGIES: readonly string[] = ['same-node', 'nodes', 'zones']
 const QUALIFIERS: readonly string[] = ['at', ...STEPS, ...TOPOLOGIES]
-const RESERVED = new Set<string>(['all', 'of', 'offered', 'baseline', ...QUALIFIERS, ...METRICS])
+const POLICY_VERDICTS: readonly PolicyVerdict[] = ['enforced', 'unsupported']
+const RESERVED = new Set<string>(['all', 'of', 'offered', 'baseline', 'policy', ...QUALIFIERS, ...METRICS])
 const NETWORK_NAME = /^[a-z][a-z0-9-]*$/
 const BARE_NUMBER = /^\d+(?:\.\d+)?$/
 const EXAMPLES: Record<Metric, string> = {
   throughput: 'throughput >= 900M', loss: 'loss < 5%', jitter: 'jitter <= 1ms', retransmits: 'retransmits < 100', cpu: 'cpu < 90%',
-  'setup-time': 'setup-time < 5s',
+  'setup-time': 'setup-time < 5s', policy: 'policy enforced',
 }
 const REFERENCE_HINT = "write 'of offered', 'of baseline' or 'of <network>'"
-const UNITS: Record<Metric, AbsoluteUnit> = { throughput: 'bps', loss: 'percent', jitter: 'ms', retransmits: 'count', cpu: 'percent', 'setup-time': 'ms' }
-const OFFSET_EXAMPLES: Record<Metric, string> = { throughput: '50M', loss: '0.5%', jitter: '1ms', retransmits: '10', cpu: '5%', 'setup-time': '1s' }
+const UNITS: Record<Metric, AbsoluteUnit> = { throughput: 'bps', loss: 'percent', jitter: 'ms', retransmits: 'count', cpu: 'percent', 'setup-time': 'ms', policy: 'count' }
+const OFFSET_EXAMPLES: Record<Metric, string> = { throughput: '50M', loss: '0.5%', jitter: '1ms', retransmits: '10', cpu: '5%', 'setup-time': '1s', policy: '' }
 
 /**
  * A NetbenchError (code EXPECTATION_SYNTAX, exit 2) so the CLI prints it like any input error,
@@ -97,6 +107,7 @@ export function caretLine(text: string, span: Span): string {
 
 /** The check part of an expectation, e.g. `loss < 5%`, `jitter.p95 <= 1ms`, `throughput >= 90% of host`. */
 export function describeExpectation(e: Expectation): string {
+  if (e.metric === 'policy') return `policy ${e.policy ?? 'enforced'}`
   const metric = e.stat === 'median' ? e.metric : `${e.metric}.${e.stat}`
   return `${metric} ${e.comparator} ${describeBound(e.bound)}`
 }
@@ -157,6 +168,7 @@ export function parseExpectation(input: string): Expectation {
     ? { kind: 'all' }
     : { kind: 'network', network: networkName(first, "a network name or 'all'", `start with the network it is about, e.g. 'all ${text}'`) }
   const spans: Expectation['spans'] = { subject: spanOf(first), metric: atEnd, value: atEnd }
+  if (tokens[1]?.text.toLowerCase() === 'policy') return policyExpectation(tokens[1])
 
   // Qualifiers, up to the metric.
   let bitrateBps: number | undefined
@@ -295,6 +307,22 @@ export function parseExpectation(input: string): Expectation {
   if (topology) result.topology = topology
   return result
 
+  /** `calico policy enforced`: nothing may qualify it and nothing may follow the verdict. */
+  function policyExpectation(policyToken: Token): Expectation {
+    index = 2
+    spans.metric = spanOf(policyToken)
+    const hint = "write 'policy enforced' or 'policy unsupported'"
+    const verdictToken = expect('policy verdict', hint)
+    const word = verdictToken.text.toLowerCase()
+    if (!(POLICY_VERDICTS as readonly string[]).includes(word)) {
+      fail(spanOf(verdictToken), `'${verdictToken.text}' is not a policy verdict`, didYouMean(word, POLICY_VERDICTS) + hint)
+    }
+    spans.value = spanOf(verdictToken)
+    const extra = peek()
+    if (extra) fail(spanOf(extra), `unexpected '${extra.text}' after '${word}'`, 'a policy expectation ends with its verdict')
+    return { text, subject, metric: 'policy', stat: 'median', comparator: '>=', bound: { kind: 'absolute', value: 1, unit: 'count' }, spans, policy: word as PolicyVerdict }
+  }
+
   function parseRate(rate: string, span: Span): number {
     if (BARE_NUMBER.test(rate)) fail(span, `'${rate}' has no unit`, `write a number with K, M or G, e.g. ${rate}M`)
     return parseBitrate(rate) ?? fail(span, `'${rate}' is not a bitrate`, 'write a number with K, M or G, e.g. 10M')
@@ -369,6 +397,8 @@ export function parseExpectation(input: string): Expectation {
       case 'retransmits':
         if (!bare) fail(span, `'${raw}' is not a count`, "retransmits is a plain number of TCP segments, e.g. 'retransmits < 100'")
         return { kind: 'absolute', value: Number(raw), unit: 'count' }
+      case 'policy':
+        return fail(span, 'a policy expectation has no value', "write '<network> policy enforced'")
     }
   }
 }

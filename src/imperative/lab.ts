@@ -6,7 +6,7 @@ import type { PointResult } from '../results/types.ts'
 import type { RunContext } from '../runner/context.ts'
 import { appendEvent } from '../runner/events.ts'
 import { measurePoint } from '../runner/measure.ts'
-import type { Between, ClusterSpec } from '../suites/model.ts'
+import type { Between, LocalClusterSpec } from '../suites/model.ts'
 import { INSTANCE_PRESETS } from '../suites/schema.ts'
 import { formatBitrate, parseBitrate, parseDuration } from '../units.ts'
 
@@ -30,9 +30,9 @@ export class Lab {
   private readonly networks = new Map<string, Promise<Network>>()
   private count = 0
 
-  constructor(private readonly spec: ClusterSpec, private readonly context: RunContext, private readonly file: string) {}
+  constructor(private readonly spec: LocalClusterSpec, private readonly context: RunContext, private readonly file: string) {}
 
-  static spec(options: LabClusterOptions): ClusterSpec {
+  static spec(options: LabClusterOptions): LocalClusterSpec {
     const nodes = options.nodes ?? 3
     const bandwidthBps = options.bandwidth === 'none' ? null
       : options.bandwidth ? parseBitrate(options.bandwidth) ?? null

@@ -24,6 +24,20 @@ export interface PlannedPoint {
   repeat: number
 }
 
+/** A NetworkPolicy step on one network: applied, probed, then removed. */
+export interface PlannedPolicy {
+  /** `<network>|<step index>|policy`. */
+  id: string
+  network: string
+  stepIndex: number
+  label: string
+}
+
+function policiesOf(suite: Suite, network: string): PlannedPolicy[] {
+  const steps = suite.policySteps ?? []
+  return steps.map((step) => ({ id: `${network}|${step.index}|policy`, network, stepIndex: step.index, label: steps.length > 1 ? `policy (step ${step.index + 1})` : 'policy' }))
+}
+
 /** One expectation applied to one point: one Vitest test. */
 export interface PlannedCheck {
   id: string
@@ -43,12 +57,12 @@ export interface PlannedCheck {
    * Set when the check reads a network-level figure rather than a measured point (`setup-time`);
    * `pointId` is then `<network>|setup`, which names no PlannedPoint.
    */
-  target?: { kind: 'setup' }
+  target?: { kind: 'setup' } | { kind: 'policy'; stepIndex: number }
 }
 
 export interface SuitePlan {
   suite: Suite
-  networks: Array<{ name: string; points: PlannedPoint[] }>
+  networks: Array<{ name: string; points: PlannedPoint[]; policies?: PlannedPolicy[] }>
   checks: PlannedCheck[]
 }
 
@@ -99,7 +113,7 @@ export function planSuite(suite: Suite, options: PlanOptions = {}): SuitePlan {
   const referenced = (check: PlannedCheck) => [check.network, check.referencePointId?.split('|')[0]].filter(Boolean) as string[]
   return {
     suite,
-    networks: selected.map((name) => ({ name, points: allPoints.get(name)! })),
+    networks: selected.map((name) => ({ name, points: allPoints.get(name)!, ...suite.policySteps?.length ? { policies: policiesOf(suite, name) } : {} })),
     checks: checks.filter((check) => referenced(check).every((name) => selected.includes(name))),
   }
 }
@@ -123,6 +137,15 @@ function bindExpectation(suite: Suite, expectation: Expectation, index: number, 
     fail(spans.reference, '`of baseline` needs a baseline result', 'pass --baseline <result.json>, a result an earlier run wrote with --output')
   }
   const networks = subject.kind === 'all' ? suite.networks : [subject.network]
+  if (expectation.metric === 'policy') {
+    if (!suite.policySteps?.length) fail(spans.metric, 'the suite has no policy step', 'add policy({ pods: …, policies: […] }) to steps')
+    const label = describeExpectation(expectation)
+    return networks.flatMap((network) => policiesOf(suite, network).map((planned) => ({
+      id: `${index}|${planned.id}`, expectationIndex: index, expectation, network,
+      pointId: planned.id, referencePointId: null, label, name: `${network} › ${planned.label} › ${label}`,
+      target: { kind: 'policy' as const, stepIndex: planned.stepIndex },
+    })))
+  }
   if (expectation.metric === 'setup-time') {
     const label = describeExpectation(expectation)
     return networks.map((network) => ({

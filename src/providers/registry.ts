@@ -1,13 +1,37 @@
 import { NetbenchError } from '../errors.ts'
+import { k3sProvider } from './k3s/index.ts'
+import { kubeProvider } from './kube/index.ts'
 import { localProvider } from './local/provider.ts'
+import type { ClusterSpec } from '../suites/model.ts'
 import type { Provider } from './types.ts'
 
 const providers: Record<string, Provider> = {
   local: localProvider,
+  kube: kubeProvider,
+  k3s: k3sProvider,
 }
 
 export function providerFor(name: string): Provider {
   const provider = providers[name]
   if (!provider) throw new NetbenchError('SUITE_INVALID', `unknown provider '${name}'`, { hint: `use one of ${Object.keys(providers).join(', ')}` })
   return provider
+}
+
+/**
+ * Removes what a run made with providers that create objects outside this machine (kube
+ * namespaces, k3s containers), grouped by provider; collects errors instead of stopping.
+ */
+export async function removeRemoteRuns(runId: string, specs: readonly ClusterSpec[], options: { wait: boolean }): Promise<{ removed: string[]; errors: unknown[] }> {
+  const removed: string[] = []
+  const errors: unknown[] = []
+  for (const name of new Set(specs.map((spec) => spec.provider))) {
+    const provider = providerFor(name)
+    if (!provider.removeRun) continue
+    try {
+      removed.push(...await provider.removeRun(runId, specs.filter((spec) => spec.provider === name), options))
+    } catch (error) {
+      errors.push(error)
+    }
+  }
+  return { removed, errors }
 }

@@ -1,7 +1,13 @@
+import type { Metrics } from './metrics.ts'
 import type { PointResult } from './types.ts'
 
 /** Sender below this share of the offered rate: the probe, not the network, set the limit. */
 export const SENDER_LIMITED_RATIO = 0.95
+/** Loss below this is noise, not a limit worth naming. */
+export const SIGNIFICANT_LOSS_PERCENT = 0.1
+
+/** What held a UDP point back: the sending host, the receiving socket, or the network. */
+export type LimitedBy = 'sender' | 'receiver' | 'network'
 
 /**
  * A UDP point whose sender could not reach the offered rate. Its shortfall is the sending host's,
@@ -9,4 +15,30 @@ export const SENDER_LIMITED_RATIO = 0.95
  */
 export function isSenderLimited(point: PointResult): boolean {
   return point.step === 'udp' && point.bitrate !== null && point.metrics.senderBps !== null && point.metrics.senderBps < point.bitrate * SENDER_LIMITED_RATIO
+}
+
+/**
+ * Splits a UDP sample's loss into what the receiver's socket dropped (its buffer overran: the
+ * kernel counted RcvbufErrors in the receiver's namespace) and what the network dropped (the rest).
+ */
+export function attributeLoss(metrics: Metrics, packets: number | undefined, receiverDrops: number | undefined): void {
+  if (metrics.lossPercent === null || !packets) return
+  const receiver = receiverDrops === undefined ? null : Math.min(metrics.lossPercent, (Math.max(0, receiverDrops) / packets) * 100)
+  metrics.lossReceiverPercent = receiver
+  metrics.lossNetworkPercent = receiver === null ? null : Math.max(0, metrics.lossPercent - receiver)
+}
+
+/**
+ * The class every UDP point is labelled with in reports: the narrowest place on the path. Loss
+ * means something after the sender dropped traffic (the receiver's socket or the network, as the
+ * counters split it); without loss, a sender below the offered rate was the limit. Null when the
+ * offered rate arrived.
+ */
+export function limitedBy(point: PointResult): LimitedBy | null {
+  if (point.step !== 'udp' || point.status !== 'ok') return null
+  const { lossPercent, lossReceiverPercent, lossNetworkPercent } = point.metrics
+  if (lossPercent !== null && lossPercent >= SIGNIFICANT_LOSS_PERCENT) {
+    return lossReceiverPercent !== null && lossNetworkPercent !== null && lossReceiverPercent >= lossNetworkPercent ? 'receiver' : 'network'
+  }
+  return isSenderLimited(point) ? 'sender' : null
 }

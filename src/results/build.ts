@@ -1,5 +1,6 @@
 import { evaluate } from '../expect/evaluate.ts'
 import { networkCheckResult } from '../expect/network-checks.ts'
+import type { PolicyResult } from './policy.ts'
 import type { SuitePlan } from '../plan/plan.ts'
 import type { RunEvent } from '../runner/events.ts'
 import { compareRuns, DEFAULT_TOLERANCE } from './compare.ts'
@@ -64,21 +65,23 @@ export function buildRunResult(input: BuildInput): RunResult {
     const file = plan.suite.file
     const points = new Map<string, PointResult>()
     const networks: NetworkResult[] = []
+    const policies: PolicyResult[] = []
     let cluster: Record<string, unknown> | null = null
     for (const event of input.events) {
       if (event.file !== file) continue
       if (event.type === 'point') points.set(event.point.id, event.point)
       if (event.type === 'network') networks.push(event.network)
+      if (event.type === 'policy') policies.push(event.policy)
       if (event.type === 'suite-start') cluster = event.cluster
     }
     const outcomes = new Map(outcomesOf(file).filter((o) => o.checkId).map((o) => [o.checkId!, o]))
     const fileError = input.fileErrors.get(file)
     const expectations = plan.checks.map((check) => check.target
-      ? networkCheckResult(check, outcomes.get(check.id), networks, fileError)
+      ? networkCheckResult(check, outcomes.get(check.id), networks, fileError, policies)
       : checkResult(plan, check.id, outcomes.get(check.id), points, fileError))
     suites.push({
       name: plan.suite.name, file, status: suiteStatus(expectations, networks, fileError), cluster, networks,
-      points: [...points.values()], expectations,
+      points: [...points.values()], expectations, ...policies.length ? { policies } : {},
     })
   }
   for (const file of input.imperativeFiles) {

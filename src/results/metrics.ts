@@ -5,6 +5,10 @@ export interface Metrics {
   /** Rate the sender achieved (bit/s); below the offered rate means sender-limited. */
   senderBps: number | null
   lossPercent: number | null
+  /** The part of the loss the receiver's own socket dropped (buffer overrun), in percent of sent. */
+  lossReceiverPercent: number | null
+  /** The rest of the loss: what the network dropped. */
+  lossNetworkPercent: number | null
   jitterMs: number | null
   retransmits: number | null
   cpuSenderPercent: number | null
@@ -17,6 +21,8 @@ export interface Sample {
   /** UDP: datagrams sent and lost, as the receiver counted them. */
   packets?: number
   lostPackets?: number
+  /** UDP: datagrams the receiver's socket dropped for a full buffer during the run. */
+  receiverDrops?: number
   /** UDP payload size chosen from the path MTU. */
   datagramBytes?: number
   mtu: number
@@ -27,7 +33,7 @@ export interface Sample {
 
 export function emptyMetrics(): Metrics {
   return {
-    throughputBps: null, senderBps: null, lossPercent: null, jitterMs: null,
+    throughputBps: null, senderBps: null, lossPercent: null, lossReceiverPercent: null, lossNetworkPercent: null, jitterMs: null,
     retransmits: null, cpuSenderPercent: null, cpuReceiverPercent: null,
   }
 }

@@ -1,6 +1,8 @@
 import type { Between } from '../suites/model.ts'
 import type { Metrics } from './metrics.ts'
+import type { LimitedBy } from './attribution.ts'
 import type { Comparison } from './compare.ts'
+import type { PolicyResult } from './policy.ts'
 
 /**
  * The JSON result: the one contract every reporter reads (`--output`, `netbench report`).
@@ -12,6 +14,8 @@ export interface SampleResult {
   metrics: Metrics
   packets: number | null
   lostPackets: number | null
+  /** Datagrams the receiver's socket dropped for a full buffer (receiver overrun). */
+  receiverDrops: number | null
   datagramBytes: number | null
   mtu: number
   durationMs: number
@@ -34,9 +38,24 @@ export interface PointResult {
   error: string | null
   /** Medians over the samples. */
   metrics: Metrics
+  /** Spread of each metric over the samples (repeats). */
+  stats: Partial<Record<keyof Metrics, MetricStats>>
+  /** UDP: what held the point back — the sender, the receiver's socket or the network; null if nothing. */
+  limitedBy: LimitedBy | null
   samples: SampleResult[]
   /** The tool's raw output per sample (iperf3 --json). */
   raw: unknown[]
+}
+
+/** One metric over a point's repeats; the interval is Student-t 95% of the mean (null for n < 2). */
+export interface MetricStats {
+  n: number
+  median: number
+  mean: number
+  min: number
+  max: number
+  stddev: number
+  ci95: [number, number] | null
 }
 
 export type ExpectationStatus = 'passed' | 'failed' | 'error' | 'skipped'
@@ -72,6 +91,8 @@ export interface SuiteResult {
   networks: NetworkResult[]
   points: PointResult[]
   expectations: ExpectationResult[]
+  /** NetworkPolicy steps: one result per network and policy step (absent when the suite has none). */
+  policies?: PolicyResult[]
 }
 
 export interface Environment {

@@ -1,6 +1,7 @@
 import { appendFileSync } from 'node:fs'
 import { open } from 'node:fs/promises'
 import type { NetworkResult, PointResult } from '../results/types.ts'
+import type { PolicyResult } from '../results/policy.ts'
 
 /**
  * Workers report what they measure by appending JSON lines to the run's events file: it needs
@@ -11,6 +12,7 @@ export type RunEvent =
   | { type: 'network'; file: string; network: NetworkResult }
   | { type: 'point-start'; file: string; network: string; label: string; index: number; total: number; repeat: number; expectedMs: number }
   | { type: 'point'; file: string; point: PointResult }
+  | { type: 'policy'; file: string; policy: PolicyResult }
 
 export function appendEvent(eventsFile: string, event: RunEvent): void {
   appendFileSync(eventsFile, `${JSON.stringify(event)}\n`)

@@ -1,26 +1,19 @@
 import { isNetbenchError } from '../errors.ts'
 import type { PlannedPoint } from '../plan/plan.ts'
 import type { EndpointPair } from '../providers/types.ts'
-import { emptyMetrics, type Metrics, type Sample } from '../results/metrics.ts'
-import { percentile } from '../results/stats.ts'
+import { attributeLoss, limitedBy } from '../results/attribution.ts'
+import { medianMetrics, metricStats } from '../results/aggregate.ts'
+import { emptyMetrics, type Sample } from '../results/metrics.ts'
 import type { PointResult, SampleResult } from '../results/types.ts'
 import { runIperf3 } from '../tools/iperf3/run.ts'
 
-/** Medians per field over the samples: the figure a point is summarised by. */
-export function medianMetrics(samples: readonly SampleResult[]): Metrics {
-  const metrics = emptyMetrics()
-  for (const key of Object.keys(metrics) as Array<keyof Metrics>) {
-    const values = samples.map((sample) => sample.metrics[key]).filter((value): value is number => value !== null && Number.isFinite(value))
-    metrics[key] = values.length ? percentile(values, 50) : null
-  }
-  return metrics
-}
-
 function toSampleResult(sample: Sample): SampleResult {
+  attributeLoss(sample.metrics, sample.packets, sample.receiverDrops)
   return {
     metrics: sample.metrics,
     packets: sample.packets ?? null,
     lostPackets: sample.lostPackets ?? null,
+    receiverDrops: sample.receiverDrops ?? null,
     datagramBytes: sample.datagramBytes ?? null,
     mtu: sample.mtu,
     durationMs: sample.durationMs,
@@ -38,7 +31,7 @@ export async function measurePoint(suite: string, point: PlannedPoint, pair: End
     id: point.id, suite, network: point.network, step: point.step, label: point.label,
     bitrate: point.bitrateBps, streams: point.streams, between: point.between,
     from: pair.client.name, to: pair.server.name,
-    status: 'ok', error: null, metrics: emptyMetrics(), samples, raw,
+    status: 'ok', error: null, metrics: emptyMetrics(), stats: {}, limitedBy: null, samples, raw,
   }
   try {
     for (let repeat = 0; repeat < point.repeat; repeat++) {
@@ -54,5 +47,7 @@ export async function measurePoint(suite: string, point: PlannedPoint, pair: End
     result.error = isNetbenchError(error) ? error.oneLine : error instanceof Error ? error.message : String(error)
   }
   result.metrics = medianMetrics(samples)
+  result.stats = metricStats(samples)
+  result.limitedBy = limitedBy(result)
   return result
 }

@@ -4,9 +4,9 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createVitest, type Vitest } from 'vitest/node'
 import { createReporters, type NetbenchReporter } from '../../reporters/index.ts'
-import { EXIT } from '../errors.ts'
+import { EXIT, isNetbenchError } from '../errors.ts'
 import type { PreparedRun } from '../plan/prepare.ts'
-import { providerFor } from '../providers/registry.ts'
+import { providerFor, removeRemoteRuns } from '../providers/registry.ts'
 import { newRunId, prefix } from '../providers/local/names.ts'
 import { claimRun, reapDeadRuns, removeLabObjects, removeRun } from '../providers/local/runs.ts'
 import { buildRunResult } from '../results/build.ts'
@@ -59,7 +59,14 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
   const reporters = createReporters(options.reporters, { stream: options.stream, outputFile: options.outputFile, reportDir: options.reportDir, isTTY: options.isTTY })
 
   const runId = newRunId()
-  const interrupt = new Interrupt(options.stream, () => removeLabObjects(runId).then(() => undefined, () => undefined))
+  // Kube namespaces and k3s containers live elsewhere: the CLI removes them even if a worker died.
+  const remoteSpecs = prepared.plans.map((plan) => plan.suite.cluster).filter((spec) => spec.provider !== 'local')
+  let remoteCleaned = false
+  const removeRemote = async (wait: boolean) => remoteSpecs.length ? removeRemoteRuns(runId, remoteSpecs, { wait }) : { removed: [], errors: [] }
+  const interrupt = new Interrupt(options.stream, () => Promise.all([
+    removeLabObjects(runId).catch(() => undefined),
+    removeRemote(false).catch(() => undefined),
+  ]).then(() => undefined))
   const runDir = await mkdtemp(join(tmpdir(), `${prefix(runId)}-`))
   const startedAt = new Date()
   await claimRun(runId, runDir)
@@ -74,6 +81,8 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
     const points = prepared.plans.reduce((total, plan) => total + plan.networks.reduce((sum, network) => sum + network.points.length, 0), 0)
     reporters.forEach((reporter) => reporter.onRunStart?.({ runId, files: prepared.files, points }))
     const { events, collector } = await runVitest(prepared, context, reporters, options, interrupt)
+    reportRemoteCleanup(await removeRemote(true), options.stream)
+    remoteCleaned = true
     const result = buildRunResult({
       runId, startedAt, environment, plans: prepared.plans, imperativeFiles: prepared.imperativeFiles,
       events, outcomes: collector.outcomes, fileErrors: collector.fileErrors, interrupted: interrupt.interrupted, baseline: options.baseline,
@@ -89,7 +98,16 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
     return { exitCode: exitCodeOf(result), result }
   } finally {
     await removeRun(runId)
+    if (!remoteCleaned) reportRemoteCleanup(await removeRemote(true), options.stream)
     interrupt.dispose()
+  }
+}
+
+/** Says what the CLI had to remove after the workers (a dead worker, an interrupted run) or could not. */
+function reportRemoteCleanup(outcome: { removed: string[]; errors: unknown[] }, stream: NodeJS.WritableStream): void {
+  if (outcome.removed.length) stream.write(`netbench: removed ${outcome.removed.join(', ')}\n`)
+  for (const error of outcome.errors) {
+    stream.write(`netbench: cleanup failed: ${isNetbenchError(error) ? error.oneLine : error instanceof Error ? error.message : String(error)}\n`)
   }
 }
 

@@ -1,4 +1,4 @@
-import type { SuiteInput, TcpStepInput, UdpStepInput } from './schema.ts'
+import type { PolicyStepInput, SuiteInput, TcpStepInput, UdpStepInput } from './schema.ts'
 
 /** Set by the worker runtime so that a suite module registers its tests when Vitest imports it. */
 export interface SuiteRegistrar {
@@ -23,4 +23,9 @@ export function udp(step: UdpStepInput): { udp: UdpStepInput } {
 
 export function tcp(step: TcpStepInput = {}): { tcp: TcpStepInput } {
   return { tcp: step }
+}
+
+/** A NetworkPolicy step: labelled pods, Kubernetes NetworkPolicies, a connectivity matrix probe. */
+export function policy(step: PolicyStepInput): { policy: PolicyStepInput } {
+  return { policy: step }
 }

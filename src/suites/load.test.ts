@@ -52,8 +52,8 @@ describe('valid suites', () => {
     })
     const shaped = await loadSuiteFile(project.path('a.netbench.yaml'), networks)
     const unshaped = await loadSuiteFile(project.path('b.netbench.yaml'), networks)
-    expect(shaped.kind === 'declarative' && shaped.suite.cluster.bandwidthBps).toBe(750e6)
-    expect(unshaped.kind === 'declarative' && unshaped.suite.cluster.bandwidthBps).toBe(null)
+    expect(shaped.kind === 'declarative' && shaped.suite.cluster.provider === 'local' && shaped.suite.cluster.bandwidthBps).toBe(750e6)
+    expect(unshaped.kind === 'declarative' && unshaped.suite.cluster.provider === 'local' && unshaped.suite.cluster.bandwidthBps).toBe(null)
   })
 
   test('a file without a default export is an imperative test file', async () => {

@@ -43,7 +43,52 @@ export interface TcpStep extends StepCommon {
 
 export type Step = UdpStep | TcpStep
 
-export interface ClusterSpec {
+/** A label selector as Kubernetes has it; `{}` selects everything. */
+export interface LabelSelector {
+  matchLabels?: Record<string, string>
+  matchExpressions?: Array<{ key: string; operator: string; values?: string[] }>
+}
+
+export interface PolicyPeer {
+  podSelector?: LabelSelector
+  namespaceSelector?: LabelSelector
+  ipBlock?: { cidr: string; except?: string[] }
+}
+
+export interface PolicyPort {
+  protocol?: 'TCP' | 'UDP'
+  port?: number
+  endPort?: number
+}
+
+/** A Kubernetes NetworkPolicy (networking.k8s.io/v1), namespace defaulted. */
+export interface NetworkPolicy {
+  metadata: { name: string; namespace: string }
+  spec: {
+    podSelector: LabelSelector
+    policyTypes?: Array<'Ingress' | 'Egress'>
+    ingress?: Array<{ from?: PolicyPeer[]; ports?: PolicyPort[] }>
+    egress?: Array<{ to?: PolicyPeer[]; ports?: PolicyPort[] }>
+  }
+}
+
+/**
+ * Applies NetworkPolicies and probes the connectivity matrix between labelled pods. Kept apart
+ * from `steps` (which are iperf3 measurements); `index` places it among them.
+ */
+export interface PolicyStep {
+  kind: 'policy'
+  index: number
+  /** The probed pods, in suite order; `node` pins one to a node (`n2`), else they are spread. */
+  pods: Array<{ name: string; labels: Record<string, string>; namespace: string; node: string | null }>
+  /** Labels per namespace, `kubernetes.io/metadata.name` included. */
+  namespaces: Record<string, Record<string, string>>
+  policies: NetworkPolicy[]
+  ports: { tcp: number; udp: number }
+}
+
+/** The local lab (`cluster: { provider: 'local' }`, the default). */
+export interface LocalClusterSpec {
   provider: 'local'
   nodes: number
   zones: number
@@ -90,6 +135,9 @@ export interface K3sClusterSpec {
   placements: Placement[]
 }
 
+/** Where a suite runs, by provider. */
+export type ClusterSpec = LocalClusterSpec | KubeClusterSpec | K3sClusterSpec
+
 /** A suite after validation: units resolved, defaults applied, expectations parsed. */
 export interface Suite {
   name: string
@@ -100,5 +148,7 @@ export interface Suite {
   /** The same networks with their CNI and options (absent in hand-made suites: name = cni). */
   networkSpecs?: NetworkSpec[]
   steps: Step[]
+  /** NetworkPolicy steps (absent when the suite has none). */
+  policySteps?: PolicyStep[]
   expectations: Expectation[]
 }

@@ -1,8 +1,10 @@
 import { NetbenchError } from '../errors.ts'
 import { parseExpectation, ExpectationParseError, caretLine } from '../expect/parse.ts'
 import { parseBitrate, parseDuration } from '../units.ts'
-import { INSTANCE_PRESETS, NETWORK_OPTIONS, type ClusterInput, type NetworkInput, type NetworkOptionName, type StepInput, type SuiteInput } from './schema.ts'
-import type { ClusterSpec, NetworkOptions, NetworkSpec, Step, Suite } from './model.ts'
+import { INSTANCE_PRESETS, NETWORK_OPTIONS, type ClusterInput, type LocalClusterInput, type NetworkInput, type NetworkOptionName, type StepInput, type SuiteInput } from './schema.ts'
+import type { ClusterSpec, LocalClusterSpec, NetworkOptions, NetworkSpec, Step, Suite } from './model.ts'
+import { checkNetworkFields, normalizeK3sCluster, normalizeKubeCluster, placementsOf } from './remote-cluster.ts'
+import { normalizePolicyStep } from './policy-step.ts'
 import { placeOf, type Locator, type PathSegment } from './validate.ts'
 import { nearest } from '../expect/tokens.ts'
 
@@ -18,10 +20,16 @@ export function normalizeSuite(input: SuiteInput, context: NormalizeContext): Su
   const fail = (path: PathSegment[], message: string, hint: string, code: 'SUITE_INVALID' | 'EXPECTATION_SYNTAX' = 'SUITE_INVALID', detail?: string): never => {
     throw new NetbenchError(code, `${placeOf(context.file, path, context.locate)}: ${message}`, { hint, detail })
   }
-  const cluster = normalizeCluster(input.cluster ?? {}, fail)
-  const networkSpecs = normalizeNetworks(input.networks, context.knownNetworks, fail)
+  const cluster = normalizeCluster(input.cluster ?? {}, input.networks, context.file, fail)
+  checkNetworkFields(input.networks, cluster.provider, fail)
+  // On kube and k3s a network is whatever CNI the cluster runs: any name goes (k3s checks manifests).
+  const known = cluster.provider === 'local' ? context.knownNetworks : input.networks.flatMap((entry) => typeof entry === 'string' ? [entry] : [entry.name, entry.cni ?? entry.name])
+  const networkSpecs = normalizeNetworks(input.networks, known, fail)
   const networks = networkSpecs.map((spec) => spec.name)
-  const steps = input.steps.map((step, index) => normalizeStep(step, index, input.repeat ?? 1, cluster, fail))
+  const steps = input.steps.flatMap((step, index) => step.policy ? [] : [normalizeStep(step, index, input.repeat ?? 1, cluster, fail)])
+  const capacity = cluster.provider === 'local' ? { nodes: cluster.nodes, podsPerNode: cluster.pods ?? 2 } : null
+  const policySteps = input.steps.flatMap((step, index) => step.policy ? [normalizePolicyStep(step.policy, index, capacity, fail)] : [])
+  if (cluster.provider !== 'local') cluster.placements = placementsOf(steps)
   const expectations = (input.expect ?? []).map((text, index) => {
     try {
       return parseExpectation(text)
@@ -30,12 +38,18 @@ export function normalizeSuite(input: SuiteInput, context: NormalizeContext): Su
       return fail(['expect', index], `${error.message} in "${error.text}"`, error.hint, 'EXPECTATION_SYNTAX', caretLine(error.text, error.span))
     }
   })
-  return { name: input.name, file: context.file, cluster, networks, networkSpecs, steps, expectations }
+  return { name: input.name, file: context.file, cluster, networks, networkSpecs, steps, ...policySteps.length ? { policySteps } : {}, expectations }
 }
 
 type Fail = (path: PathSegment[], message: string, hint: string) => never
 
-function normalizeCluster(input: ClusterInput, fail: Fail): ClusterSpec {
+function normalizeCluster(input: ClusterInput, networks: readonly NetworkInput[], file: string, fail: Fail): ClusterSpec {
+  if (input.provider === 'kube') return normalizeKubeCluster(input, networks, fail)
+  if (input.provider === 'k3s') return normalizeK3sCluster(input, networks, file, fail)
+  return normalizeLocalCluster(input, fail)
+}
+
+function normalizeLocalCluster(input: LocalClusterInput, fail: Fail): LocalClusterSpec {
   const nodes = input.nodes ?? 3
   const zones = input.zones ?? Math.min(3, nodes)
   if (zones > nodes) fail(['cluster', 'zones'], `${zones} zones need at least ${zones} nodes, the suite has ${nodes}`, `set nodes: ${zones} or zones: ${nodes}`)
@@ -88,9 +102,11 @@ function normalizeStep(input: StepInput, index: number, suiteRepeat: number, clu
   if (!(durationMs > 0)) fail([...path, 'duration'], `a duration must be greater than zero`, 'write e.g. 10s')
   const omitMs = body.omit === undefined ? 0 : parseDuration(body.omit)!
   if (omitMs >= durationMs) fail([...path, 'omit'], `omit (${omitMs} ms) leaves nothing of the ${durationMs} ms duration`, 'make omit shorter than duration')
-  const between = body.between ?? (cluster.zones > 1 ? 'zones' : 'nodes')
-  if (between === 'zones' && cluster.zones < 2) fail([...path, 'between'], `between: zones needs at least 2 zones, the cluster has ${cluster.zones}`, 'set cluster.zones: 2 or more, or between: nodes')
-  if (body.endpoint !== 'host' && between === 'same-node' && (cluster.pods ?? 2) < 2) fail([...path, 'between'], 'between: same-node needs 2 pods per node, the cluster has 1', 'set cluster.pods: 2 or more')
+  // kube: zones are whatever the nodes' labels say, known only once connected (checked then).
+  const zones = cluster.provider === 'kube' ? null : cluster.zones
+  const between = body.between ?? (zones !== null && zones > 1 ? 'zones' : 'nodes')
+  if (between === 'zones' && zones !== null && zones < 2) fail([...path, 'between'], `between: zones needs at least 2 zones, the cluster has ${zones}`, 'set cluster.zones: 2 or more, or between: nodes')
+  if (cluster.provider === 'local' && body.endpoint !== 'host' && between === 'same-node' && (cluster.pods ?? 2) < 2) fail([...path, 'between'], 'between: same-node needs 2 pods per node, the cluster has 1', 'set cluster.pods: 2 or more')
   if (body.endpoint === 'host' && between === 'same-node') fail([...path, 'between'], 'between: same-node with endpoint: host measures a node with itself', 'use between: nodes or zones for endpoint: host')
   const common = { index, durationMs, omitMs, between, ...(body.endpoint === 'host' ? { endpoint: 'host' as const } : {}), repeat: body.repeat ?? suiteRepeat }
   if (input.udp) {

@@ -55,10 +55,65 @@ export const TcpStepSchema = Type.Object({
   ...common,
 }, { additionalProperties: false, title: 'tcp step', description: 'iperf3 TCP throughput with parallel streams.' })
 
+// NetworkPolicy, shaped like Kubernetes' networking.k8s.io/v1 so manifests can be pasted in.
+const LabelMap = Type.Record(Type.String({ pattern: '^([a-z0-9.-]+/)?[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$' }), Type.String({ maxLength: 63 }), { title: 'labels' })
+const LabelSelector = Type.Object({
+  matchLabels: Type.Optional(LabelMap),
+  matchExpressions: Type.Optional(Type.Array(Type.Object({
+    key: Type.String({ minLength: 1 }),
+    operator: Type.Union(['In', 'NotIn', 'Exists', 'DoesNotExist'].map((op) => Type.Literal(op)), { title: 'selector operator' }),
+    values: Type.Optional(Type.Array(Type.String())),
+  }, { additionalProperties: false, title: 'selector requirement' }))),
+}, { additionalProperties: false, title: 'label selector', description: '{} selects every pod (or namespace).' })
+const PolicyPeer = Type.Object({
+  podSelector: Type.Optional(LabelSelector),
+  namespaceSelector: Type.Optional(LabelSelector),
+  ipBlock: Type.Optional(Type.Object({
+    cidr: Type.String({ pattern: '^\\d+\\.\\d+\\.\\d+\\.\\d+/\\d+$', title: 'IPv4 CIDR' }),
+    except: Type.Optional(Type.Array(Type.String({ pattern: '^\\d+\\.\\d+\\.\\d+\\.\\d+/\\d+$', title: 'IPv4 CIDR' }))),
+  }, { additionalProperties: false, title: 'ipBlock' })),
+}, { additionalProperties: false, title: 'policy peer' })
+const PolicyPort = Type.Object({
+  protocol: Type.Optional(Type.Union([Type.Literal('TCP'), Type.Literal('UDP')], { title: 'protocol' })),
+  port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, title: 'port number', description: 'Numeric ports only: the lab pods have no named container ports.' })),
+  endPort: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, title: 'port number' })),
+}, { additionalProperties: false, title: 'policy port' })
+export const NetworkPolicySchema = Type.Object({
+  apiVersion: Type.Optional(Type.Literal('networking.k8s.io/v1')),
+  kind: Type.Optional(Type.Literal('NetworkPolicy')),
+  metadata: Type.Object({
+    name: Type.String({ minLength: 1, title: 'policy name' }),
+    namespace: Type.Optional(Type.String({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', title: 'namespace name' })),
+  }, { additionalProperties: false, title: 'metadata' }),
+  spec: Type.Object({
+    podSelector: LabelSelector,
+    policyTypes: Type.Optional(Type.Array(Type.Union([Type.Literal('Ingress'), Type.Literal('Egress')], { title: 'policy type' }), { uniqueItems: true })),
+    ingress: Type.Optional(Type.Array(Type.Object({ from: Type.Optional(Type.Array(PolicyPeer)), ports: Type.Optional(Type.Array(PolicyPort)) }, { additionalProperties: false, title: 'ingress rule' }))),
+    egress: Type.Optional(Type.Array(Type.Object({ to: Type.Optional(Type.Array(PolicyPeer)), ports: Type.Optional(Type.Array(PolicyPort)) }, { additionalProperties: false, title: 'egress rule' }))),
+  }, { additionalProperties: false, title: 'NetworkPolicy spec' }),
+}, { additionalProperties: false, title: 'NetworkPolicy', description: 'A Kubernetes NetworkPolicy (networking.k8s.io/v1): metadata.name, metadata.namespace (default: default) and spec.' })
+
+export const PolicyStepSchema = Type.Object({
+  pods: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9-]*$' }), Type.Object({
+    labels: Type.Optional(LabelMap),
+    namespace: Type.Optional(Type.String({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', title: 'namespace name' })),
+    node: Type.Optional(Type.String({ pattern: '^n[0-9]+$', title: 'node name like n2' })),
+  }, { additionalProperties: false, title: 'policy pod' }), {
+    title: 'labelled pods', description: 'The pods the connectivity matrix probes, by name: labels, namespace (default: default), node (default: spread over nodes).',
+  }),
+  namespaces: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' }), LabelMap, { title: 'namespace labels', description: 'Labels per namespace (kubernetes.io/metadata.name is added).' })),
+  policies: Type.Array(NetworkPolicySchema, { title: 'list of NetworkPolicies' }),
+  ports: Type.Optional(Type.Object({
+    tcp: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, title: 'port number' })),
+    udp: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, title: 'port number' })),
+  }, { additionalProperties: false, title: 'probe ports', description: 'Where every pod listens: TCP (default 8080) for the connect probe, UDP (default 5353) for the echo probe.' })),
+}, { additionalProperties: false, title: 'policy step', description: 'Applies NetworkPolicies and probes the connectivity matrix between labelled pods (TCP connect + UDP echo).' })
+
 export const StepSchema = Type.Object({
   udp: Type.Optional(UdpStepSchema),
   tcp: Type.Optional(TcpStepSchema),
-}, { additionalProperties: false, minProperties: 1, maxProperties: 1, title: 'step (udp or tcp)' })
+  policy: Type.Optional(PolicyStepSchema),
+}, { additionalProperties: false, minProperties: 1, maxProperties: 1, title: 'step (udp, tcp or policy)' })
 
 export const INSTANCE_PRESETS = {
   'm4.large': 450e6,
@@ -68,8 +123,8 @@ export const INSTANCE_PRESETS = {
 } as const satisfies Record<string, number>
 export type InstancePreset = keyof typeof INSTANCE_PRESETS
 
-export const ClusterSchema = Type.Object({
-  provider: Type.Optional(Type.Literal('local', { title: 'provider', description: 'Where the cluster comes from: local (network namespaces on this machine).' })),
+export const LocalClusterSchema = Type.Object({
+  provider: Type.Optional(Type.Literal('local', { title: 'provider', description: 'local (default): network namespaces on this machine.' })),
   nodes: Type.Optional(Type.Integer({ minimum: 2, maximum: 64, title: 'node count' })),
   zones: Type.Optional(Type.Integer({ minimum: 1, maximum: 26, title: 'zone count' })),
   pods: Type.Optional(Type.Integer({ minimum: 1, maximum: 16, title: 'pods per node', description: 'Pods started on every node (default 2); steps measure between pods unless endpoint: host.' })),
@@ -78,7 +133,50 @@ export const ClusterSchema = Type.Object({
     description: 'Shapes every node uplink like this cloud instance: m4.large 450M, m4.xlarge 750M, m5.large 750M, t3.large 510M.',
   })),
   bandwidth: Type.Optional(Type.Union([Bitrate, Type.Literal('none')], { title: "bitrate like 450M or 'none'", description: 'Explicit uplink rate (overrides instance); none turns shaping off.' })),
-}, { additionalProperties: false, title: 'cluster' })
+}, { additionalProperties: false, title: 'local cluster' })
+
+const PodImage = Type.String({ minLength: 1, title: 'container image', description: 'Image of the iperf3 pods: needs iperf3 3.x, sh and ip (default nicolaka/netshoot:v0.13); it runs `sleep infinity` and iperf3 is exec\'d into it.' })
+const ReadyTimeout = Type.Union([Duration], { description: 'How long pods (and, on k3s, clusters) may take to become Ready (default 2m); the error names the pod and why.' })
+const DeleteTimeout = Type.Union([Duration], { description: 'How long the run\'s namespace may take to be deleted at the end (default 2m).' })
+
+export const KubeClusterSchema = Type.Object({
+  provider: Type.Literal('kube', { title: 'provider', description: 'kube: existing clusters named by kubeconfig contexts.' }),
+  context: Type.Optional(Type.String({ minLength: 1, title: 'kube context', description: 'kubeconfig context of networks that name none (default: the current-context).' })),
+  podImage: Type.Optional(PodImage),
+  readyTimeout: Type.Optional(ReadyTimeout),
+  deleteTimeout: Type.Optional(DeleteTimeout),
+}, { additionalProperties: false, title: 'kube cluster' })
+
+export const K3sClusterSchema = Type.Object({
+  provider: Type.Literal('k3s', { title: 'provider', description: 'k3s: a throw-away multi-node k3s in Docker per CNI (needs a Docker engine).' }),
+  nodes: Type.Optional(Type.Integer({ minimum: 1, maximum: 10, title: 'node count', description: 'Nodes per k3s cluster: a server and nodes-1 agents (default 3).' })),
+  zones: Type.Optional(Type.Integer({ minimum: 1, maximum: 26, title: 'zone count', description: 'Zone labels applied round-robin (default min(3, nodes)).' })),
+  image: Type.Optional(Type.String({ minLength: 1, title: 'k3s image', description: 'The k3s image (default rancher/k3s:v1.31.4-k3s1).' })),
+  podImage: Type.Optional(PodImage),
+  readyTimeout: Type.Optional(ReadyTimeout),
+  deleteTimeout: Type.Optional(DeleteTimeout),
+}, { additionalProperties: false, title: 'k3s cluster' })
+
+export const PROVIDERS = ['local', 'kube', 'k3s'] as const
+
+/**
+ * One of three shapes chosen by `provider` (absent: local). Written as if/then/else rather than
+ * anyOf so that a mistake is reported against the provider the user chose, not all three.
+ */
+export const ClusterSchema = Type.Unsafe<Static<typeof LocalClusterSchema> | Static<typeof KubeClusterSchema> | Static<typeof K3sClusterSchema>>({
+  title: 'cluster',
+  type: 'object',
+  properties: {
+    provider: { title: 'provider', enum: [...PROVIDERS], description: 'Where the cluster comes from: local (default), kube (existing clusters by kubeconfig context) or k3s (k3s in Docker).' },
+  },
+  if: { properties: { provider: { const: 'kube' } }, required: ['provider'] },
+  then: KubeClusterSchema,
+  else: {
+    if: { properties: { provider: { const: 'k3s' } }, required: ['provider'] },
+    then: K3sClusterSchema,
+    else: LocalClusterSchema,
+  },
+})
 
 export const NetworkNameSchema = Type.String({ pattern: '^[a-z][a-z0-9-]*$', maxLength: 32, title: 'network name' })
 
@@ -104,6 +202,8 @@ export const NetworkObjectSchema = Type.Object({
   encapsulation: Type.Optional(literals(NETWORK_OPTIONS.encapsulation.values, 'calico encapsulation', NETWORK_OPTIONS.encapsulation.description)),
   encryption: Type.Optional(Type.Boolean({ title: 'weave encryption', description: NETWORK_OPTIONS.encryption.description })),
   routing: Type.Optional(literals(NETWORK_OPTIONS.routing.values, 'cilium routing', NETWORK_OPTIONS.routing.description)),
+  context: Type.Optional(Type.String({ minLength: 1, title: 'kube context', description: 'provider kube: the kubeconfig context of the cluster this network is measured on (one cluster per CNI).' })),
+  manifest: Type.Optional(Type.String({ minLength: 1, title: 'CNI manifest', description: 'provider k3s: the CNI manifest (a file relative to the suite, or an https:// URL) applied to a k3s cluster started with flannel off.' })),
 }, { additionalProperties: false, title: 'network', description: "A network with options, e.g. { name: 'calico-vxlan', cni: 'calico', encapsulation: 'vxlan' }." })
 
 const NetworkEntry = Type.Union([NetworkNameSchema, NetworkObjectSchema], { title: 'network name or { name, cni, options }' })
@@ -122,7 +222,12 @@ export type SuiteInput = Static<typeof SuiteSchema>
 export type UdpStepInput = Static<typeof UdpStepSchema>
 export type TcpStepInput = Static<typeof TcpStepSchema>
 export type StepInput = Static<typeof StepSchema>
+export type PolicyStepInput = Static<typeof PolicyStepSchema>
+export type NetworkPolicyInput = Static<typeof NetworkPolicySchema>
 export type ClusterInput = Static<typeof ClusterSchema>
+export type LocalClusterInput = Static<typeof LocalClusterSchema>
+export type KubeClusterInput = Static<typeof KubeClusterSchema>
+export type K3sClusterInput = Static<typeof K3sClusterSchema>
 export type NetworkInput = Static<typeof NetworkEntry>
 export type NetworkObjectInput = Static<typeof NetworkObjectSchema>
 

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, symlinkSync } from 'node:fs'
 import { execFileSync } from 'node:child_process'
 import { afterEach, describe, expect, test } from 'vitest'
 import { runCli, startCli } from '../cli.ts'
-import { labLeftovers } from '../leftovers.ts'
+import { allLabObjects, labLeftovers } from '../leftovers.ts'
 import { tmpProject } from '../tmp-project.ts'
 
 afterEach(() => {
@@ -74,10 +74,10 @@ describe('interrupts and leftovers', () => {
     const cli = startCli(['s.netbench.yaml'], { cwd: project.dir })
     const deadline = Date.now() + 30_000
     // Wait until a probe is really running: an iperf3 client inside the lab.
-    while (Date.now() < deadline && !labLeftovers().some((item) => /^process .*iperf3 -c/.test(item))) {
+    while (Date.now() < deadline && !allLabObjects().some((item) => /^process .*iperf3 -c/.test(item))) {
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
-    expect(labLeftovers().some((item) => item.startsWith('netns '))).toBe(true)
+    expect(allLabObjects().some((item) => item.startsWith('netns '))).toBe(true)
     const interruptedAt = Date.now()
     cli.child.kill('SIGINT')
     const { code, stdout } = await cli.result

@@ -60,7 +60,7 @@ describe('netbench run', () => {
     })
     const { code, stdout } = await runCli(['fail.netbench.yaml'], { cwd: project.dir })
     expect(code).toBe(1)
-    expect(stdout).toMatch(/✗ host › udp 300M › throughput >= 95% of offered\s+[\d.]+ Mbit\/s \(needed >= 285\.0 Mbit\/s/)
+    expect(stdout).toMatch(/✗ host › udp 300M › throughput >= 95% of offered\s+[\d.]+ Mbit\/s\s+needed >= 285\.0 Mbit\/s \(95% of offered 300\.0 Mbit\/s\)/)
     expect(stdout).toMatch(/✓ host › udp 300M › jitter < 1s/)
     expect(stdout).toMatch(/1 passed \| 1 failed/)
     // Failures are listed before passes.

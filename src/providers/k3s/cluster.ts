@@ -167,7 +167,7 @@ export async function startK3s(options: K3sClusterOptions): Promise<StartedK3s> 
     class K3sAgent extends GenericContainer {
       constructor(image: string) {
         super(image)
-        this.hostConfig.CgroupnsMode = 'host'
+        ;(this.hostConfig as { CgroupnsMode?: string }).CgroupnsMode = 'host'
       }
     }
     const agents = await Promise.all(Array.from({ length: options.nodes - 1 }, (_, offset) => new K3sAgent(options.image)

@@ -1,5 +1,5 @@
 import { runChecked } from '../../exec.ts'
-import type { ClusterSpec } from '../../suites/model.ts'
+import type { LocalClusterSpec } from '../../suites/model.ts'
 import { NetnsEndpoint } from './netns-endpoint.ts'
 import { namespaceName, nodeName, zoneName } from './names.ts'
 import { shapeUplink } from './shaping.ts'
@@ -39,7 +39,7 @@ export function nodeAddress(index: number): string {
  * namespace per node, attached by a veth shaped in both directions on the underlay side, as a
  * cloud instance's network is. Zones are assigned round-robin.
  */
-export async function createLab(runId: string, spec: ClusterSpec): Promise<Lab> {
+export async function createLab(runId: string, spec: LocalClusterSpec): Promise<Lab> {
   const underlayNamespace = namespaceName(runId, 'ul')
   await runChecked('ip', ['netns', 'add', underlayNamespace])
   await runChecked('ip', ['-n', underlayNamespace, '-batch', '-'], {
@@ -51,7 +51,7 @@ export async function createLab(runId: string, spec: ClusterSpec): Promise<Lab> 
   return { runId, underlayNamespace, nodes }
 }
 
-async function createNode(runId: string, index: number, spec: ClusterSpec, underlayNamespace: string): Promise<LabNode> {
+async function createNode(runId: string, index: number, spec: LocalClusterSpec, underlayNamespace: string): Promise<LabNode> {
   const name = nodeName(index)
   const zone = zoneName(index % spec.zones)
   const namespace = namespaceName(runId, name)

@@ -1,6 +1,6 @@
 import { NetbenchError } from '../../errors.ts'
 import { missingProgram } from '../../exec.ts'
-import type { ClusterSpec, NetworkSpec } from '../../suites/model.ts'
+import type { ClusterSpec, LocalClusterSpec, NetworkSpec } from '../../suites/model.ts'
 import type { Cluster, Network, Provider, ProviderContext } from '../types.ts'
 import { requireCniPlugins, requireFeatures } from './features.ts'
 import { hostNetwork } from './host-network.ts'
@@ -47,7 +47,9 @@ export const localProvider: Provider = {
     await checkLabEnvironment()
     await checkNetworkRequirements(networks)
   },
-  async createCluster(spec: ClusterSpec, context: ProviderContext): Promise<Cluster> {
+  async createCluster(anySpec: ClusterSpec, context: ProviderContext): Promise<LocalCluster> {
+    if (anySpec.provider !== 'local') throw new NetbenchError('PROVIDER', `the local provider cannot build a '${anySpec.provider}' cluster`, { hint: 'this is a netbench bug' })
+    const spec: LocalClusterSpec = anySpec
     let lab: Lab
     try {
       lab = await createLab(context.runId, spec)
@@ -59,14 +61,22 @@ export const localProvider: Provider = {
   },
 }
 
+/** A cluster of the local provider: its lab is visible, and so are its networks' pods. */
+export interface LocalCluster extends Cluster {
+  readonly lab: Lab
+  readonly spec: LocalClusterSpec
+  install(network: string | NetworkSpec, signal?: AbortSignal): Promise<LocalNetwork>
+}
+
 /**
  * A cluster over a lab. One pod network is installed at a time (they share the nodes' devices and
  * the pods' names); installing another first uninstalls the current one. `host` always coexists.
  */
-export function createLocalCluster(lab: Lab, spec: ClusterSpec, context: ProviderContext): Cluster & { lab: Lab; install(network: string | NetworkSpec, signal?: AbortSignal): Promise<LocalNetwork> } {
+export function createLocalCluster(lab: Lab, spec: LocalClusterSpec, context: ProviderContext): LocalCluster {
   let active: LocalNetwork | undefined
   return {
     lab,
+    spec,
     nodes: lab.nodes.map(({ name, zone, ip }) => ({ name, zone, ip })),
     async install(network: string | NetworkSpec, signal?: AbortSignal): Promise<LocalNetwork> {
       const networkSpec = toNetworkSpec(network)

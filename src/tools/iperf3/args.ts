@@ -55,6 +55,8 @@ interface CommonClientArgs {
 export interface UdpClientArgs extends CommonClientArgs {
   bitrateBps: number
   datagramBytes: number
+  /** `-w`: socket buffer of both ends (the kernel caps it at net.core.[rw]mem_max). */
+  socketBufferBytes?: number
 }
 
 export interface TcpClientArgs extends CommonClientArgs {
@@ -80,6 +82,7 @@ export function udpClientArgs(options: UdpClientArgs): string[] {
   return [
     'iperf3', '-c', options.serverIp, '-p', String(options.port),
     '-u', '-b', String(bitrate), '-l', String(options.datagramBytes),
+    ...(options.socketBufferBytes ? ['-w', String(Math.round(options.socketBufferBytes))] : []),
     ...commonTail(options),
   ]
 }

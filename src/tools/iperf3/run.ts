@@ -7,9 +7,10 @@ import { NetbenchError } from '../../errors.ts'
 import type { Sample } from '../../results/metrics.ts'
 import { datagramBytesForMtu, pathMtu, serverArgs, tcpClientArgs, udpClientArgs, wholeSeconds } from './args.ts'
 import { parseIperf3Json, parseIperf3Output } from './parse.ts'
+import { readUdpCounters } from '../udp-counters.ts'
 
 export type Iperf3Probe =
-  | { kind: 'udp'; bitrateBps: number; durationMs: number; omitMs?: number }
+  | { kind: 'udp'; bitrateBps: number; durationMs: number; omitMs?: number; socketBufferBytes?: number }
   | { kind: 'tcp'; streams: number; durationMs: number; omitMs?: number }
 
 export interface RunIperf3Options {
@@ -23,6 +24,12 @@ export interface RunIperf3Options {
 }
 
 export const DEFAULT_PORT = 5201
+/**
+ * UDP socket buffer: since Linux 4.19 a packet keeps charging its sender's socket across veth and
+ * bridges until it is freed, so with the default 208 KiB a shaper's queue downstream blocks the
+ * sender instead of dropping the excess as a cloud network does. 4 MiB outlasts the shapers' queues.
+ */
+export const UDP_SOCKET_BUFFER_BYTES = 4 * 1024 * 1024
 /** Ports tried after "Address already in use" before giving up. */
 const PORT_TRIES = 10
 /** How long a server may take to print "Server listening" (a cold namespace can be slow). */
@@ -58,7 +65,7 @@ export async function runIperf3(options: RunIperf3Options): Promise<Sample> {
     connectTimeoutMs: options.connectTimeoutMs,
   })
   const clientArgv = (port: number): string[] => probe.kind === 'udp'
-    ? udpClientArgs({ ...common(port), bitrateBps: probe.bitrateBps, datagramBytes: datagramBytes! })
+    ? udpClientArgs({ ...common(port), bitrateBps: probe.bitrateBps, datagramBytes: datagramBytes!, socketBufferBytes: probe.socketBufferBytes ?? UDP_SOCKET_BUFFER_BYTES })
     : tcpClientArgs({ ...common(port), streams: probe.streams })
   // Build the argv once before starting anything, so bad input (bitrate 0) throws with no server.
   clientArgv(DEFAULT_PORT)
@@ -67,6 +74,8 @@ export async function runIperf3(options: RunIperf3Options): Promise<Sample> {
   const { process: serverProcess, port } = await startServer(server, firstPort, signal)
   try {
     const runMs = (wholeSeconds(probe.durationMs) + (probe.omitMs ? wholeSeconds(probe.omitMs) : 0)) * 1000
+    // The receiver's socket-buffer drops around the run tell receiver overrun from network loss.
+    const countersBefore = probe.kind === 'udp' ? await readUdpCounters(server) : undefined
     let result: ExecResult
     try {
       result = await client.exec(clientArgv(port), { timeoutMs: runMs + CLIENT_SLACK_MS, signal })
@@ -96,6 +105,8 @@ export async function runIperf3(options: RunIperf3Options): Promise<Sample> {
       if (parsed.packets !== undefined) sample.packets = parsed.packets
       if (parsed.lostPackets !== undefined) sample.lostPackets = parsed.lostPackets
       sample.datagramBytes = parsed.datagramBytes ?? datagramBytes
+      const countersAfter = countersBefore && await readUdpCounters(server)
+      if (countersBefore && countersAfter) sample.receiverDrops = countersAfter.rcvbufErrors - countersBefore.rcvbufErrors
     }
     return sample
   } finally {

@@ -1,0 +1,127 @@
+import { isSenderLimited } from '../../src/results/attribution.ts'
+import type { PointResult, SuiteResult } from '../../src/results/types.ts'
+import { formatBitrate, formatMs, formatRate, trimNumber } from '../../src/units.ts'
+import { barChart, tcpChart, type Bar } from './charts/networks.ts'
+import { jitterChart, lossChart, receivedChart, type SweepLine } from './charts/sweep.ts'
+
+export interface ChartView {
+  id: string
+  title: string
+  caption: string
+  svg: string
+  wide: boolean
+}
+
+const shortRate = (value: number) => formatBitrate(value)
+
+/** `432 Mbit/s`, `99.9 Mbit/s`, `1.21 Gbit/s`: three significant digits fit above a bar. */
+function compactRate(bps: number): string {
+  if (bps >= 1e9) return `${(bps / 1e9).toPrecision(3)} Gbit/s`
+  if (bps >= 1e6) return `${(bps / 1e6).toPrecision(3)} Mbit/s`
+  return formatRate(bps)
+}
+
+/**
+ * The share of what the network was asked to carry that arrived: received ÷ offered, except that
+ * a sender-limited point is measured against what was actually sent, so the host's shortfall is
+ * not booked as the network's.
+ */
+function deliveredShare(point: PointResult): number | null {
+  const { throughputBps, senderBps } = point.metrics
+  if (point.bitrate === null || throughputBps === null) return null
+  const asked = isSenderLimited(point) && senderBps ? senderBps : point.bitrate
+  return Math.min(1, throughputBps / asked)
+}
+
+function udpCharts(suite: SuiteResult, networks: ReadonlyArray<{ name: string; colour: string }>, udp: readonly PointResult[], suffix: string): ChartView[] {
+  const lines: SweepLine[] = networks.map(({ name, colour }) => ({
+    network: name,
+    colour,
+    points: udp.filter((point) => point.network === name && point.bitrate !== null).sort((a, b) => a.bitrate! - b.bitrate!).map((point) => ({
+      offered: point.bitrate!,
+      received: point.status === 'error' ? null : point.metrics.throughputBps,
+      loss: point.status === 'error' ? null : point.metrics.lossPercent,
+      jitter: point.status === 'error' ? null : point.metrics.jitterMs,
+      senderLimited: isSenderLimited(point),
+    })),
+  })).filter((line) => line.points.length)
+  if (!lines.length) return []
+  const cluster = suite.cluster as { bandwidthBps?: number | null; instance?: string | null } | null
+  const uplink = cluster?.bandwidthBps ?? null
+  const uplinkLabel = uplink ? `${formatRate(uplink)}${cluster?.instance ? ` (${cluster.instance})` : ''}` : ''
+  const maxBars: Bar[] = lines.map((line) => {
+    const best = line.points.filter((point) => point.received !== null).sort((a, b) => b.received! - a.received!)[0]
+    return { network: line.network, colour: line.colour, value: best?.received ?? null, label: best ? `${compactRate(best.received!)}\nat ${formatBitrate(best.offered)}` : '' }
+  })
+  const offered = [...new Set(lines.flatMap((line) => line.points.map((point) => point.offered)))].sort((a, b) => a - b)
+  // Averages over different rates do not compare: use only the rates every network measured.
+  const share = (point: PointResult) => point.status === 'error' ? null : deliveredShare(point)
+  const common = offered.filter((rate) => lines.every((line) => udp.some((point) => point.network === line.network && point.bitrate === rate && share(point) !== null)))
+  const shareBars: Bar[] = lines.map((line) => {
+    const shares = udp.filter((point) => point.network === line.network && common.includes(point.bitrate!)).map(share).filter((value): value is number => value !== null)
+    const average = shares.length ? (shares.reduce((sum, value) => sum + value, 0) / shares.length) * 100 : null
+    return { network: line.network, colour: line.colour, value: average, label: average === null ? '' : `${average.toFixed(1)}%` }
+  })
+  const rates = offered.map(formatBitrate).join(', ')
+  const leftOut = offered.filter((rate) => !common.includes(rate)).map(formatBitrate)
+  const id = (name: string) => suffix ? `${name}-${udp[0]!.between}` : name
+  return [
+    { id: id('received'), title: `Received vs offered${suffix}`, wide: true, svg: receivedChart(lines, uplink, uplinkLabel),
+      caption: `UDP at fixed offered rates (${rates}); medians over the repeats. A lossless network follows the dashed diagonal; a flat line is its ceiling.` },
+    { id: id('max-speed'), title: `Max speed achieved${suffix}`, wide: false, svg: barChart(maxBars, { name: 'received (bit/s)', format: shortRate }),
+      caption: 'The highest received rate of each network over the UDP sweep, and the offered rate that reached it.' },
+    { id: id('normalised'), title: `Normalised average transferred${suffix}`, wide: false, svg: barChart(shareBars, { name: 'received ÷ offered', format: (value) => `${value}%`, max: 100 }),
+      caption: `Received ÷ offered, averaged over the sweep (received ÷ sent where the sender fell short of the offered rate).${leftOut.length ? ` Leaves out ${leftOut.join(', ')}: not every network has a measurement there.` : ''}` },
+    { id: id('loss'), title: `Loss vs offered${suffix}`, wide: false, svg: lossChart(lines),
+      caption: 'Datagrams lost in the network, as a share of those sent.' },
+    { id: id('jitter'), title: `Jitter vs offered${suffix}`, wide: false, svg: jitterChart(lines),
+      caption: 'Variation in transit time (RFC 3550), as the receiver measured it.' },
+  ]
+}
+
+function tcpChartOf(networks: ReadonlyArray<{ name: string; colour: string }>, tcp: readonly PointResult[], id: string): ChartView[] {
+  const rows = networks.map(({ name, colour }) => ({ colour, name, point: tcp.find((point) => point.network === name) })).filter((row) => row.point)
+  if (!rows.length) return []
+  const bars: Bar[] = rows.map(({ name, colour, point }) => {
+    const value = point!.status === 'error' ? null : point!.metrics.throughputBps
+    return { network: name, colour, value, label: value === null ? '' : compactRate(value) }
+  })
+  const label = tcp[0]!.label
+  return [{
+    id, title: `TCP throughput${tcp[0]!.label === 'tcp' ? '' : ` (${tcp[0]!.label})`}`, wide: false,
+    svg: tcpChart(bars, rows.map(({ point }) => point!.status === 'error' ? null : point!.metrics.retransmits), shortRate),
+    caption: `${label === 'tcp' ? 'One stream' : label.replace(/^tcp ×/, '') + ' streams'}; median throughput per network, and under each name the median retransmitted segments per run.`,
+  }]
+}
+
+function setupChart(suite: SuiteResult, colours: Map<string, string>): ChartView[] {
+  const timed = suite.networks.filter((network) => network.setupMs !== null)
+  if (!timed.length) return []
+  const bars: Bar[] = timed.map((network) => ({ network: network.name, colour: colours.get(network.name) ?? '#7F7F7F', value: network.setupMs! / 1000, label: formatMs(network.setupMs!) }))
+  return [{
+    id: 'setup', title: 'Setup time', wide: false, svg: barChart(bars, { name: 'seconds', format: (value) => `${value}s` }),
+    caption: 'From installing the network to every endpoint being reachable.',
+  }]
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): T[][] {
+  const groups = new Map<string, T[]>()
+  for (const item of items) groups.set(key(item), [...groups.get(key(item)) ?? [], item])
+  return [...groups.values()]
+}
+
+/**
+ * Every chart a suite has data for, in reading order. A suite sweeping UDP between several
+ * placements gets a set of sweep charts per placement, and one TCP chart per TCP step, so no line
+ * ever joins points of different measurements.
+ */
+export function suiteCharts(suite: SuiteResult, networks: ReadonlyArray<{ name: string; colour: string }>): ChartView[] {
+  const colours = new Map(networks.map((network) => [network.name, network.colour]))
+  const sweeps = groupBy(suite.points.filter((point) => point.step === 'udp'), (point) => point.between)
+  const tcpSteps = groupBy(suite.points.filter((point) => point.step === 'tcp'), (point) => point.label)
+  return [
+    ...sweeps.flatMap((udp) => udpCharts(suite, networks, udp, sweeps.length > 1 ? ` — between ${udp[0]!.between}` : '')),
+    ...tcpSteps.flatMap((tcp, index) => tcpChartOf(networks, tcp, index ? `tcp-${index + 1}` : 'tcp')),
+    ...setupChart(suite, colours),
+  ]
+}

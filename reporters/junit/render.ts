@@ -1,0 +1,107 @@
+import { isSenderLimited } from '../../src/results/attribution.ts'
+import type { Metrics } from '../../src/results/metrics.ts'
+import type { ExpectationResult, PointResult, RunResult, SuiteResult } from '../../src/results/types.ts'
+import { openTag, xmlText } from './xml.ts'
+
+const seconds = (ms: number) => (ms / 1000).toFixed(3)
+
+/** What each metric is called in a property name, with its unit so CI dashboards can plot it. */
+const METRIC_PROPERTIES: Array<[keyof Metrics, string]> = [
+  ['throughputBps', 'throughput.bps'], ['senderBps', 'sender.bps'], ['lossPercent', 'loss.percent'], ['jitterMs', 'jitter.ms'],
+  ['retransmits', 'retransmits'], ['cpuSenderPercent', 'cpu.sender.percent'], ['cpuReceiverPercent', 'cpu.receiver.percent'],
+]
+
+interface Group {
+  network: string | null
+  expectations: ExpectationResult[]
+  points: PointResult[]
+}
+
+/** One group per network (in the suite's order), plus one for expectations tied to no network. */
+function groups(suite: SuiteResult): Group[] {
+  const names = [...new Set([...suite.networks.map((network) => network.name), ...suite.points.map((point) => point.network), ...suite.expectations.flatMap((e) => e.network ? [e.network] : [])])]
+  const result: Group[] = names.map((network) => ({
+    network,
+    expectations: suite.expectations.filter((e) => e.network === network),
+    points: suite.points.filter((point) => point.network === network),
+  }))
+  const unbound = suite.expectations.filter((e) => e.network === null)
+  if (unbound.length) result.push({ network: null, expectations: unbound, points: [] })
+  return result
+}
+
+function properties(suite: SuiteResult, group: Group): string[] {
+  const lines: Array<[string, string | number]> = [['suite.file', suite.file]]
+  if (group.network) lines.push(['network', group.network])
+  const network = suite.networks.find((candidate) => candidate.name === group.network)
+  if (network?.setupMs !== null && network?.setupMs !== undefined) lines.push(['setup.ms', network.setupMs])
+  for (const [key, value] of Object.entries(network?.info ?? {})) lines.push([`info.${key}`, typeof value === 'object' ? JSON.stringify(value) : String(value)])
+  for (const point of group.points) {
+    if (point.status === 'error') lines.push([`${point.label}.error`, point.error ?? 'failed'])
+    for (const [key, name] of METRIC_PROPERTIES) {
+      const value = point.metrics[key]
+      if (value !== null && Number.isFinite(value)) lines.push([`${point.label}.${name}`, Number(value.toPrecision(6))])
+    }
+    if (isSenderLimited(point)) lines.push([`${point.label}.sender-limited`, 'true'])
+  }
+  return lines.map(([name, value]) => `      ${openTag('property', { name, value }, true)}`)
+}
+
+function testcase(suite: SuiteResult, network: string | null, expectation: ExpectationResult, points: readonly PointResult[]): string {
+  const point = points.find((candidate) => candidate.id === expectation.point)
+  // The name reads `host › udp 100M › loss < 5%`; its middle part is the step when the point is unknown.
+  const step = point?.label ?? expectation.name.split(' › ').slice(-2, -1)[0] ?? 'run'
+  const classname = [suite.name, network, step].filter(Boolean).join(' › ')
+  const time = point ? seconds(point.samples.reduce((total, sample) => total + sample.durationMs, 0)) : '0.000'
+  const open = `    ${openTag('testcase', { name: expectation.text, classname, time })}`
+  const message = expectation.message ?? ''
+  switch (expectation.status) {
+    case 'passed':
+      return `${open}</testcase>`
+    case 'failed':
+      return `${open}\n      ${openTag('failure', { message, type: 'expectation' })}${xmlText(`${expectation.name}\n${message}`)}</failure>\n    </testcase>`
+    case 'error':
+      return `${open}\n      ${openTag('error', { message, type: 'measurement' })}${xmlText(`${expectation.name}\n${message}`)}</error>\n    </testcase>`
+    case 'skipped':
+      return `${open}\n      ${openTag('skipped', { message }, true)}\n    </testcase>`
+  }
+}
+
+function testsuite(result: RunResult, suite: SuiteResult, group: Group, id: number): string {
+  const count = (status: ExpectationResult['status']) => group.expectations.filter((e) => e.status === status).length
+  const network = suite.networks.find((candidate) => candidate.name === group.network)
+  const measuredMs = group.points.reduce((total, point) => total + point.samples.reduce((sum, sample) => sum + sample.durationMs, 0), 0) + (network?.setupMs ?? 0)
+  const summary = group.points.map((point) => `${point.label}: ${point.status === 'error' ? `error: ${point.error}` : `${point.metrics.throughputBps ?? '—'} bit/s received${point.metrics.lossPercent === null ? '' : `, ${point.metrics.lossPercent}% loss`}`}`)
+  return [
+    `  ${openTag('testsuite', {
+      name: [suite.name, group.network].filter(Boolean).join(' › '), package: 'netbench', id,
+      timestamp: result.startedAt.slice(0, 19), hostname: 'localhost',
+      tests: group.expectations.length, failures: count('failed'), errors: count('error'), skipped: count('skipped'), time: seconds(measuredMs),
+    })}`,
+    '    <properties>',
+    ...properties(suite, group),
+    '    </properties>',
+    ...group.expectations.map((expectation) => testcase(suite, group.network, expectation, group.points)),
+    `    <system-out>${xmlText(summary.join('\n'))}</system-out>`,
+    `    <system-err>${xmlText(network?.status === 'error' ? `network ${network.name} failed: ${network.error}` : '')}</system-err>`,
+    '  </testsuite>',
+  ].join('\n')
+}
+
+/**
+ * JUnit XML for CI gates: one <testsuite> per suite and network, one <testcase> per expectation,
+ * the measured metrics as <properties>. The layout is Ant's, which every CI server reads.
+ */
+export function renderJunit(result: RunResult): string {
+  const all = result.suites.flatMap((suite) => suite.expectations)
+  const count = (status: ExpectationResult['status']) => all.filter((e) => e.status === status).length
+  let id = 0
+  const suites = result.suites.flatMap((suite) => groups(suite).map((group) => testsuite(result, suite, group, id++)))
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    openTag('testsuites', { name: 'netbench', tests: all.length, failures: count('failed'), errors: count('error'), skipped: count('skipped'), time: seconds(result.durationMs) }),
+    ...suites,
+    '</testsuites>',
+    '',
+  ].join('\n')
+}

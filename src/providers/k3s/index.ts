@@ -1,0 +1,12 @@
+/** The k3s provider as the registry sees it: testcontainers and client-node load on first use. */
+import type { Provider } from '../types.ts'
+
+const load = () => import('./provider.ts').then((module) => module.k3sProvider)
+
+export const k3sProvider: Provider = {
+  name: 'k3s',
+  networks: ['host', 'flannel'],
+  preflight: async (spec, networks) => (await load()).preflight(spec, networks),
+  createCluster: async (spec, context) => (await load()).createCluster(spec, context),
+  removeRun: async (runId, specs, options) => (await load()).removeRun!(runId, specs, options),
+}

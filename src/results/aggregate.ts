@@ -1,0 +1,24 @@
+import { emptyMetrics, type Metrics } from './metrics.ts'
+import { percentile, summarize } from './stats.ts'
+import type { MetricStats, SampleResult } from './types.ts'
+
+/** Medians per field over the samples: the figure a point is summarised by. */
+export function medianMetrics(samples: readonly SampleResult[]): Metrics {
+  const metrics = emptyMetrics()
+  for (const key of Object.keys(metrics) as Array<keyof Metrics>) {
+    const values = samples.map((sample) => sample.metrics[key]).filter((value): value is number => value !== null && Number.isFinite(value))
+    metrics[key] = values.length ? percentile(values, 50) : null
+  }
+  return metrics
+}
+
+/** Per metric: median, mean, extremes, standard deviation and 95% interval over the samples. */
+export function metricStats(samples: readonly SampleResult[]): Partial<Record<keyof Metrics, MetricStats>> {
+  const stats: Partial<Record<keyof Metrics, MetricStats>> = {}
+  for (const key of Object.keys(emptyMetrics()) as Array<keyof Metrics>) {
+    const summary = summarize(samples.map((sample) => sample.metrics[key]).filter((value): value is number => value !== null && Number.isFinite(value)))
+    if (summary) stats[key] = summary
+  }
+  return stats
+}
+

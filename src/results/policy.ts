@@ -1,0 +1,37 @@
+/**
+ * What a NetworkPolicy step measured on one network: the connectivity matrix between the step's
+ * labelled pods (TCP connect and UDP echo), each cell with what the policies call for and what was
+ * observed, and the verdict. Part of the JSON result (SuiteResult.policies).
+ */
+export type Reachability = 'allowed' | 'blocked'
+
+export interface PolicyCell {
+  /** Policy pod names (the step's keys), e.g. `client` → `web`. */
+  from: string
+  to: string
+  protocol: 'tcp' | 'udp'
+  port: number
+  expected: Reachability
+  /** null when the probe itself failed (see PolicyResult.error). */
+  observed: Reachability | null
+}
+
+export interface PolicyResult {
+  /** `<network>|<step index>|policy`. */
+  id: string
+  network: string
+  stepIndex: number
+  /**
+   * enforced: the network enforces NetworkPolicy and every cell matched;
+   * violated: it claims to enforce but some cell did not match;
+   * unsupported: the network (like the real CNI) ignores NetworkPolicy — the matrix shows that;
+   * error: the probe could not run.
+   */
+  status: 'enforced' | 'violated' | 'unsupported' | 'error'
+  error: string | null
+  /** How the lab enforced it, e.g. `nftables on the pods' host-side interfaces`; null when not. */
+  enforcement: string | null
+  pods: Array<{ name: string; endpoint: string; ip: string; namespace: string; labels: Record<string, string> }>
+  policies: string[]
+  matrix: PolicyCell[]
+}

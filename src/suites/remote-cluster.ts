@@ -1,0 +1,103 @@
+/**
+ * Normalizes `cluster` for the providers that measure real Kubernetes (kube, k3s): contexts and
+ * manifests per network, timeouts, and the placements their pods must provide.
+ */
+import { dirname, resolve } from 'node:path'
+import { parseDuration } from '../units.ts'
+import type { K3sClusterInput, KubeClusterInput, NetworkInput } from './schema.ts'
+import { NETWORK_OPTIONS, type NetworkOptionName } from './schema.ts'
+import type { K3sClusterSpec, KubeClusterSpec, Placement, Step } from './model.ts'
+import type { PathSegment } from './validate.ts'
+
+type Fail = (path: PathSegment[], message: string, hint: string) => never
+
+export const DEFAULT_POD_IMAGE = 'nicolaka/netshoot:v0.13'
+export const DEFAULT_K3S_IMAGE = 'rancher/k3s:v1.31.4-k3s1'
+const DEFAULT_TIMEOUT_MS = 120_000
+
+function timeout(value: string | number | undefined): number {
+  return value === undefined ? DEFAULT_TIMEOUT_MS : parseDuration(value) ?? DEFAULT_TIMEOUT_MS
+}
+
+function nameOf(entry: NetworkInput): string {
+  return typeof entry === 'string' ? entry : entry.name
+}
+
+/** Lab options (backend, encapsulation…) configure the local lab's datapaths, not a real cluster's CNI. */
+function rejectLabOptions(entries: readonly NetworkInput[], provider: string, fail: Fail): void {
+  entries.forEach((entry, index) => {
+    if (typeof entry === 'string') return
+    for (const option of Object.keys(NETWORK_OPTIONS) as NetworkOptionName[]) {
+      if (entry[option] !== undefined) {
+        fail(['networks', index, option], `'${option}' configures the local lab's ${NETWORK_OPTIONS[option].cnis.join('/')} datapath; with provider: ${provider} the cluster's own CNI configuration applies`, provider === 'k3s' ? 'put the setting in the CNI manifest' : 'configure the CNI of that cluster instead')
+      }
+    }
+  })
+}
+
+/** Rejects a provider-specific network field used with another provider. */
+export function checkNetworkFields(entries: readonly NetworkInput[], provider: string, fail: Fail): void {
+  entries.forEach((entry, index) => {
+    if (typeof entry === 'string') return
+    if (entry.context !== undefined && provider !== 'kube') fail(['networks', index, 'context'], `'context' names a kubeconfig context: it needs cluster.provider: kube (this suite uses ${provider})`, "remove it, or set cluster: { provider: 'kube' }")
+    if (entry.manifest !== undefined && provider !== 'k3s') fail(['networks', index, 'manifest'], `'manifest' is a CNI manifest for k3s: it needs cluster.provider: k3s (this suite uses ${provider})`, "remove it, or set cluster: { provider: 'k3s' }")
+  })
+}
+
+export function placementsOf(steps: readonly Step[]): Placement[] {
+  const placements: Placement[] = []
+  for (const step of steps) {
+    const endpoint = step.endpoint ?? 'pod'
+    if (!placements.some((known) => known.between === step.between && known.endpoint === endpoint)) placements.push({ between: step.between, endpoint })
+  }
+  return placements
+}
+
+export function normalizeKubeCluster(input: KubeClusterInput, entries: readonly NetworkInput[], fail: Fail): KubeClusterSpec {
+  rejectLabOptions(entries, 'kube', fail)
+  const context = input.context ?? null
+  const contexts: Record<string, string | null> = {}
+  for (const entry of entries) contexts[nameOf(entry)] = typeof entry === 'string' ? context : entry.context ?? context
+  return {
+    provider: 'kube', context, contexts,
+    podImage: input.podImage ?? DEFAULT_POD_IMAGE,
+    readyTimeoutMs: timeout(input.readyTimeout),
+    deleteTimeoutMs: timeout(input.deleteTimeout),
+    placements: [],
+  }
+}
+
+/**
+ * k3s networks: `host` (hostNetwork pods) and `flannel` (k3s's own) need nothing; any other
+ * network names the CNI manifest k3s applies, resolved against the suite file's directory.
+ */
+export function normalizeK3sCluster(input: K3sClusterInput, entries: readonly NetworkInput[], file: string, fail: Fail): K3sClusterSpec {
+  rejectLabOptions(entries, 'k3s', fail)
+  const nodes = input.nodes ?? 3
+  const zones = input.zones ?? Math.min(3, nodes)
+  if (zones > nodes) fail(['cluster', 'zones'], `${zones} zones need at least ${zones} nodes, the suite has ${nodes}`, `set nodes: ${zones} or zones: ${nodes}`)
+  const manifests: Record<string, string | null> = {}
+  entries.forEach((entry, index) => {
+    const name = nameOf(entry)
+    const manifest = typeof entry === 'string' ? undefined : entry.manifest
+    if (manifest === undefined) {
+      if (name !== 'host' && name !== 'flannel') {
+        fail(['networks', index], `network '${name}' needs a CNI manifest on k3s (only host and flannel come with k3s)`, `write { name: '${name}', manifest: './cni/${name}.yaml' } (a file or an https:// URL)`)
+      }
+      manifests[name] = null
+      return
+    }
+    if (name === 'host') fail(['networks', index, 'manifest'], 'the host network measures hostNetwork pods: it takes no manifest', 'remove manifest, or give the network another name')
+    manifests[name] = /^https?:\/\//.test(manifest) ? manifest : resolve(dirname(resolve(file)), manifest)
+  })
+  return {
+    provider: 'k3s', nodes, zones,
+    image: input.image ?? DEFAULT_K3S_IMAGE,
+    podImage: input.podImage ?? DEFAULT_POD_IMAGE,
+    manifests,
+    // Starting a k3s cluster and its CNI takes minutes on a small CI runner.
+    readyTimeoutMs: input.readyTimeout === undefined ? 300_000 : timeout(input.readyTimeout),
+    deleteTimeoutMs: timeout(input.deleteTimeout),
+    placements: [],
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Test fixture: a Kubernetes API STAND-IN (see server.ts) with a kubeconfig file pointing at it.
+ * `useKubeconfig()` makes this process use it (KUBECONFIG), as the CLI's --kubeconfig does.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { KubeStandIn, type StandInOptions } from './server.ts'
+
+export interface StandInFixture extends AsyncDisposable {
+  standIn: KubeStandIn
+  /** Path of a kubeconfig with the given contexts, all on this stand-in. */
+  kubeconfig: string
+  dir: string
+  /** Sets KUBECONFIG for this process (restored on dispose). */
+  useKubeconfig(file?: string): void
+}
+
+export async function startStandIn(options: Partial<StandInOptions> = {}, contexts: readonly string[] = ['standin']): Promise<StandInFixture> {
+  const standIn = await KubeStandIn.start(options)
+  const dir = mkdtempSync(join(tmpdir(), 'kube-standin-'))
+  const kubeconfig = join(dir, 'kubeconfig')
+  writeFileSync(kubeconfig, standIn.kubeconfig(contexts))
+  const previous = process.env.KUBECONFIG
+  let changed = false
+  return {
+    standIn, kubeconfig, dir,
+    useKubeconfig(file = kubeconfig) {
+      changed = true
+      process.env.KUBECONFIG = file
+    },
+    async [Symbol.asyncDispose]() {
+      if (changed) {
+        if (previous === undefined) delete process.env.KUBECONFIG
+        else process.env.KUBECONFIG = previous
+      }
+      await standIn.close()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** A kube cluster spec as normalize makes it, for tests that skip the suite loader. */
+export function kubeSpec(overrides: Record<string, unknown> = {}) {
+  return {
+    provider: 'kube' as const,
+    context: null,
+    contexts: { calico: null } as Record<string, string | null>,
+    podImage: 'nicolaka/netshoot:v0.13',
+    readyTimeoutMs: 5000,
+    deleteTimeoutMs: 5000,
+    placements: [{ between: 'zones' as const, endpoint: 'pod' as const }],
+    ...overrides,
+  }
+}
