@@ -4,6 +4,7 @@
 export { defineSuite, udp, tcp, policy } from './suites/define.ts'
 export type { SuiteInput as SuiteDefinition, UdpStepInput as UdpStep, TcpStepInput as TcpStep, ClusterInput as ClusterOptions } from './suites/schema.ts'
 export { NetbenchError, EXIT } from './errors.ts'
+export { defineConfig, type NetbenchConfig } from './config.ts'
 export type { RunResult, SuiteResult, PointResult, ExpectationResult } from './results/types.ts'
 export type { Metrics } from './results/metrics.ts'
 export { test, describe, type LabFixtures } from './imperative/test.ts'

@@ -5,7 +5,7 @@ import { buildRunResult, type TestOutcome } from '../src/results/build.ts'
 import type { LoadedResult } from '../src/results/load-result.ts'
 import { emptyMetrics } from '../src/results/metrics.ts'
 import { medianMetrics, metricStats } from '../src/results/aggregate.ts'
-import { limitedBy } from '../src/results/attribution.ts'
+import { attributeLoss, limitedBy } from '../src/results/attribution.ts'
 import type { PointResult, RunResult, SampleResult } from '../src/results/types.ts'
 import type { RunEvent } from '../src/runner/events.ts'
 import type { Suite } from '../src/suites/model.ts'
@@ -108,6 +108,8 @@ function measure(point: PlannedPoint, model: NetworkModel, options: Required<Pic
       })
       raw.push(udpRaw(offered, sent, received, metrics.jitterMs!, metrics.lossPercent!, options.durationS, mtu - 28))
       const packets = Math.round((sent * options.durationS) / 8 / (mtu - 28))
+      // The simulated bottleneck is the network; the receiving socket keeps up.
+      attributeLoss(metrics, packets, 0)
       samples.push({ metrics, packets, lostPackets: Math.round((packets * metrics.lossPercent!) / 100), receiverDrops: 0, datagramBytes: mtu - 28, mtu, durationMs: options.durationS * 1000 })
     } else {
       const throughput = model.capacityBps * model.tcpShare * noise(0.015)
@@ -117,7 +119,7 @@ function measure(point: PlannedPoint, model: NetworkModel, options: Required<Pic
     }
   }
   const result: PointResult = {
-    id: point.id, suite, network: point.network, step: point.step, label: point.label, bitrate: point.bitrateBps, streams: point.streams,
+    id: point.id, suite, network: point.network, step: point.step as PointResult['step'], label: point.label, bitrate: point.bitrateBps, streams: point.streams,
     between: point.between, from: 'n1', to: 'n2', status: error ? 'error' : 'ok', error: error ?? null, metrics: medianMetrics(samples),
     stats: metricStats(samples), limitedBy: null, samples, raw,
   }
@@ -141,8 +143,8 @@ export function generateRun(options: FixtureOptions = {}): RunResult {
     cluster: { provider: 'local', nodes: 3, zones: 3, instance: 'm4.large', bandwidthBps: 450e6 },
     networks,
     steps: [
-      { kind: 'udp', index: 0, durationMs: (options.durationS ?? 10) * 1000, omitMs: 0, between: 'zones', repeat, bitratesBps: bitrates },
-      { kind: 'tcp', index: 1, durationMs: (options.durationS ?? 10) * 1000, omitMs: 0, between: 'zones', repeat, streams: 1 },
+      { kind: 'udp', index: 0, durationMs: (options.durationS ?? 10) * 1000, omitMs: 0, between: 'zones', repeat, bitratesBps: bitrates, search: null },
+      { kind: 'tcp', index: 1, durationMs: (options.durationS ?? 10) * 1000, omitMs: 0, between: 'zones', repeat, streams: [1], reverse: false, bidir: false },
     ],
     expectations: (options.expectations ?? []).map(parseExpectation),
   }

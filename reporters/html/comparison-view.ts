@@ -1,5 +1,5 @@
 import { formatValue } from '../../src/expect/evaluate.ts'
-import type { ChangeVerdict, Comparison, MetricChange, PointChange } from '../../src/results/compare.ts'
+import { describeDelta, type ChangeVerdict, type Comparison, type MetricChange, type PointChange } from '../../src/results/compare.ts'
 import { trimNumber } from '../../src/units.ts'
 
 export interface MetricCell {
@@ -42,20 +42,12 @@ function ci(change: MetricChange, side: 'baselineCi' | 'currentCi'): string {
   return interval ? ` (95% CI ${formatValue(interval.low, change.unit)} – ${formatValue(interval.high, change.unit)})` : ''
 }
 
-export function deltaText(change: MetricChange): string {
-  if (change.delta === null) return '—'
-  const sign = (value: number) => value >= 0 ? '+' : '−'
-  if (change.unit === 'percent') return `${sign(change.delta)}${trimNumber(Math.abs(change.delta), 2)} pp`
-  if (change.deltaPercent === null) return `${sign(change.delta)}${formatValue(Math.abs(change.delta), change.unit)}`
-  return `${sign(change.deltaPercent)}${trimNumber(Math.abs(change.deltaPercent), 1)}%`
-}
-
 function cell(change: MetricChange): MetricCell {
   return {
     metric: change.metric,
     baseline: formatValue(change.baseline, change.unit),
     current: formatValue(change.current, change.unit),
-    delta: deltaText(change),
+    delta: describeDelta(change),
     verdict: change.verdict,
     gated: change.gated,
     decidedBy: `${change.decidedBy}${ci(change, 'baselineCi') ? `; baseline${ci(change, 'baselineCi')}; current${ci(change, 'currentCi')}` : ''}`,
@@ -91,7 +83,7 @@ export function comparisonView(comparison: Comparison): ComparisonView {
 /** `flannel › udp 1G: throughput −12.3%` lines for a summary. */
 export function regressionLines(comparison: Comparison): string[] {
   return comparison.points.filter((point) => point.verdict === 'regression').map((point) => {
-    const worst = point.metrics.filter((metric) => metric.gated && metric.verdict === 'regression').map((metric) => `${metric.metric} ${deltaText(metric)}`)
+    const worst = point.metrics.filter((metric) => metric.gated && metric.verdict === 'regression').map((metric) => `${metric.metric} ${describeDelta(metric)}`)
     return `${point.network} › ${point.label}: ${worst.join(', ') || note(point)}`
   })
 }

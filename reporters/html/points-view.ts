@@ -1,5 +1,5 @@
 import { isSenderLimited } from '../../src/results/attribution.ts'
-import type { PointChange } from '../../src/results/compare.ts'
+import { describeDelta, type PointChange } from '../../src/results/compare.ts'
 import type { PointResult } from '../../src/results/types.ts'
 import { formatBitrate, formatMs, formatRate, trimNumber } from '../../src/units.ts'
 import { escapeText } from './escape.ts'
@@ -46,10 +46,10 @@ function deltaOf(change: PointChange | undefined): PointRow['delta'] {
   const throughput = change.metrics.find((metric) => metric.metric === 'throughput')
   const loss = change.metrics.find((metric) => metric.metric === 'loss')
   const parts: string[] = []
-  if (throughput?.deltaPercent !== null && throughput?.deltaPercent !== undefined) parts.push(`${throughput.deltaPercent >= 0 ? '+' : '−'}${trimNumber(Math.abs(throughput.deltaPercent), 1)}%`)
-  if (loss?.delta !== null && loss?.delta !== undefined && Math.abs(loss.delta) >= 0.01) parts.push(`loss ${loss.delta >= 0 ? '+' : '−'}${trimNumber(Math.abs(loss.delta), 2)} pp`)
+  if (throughput) parts.push(describeDelta(throughput))
+  if (loss && describeDelta(loss) !== '±0 pp') parts.push(`loss ${describeDelta(loss)}`)
   const decided = change.metrics.filter((metric) => metric.gated).map((metric) => `${metric.metric}: ${metric.decidedBy}`).join('; ')
-  return { text: parts.join(', ') || '±0%', verdict: change.verdict, title: change.currentError ? `measurement failed: ${change.currentError}` : decided }
+  return { text: parts.join(', ') || '—', verdict: change.verdict, title: change.currentError ? `measurement failed: ${change.currentError}` : decided }
 }
 
 export function pointRow(point: PointResult, change: PointChange | undefined): PointRow {

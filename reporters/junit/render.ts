@@ -40,7 +40,7 @@ function properties(suite: SuiteResult, group: Group): string[] {
     if (point.status === 'error') lines.push([`${point.label}.error`, point.error ?? 'failed'])
     for (const [key, name] of METRIC_PROPERTIES) {
       const value = point.metrics[key]
-      if (value !== null && Number.isFinite(value)) lines.push([`${point.label}.${name}`, Number(value.toPrecision(6))])
+      if (value !== null && Number.isFinite(value)) lines.push([`${point.label}.${name}`, Number(value.toPrecision(10))])
     }
     if (isSenderLimited(point)) lines.push([`${point.label}.sender-limited`, 'true'])
   }

@@ -1,46 +1,8 @@
 import pc from 'picocolors'
 import { formatValue } from '../../src/expect/evaluate.ts'
-import type { ExpectationResult, MetricStats, PointResult, RunResult, SuiteResult } from '../../src/results/types.ts'
-import { formatBitrate, formatMs, formatRate, trimNumber } from '../../src/units.ts'
-import type { LimitedBy } from '../../src/results/attribution.ts'
-import { renderTable } from './table.ts'
-
-const percent = (value: number | null) => value === null ? '—' : `${trimNumber(value, 2)}%`
-
-/** `± half the 95% interval`, shown next to a figure measured more than once. */
-function spread(stats: MetricStats | undefined, format: (value: number) => string): string {
-  if (!stats?.ci95) return ''
-  return pc.dim(` ±${format((stats.ci95[1] - stats.ci95[0]) / 2)}`)
-}
-
-const limitLabels: Record<LimitedBy, string> = {
-  sender: 'sender-limited', receiver: 'receiver overrun', network: 'network loss',
-}
-
-function udpTable(points: PointResult[]): string {
-  const rows = [['UDP', 'offered', 'sent', 'received', 'jitter', 'loss', 'limited by'].map((cell) => pc.dim(cell))]
-  for (const point of points) {
-    const m = point.metrics
-    const note = point.status === 'error' ? pc.red(`error: ${point.error}`)
-      : point.limitedBy ? (point.limitedBy === 'sender' ? pc.yellow : pc.red)(`(${limitLabels[point.limitedBy]})`) : ''
-    rows.push([
-      `${point.network}${point.between === 'zones' ? '' : ` (${point.between})`}`, formatBitrate(point.bitrate ?? 0), formatRate(m.senderBps),
-      formatRate(m.throughputBps) + spread(point.stats.throughputBps, formatRate), formatMs(m.jitterMs), percent(m.lossPercent) + spread(point.stats.lossPercent, percent), note,
-    ])
-  }
-  return renderTable(rows)
-}
-
-function tcpTable(points: PointResult[]): string {
-  const rows = [['TCP', 'streams', 'throughput', 'retransmits', 'cpu snd/rcv', ''].map((cell) => pc.dim(cell))]
-  for (const point of points) {
-    const m = point.metrics
-    const cpu = m.cpuSenderPercent === null ? '—' : `${trimNumber(m.cpuSenderPercent, 0)}%/${trimNumber(m.cpuReceiverPercent ?? 0, 0)}%`
-    const note = point.status === 'error' ? pc.red(`error: ${point.error}`) : ''
-    rows.push([`${point.network}${point.between === 'zones' ? '' : ` (${point.between})`}`, String(point.streams ?? 1), formatRate(m.throughputBps) + spread(point.stats.throughputBps, formatRate), m.retransmits === null ? '—' : String(m.retransmits), cpu, note])
-  }
-  return renderTable(rows)
-}
+import type { ExpectationResult, RunResult, SuiteResult } from '../../src/results/types.ts'
+import { formatRate, trimNumber } from '../../src/units.ts'
+import { latencyTable, searchTable, tcpTable, udpTable } from './tables.ts'
 
 const marks: Record<ExpectationResult['status'], string> = {
   passed: pc.green('✓'), failed: pc.red('✗'), error: pc.magenta('!'), skipped: pc.dim('-'),
@@ -76,10 +38,14 @@ function suiteSection(suite: SuiteResult): string {
     lines.push(pc.dim(`local lab: ${cluster.nodes} nodes in ${cluster.zones} zones, ${shaping}`))
   }
   for (const network of suite.networks.filter((n) => n.status === 'error')) lines.push(pc.red(`  network ${network.name} failed: ${network.error}`))
-  const udp = suite.points.filter((point) => point.step === 'udp')
+  const udp = suite.points.filter((point) => point.step === 'udp' && !point.search)
+  const searches = suite.points.filter((point) => point.search)
   const tcp = suite.points.filter((point) => point.step === 'tcp')
+  const latency = suite.points.filter((point) => point.step === 'latency')
   if (udp.length) lines.push('', udpTable(udp))
+  if (searches.length) lines.push('', searchTable(searches))
   if (tcp.length) lines.push('', tcpTable(tcp))
+  if (latency.length) lines.push('', latencyTable(latency))
   if (suite.expectations.length) {
     lines.push('')
     const order: Record<ExpectationResult['status'], number> = { failed: 0, error: 1, passed: 2, skipped: 3 }

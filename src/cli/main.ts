@@ -12,6 +12,10 @@ const renderPlan = async (...args: Parameters<typeof import('./list.ts').renderP
 const setup: typeof import('./setup.ts').setup = async (...args) => (await import('./setup.ts')).setup(...args)
 const cleanKubeRuns: typeof import('../providers/kube/runs.ts').cleanKubeRuns = async (...args) => (await import('../providers/kube/runs.ts')).cleanKubeRuns(...args)
 const cleanK3sRuns: typeof import('../providers/k3s/provider.ts').cleanK3sRuns = async (...args) => (await import('../providers/k3s/provider.ts')).cleanK3sRuns(...args)
+const reportSettings: typeof import('./config.ts').reportSettings = async (...args) => (await import('./config.ts')).reportSettings(...args)
+const reportCommand: typeof import('./report.ts').reportCommand = async (...args) => (await import('./report.ts')).reportCommand(...args)
+const compareCommand: typeof import('./compare.ts').compareCommand = async (...args) => (await import('./compare.ts')).compareCommand(...args)
+const showReport: typeof import('./show-report.ts').showReport = async (...args) => (await import('./show-report.ts')).showReport(...args)
 
 const out = process.stdout
 
@@ -20,7 +24,7 @@ function asList(value: unknown): string[] {
   return (Array.isArray(value) ? value : [value]).flatMap((item) => String(item).split(',')).map((item) => item.trim()).filter(Boolean)
 }
 
-interface RunFlags { t?: string; network?: unknown; output?: string; reporter?: unknown; kubeconfig?: string }
+interface RunFlags { t?: string; network?: unknown; output?: string; reporter?: unknown; kubeconfig?: string; reportDir?: string; baseline?: string }
 
 /** `--kubeconfig` wins over KUBECONFIG, as with kubectl; the workers inherit it. */
 function useKubeconfig(file: string | undefined): void {
@@ -29,12 +33,13 @@ function useKubeconfig(file: string | undefined): void {
 
 async function runCommand(files: string[], flags: RunFlags): Promise<number> {
   useKubeconfig(flags.kubeconfig)
-  const prepared = await prepareRun(files, { networks: asList(flags.network).length ? asList(flags.network) : undefined })
-  const reporters = asList(flags.reporter)
-  if (!reporters.length) reporters.push('terminal')
+  // Flags, then netbench.config.ts; a bad --baseline file stops here, before anything is provisioned.
+  const settings = await reportSettings({ reporters: asList(flags.reporter), reportDir: flags.reportDir, baseline: flags.baseline }, ['terminal'])
+  const prepared = await prepareRun(files, { networks: asList(flags.network).length ? asList(flags.network) : undefined, baseline: settings.baseline?.result })
+  const reporters = settings.reporters
   if (flags.output && !reporters.includes('json')) reporters.push('json')
   const { exitCode } = await executeRun(prepared, {
-    testNamePattern: flags.t, reporters, outputFile: flags.output, stream: out, isTTY: Boolean(out.isTTY),
+    testNamePattern: flags.t, reporters, outputFile: flags.output, reportDir: settings.reportDir, baseline: settings.baseline, stream: out, isTTY: Boolean(out.isTTY),
   })
   return exitCode
 }
@@ -45,7 +50,9 @@ const withRunOptions = (command: ReturnType<typeof cli.command>) => command
   .option('-t, --test-name-pattern <pattern>', 'Run only expectations whose name matches (as in Vitest)')
   .option('--network <name>', 'Measure only this network (repeatable)')
   .option('--output <file>', 'Write the JSON result to this file')
-  .option('--reporter <name>', 'Reporter to use: terminal, json (repeatable)')
+  .option('--reporter <name>', 'Reporter to use: terminal, json, html, junit (repeatable; default: terminal, or the config\'s)')
+  .option('--report-dir <dir>', 'Where the html, junit and json reporters write (default: netbench-report)')
+  .option('--baseline <result.json>', 'A saved result to compare with; makes `of baseline` expectations resolvable')
   .option('--kubeconfig <file>', 'Kubeconfig for provider kube (default: KUBECONFIG, then ~/.kube/config)')
   .example('netbench suites/quickstart.netbench.ts --output result.json')
 
@@ -91,6 +98,25 @@ cli.command('setup', 'Check and install what the local lab needs (iproute2, iper
   .option('--yes', 'Install without asking')
   .option('--dev', "Also what netbench's own tests need (chromium, xmllint)")
   .action((flags: { yes?: boolean; dev?: boolean }) => { action = setup({ yes: Boolean(flags.yes), dev: Boolean(flags.dev), stream: out }) })
+
+cli.command('report <result>', 'Render the reports of a saved result (JSON written by --output)')
+  .option('--reporter <name>', 'Reporter to use: terminal, json, html, junit (repeatable; default: terminal, html, junit)')
+  .option('--report-dir <dir>', 'Where to write (default: netbench-report)')
+  .option('--baseline <result.json>', 'Show the deltas against this saved result')
+  .example('netbench report result.json --reporter html')
+  .action((file: string, flags: { reporter?: unknown; reportDir?: string; baseline?: string }) => {
+    action = reportCommand(file, { reporters: asList(flags.reporter), reportDir: flags.reportDir, baseline: flags.baseline }, out, process.stderr)
+  })
+cli.command('compare <baseline> <current>', 'Compare two saved results point by point; exit 1 on a regression')
+  .option('--tolerance <percent>', 'How far throughput may drop before it is a regression (default: 5%)')
+  .option('--loss-tolerance <percent>', 'How many percentage points loss may rise (default: 0.5%)')
+  .option('--report-dir <dir>', 'Where compare.html goes (default: netbench-report)')
+  .example('netbench compare baseline.json result.json --tolerance 5%')
+  .action((baseline: string, current: string, flags: { tolerance?: string; lossTolerance?: string; reportDir?: string }) => {
+    action = compareCommand(baseline, current, flags, out)
+  })
+cli.command('show-report [dir]', 'Serve an HTML report on 127.0.0.1 and print its URL (default: netbench-report)')
+  .action((dir: string | undefined) => { action = showReport(dir, out) })
 
 cli.help()
 cli.version(NETBENCH_VERSION)

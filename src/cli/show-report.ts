@@ -13,7 +13,13 @@ const TYPES: Record<string, string> = {
 /** Serves the files of `root`, read-only; nothing outside it, whatever the path says. */
 function serve(root: string, index: string): Server {
   return createServer((request, response) => {
-    const path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname)
+    let path: string
+    try {
+      path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname)
+    } catch {
+      response.writeHead(400).end('bad path\n')
+      return
+    }
     const file = resolve(root, `.${path === '/' ? `/${index}` : path}`)
     const inside = file === root || file.startsWith(root + sep)
     if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -47,12 +53,15 @@ export async function showReport(dir: string | undefined, stream: NodeJS.Writabl
   })
   const { port } = server.address() as AddressInfo
   stream.write(`Serving ${shown(root)} at http://127.0.0.1:${port}/ — press Ctrl-C to stop\n`)
+  let stop = () => {}
   await new Promise<void>((done) => {
-    const stop = () => done()
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
+    stop = done
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
     options.signal?.addEventListener('abort', stop, { once: true })
   })
+  process.off('SIGINT', stop)
+  process.off('SIGTERM', stop)
   server.closeAllConnections()
   await new Promise((done) => server.close(done))
   return EXIT.ok

@@ -16,7 +16,8 @@ export interface Verdict {
 }
 
 const unitOf: Record<Metric, Verdict['unit']> = {
-  throughput: 'bps', loss: 'percent', jitter: 'ms', retransmits: 'count', cpu: 'percent', 'setup-time': 'ms', policy: 'count',
+  throughput: 'bps', loss: 'percent', 'loss.network': 'percent', 'loss.receiver': 'percent', jitter: 'ms', retransmits: 'count',
+  cpu: 'percent', max: 'bps', rtt: 'ms', 'setup-time': 'ms', policy: 'count',
 }
 
 /** The busier end for `cpu`: a datapath is as cheap as its most loaded side. */
@@ -24,19 +25,29 @@ function metricValue(metrics: Metrics, metric: Metric): number | null {
   switch (metric) {
     case 'throughput': return metrics.throughputBps
     case 'loss': return metrics.lossPercent
+    case 'loss.network': return metrics.lossNetworkPercent
+    case 'loss.receiver': return metrics.lossReceiverPercent
     case 'jitter': return metrics.jitterMs
+    case 'rtt': return metrics.rttMs
     case 'retransmits': return metrics.retransmits
     case 'cpu': {
       const values = [metrics.cpuSenderPercent, metrics.cpuReceiverPercent].filter((value): value is number => value !== null)
       return values.length ? Math.max(...values) : null
     }
-    // A network-level figure (NetworkResult.setupMs), never part of a point: see network-checks.ts.
+    // Figures of the point or the network rather than of each sample: see valuesOf, network-checks.ts.
+    case 'max': return null
     case 'setup-time': return null
     case 'policy': return null
   }
 }
 
+/**
+ * What a stat is taken over: each repeat's figure, except for a search (one found rate) and for
+ * rtt, whose percentiles come from every echo reply.
+ */
 function valuesOf(point: PointResult, metric: Metric): number[] {
+  if (metric === 'max') return point.search?.maxRateBps == null ? [] : [point.search.maxRateBps]
+  if (metric === 'rtt' && point.rttsMs) return point.rttsMs
   return point.samples.map((sample) => metricValue(sample.metrics, metric)).filter((value): value is number => value !== null && Number.isFinite(value))
 }
 

@@ -68,7 +68,7 @@ describe('parseExpectation: errors point at the offending token', () => {
   // [text, carets under it, message substring, hint substring]
   const cases: [string, string, string, string][] = [
     ['', '^', 'empty expectation', 'write e.g.'],
-    ['host thruput > 1M', '     ^^^^^^^', "unknown metric 'thruput'", "did you mean 'throughput'? use one of throughput, loss, jitter, retransmits, cpu"],
+    ['host thruput > 1M', '     ^^^^^^^', "unknown metric 'thruput'", "did you mean 'throughput'? use one of throughput, loss, loss.network, loss.receiver, jitter, retransmits, cpu, max, rtt"],
     ['host foo > 1M', '     ^^^', "unknown metric 'foo'", 'use one of throughput'],
     ['host bandwidth.p95 > 1M', '     ^^^^^^^^^', "unknown metric 'bandwidth'", "did you mean 'throughput'?"],
     ['host throughput >= 10Q', '                   ^^^', "'10Q' is not a bitrate", 'write a number with K, M or G, e.g. 10M'],

@@ -7,7 +7,8 @@
  *   <subject>     ::= "all" | <network-name>              network-name: [a-z][a-z0-9-]*
  *   <step>        ::= "udp" | "tcp"
  *   <topology>    ::= "same-node" | "nodes" | "zones"
- *   <metric>      ::= "throughput" | "loss" | "jitter" | "retransmits" | "cpu" | "setup-time"
+ *   <metric>      ::= "throughput" | "loss" | "loss.network" | "loss.receiver" | "jitter" | "retransmits"
+ *                   | "cpu" | "max" | "rtt" | "setup-time"
  *   <stat>        ::= "median" | "mean" | "min" | "max" | "p95" | "p99"
  *   <op>          ::= "<" | "<=" | ">" | ">="
  *   <value>       ::= <number> <unit> | <number> "%" "of" <reference> | <number> | <baseline-offset>
@@ -25,14 +26,19 @@
  * pod reaches every other) an absolute time, `5s` or `800ms`, with no qualifiers or stat. `policy
  * enforced|unsupported` reads the suite's policy steps: enforced means the network applied the
  * NetworkPolicies and the connectivity matrix matched them; unsupported that it ignores them. `baseline ± <offset>` works for every metric,
- * the offset in the metric's own unit (`loss <= baseline + 0.5%`, `throughput >= baseline - 50M`). `at`, `jitter`, `loss` and `of offered` imply
- * udp; `retransmits` implies tcp. All spans are offsets into the trimmed text (`Expectation.text`).
+ * the offset in the metric's own unit (`loss <= baseline + 0.5%`, `throughput >= baseline - 50M`).
+ * `loss.network` and `loss.receiver` split the loss by what dropped it (the network, or the
+ * receiver's socket buffer). `max` is the rate a `find: 'max'` search found (a bitrate, or a share
+ * of another network's or the baseline's). `rtt` is a latency step's round-trip time, its stat
+ * taken over every echo reply (`rtt.p99 < 2ms`). `at`, `jitter`, the loss metrics, `max` and
+ * `of offered` imply udp; `retransmits` implies tcp. All spans are offsets into the trimmed text
+ * (`Expectation.text`).
  */
 import { NetbenchError } from '../errors.ts'
 import { formatBitrate, formatMs, parseBitrate, parseDuration, parsePercent, trimNumber } from '../units.ts'
 import { isOperatorToken, nearest, tokenize, type Token } from './tokens.ts'
 
-export type Metric = 'throughput' | 'loss' | 'jitter' | 'retransmits' | 'cpu' | 'setup-time' | 'policy'
+export type Metric = 'throughput' | 'loss' | 'loss.network' | 'loss.receiver' | 'jitter' | 'retransmits' | 'cpu' | 'max' | 'rtt' | 'setup-time' | 'policy'
 export type PolicyVerdict = 'enforced' | 'unsupported'
 export type Stat = 'median' | 'mean' | 'min' | 'max' | 'p95' | 'p99'
 export type Comparator = '<' | '<=' | '>' | '>='
@@ -63,7 +69,10 @@ export interface Expectation {
   policy?: PolicyVerdict
 }
 
-export const METRICS: readonly Metric[] = ['throughput', 'loss', 'jitter', 'retransmits', 'cpu', 'setup-time']
+export const METRICS: readonly Metric[] = ['throughput', 'loss', 'loss.network', 'loss.receiver', 'jitter', 'retransmits', 'cpu', 'max', 'rtt', 'setup-time']
+/** `loss.network` and `loss.receiver`: the parts of the loss the counters attribute. */
+const LOSS_PARTS = ['network', 'receiver']
+const UDP_METRICS: readonly string[] = ['loss', 'loss.network', 'loss.receiver', 'jitter', 'max']
 export const STATS: readonly Stat[] = ['median', 'mean', 'min', 'max', 'p95', 'p99']
 const COMPARATORS: readonly string[] = ['<', '<=', '>', '>=']
 const STEPS: readonly string[] = ['udp', 'tcp']
@@ -76,10 +85,17 @@ const BARE_NUMBER = /^\d+(?:\.\d+)?$/
 const EXAMPLES: Record<Metric, string> = {
   throughput: 'throughput >= 900M', loss: 'loss < 5%', jitter: 'jitter <= 1ms', retransmits: 'retransmits < 100', cpu: 'cpu < 90%',
   'setup-time': 'setup-time < 5s', policy: 'policy enforced',
+  'loss.network': 'loss.network < 1%', 'loss.receiver': 'loss.receiver < 1%', max: 'udp max >= 400M', rtt: 'rtt.p99 < 2ms',
 }
 const REFERENCE_HINT = "write 'of offered', 'of baseline' or 'of <network>'"
-const UNITS: Record<Metric, AbsoluteUnit> = { throughput: 'bps', loss: 'percent', jitter: 'ms', retransmits: 'count', cpu: 'percent', 'setup-time': 'ms', policy: 'count' }
-const OFFSET_EXAMPLES: Record<Metric, string> = { throughput: '50M', loss: '0.5%', jitter: '1ms', retransmits: '10', cpu: '5%', 'setup-time': '1s', policy: '' }
+const UNITS: Record<Metric, AbsoluteUnit> = {
+  throughput: 'bps', loss: 'percent', 'loss.network': 'percent', 'loss.receiver': 'percent', jitter: 'ms', retransmits: 'count', cpu: 'percent',
+  max: 'bps', rtt: 'ms', 'setup-time': 'ms', policy: 'count',
+}
+const OFFSET_EXAMPLES: Record<Metric, string> = {
+  throughput: '50M', loss: '0.5%', 'loss.network': '0.5%', 'loss.receiver': '0.5%', jitter: '1ms', retransmits: '10', cpu: '5%',
+  max: '50M', rtt: '0.5ms', 'setup-time': '1s', policy: '',
+}
 
 /**
  * A NetbenchError (code EXPECTATION_SYNTAX, exit 2) so the CLI prints it like any input error,
@@ -204,8 +220,11 @@ export function parseExpectation(input: string): Expectation {
   // Metric and stat.
   const metricToken = tokens[index++]!
   spans.metric = spanOf(metricToken)
-  const [metricText, ...statParts] = metricToken.text.split('.')
-  const metric = metricText!.toLowerCase() as Metric
+  const parts = metricToken.text.split('.')
+  // `loss.network.p95`: the loss part belongs to the metric, what follows is the stat.
+  const metricText = parts[0]!.toLowerCase() === 'loss' && LOSS_PARTS.includes(parts[1]?.toLowerCase() ?? '') ? parts.slice(0, 2).join('.') : parts[0]!
+  const statParts = parts.slice(metricText.split('.').length)
+  const metric = metricText.toLowerCase() as Metric
   let stat: Stat = 'median'
   if (statParts.length > 0) {
     const statText = statParts.join('.')
@@ -227,7 +246,13 @@ export function parseExpectation(input: string): Expectation {
 
   // The step is fixed by the metric and `at`; a written step that contradicts them is an error.
   const stepSpan = spans.step ?? atEnd
-  if ((metric === 'loss' || metric === 'jitter') && step === 'tcp') fail(stepSpan, `${metric} is a UDP metric; tcp has none`, 'write udp or leave the step out')
+  if (UDP_METRICS.includes(metric) && step === 'tcp') fail(stepSpan, `${metric} is a UDP metric; tcp has none`, 'write udp or leave the step out')
+  if (metric === 'max' && atSpan) fail(atSpan, 'max is the rate a search found, not a measurement at one offered rate', `drop '${text.slice(atSpan.start, atSpan.end)}'`)
+  if (metric === 'rtt') {
+    // rtt comes from the latency step: a UDP or TCP qualifier names a step it does not come from.
+    const qualifier = [atSpan, spans.step].filter((span): span is Span => span !== undefined).sort((a, b) => a.start - b.start)[0]
+    if (qualifier) fail(qualifier, 'rtt is measured by the latency step, not by udp or tcp', `drop '${text.slice(qualifier.start, qualifier.end)}'`)
+  }
   if (metric === 'retransmits') {
     if (step === 'udp') fail(stepSpan, 'retransmits is a TCP metric; udp has none', 'write tcp or leave the step out')
     if (atSpan) fail(atSpan, "retransmits are counted over TCP, which has no offered rate", `drop '${text.slice(atSpan.start, atSpan.end)}'`)
@@ -237,7 +262,7 @@ export function parseExpectation(input: string): Expectation {
     const at = text.slice(atSpan.start, atSpan.end)
     fail(stepSpan, "'at' names a UDP offered rate; tcp has none", `drop 'tcp' to measure UDP ${at}, or drop '${at}' to measure TCP`)
   }
-  if (atSpan || metric === 'loss' || metric === 'jitter') step = 'udp'
+  if (atSpan || UDP_METRICS.includes(metric)) step = 'udp'
 
   // Operator.
   const example = EXAMPLES[metric]
@@ -280,7 +305,7 @@ export function parseExpectation(input: string): Expectation {
     if (percent === undefined) {
       fail(valueSpan, `'${raw}' is not a percentage`, BARE_NUMBER.test(raw) ? `write '${raw}% of …'` : "a relative bound is a percentage, e.g. '90% of baseline'")
     }
-    if (metric !== 'throughput') {
+    if (metric !== 'throughput' && metric !== 'max') {
       fail({ start: ofToken.start, end: peek()?.end ?? ofToken.end }, `${metric} bounds are absolute, not relative to a reference`, `drop 'of …' and write e.g. '${example}'`)
     }
     const refToken = expect('reference', REFERENCE_HINT)
@@ -382,12 +407,18 @@ export function parseExpectation(input: string): Expectation {
       case 'throughput':
         if (percent !== undefined) fail(span, `'${raw}' needs a reference`, `a throughput percentage is relative: write e.g. '${raw} of baseline' or '${raw} of offered'`)
         return { kind: 'absolute', value: parseRate(raw, span), unit: 'bps' }
+      case 'max':
+        if (percent !== undefined) fail(span, `'${raw}' needs a reference`, `a rate percentage is relative: write e.g. '${raw} of baseline' or '${raw} of host'`)
+        return { kind: 'absolute', value: parseRate(raw, span), unit: 'bps' }
       case 'loss':
+      case 'loss.network':
+      case 'loss.receiver':
       case 'cpu':
         if (percent === undefined) fail(span, `'${raw}' is not a percentage`, bare ? `write '${raw}%'` : `${metric} is a percentage, e.g. '${EXAMPLES[metric]}'`)
-        if (metric === 'loss' && percent! > 100) fail(span, `'${raw}' is more than 100%`, 'loss is a share of the datagrams sent, between 0% and 100%')
+        if (metric !== 'cpu' && percent! > 100) fail(span, `'${raw}' is more than 100%`, 'loss is a share of the datagrams sent, between 0% and 100%')
         return { kind: 'absolute', value: percent!, unit: 'percent' }
       case 'setup-time':
+      case 'rtt':
       case 'jitter': {
         const timeHint = 'write a time with a unit, e.g. 1ms or 250us'
         if (bare) fail(span, `'${raw}' has no unit`, timeHint)

@@ -9,8 +9,8 @@ function suite(expect: string[], overrides: Partial<Suite> = {}): Suite {
     cluster: { provider: 'local', nodes: 3, zones: 3, instance: null, bandwidthBps: null } as Suite['cluster'],
     networks: ['host', 'flannel'],
     steps: [
-      { kind: 'udp', index: 0, bitratesBps: [1e6, 100e6], durationMs: 1000, omitMs: 0, between: 'zones', repeat: 3 },
-      { kind: 'tcp', index: 1, streams: 1, durationMs: 1000, omitMs: 0, between: 'zones', repeat: 1 },
+      { kind: 'udp', index: 0, bitratesBps: [1e6, 100e6], search: null, durationMs: 1000, omitMs: 0, between: 'zones', repeat: 3 },
+      { kind: 'tcp', index: 1, streams: [1], reverse: false, bidir: false, durationMs: 1000, omitMs: 0, between: 'zones', repeat: 1 },
     ],
     expectations: expect.map((text) => parseExpectation(text)),
     ...overrides,
@@ -55,8 +55,8 @@ describe('planSuite', () => {
   test('two steps of a kind are told apart by their placement', () => {
     const plan = planSuite(suite([], {
       steps: [
-        { kind: 'tcp', index: 0, streams: 1, durationMs: 1000, omitMs: 0, between: 'zones', repeat: 1 },
-        { kind: 'tcp', index: 1, streams: 4, durationMs: 1000, omitMs: 0, between: 'nodes', repeat: 1 },
+        { kind: 'tcp', index: 0, streams: [1], reverse: false, bidir: false, durationMs: 1000, omitMs: 0, between: 'zones', repeat: 1 },
+        { kind: 'tcp', index: 1, streams: [4], reverse: false, bidir: false, durationMs: 1000, omitMs: 0, between: 'nodes', repeat: 1 },
       ],
     }))
     expect(plan.networks[0]!.points.map((p) => p.label)).toEqual(['tcp (zones)', 'tcp ×4 (nodes)'])
@@ -80,7 +80,7 @@ describe('planSuite', () => {
   })
 
   test('a suite without a tcp step rejects tcp expectations', () => {
-    expect(() => planSuite(suite(['host tcp throughput > 1M'], { steps: [{ kind: 'udp', index: 0, bitratesBps: [1e6], durationMs: 1000, omitMs: 0, between: 'zones', repeat: 1 }] })))
+    expect(() => planSuite(suite(['host tcp throughput > 1M'], { steps: [{ kind: 'udp', index: 0, bitratesBps: [1e6], search: null, durationMs: 1000, omitMs: 0, between: 'zones', repeat: 1 }] })))
       .toThrow(/the suite has no tcp step/)
   })
 })

@@ -1,6 +1,6 @@
 import { NetbenchError } from '../errors.ts'
 import { caretLine, describeExpectation, type Expectation, type Span } from '../expect/parse.ts'
-import type { Between, EndpointKind, Step, Suite } from '../suites/model.ts'
+import type { Between, EndpointKind, MaxRateSearchSpec, Step, Suite } from '../suites/model.ts'
 import { formatBitrate } from '../units.ts'
 import { formatPath } from '../suites/validate.ts'
 import { matchBaseline, type BaselineMatch } from '../results/baseline.ts'
@@ -11,11 +11,18 @@ export interface PlannedPoint {
   id: string
   network: string
   stepIndex: number
-  step: 'udp' | 'tcp'
-  /** `udp 100M`, `tcp`, `tcp ×4` — plus the placement when a suite has several steps of a kind. */
+  step: 'udp' | 'tcp' | 'latency'
+  /** `udp 100M`, `udp max`, `tcp`, `tcp ×4 reverse`, `latency` — plus the placement when a suite has several steps of a kind. */
   label: string
   bitrateBps: number | null
   streams: number | null
+  /** UDP `find: 'max'`: search for the highest rate within the loss bound instead of one rate. */
+  search?: MaxRateSearchSpec
+  /** TCP direction: server to client (-R), or both at once (--bidir). */
+  reverse?: boolean
+  bidir?: boolean
+  /** Latency: echo requests per repeat and their spacing. */
+  latency?: { count: number; intervalMs: number }
   durationMs: number
   omitMs: number
   between: Between
@@ -75,34 +82,68 @@ export interface PlanOptions {
   baseline?: RunResult
 }
 
-function pointLabel(step: Step, bitrateBps: number | null, needsPlacement: boolean): string {
-  const base = step.kind === 'udp' ? `udp ${formatBitrate(bitrateBps!)}` : step.streams > 1 ? `tcp ×${step.streams}` : 'tcp'
-  const qualifiers = [...needsPlacement ? [step.between] : [], ...step.endpoint === 'host' ? ['host'] : []]
-  return qualifiers.length ? `${base} (${qualifiers.join(', ')})` : base
+/** One step's variants: offered rates (or the search) for UDP, stream counts for TCP. */
+function variantsOf(step: Step): Array<{ key: string; base: string; bitrateBps: number | null; streams: number | null }> {
+  switch (step.kind) {
+    case 'udp':
+      return step.search
+        ? [{ key: 'max', base: 'udp max', bitrateBps: null, streams: null }]
+        : step.bitratesBps.map((bps) => ({ key: String(bps), base: `udp ${formatBitrate(bps)}`, bitrateBps: bps, streams: null }))
+    case 'tcp': {
+      const direction = step.reverse ? ' reverse' : step.bidir ? ' bidir' : ''
+      return step.streams.map((streams) => ({
+        key: step.streams.length > 1 ? `x${streams}` : '', base: `tcp${streams > 1 ? ` ×${streams}` : ''}${direction}`, bitrateBps: null, streams,
+      }))
+    }
+    case 'latency':
+      return [{ key: '', base: 'latency', bitrateBps: null, streams: null }]
+  }
 }
 
 function pointsOf(suite: Suite, network: string): PlannedPoint[] {
   const kindCount = (kind: Step['kind']) => suite.steps.filter((step) => step.kind === kind).length
-  return suite.steps.flatMap((step) => {
-    const rates = step.kind === 'udp' ? step.bitratesBps : [null]
-    return rates.map((bitrateBps) => ({
-      id: `${network}|${step.index}|${bitrateBps ?? ''}`,
+  return suite.steps.flatMap((step) => variantsOf(step).map((variant) => {
+    const qualifiers = [...kindCount(step.kind) > 1 ? [step.between] : [], ...step.endpoint === 'host' ? ['host'] : []]
+    return {
+      id: `${network}|${step.index}|${variant.key}`,
       network,
       stepIndex: step.index,
       step: step.kind,
-      label: pointLabel(step, bitrateBps, kindCount(step.kind) > 1),
-      bitrateBps,
-      streams: step.kind === 'tcp' ? step.streams : null,
+      label: qualifiers.length ? `${variant.base} (${qualifiers.join(', ')})` : variant.base,
+      bitrateBps: variant.bitrateBps,
+      streams: variant.streams,
+      ...step.kind === 'udp' && step.search ? { search: step.search } : {},
+      ...step.kind === 'tcp' && step.reverse ? { reverse: true } : {},
+      ...step.kind === 'tcp' && step.bidir ? { bidir: true } : {},
+      ...step.kind === 'latency' ? { latency: { count: step.count, intervalMs: step.intervalMs } } : {},
       durationMs: step.durationMs,
       omitMs: step.omitMs,
       between: step.between,
       ...step.endpoint === 'host' ? { endpoint: 'host' as const } : {},
       repeat: step.repeat,
-    }))
-  })
+    }
+  }))
 }
 
-const udpOnly = new Set(['loss', 'jitter'])
+/** Which points a metric exists for: a search gives only its max, a latency step only rtt. */
+function measuresMetric(point: PlannedPoint, metric: Expectation['metric']): boolean {
+  switch (metric) {
+    case 'max': return point.search !== undefined
+    case 'rtt': return point.step === 'latency'
+    case 'retransmits': return point.step === 'tcp'
+    case 'loss': case 'loss.network': case 'loss.receiver': case 'jitter': return point.step === 'udp' && !point.search
+    default: return point.step === 'tcp' || (point.step === 'udp' && !point.search)
+  }
+}
+
+/** The step kind a metric implies, for "the suite has no … step" messages. */
+function impliedStep(expectation: Expectation): Step['kind'] | undefined {
+  if (expectation.step) return expectation.step
+  if (expectation.metric === 'rtt') return 'latency'
+  if (expectation.metric === 'retransmits') return 'tcp'
+  if (expectation.bitrateBps !== undefined || ['loss', 'loss.network', 'loss.receiver', 'jitter', 'max'].includes(expectation.metric)) return 'udp'
+  return undefined
+}
 
 /** Expands networks × steps × rates and binds every expectation to the points it reads. */
 export function planSuite(suite: Suite, options: PlanOptions = {}): SuitePlan {
@@ -155,15 +196,16 @@ function bindExpectation(suite: Suite, expectation: Expectation, index: number, 
   }
   const matches = (point: PlannedPoint) =>
     (expectation.step === undefined || point.step === expectation.step) &&
-    (!udpOnly.has(expectation.metric) || point.step === 'udp') &&
-    (expectation.metric !== 'retransmits' || point.step === 'tcp') &&
+    measuresMetric(point, expectation.metric) &&
     (expectation.bitrateBps === undefined || point.bitrateBps === expectation.bitrateBps) &&
     (expectation.topology === undefined || point.between === expectation.topology)
   const sample = allPoints.get(networks[0]!)!
   if (!sample.some(matches)) explainNoMatch(suite, expectation, fail)
   return networks.flatMap((network) => allPoints.get(network)!.filter(matches).map((point) => {
+    // The same step and variant in the other network: ids differ only in the network prefix.
+    const variant = point.id.slice(point.network.length)
     const referencePoint = reference?.kind === 'network'
-      ? allPoints.get(reference.network)!.find((other) => other.stepIndex === point.stepIndex && other.bitrateBps === point.bitrateBps)!
+      ? allPoints.get(reference.network)!.find((other) => other.id.slice(other.network.length) === variant)!
       : null
     const label = describeExpectation(expectation)
     return {
@@ -183,9 +225,12 @@ function bindExpectation(suite: Suite, expectation: Expectation, index: number, 
 function explainNoMatch(suite: Suite, expectation: Expectation, fail: (span: Span | undefined, message: string, hint: string) => never): never {
   const { spans } = expectation
   const udpSteps = suite.steps.filter((step) => step.kind === 'udp')
-  const kind = expectation.step ?? (udpOnly.has(expectation.metric) || expectation.bitrateBps !== undefined ? 'udp' : expectation.metric === 'retransmits' ? 'tcp' : undefined)
+  const kind = impliedStep(expectation)
   if (kind && !suite.steps.some((step) => step.kind === kind)) {
     fail(spans.step ?? spans.metric, `the suite has no ${kind} step`, `add ${kind}({ … }) to steps`)
+  }
+  if (expectation.metric === 'max' && !udpSteps.some((step) => step.kind === 'udp' && step.search)) {
+    fail(spans.metric, 'no udp step searches for the max rate', "add udp({ find: 'max', loss: '<= 0.5%' }) to steps")
   }
   if (expectation.bitrateBps !== undefined) {
     const offered = [...new Set(udpSteps.flatMap((step) => step.kind === 'udp' ? step.bitratesBps : []))].map(formatBitrate)

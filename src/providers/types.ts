@@ -1,4 +1,5 @@
-import type { Between, ClusterSpec, EndpointKind, NetworkSpec } from '../suites/model.ts'
+import type { PolicyResult } from '../results/policy.ts'
+import type { Between, ClusterSpec, EndpointKind, NetworkSpec, PolicyStep } from '../suites/model.ts'
 import type { Endpoint } from './endpoint.ts'
 
 export interface EndpointPair {
@@ -15,6 +16,12 @@ export interface Network extends AsyncDisposable {
   pair(between: Between, endpoint?: EndpointKind): EndpointPair
   /** Facts for the report (MTU, encapsulation, versions). */
   describe(): Record<string, unknown>
+  /**
+   * Applies a NetworkPolicy step, probes the connectivity matrix and removes the policies again.
+   * Networks that do not enforce policy still probe (and report `unsupported`). Absent: the
+   * provider cannot run policy steps.
+   */
+  runPolicy?(step: PolicyStep, id: string, signal?: AbortSignal): Promise<PolicyResult>
 }
 
 export interface ClusterNode {

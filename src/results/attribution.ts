@@ -36,6 +36,8 @@ export function attributeLoss(metrics: Metrics, packets: number | undefined, rec
  */
 export function limitedBy(point: PointResult): LimitedBy | null {
   if (point.step !== 'udp' || point.status !== 'ok') return null
+  // A search found where loss begins: the network's limit, unless the sender ran out first.
+  if (point.search) return point.search.senderLimited ? 'sender' : point.search.reachedUpperBound ? null : 'network'
   const { lossPercent, lossReceiverPercent, lossNetworkPercent } = point.metrics
   if (lossPercent !== null && lossPercent >= SIGNIFICANT_LOSS_PERCENT) {
     return lossReceiverPercent !== null && lossNetworkPercent !== null && lossReceiverPercent >= lossNetworkPercent ? 'receiver' : 'network'

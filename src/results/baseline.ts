@@ -1,5 +1,5 @@
 import type { PlannedPoint } from '../plan/plan.ts'
-import { counterpartSuite, pointKey } from './compare.ts'
+import { counterpartSuite, pairPoints } from './compare.ts'
 import type { PointResult, RunResult } from './types.ts'
 
 /**
@@ -15,8 +15,7 @@ export function matchBaseline(baseline: RunResult, suite: string, point: Planned
   const where = `the baseline (run ${baseline.runId})`
   const other = counterpartSuite(baseline, suite, true)
   if (!other) return { kind: 'missing', message: `${where} has no suite '${suite}' to compare ${point.network} › ${point.label} with` }
-  const key = pointKey({ ...point, bitrate: point.bitrateBps })
-  const found = other.points.find((candidate) => pointKey(candidate) === key)
+  const found = pairPoints(other.points, [{ ...point, step: point.step as PointResult['step'], bitrate: point.bitrateBps }])[0]?.[0]
   if (!found) {
     const measured = other.points.filter((candidate) => candidate.network === point.network).map((candidate) => candidate.label)
     const has = measured.length ? `it measured ${point.network} at ${measured.join(', ')}` : `it did not measure ${point.network}`

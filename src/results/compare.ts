@@ -4,6 +4,7 @@ import type { Metrics } from './metrics.ts'
 import { confidenceInterval, type ConfidenceInterval } from './significance.ts'
 import { percentile } from './stats.ts'
 import type { PointResult, RunResult, SuiteResult } from './types.ts'
+import { trimNumber } from '../units.ts'
 
 /** How far a metric may move for the worse before it is a regression. */
 export interface Tolerance {
@@ -86,9 +87,26 @@ export interface Comparison {
   improvements: number
 }
 
-/** What makes two points the same measurement in two runs, whatever their ids. */
-export function pointKey(point: Pick<PointResult, 'network' | 'step' | 'bitrate' | 'streams' | 'between'>): string {
+type PointShape = Pick<PointResult, 'network' | 'label' | 'step' | 'bitrate' | 'streams' | 'between'>
+
+/** What makes two points the same measurement in two runs, whatever their ids and labels. */
+function shapeKey(point: PointShape): string {
   return [point.network, point.step, point.bitrate ?? '', point.streams ?? '', point.between].join('|')
+}
+
+/**
+ * Pairs each point of `current` with the same measurement in `baseline`: the same network and
+ * label first (the label carries direction and endpoint), then, for the rest, the same network,
+ * kind, rate, streams and placement (a label gains a qualifier when a suite adds a second step).
+ */
+export function pairPoints<A extends PointShape, B extends PointShape>(baseline: readonly A[], current: readonly B[]): Array<[A | undefined, B]> {
+  const left = new Set(baseline)
+  const take = (found: A | undefined) => {
+    if (found) left.delete(found)
+    return found
+  }
+  const byLabel = current.map((point) => take([...left].find((candidate) => candidate.network === point.network && candidate.label === point.label)))
+  return current.map((point, index) => [byLabel[index] ?? take([...left].find((candidate) => shapeKey(candidate) === shapeKey(point))), point])
 }
 
 /**
@@ -163,12 +181,10 @@ export function compareRuns(baseline: RunResult, current: RunResult, tolerance: 
   for (const suite of current.suites) {
     const other = counterpartSuite(baseline, suite.name, current.suites.length === 1)
     if (other) pairedBaselineSuites.add(other)
-    const before = new Map((other?.points ?? []).map((point) => [pointKey(point), point]))
-    for (const point of suite.points) {
-      points.push(comparePoint(suite.name, before.get(pointKey(point)), point, tolerance))
-      before.delete(pointKey(point))
-    }
-    for (const point of before.values()) points.push(comparePoint(suite.name, point, undefined, tolerance))
+    const pairs = pairPoints(other?.points ?? [], suite.points)
+    for (const [before, now] of pairs) points.push(comparePoint(suite.name, before, now, tolerance))
+    const paired = new Set(pairs.map(([before]) => before))
+    for (const point of other?.points ?? []) if (!paired.has(point)) points.push(comparePoint(suite.name, point, undefined, tolerance))
   }
   for (const suite of baseline.suites.filter((candidate) => !pairedBaselineSuites.has(candidate))) {
     for (const point of suite.points) points.push(comparePoint(suite.name, point, undefined, tolerance))
@@ -182,4 +198,15 @@ export function compareRuns(baseline: RunResult, current: RunResult, tolerance: 
     regressions: points.filter((point) => point.verdict === 'regression').length,
     improvements: points.filter((point) => point.verdict === 'improvement').length,
   }
+}
+
+/** `−10.7%` for rates and counts, `+0.42 pp` for loss (already a percentage), `±0%` when it rounds away. */
+export function describeDelta(change: MetricChange): string {
+  const points = change.unit === 'percent'
+  const value = points ? change.delta : change.deltaPercent
+  if (value === null) return '—'
+  const digits = points ? 2 : 1
+  const shown = trimNumber(Math.abs(value), digits)
+  const unit = points ? ' pp' : '%'
+  return Number(shown) === 0 ? `±0${unit}` : `${value > 0 ? '+' : '−'}${shown}${unit}`
 }

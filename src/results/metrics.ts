@@ -13,6 +13,8 @@ export interface Metrics {
   retransmits: number | null
   cpuSenderPercent: number | null
   cpuReceiverPercent: number | null
+  /** Latency: median round-trip time of the repeat's echo replies. */
+  rttMs: number | null
 }
 
 /** One run of a probe (a repeat). */
@@ -25,6 +27,8 @@ export interface Sample {
   receiverDrops?: number
   /** UDP payload size chosen from the path MTU. */
   datagramBytes?: number
+  /** TCP: the sender's congestion control. */
+  congestion?: string
   mtu: number
   durationMs: number
   /** The tool's own output (iperf3 --json), kept for the report's details view. */
@@ -34,6 +38,6 @@ export interface Sample {
 export function emptyMetrics(): Metrics {
   return {
     throughputBps: null, senderBps: null, lossPercent: null, lossReceiverPercent: null, lossNetworkPercent: null, jitterMs: null,
-    retransmits: null, cpuSenderPercent: null, cpuReceiverPercent: null,
+    retransmits: null, cpuSenderPercent: null, cpuReceiverPercent: null, rttMs: null,
   }
 }

@@ -25,7 +25,7 @@ export interface PointResult {
   id: string
   suite: string
   network: string
-  step: 'udp' | 'tcp'
+  step: 'udp' | 'tcp' | 'latency'
   label: string
   /** Offered rate in bit/s (UDP); null for TCP. */
   bitrate: number | null
@@ -42,9 +42,28 @@ export interface PointResult {
   stats: Partial<Record<keyof Metrics, MetricStats>>
   /** UDP: what held the point back — the sender, the receiver's socket or the network; null if nothing. */
   limitedBy: LimitedBy | null
+  /** `find: 'max'`: the highest rate within the loss bound, and every probe it took to find it. */
+  search?: SearchSummary
+  /** Latency: every echo reply's round-trip time (ms), all repeats; stats like rtt.p99 read these. */
+  rttsMs?: number[]
+  /** TCP: congestion control the sender used (`end.sender_tcp_congestion`). */
+  congestion?: string | null
   samples: SampleResult[]
   /** The tool's raw output per sample (iperf3 --json). */
   raw: unknown[]
+}
+
+export interface SearchSummary {
+  maxRateBps: number | null
+  lossBoundPercent: number
+  fromBps: number
+  toBps: number
+  resolution: number
+  /** `to` passed: the real limit lies above what was searched. */
+  reachedUpperBound: boolean
+  /** A failing probe's sender fell short of the offered rate: the sender set the limit, not the network. */
+  senderLimited: boolean
+  probes: Array<{ offeredBps: number; senderBps: number | null; receivedBps: number | null; lossPercent: number | null; passed: boolean; reason: 'loss' | 'sender' | null }>
 }
 
 /** One metric over a point's repeats; the interval is Student-t 95% of the mean (null for n < 2). */

@@ -4,8 +4,11 @@ import type { EndpointPair } from '../providers/types.ts'
 import { attributeLoss, limitedBy } from '../results/attribution.ts'
 import { medianMetrics, metricStats } from '../results/aggregate.ts'
 import { emptyMetrics, type Sample } from '../results/metrics.ts'
+import { percentile } from '../results/stats.ts'
 import type { PointResult, SampleResult } from '../results/types.ts'
 import { runIperf3 } from '../tools/iperf3/run.ts'
+import { runPing } from '../tools/ping/ping.ts'
+import { searchMaxRate } from './max-rate.ts'
 
 function toSampleResult(sample: Sample): SampleResult {
   attributeLoss(sample.metrics, sample.packets, sample.receiverDrops)
@@ -20,34 +23,88 @@ function toSampleResult(sample: Sample): SampleResult {
   }
 }
 
+interface Recorder {
+  pair: EndpointPair
+  signal: AbortSignal | undefined
+  record(sample: Sample): SampleResult
+}
+
+/** One iperf3 run per repeat at the point's offered rate or stream count. */
+async function measureIperf3(point: PlannedPoint, recorder: Recorder, result: PointResult): Promise<void> {
+  const { pair, signal } = recorder
+  for (let repeat = 0; repeat < point.repeat; repeat++) {
+    const probe = point.step === 'udp'
+      ? { kind: 'udp' as const, bitrateBps: point.bitrateBps!, durationMs: point.durationMs, omitMs: point.omitMs }
+      : { kind: 'tcp' as const, streams: point.streams ?? 1, durationMs: point.durationMs, omitMs: point.omitMs, reverse: point.reverse, bidir: point.bidir }
+    const sample = await runIperf3({ server: pair.server, client: pair.client, probe, signal })
+    if (sample.congestion) result.congestion = sample.congestion
+    recorder.record(sample)
+  }
+}
+
+/** The max-rate search; the point's figures are those of the highest passing probe. */
+async function measureSearch(point: PlannedPoint, recorder: Recorder, result: PointResult): Promise<void> {
+  const search = point.search!
+  const atRate = new Map<number, Sample>()
+  const found = await searchMaxRate(search, async (offeredBps) => {
+    const sample = await runIperf3({
+      server: recorder.pair.server, client: recorder.pair.client, signal: recorder.signal,
+      probe: { kind: 'udp', bitrateBps: offeredBps, durationMs: point.durationMs, omitMs: point.omitMs },
+    })
+    atRate.set(offeredBps, sample)
+    result.raw.push(sample.raw)
+    return { offeredBps, senderBps: sample.metrics.senderBps, receivedBps: sample.metrics.throughputBps, lossPercent: sample.metrics.lossPercent }
+  })
+  result.search = { ...search, maxRateBps: found.maxRateBps, reachedUpperBound: found.reachedUpperBound, senderLimited: found.senderLimited, probes: found.probes }
+  const best = found.maxRateBps === null ? undefined : atRate.get(found.maxRateBps)
+  if (best) result.samples.push(toSampleResult(best))
+}
+
+/** Echo requests per repeat; every reply's time is kept for the percentiles. */
+async function measureLatency(point: PlannedPoint, recorder: Recorder, result: PointResult): Promise<void> {
+  const rtts: number[] = []
+  for (let repeat = 0; repeat < point.repeat; repeat++) {
+    const ping = await runPing({ client: recorder.pair.client, server: recorder.pair.server, probe: point.latency!, signal: recorder.signal })
+    rtts.push(...ping.rttsMs)
+    const metrics = emptyMetrics()
+    metrics.rttMs = ping.rttsMs.length ? percentile(ping.rttsMs, 50) : null
+    metrics.lossPercent = ping.lossPercent
+    recorder.record({ metrics, mtu: Math.min(recorder.pair.client.mtu, recorder.pair.server.mtu), durationMs: point.latency!.count * point.latency!.intervalMs, raw: ping.raw })
+  }
+  result.rttsMs = rtts
+}
+
 /**
  * Measures one point `repeat` times. A failure becomes the point's error (its expectations turn
  * into errors, not failures) rather than an exception, so the run goes on with the next point.
  */
 export async function measurePoint(suite: string, point: PlannedPoint, pair: EndpointPair, signal?: AbortSignal): Promise<PointResult> {
-  const samples: SampleResult[] = []
-  const raw: unknown[] = []
   const result: PointResult = {
     id: point.id, suite, network: point.network, step: point.step, label: point.label,
     bitrate: point.bitrateBps, streams: point.streams, between: point.between,
     from: pair.client.name, to: pair.server.name,
-    status: 'ok', error: null, metrics: emptyMetrics(), stats: {}, limitedBy: null, samples, raw,
+    status: 'ok', error: null, metrics: emptyMetrics(), stats: {}, limitedBy: null, samples: [], raw: [],
+  }
+  const recorder: Recorder = {
+    pair,
+    signal,
+    record(sample) {
+      const recorded = toSampleResult(sample)
+      result.samples.push(recorded)
+      result.raw.push(sample.raw)
+      return recorded
+    },
   }
   try {
-    for (let repeat = 0; repeat < point.repeat; repeat++) {
-      const probe = point.step === 'udp'
-        ? { kind: 'udp' as const, bitrateBps: point.bitrateBps!, durationMs: point.durationMs, omitMs: point.omitMs }
-        : { kind: 'tcp' as const, streams: point.streams ?? 1, durationMs: point.durationMs, omitMs: point.omitMs }
-      const sample = await runIperf3({ server: pair.server, client: pair.client, probe, signal })
-      samples.push(toSampleResult(sample))
-      raw.push(sample.raw)
-    }
+    if (point.step === 'latency') await measureLatency(point, recorder, result)
+    else if (point.search) await measureSearch(point, recorder, result)
+    else await measureIperf3(point, recorder, result)
   } catch (error) {
     result.status = 'error'
     result.error = isNetbenchError(error) ? error.oneLine : error instanceof Error ? error.message : String(error)
   }
-  result.metrics = medianMetrics(samples)
-  result.stats = metricStats(samples)
+  result.metrics = medianMetrics(result.samples)
+  result.stats = metricStats(result.samples)
   result.limitedBy = limitedBy(result)
   return result
 }

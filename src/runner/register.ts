@@ -1,6 +1,6 @@
 import { afterAll, describe, test } from 'vitest'
 import { evaluate } from '../expect/evaluate.ts'
-import { evaluateSetupTime } from '../expect/network-checks.ts'
+import { evaluatePolicy, evaluateSetupTime } from '../expect/network-checks.ts'
 import type { PlannedCheck, SuitePlan } from '../plan/plan.ts'
 import type { RunContext } from './context.ts'
 import { SuiteSession } from './session.ts'
@@ -30,6 +30,11 @@ export function registerSuite(plan: SuitePlan, context: RunContext): void {
       describe(pointLabel.get(pointId) ?? group[0]?.target?.kind ?? pointId, () => {
         for (const check of group) {
           test(check.label, { timeout: NO_TIMEOUT, meta: { netbench: { kind: 'check', file, checkId: check.id } } }, async () => {
+            if (check.target?.kind === 'policy') {
+              const verdict = evaluatePolicy(check.expectation, await session.policy(check.pointId))
+              if (verdict.status !== 'passed') throw new Error(verdict.message)
+              return
+            }
             if (check.target?.kind === 'setup') {
               const { setupMs } = await session.network(check.network)
               const verdict = evaluateSetupTime(check.expectation, { name: check.network, status: 'ok', error: null, setupMs })

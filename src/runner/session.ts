@@ -2,12 +2,18 @@ import type { PlannedPoint, SuitePlan } from '../plan/plan.ts'
 import { providerFor } from '../providers/registry.ts'
 import type { Cluster, Network } from '../providers/types.ts'
 import type { PointResult } from '../results/types.ts'
+import type { PolicyResult } from '../results/policy.ts'
 import { isNetbenchError } from '../errors.ts'
 import type { RunContext } from './context.ts'
 import { appendEvent } from './events.ts'
 import { measurePoint } from './measure.ts'
+import { searchProbeEstimate } from './max-rate.ts'
 
 const PER_PROBE_OVERHEAD_MS = 300
+
+function policyError(id: string, network: string, stepIndex: number, error: string): PolicyResult {
+  return { id, network, stepIndex, status: 'error', error, enforcement: null, pods: [], policies: [], matrix: [] }
+}
 
 /**
  * Everything one suite stands up, inside a Vitest worker: the cluster, the networks, and the
@@ -17,6 +23,7 @@ export class SuiteSession {
   private cluster: Promise<Cluster> | undefined
   private readonly networks = new Map<string, Promise<Network>>()
   private readonly points = new Map<string, Promise<PointResult>>()
+  private readonly policies = new Map<string, Promise<PolicyResult>>()
   private readonly pointById: Map<string, PlannedPoint>
   private measuredCount = 0
   private readonly totalPoints: number
@@ -90,13 +97,39 @@ export class SuiteSession {
   /** Probe time from this point to the end of the suite, for the progress line's estimate. */
   private remainingMs(current: PlannedPoint): number {
     const ahead = [...this.pointById.values()].filter((point) => point === current || !this.points.has(point.id))
-    return ahead.reduce((total, point) => total + (point.durationMs + PER_PROBE_OVERHEAD_MS) * point.repeat, 0)
+    const probes = (point: PlannedPoint) => point.search ? searchProbeEstimate(point.search) : point.repeat
+    return ahead.reduce((total, point) => total + (point.durationMs + PER_PROBE_OVERHEAD_MS) * probes(point), 0)
   }
 
   async measureNetwork(name: string): Promise<void> {
     const planned = this.plan.networks.find((network) => network.name === name)
     await this.network(name)
-    for (const point of planned?.points ?? []) await this.point(point.id)
+    // Points and policy steps in suite order (a policy is removed again before the next step).
+    const items = [
+      ...(planned?.points ?? []).map((point) => ({ stepIndex: point.stepIndex, run: () => this.point(point.id) })),
+      ...(planned?.policies ?? []).map((policy) => ({ stepIndex: policy.stepIndex, run: () => this.policy(policy.id) })),
+    ].sort((a, b) => a.stepIndex - b.stepIndex)
+    for (const item of items) await item.run()
+  }
+
+  /** Runs a policy step on its network once; every expectation reading it shares the result. */
+  policy(id: string): Promise<PolicyResult> {
+    let result = this.policies.get(id)
+    if (!result) {
+      const planned = this.plan.networks.flatMap((network) => network.policies ?? []).find((policy) => policy.id === id)
+      const step = this.plan.suite.policySteps?.find((candidate) => candidate.index === planned?.stepIndex)
+      if (!planned || !step) throw new Error(`internal: no planned policy ${id}`)
+      result = (async () => {
+        const network = await this.network(planned.network)
+        const policy: PolicyResult = network.runPolicy
+          ? await network.runPolicy(step, id).catch((error: unknown) => policyError(id, planned.network, step.index, isNetbenchError(error) ? error.oneLine : String(error)))
+          : policyError(id, planned.network, step.index, `the ${this.plan.suite.cluster.provider} provider cannot run policy steps`)
+        appendEvent(this.context.eventsFile, { type: 'policy', file: this.file, policy })
+        return policy
+      })()
+      this.policies.set(id, result)
+    }
+    return result
   }
 
   /** Uninstalls a network; a later point that still needs it installs it again. */

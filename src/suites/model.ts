@@ -31,17 +31,38 @@ interface StepCommon {
   repeat: number
 }
 
+/** `find: 'max'`: the highest offered rate whose loss stays within the bound. */
+export interface MaxRateSearchSpec {
+  fromBps: number
+  toBps: number
+  /** Stop when the bracket is narrower than this ratio (0.05 = 5%). */
+  resolution: number
+  lossBoundPercent: number
+}
+
 export interface UdpStep extends StepCommon {
   kind: 'udp'
+  /** Fixed offered rates; empty when the step searches. */
   bitratesBps: number[]
+  search: MaxRateSearchSpec | null
 }
 
 export interface TcpStep extends StepCommon {
   kind: 'tcp'
-  streams: number
+  /** One point per stream count. */
+  streams: number[]
+  reverse: boolean
+  bidir: boolean
 }
 
-export type Step = UdpStep | TcpStep
+/** Round-trip times: `count` echo requests every `intervalMs`; durationMs is their total. */
+export interface LatencyStep extends StepCommon {
+  kind: 'latency'
+  count: number
+  intervalMs: number
+}
+
+export type Step = UdpStep | TcpStep | LatencyStep
 
 /** A label selector as Kubernetes has it; `{}` selects everything. */
 export interface LabelSelector {
@@ -97,6 +118,23 @@ export interface LocalClusterSpec {
   bandwidthBps: number | null
   /** Pods per node (default 2). */
   pods?: number
+  /** Per node (index = node), when node groups give nodes different rates; else bandwidthBps. */
+  nodeBandwidthBps?: Array<number | null>
+  /** Per node, the instance preset of its group. */
+  nodeInstances?: Array<string | null>
+  /** Random loss on each node's uplink, in percent (index = node); absent: none. */
+  nodeLossPercent?: number[]
+  /** One-way delay between zones in milliseconds (netem). */
+  zoneLatencyMs?: number
+}
+
+/** A fault during a step: the node's uplink goes down `atMs` into the step for `forMs`. */
+export interface Fault {
+  node: string
+  kind: 'uplink-down'
+  stepIndex: number
+  atMs: number
+  forMs: number
 }
 
 /** A pair of endpoints a kube/k3s network must provide (pods are created for these only). */
@@ -150,5 +188,7 @@ export interface Suite {
   steps: Step[]
   /** NetworkPolicy steps (absent when the suite has none). */
   policySteps?: PolicyStep[]
+  /** The fault schedule (absent when none). */
+  faults?: Fault[]
   expectations: Expectation[]
 }

@@ -1,9 +1,10 @@
 import { NetbenchError } from '../errors.ts'
 import { parseExpectation, ExpectationParseError, caretLine } from '../expect/parse.ts'
-import { parseBitrate, parseDuration } from '../units.ts'
+import { parseBitrate, parseDuration, parsePercent } from '../units.ts'
 import { INSTANCE_PRESETS, NETWORK_OPTIONS, type ClusterInput, type LocalClusterInput, type NetworkInput, type NetworkOptionName, type StepInput, type SuiteInput } from './schema.ts'
-import type { ClusterSpec, LocalClusterSpec, NetworkOptions, NetworkSpec, Step, Suite } from './model.ts'
+import type { ClusterSpec, LocalClusterSpec, NetworkOptions, NetworkSpec, Step, Suite, UdpStep } from './model.ts'
 import { checkNetworkFields, normalizeK3sCluster, normalizeKubeCluster, placementsOf } from './remote-cluster.ts'
+import { normalizeConditions, normalizeFaults } from './conditions.ts'
 import { normalizePolicyStep } from './policy-step.ts'
 import { placeOf, type Locator, type PathSegment } from './validate.ts'
 import { nearest } from '../expect/tokens.ts'
@@ -38,7 +39,8 @@ export function normalizeSuite(input: SuiteInput, context: NormalizeContext): Su
       return fail(['expect', index], `${error.message} in "${error.text}"`, error.hint, 'EXPECTATION_SYNTAX', caretLine(error.text, error.span))
     }
   })
-  return { name: input.name, file: context.file, cluster, networks, networkSpecs, steps, ...policySteps.length ? { policySteps } : {}, expectations }
+  const faults = normalizeFaults(input.faults ?? [], input.steps.length, cluster.provider === 'local' ? cluster.nodes : null, fail)
+  return { name: input.name, file: context.file, cluster, networks, networkSpecs, steps, ...policySteps.length ? { policySteps } : {}, ...faults.length ? { faults } : {}, expectations }
 }
 
 type Fail = (path: PathSegment[], message: string, hint: string) => never
@@ -50,13 +52,18 @@ function normalizeCluster(input: ClusterInput, networks: readonly NetworkInput[]
 }
 
 function normalizeLocalCluster(input: LocalClusterInput, fail: Fail): LocalClusterSpec {
-  const nodes = input.nodes ?? 3
+  const groupNodes = input.groups?.reduce((sum, group) => sum + group.nodes, 0)
+  if (groupNodes !== undefined && input.nodes !== undefined && groupNodes !== input.nodes) {
+    fail(['cluster', 'groups'], `the node groups add up to ${groupNodes} nodes, cluster.nodes says ${input.nodes}`, `set nodes: ${groupNodes} or resize the groups`)
+  }
+  const nodes = input.nodes ?? groupNodes ?? 3
   const zones = input.zones ?? Math.min(3, nodes)
   if (zones > nodes) fail(['cluster', 'zones'], `${zones} zones need at least ${zones} nodes, the suite has ${nodes}`, `set nodes: ${zones} or zones: ${nodes}`)
   let bandwidthBps: number | null = null
   if (input.bandwidth !== undefined && input.bandwidth !== 'none') bandwidthBps = parseBitrate(input.bandwidth) ?? null
   else if (input.bandwidth === undefined && input.instance) bandwidthBps = INSTANCE_PRESETS[input.instance as keyof typeof INSTANCE_PRESETS]
-  return { provider: 'local', nodes, zones, instance: input.instance ?? null, bandwidthBps, pods: input.pods ?? 2 }
+  const spec: LocalClusterSpec = { provider: 'local', nodes, zones, instance: input.instance ?? null, bandwidthBps, pods: input.pods ?? 2 }
+  return { ...spec, ...normalizeConditions(input, spec, fail) }
 }
 
 /**
@@ -94,14 +101,27 @@ function normalizeNetworks(entries: NetworkInput[], known: readonly string[], fa
   return specs
 }
 
+const SEARCH_DEFAULTS = { from: '10M', to: '10G', resolution: '5%', loss: '<= 0.5%' }
+const LATENCY_DEFAULTS = { count: 200, intervalMs: 10 }
+
 function normalizeStep(input: StepInput, index: number, suiteRepeat: number, cluster: ClusterSpec, fail: Fail): Step {
-  const kind = input.udp ? 'udp' : 'tcp'
-  const body = (input.udp ?? input.tcp)!
+  const kind = input.udp ? 'udp' : input.tcp ? 'tcp' : 'latency'
+  const body = (input.udp ?? input.tcp ?? input.latency)!
   const path: PathSegment[] = ['steps', index, kind]
-  const durationMs = parseDuration(body.duration ?? '10s')!
-  if (!(durationMs > 0)) fail([...path, 'duration'], `a duration must be greater than zero`, 'write e.g. 10s')
-  const omitMs = body.omit === undefined ? 0 : parseDuration(body.omit)!
-  if (omitMs >= durationMs) fail([...path, 'omit'], `omit (${omitMs} ms) leaves nothing of the ${durationMs} ms duration`, 'make omit shorter than duration')
+  let durationMs: number
+  let omitMs = 0
+  if (input.latency) {
+    const latency = input.latency
+    const intervalMs = latency.interval === undefined ? LATENCY_DEFAULTS.intervalMs : parseDuration(latency.interval)!
+    if (!(intervalMs >= 2)) fail([...path, 'interval'], `an interval of ${intervalMs} ms is too short for ping`, 'use 2ms or more, e.g. 10ms')
+    durationMs = (latency.count ?? LATENCY_DEFAULTS.count) * intervalMs
+  } else {
+    const probe = (input.udp ?? input.tcp)!
+    durationMs = parseDuration(probe.duration ?? '10s')!
+    if (!(durationMs > 0)) fail([...path, 'duration'], `a duration must be greater than zero`, 'write e.g. 10s')
+    omitMs = probe.omit === undefined ? 0 : parseDuration(probe.omit)!
+    if (omitMs >= durationMs) fail([...path, 'omit'], `omit (${omitMs} ms) leaves nothing of the ${durationMs} ms duration`, 'make omit shorter than duration')
+  }
   // kube: zones are whatever the nodes' labels say, known only once connected (checked then).
   const zones = cluster.provider === 'kube' ? null : cluster.zones
   const between = body.between ?? (zones !== null && zones > 1 ? 'zones' : 'nodes')
@@ -109,10 +129,31 @@ function normalizeStep(input: StepInput, index: number, suiteRepeat: number, clu
   if (cluster.provider === 'local' && body.endpoint !== 'host' && between === 'same-node' && (cluster.pods ?? 2) < 2) fail([...path, 'between'], 'between: same-node needs 2 pods per node, the cluster has 1', 'set cluster.pods: 2 or more')
   if (body.endpoint === 'host' && between === 'same-node') fail([...path, 'between'], 'between: same-node with endpoint: host measures a node with itself', 'use between: nodes or zones for endpoint: host')
   const common = { index, durationMs, omitMs, between, ...(body.endpoint === 'host' ? { endpoint: 'host' as const } : {}), repeat: body.repeat ?? suiteRepeat }
-  if (input.udp) {
-    return { kind: 'udp', ...common, bitratesBps: input.udp.bitrates.map((text) => parseBitrate(text)!) }
+  if (input.latency) {
+    return { kind: 'latency', ...common, count: input.latency.count ?? LATENCY_DEFAULTS.count, intervalMs: durationMs / (input.latency.count ?? LATENCY_DEFAULTS.count) }
   }
-  return { kind: 'tcp', ...common, streams: input.tcp?.streams ?? 1 }
+  if (input.udp) return { kind: 'udp', ...common, ...udpRates(input.udp, path, fail) }
+  const streams = input.tcp?.streams ?? 1
+  if (input.tcp?.reverse && input.tcp.bidir) fail([...path, 'bidir'], 'reverse and bidir exclude each other', 'keep one: reverse (server sends) or bidir (both directions)')
+  return { kind: 'tcp', ...common, streams: Array.isArray(streams) ? streams : [streams], reverse: input.tcp?.reverse ?? false, bidir: input.tcp?.bidir ?? false }
+}
+
+/** Fixed rates, or the bounds of a max-rate search; exactly one of the two. */
+function udpRates(udp: NonNullable<StepInput['udp']>, path: PathSegment[], fail: Fail): Pick<UdpStep, 'bitratesBps' | 'search'> {
+  const searchFields = (['loss', 'from', 'to', 'resolution'] as const).filter((field) => udp[field] !== undefined)
+  if (udp.find !== 'max') {
+    if (searchFields.length) fail([...path, searchFields[0]!], `'${searchFields[0]}' belongs to a max-rate search`, "add find: 'max', or remove it")
+    if (!udp.bitrates) fail(path, 'a udp step needs bitrates or a search', "add bitrates: [10M, 100M] or find: 'max'")
+    return { bitratesBps: udp.bitrates!.map((text) => parseBitrate(text)!), search: null }
+  }
+  if (udp.bitrates) fail([...path, 'bitrates'], "a search step finds its own rates", "remove bitrates, or remove find: 'max'")
+  const fromBps = parseBitrate(udp.from ?? SEARCH_DEFAULTS.from)!
+  const toBps = parseBitrate(udp.to ?? SEARCH_DEFAULTS.to)!
+  if (toBps <= fromBps) fail([...path, 'to'], `the search range is empty: to (${udp.to}) must be above from (${udp.from ?? SEARCH_DEFAULTS.from})`, 'raise to or lower from')
+  const resolution = parsePercent(udp.resolution ?? SEARCH_DEFAULTS.resolution)! / 100
+  if (!(resolution > 0)) fail([...path, 'resolution'], 'a resolution of 0% never ends', 'use e.g. 5%')
+  const lossBoundPercent = parsePercent((udp.loss ?? SEARCH_DEFAULTS.loss).replace(/^<=?\s*/, ''))!
+  return { bitratesBps: [], search: { fromBps, toBps, resolution, lossBoundPercent } }
 }
 
 function suggestion(word: string, candidates: readonly string[]): string {

@@ -45,15 +45,44 @@ const common = {
   omit: Type.Optional(Type.Union([Duration], { description: 'Warm-up time left out of the figures (iperf3 -O).' })),
 }
 
+const LossBound = Type.String({
+  title: "loss bound like '<= 0.5%'",
+  pattern: '^(<=?\\s*)?\\d+(\\.\\d+)?\\s*%$',
+  description: 'The most loss a rate may show to count as sustained, e.g. <= 0.5%.',
+})
+const Percent = Type.String({ title: "percentage like '5%'", pattern: '^\\d+(\\.\\d+)?\\s*%$' })
+
 export const UdpStepSchema = Type.Object({
-  bitrates: Type.Array(Bitrate, { minItems: 1, uniqueItems: true, title: 'list of bitrates', description: 'Offered rates to sweep, e.g. [1M, 10M, 100M, 1G].' }),
+  bitrates: Type.Optional(Type.Array(Bitrate, { minItems: 1, uniqueItems: true, title: 'list of bitrates', description: 'Offered rates to sweep, e.g. [1M, 10M, 100M, 1G].' })),
+  find: Type.Optional(Type.Literal('max', {
+    title: "find: 'max'",
+    description: 'Instead of fixed rates, search for the highest rate whose loss stays within `loss` (RFC 2544 throughput).',
+  })),
+  loss: Type.Optional(LossBound),
+  from: Type.Optional(Bitrate),
+  to: Type.Optional(Bitrate),
+  resolution: Type.Optional(Percent),
   ...common,
-}, { additionalProperties: false, title: 'udp step', description: 'iperf3 UDP at fixed offered rates (never -b 0).' })
+}, { additionalProperties: false, title: 'udp step', description: 'iperf3 UDP at fixed offered rates (never -b 0), or a search for the highest rate within a loss bound.' })
+
+const StreamCount = Type.Integer({ minimum: 1, maximum: 128, title: 'stream count' })
 
 export const TcpStepSchema = Type.Object({
-  streams: Type.Optional(Type.Integer({ minimum: 1, maximum: 128, title: 'stream count' })),
+  streams: Type.Optional(Type.Union([StreamCount, Type.Array(StreamCount, { minItems: 1, uniqueItems: true, title: 'list of stream counts' })], {
+    title: 'stream count or list of stream counts', description: 'Parallel streams; a list measures each, e.g. [1, 8].',
+  })),
+  reverse: Type.Optional(Type.Boolean({ title: 'reverse', description: 'Server sends, client receives (iperf3 -R).' })),
+  bidir: Type.Optional(Type.Boolean({ title: 'bidir', description: 'Both directions at once (iperf3 --bidir).' })),
   ...common,
 }, { additionalProperties: false, title: 'tcp step', description: 'iperf3 TCP throughput with parallel streams.' })
+
+export const LatencyStepSchema = Type.Object({
+  count: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000, title: 'packet count', description: 'Echo requests per repeat (default 200).' })),
+  interval: Type.Optional(Duration),
+  between: Type.Optional(Between),
+  endpoint: Type.Optional(EndpointKind),
+  repeat: Type.Optional(Repeat),
+}, { additionalProperties: false, title: 'latency step', description: 'Round-trip times between the same pairs (ping every `interval`, default 10ms): min, median, p95, p99, max and loss.' })
 
 // NetworkPolicy, shaped like Kubernetes' networking.k8s.io/v1 so manifests can be pasted in.
 const LabelMap = Type.Record(Type.String({ pattern: '^([a-z0-9.-]+/)?[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$' }), Type.String({ maxLength: 63 }), { title: 'labels' })
@@ -113,7 +142,8 @@ export const StepSchema = Type.Object({
   udp: Type.Optional(UdpStepSchema),
   tcp: Type.Optional(TcpStepSchema),
   policy: Type.Optional(PolicyStepSchema),
-}, { additionalProperties: false, minProperties: 1, maxProperties: 1, title: 'step (udp, tcp or policy)' })
+  latency: Type.Optional(LatencyStepSchema),
+}, { additionalProperties: false, minProperties: 1, maxProperties: 1, title: 'step (udp, tcp, latency or policy)' })
 
 export const INSTANCE_PRESETS = {
   'm4.large': 450e6,
@@ -122,6 +152,11 @@ export const INSTANCE_PRESETS = {
   't3.large': 510e6,
 } as const satisfies Record<string, number>
 export type InstancePreset = keyof typeof INSTANCE_PRESETS
+
+const LossPercent = Type.String({
+  pattern: '^\\d+(\\.\\d+)?\\s*%$', title: 'percentage like 1%',
+  description: 'Random packet loss on the uplinks (nftables numgen drop, segmentation offload off so it is per packet).',
+})
 
 export const LocalClusterSchema = Type.Object({
   provider: Type.Optional(Type.Literal('local', { title: 'provider', description: 'local (default): network namespaces on this machine.' })),
@@ -133,6 +168,20 @@ export const LocalClusterSchema = Type.Object({
     description: 'Shapes every node uplink like this cloud instance: m4.large 450M, m4.xlarge 750M, m5.large 750M, t3.large 510M.',
   })),
   bandwidth: Type.Optional(Type.Union([Bitrate, Type.Literal('none')], { title: "bitrate like 450M or 'none'", description: 'Explicit uplink rate (overrides instance); none turns shaping off.' })),
+  groups: Type.Optional(Type.Array(Type.Object({
+    nodes: Type.Integer({ minimum: 1, maximum: 64, title: 'node count' }),
+    instance: Type.Optional(Type.Union(Object.keys(INSTANCE_PRESETS).map((name) => Type.Literal(name)), { title: 'instance preset' })),
+    bandwidth: Type.Optional(Type.Union([Bitrate, Type.Literal('none')], { title: "bitrate like 450M or 'none'" })),
+  }, { additionalProperties: false, title: 'node group' }), {
+    minItems: 1, title: 'node groups', description: 'Mixed instance sizes: groups of nodes in order (n1… first), each with its own instance or bandwidth; their sizes add up to nodes.',
+  })),
+  loss: Type.Optional(LossPercent),
+  latency: Type.Optional(Type.Union([Duration], { title: 'latency like 1ms', description: 'One-way delay added between zones (netem; exit 3 when the kernel lacks it).' })),
+  conditions: Type.Optional(Type.Array(Type.Object({
+    node: Type.Optional(Type.String({ pattern: '^n[0-9]+$', title: 'node name like n2' })),
+    zone: Type.Optional(Type.String({ pattern: '^[a-z]$', title: 'zone letter like b' })),
+    loss: Type.Optional(LossPercent),
+  }, { additionalProperties: false, title: 'link condition', description: 'Packet loss on one node\'s or one zone\'s uplinks, e.g. { zone: b, loss: 1% }.' }), { title: 'link conditions' })),
 }, { additionalProperties: false, title: 'local cluster' })
 
 const PodImage = Type.String({ minLength: 1, title: 'container image', description: 'Image of the iperf3 pods: needs iperf3 3.x, sh and ip (default nicolaka/netshoot:v0.13); it runs `sleep infinity` and iperf3 is exec\'d into it.' })
@@ -216,11 +265,19 @@ export const SuiteSchema = Type.Object({
   steps: Type.Array(StepSchema, { minItems: 1, title: 'list of steps' }),
   expect: Type.Optional(Type.Array(Type.String({ minLength: 1, title: 'expectation' }), { title: 'list of expectations', description: 'e.g. "host at 100M loss < 1%"' })),
   repeat: Type.Optional(Repeat),
+  faults: Type.Optional(Type.Array(Type.Object({
+    node: Type.String({ pattern: '^n[0-9]+$', title: 'node name like n2' }),
+    uplink: Type.Literal('down', { title: 'fault', description: 'down: the node\'s uplink goes down (the node stops responding on the network).' }),
+    step: Type.Optional(Type.Integer({ minimum: 0, title: 'step index', description: 'Index in steps during which the fault happens (default 0), once per network.' })),
+    at: Type.Optional(Duration),
+    for: Duration,
+  }, { additionalProperties: false, title: 'fault', description: "e.g. { node: n2, uplink: down, step: 0, at: 2s, for: 3s }: points measured meanwhile that involve n2 become errors with that cause." }), { title: 'fault schedule' })),
 }, { additionalProperties: false, title: 'netbench suite' })
 
 export type SuiteInput = Static<typeof SuiteSchema>
 export type UdpStepInput = Static<typeof UdpStepSchema>
 export type TcpStepInput = Static<typeof TcpStepSchema>
+export type LatencyStepInput = Static<typeof LatencyStepSchema>
 export type StepInput = Static<typeof StepSchema>
 export type PolicyStepInput = Static<typeof PolicyStepSchema>
 export type NetworkPolicyInput = Static<typeof NetworkPolicySchema>

@@ -140,7 +140,7 @@ export function runExec(ws: WebSocket, request: ExecRequest): ExecSession {
     send(ws, CHANNEL.stdout, chunk)
     if (request.killServerAfterListening && argv.includes('-s')) {
       listening += chunk.toString()
-      if (/Server listening/.test(listening)) setTimeout(() => child.kill('SIGKILL'), 50)
+      if (/Server listening/.test(listening)) child.kill('SIGKILL')
     }
   })
   child.stderr.on('data', (chunk: Buffer) => send(ws, CHANNEL.stderr, chunk))

@@ -53,7 +53,7 @@ const SIGNATURES: readonly Signature[] = [
   { cni: 'cilium (GKE Dataplane V2)', daemonset: /^anetd$/ },
   { cni: 'calico', daemonset: /^calico-node$/, image: /calico\/node|calico-node/ },
   { cni: 'weave', daemonset: /^weave-net$/, image: /weave-kube/ },
-  { cni: 'flannel', daemonset: /flannel/, image: /flannel(?!-cni-plugin)/ },
+  { cni: 'flannel', daemonset: /flannel/, image: /(^|\/)(flannel|mirrored-flannelcni-flannel)(:|@|$)/ },
   { cni: 'aws-vpc-cni', daemonset: /^aws-node$/, image: /amazon-k8s-cni(?!-init)/ },
   { cni: 'azure-cni', daemonset: /^azure-cns$/ },
   { cni: 'antrea', daemonset: /^antrea-agent$/, image: /antrea/ },

@@ -81,7 +81,10 @@ export async function installKubeNetwork(options: KubeNetworkOptions): Promise<N
     name,
     setupMs,
     pair(between: Between, endpoint: EndpointKind = 'pod'): EndpointPair {
-      const pair = plan.pairs.get(placementKey(between, endpoint))
+      const key = placementKey(between, endpoint)
+      const impossible = plan.impossible.get(key)
+      if (impossible) throw impossible
+      const pair = plan.pairs.get(key)
       if (!pair) {
         throw new NetbenchError('SUITE_INVALID', `network ${name} was installed without ${endpoint} endpoints for between: ${between}`, {
           hint: 'internal: the suite\'s placements were not passed to the kube provider',

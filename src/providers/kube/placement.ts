@@ -50,6 +50,8 @@ export interface PodPlan {
   pods: PlannedPod[]
   /** Key `between/endpoint` → the client and server pod names. */
   pairs: Map<string, { client: string; server: string }>
+  /** Placements this network cannot measure (host endpoints on one node): the error for pair(). */
+  impossible: Map<string, NetbenchError>
 }
 
 export function placementKey(between: Between, endpoint: EndpointKind): string {
@@ -116,6 +118,7 @@ export function pickNodes(nodes: readonly KubeNode[], between: Between, context:
 export function planPods(network: string, nodes: readonly KubeNode[], placements: readonly Placement[], context: string): PodPlan {
   const pods: PlannedPod[] = []
   const pairs = new Map<string, { client: string; server: string }>()
+  const impossible = new Map<string, NetbenchError>()
   const podOn = (node: KubeNode, hostNetwork: boolean, slot: number): string => {
     const kind = hostNetwork ? 'h' : 'p'
     const onNode = pods.filter((pod) => pod.node.name === node.name && pod.hostNetwork === hostNetwork)
@@ -127,12 +130,14 @@ export function planPods(network: string, nodes: readonly KubeNode[], placements
   for (const placement of placements) {
     const host = placement.endpoint === 'host' || network === 'host'
     if (host && placement.between === 'same-node') {
-      throw new NetbenchError('SUITE_INVALID', 'between: same-node with host endpoints measures a node with itself', { hint: 'use between: nodes or zones for host endpoints' })
+      // Only these points fail (as the local lab's host network does), not the whole network.
+      impossible.set(placementKey(placement.between, placement.endpoint), new NetbenchError('SUITE_INVALID', `${network === 'host' ? 'the host network has' : 'host endpoints have'} one endpoint per node, so between: same-node has nothing to measure`, { hint: 'use between: nodes or zones for host endpoints' }))
+      continue
     }
     const [clientNode, serverNode] = pickNodes(nodes, placement.between, context)
     const client = podOn(clientNode, host, 0)
     const server = podOn(serverNode, host, placement.between === 'same-node' ? 1 : 0)
     pairs.set(placementKey(placement.between, placement.endpoint), { client, server })
   }
-  return { pods, pairs }
+  return { pods, pairs, impossible }
 }

@@ -81,11 +81,14 @@ export class PodEndpoint implements Endpoint {
     const stream = await running.opening
     if (stream instanceof Error) throw stream
     let timedOut = false
-    const onAbort = () => { void running.process.stop() }
+    let stopping: Promise<void> | undefined
+    const onAbort = () => { stopping = running.process.stop() }
     options.signal?.addEventListener('abort', onAbort, { once: true })
-    const timer = options.timeoutMs ? setTimeout(() => { timedOut = true; void running.process.stop() }, options.timeoutMs) : undefined
+    const timer = options.timeoutMs ? setTimeout(() => { timedOut = true; stopping = running.process.stop() }, options.timeoutMs) : undefined
     try {
       const result = await running.process.exited
+      // Stopped: also wait for the stopper itself, so nothing of ours still runs in the pod.
+      await stopping
       options.signal?.throwIfAborted()
       if (missingProgramIn(running.outcome(), result.stderr, argv[0] ?? '')) throw this.missing(argv[0] ?? '')
       return timedOut ? { ...result, exitCode: null, signal: 'SIGKILL' } : result

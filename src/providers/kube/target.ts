@@ -155,6 +155,7 @@ export class KubeTarget {
   async waitReady(network: string, names: readonly string[], timeoutMs: number, signal?: AbortSignal): Promise<Map<string, ReadyPod>> {
     const deadline = Date.now() + timeoutMs
     let last = new Map<string, V1Pod>()
+    let pause = POLL_MS
     for (;;) {
       signal?.throwIfAborted()
       const list = await this.call(`reading the pods of ${network}`, () => this.core.listNamespacedPod({ namespace: this.namespace, labelSelector: networkSelector(this.options.runId, network) }))
@@ -182,7 +183,8 @@ export class KubeTarget {
         const { reason, hint } = notReadyReason(pod, await this.warningOf(name))
         throw this.notReady(pod, name, `not Ready within ${Math.round(timeoutMs / 1000)} s: ${reason}`, hint)
       }
-      await sleep(Math.min(POLL_MS * 4, Math.max(POLL_MS, deadline - Date.now())))
+      await sleep(Math.min(pause, Math.max(50, deadline - Date.now())))
+      pause = Math.min(pause * 1.5, 1000)
     }
   }
 
@@ -252,6 +254,7 @@ export async function deleteNamespace(core: CoreV1Api, name: string, where: Wher
 export async function waitNamespaceGone(core: CoreV1Api, name: string, where: Where, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs
   let last: V1Namespace | undefined
+  let pause = POLL_MS
   for (;;) {
     try {
       last = await core.readNamespace({ name })
@@ -260,7 +263,8 @@ export async function waitNamespaceGone(core: CoreV1Api, name: string, where: Wh
       throw kubeError(error, `waiting for namespace ${name} to go`, where)
     }
     if (Date.now() >= deadline) break
-    await sleep(Math.min(1000, Math.max(POLL_MS, (deadline - Date.now()) / 4)))
+    await sleep(Math.min(pause, Math.max(50, deadline - Date.now())))
+    pause = Math.min(pause * 1.5, 1000)
   }
   const stuck = last?.status?.conditions?.find((condition) => condition.status === 'True' && condition.message)
   const finalizers = [...last?.spec?.finalizers ?? [], ...last?.metadata?.finalizers ?? []]

@@ -1,4 +1,4 @@
-import type { Between, EndpointKind, NetworkSpec } from '../../suites/model.ts'
+import type { Between, EndpointKind, NetworkSpec, PolicyStep } from '../../suites/model.ts'
 import type { Lab } from './lab.ts'
 import { UNDERLAY_MTU } from './lab.ts'
 import { pairOf, type LocalNetwork } from './pod-network.ts'
@@ -16,6 +16,10 @@ export function hostNetwork(lab: Lab, spec: NetworkSpec = { name: 'host', cni: '
     policy: 'unsupported',
     birdSockets: {},
     setupMs: 0,
+    runPolicy: async (step: PolicyStep, id: string) => ({
+      id, network: spec.name, stepIndex: step.index, status: 'unsupported', error: null, enforcement: null, pods: [],
+      policies: step.policies.map((policy) => `${policy.metadata.namespace}/${policy.metadata.name}`), matrix: [],
+    }),
     pair: (between: Between, _endpoint?: EndpointKind) => pairOf(lab, [], between, 'host'),
     describe: () => ({ cni: 'host', mtu: UNDERLAY_MTU, encapsulation: 'none', policy: 'unsupported' }),
     async [Symbol.asyncDispose]() {},

@@ -3,6 +3,8 @@ import type { LocalClusterSpec } from '../../suites/model.ts'
 import { NetnsEndpoint } from './netns-endpoint.ts'
 import { namespaceName, nodeName, zoneName } from './names.ts'
 import { shapeUplink } from './shaping.ts'
+import { EXEC_CONCURRENCY, mapLimit } from './concurrency.ts'
+import { applyConditions } from './conditions.ts'
 
 /** Underlay addressing: 198.18.0.0/15 is reserved for benchmarking, so nothing here can collide. */
 export const UNDERLAY_PREFIX = '198.18.0'
@@ -46,9 +48,16 @@ export async function createLab(runId: string, spec: LocalClusterSpec): Promise<
     input: 'link set lo up\nlink add br0 type bridge\nlink set br0 up\n',
     what: 'creating the underlay bridge',
   })
-  const nodes: LabNode[] = []
-  for (let index = 0; index < spec.nodes; index++) nodes.push(await createNode(runId, index, spec, underlayNamespace))
-  return { runId, underlayNamespace, nodes }
+  // Nodes are independent: build them a few at a time (a 50-node lab in seconds, not a minute).
+  const nodes = await mapLimit(Array.from({ length: spec.nodes }, (_, index) => index), EXEC_CONCURRENCY, (index) => createNode(runId, index, spec, underlayNamespace))
+  const lab = { runId, underlayNamespace, nodes }
+  await applyConditions(lab, spec)
+  return lab
+}
+
+/** The uplink rate of one node: its group's, else the cluster's. */
+export function nodeRate(spec: LocalClusterSpec, index: number): number | null {
+  return spec.nodeBandwidthBps ? spec.nodeBandwidthBps[index] ?? null : spec.bandwidthBps
 }
 
 async function createNode(runId: string, index: number, spec: LocalClusterSpec, underlayNamespace: string): Promise<LabNode> {
@@ -65,7 +74,9 @@ async function createNode(runId: string, index: number, spec: LocalClusterSpec, 
   })
   await runChecked('ip', ['-n', underlayNamespace, '-batch', '-'], { input: `link set ${port} master br0\nlink set ${port} up\n`, what: `attaching node ${name}` })
   await runChecked('ip', ['netns', 'exec', namespace, 'sysctl', '-qw', ...nodeSysctls], { what: `setting sysctls on node ${name}` })
-  if (spec.bandwidthBps !== null) await shapeUplink(underlayNamespace, port, `i${name}`, spec.bandwidthBps)
-  const endpoint = new NetnsEndpoint({ name, label: `node ${name} (zone ${zone})`, node: name, zone, namespace, ip, mtu: UNDERLAY_MTU })
+  const rate = nodeRate(spec, index)
+  if (rate !== null) await shapeUplink(underlayNamespace, port, `i${name}`, rate)
+  const instance = spec.nodeInstances?.[index]
+  const endpoint = new NetnsEndpoint({ name, label: `node ${name} (zone ${zone}${instance ? `, ${instance}` : ''})`, node: name, zone, namespace, ip, mtu: UNDERLAY_MTU })
   return { name, zone, namespace, ip, endpoint }
 }

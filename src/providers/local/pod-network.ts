@@ -2,7 +2,8 @@ import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { NetbenchError } from '../../errors.ts'
 import { run } from '../../exec.ts'
-import type { Between, EndpointKind, NetworkSpec } from '../../suites/model.ts'
+import type { Between, EndpointKind, NetworkSpec, PolicyStep } from '../../suites/model.ts'
+import { runLocalPolicy } from './policy.ts'
 import type { EndpointPair, Network } from '../types.ts'
 import { EXEC_CONCURRENCY, mapLimit } from './concurrency.ts'
 import type { Lab, LabNode } from './lab.ts'
@@ -134,7 +135,7 @@ export async function installPodNetwork(options: InstallOptions, build: Datapath
     throw error
   }
   const setupMs = Math.round(performance.now() - started)
-  return {
+  const network: LocalNetwork = {
     name: spec.name,
     cni: spec.cni,
     spec,
@@ -155,8 +156,10 @@ export async function installPodNetwork(options: InstallOptions, build: Datapath
       policy: datapath.policy,
       ...datapath.describe,
     }),
+    runPolicy: (step: PolicyStep, id: string) => runLocalPolicy(network, step, id),
     [Symbol.asyncDispose]: dispose,
   }
+  return network
 }
 
 export function describeEncapsulation(encapsulation: Encapsulation): string {

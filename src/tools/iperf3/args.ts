@@ -61,6 +61,10 @@ export interface UdpClientArgs extends CommonClientArgs {
 
 export interface TcpClientArgs extends CommonClientArgs {
   streams: number
+  /** -R: the server sends. */
+  reverse?: boolean
+  /** --bidir: both directions at once. */
+  bidir?: boolean
 }
 
 function commonTail(options: CommonClientArgs): string[] {
@@ -94,6 +98,8 @@ export function tcpClientArgs(options: TcpClientArgs): string[] {
   return [
     'iperf3', '-c', options.serverIp, '-p', String(options.port),
     '-P', String(options.streams),
+    ...(options.reverse ? ['-R'] : []),
+    ...(options.bidir ? ['--bidir'] : []),
     ...commonTail(options),
   ]
 }

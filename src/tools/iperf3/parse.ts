@@ -16,6 +16,8 @@ export interface Iperf3Result {
   lostPackets?: number
   /** UDP payload size iperf3 used (`test_start.blksize`). */
   datagramBytes?: number
+  /** TCP: the sender's congestion control (`end.sender_tcp_congestion`). */
+  congestion?: string
   /** How long the sender actually sent, in ms (whole seconds after iperf3's rounding). */
   durationMs: number | null
   /** The parsed JSON, nan/inf already turned into null. */
@@ -138,6 +140,18 @@ export function parseIperf3Output(stdout: string, kind: Iperf3Kind): Iperf3Resul
 
   if (kind === 'tcp') {
     metrics.retransmits = num(sent.retransmits)
+    // -R: the server sends, so the CPU figures change ends.
+    if (num(testStart.reverse) === 1) [metrics.cpuSenderPercent, metrics.cpuReceiverPercent] = [metrics.cpuReceiverPercent, metrics.cpuSenderPercent]
+    // --bidir: the second direction has its own sums; a datapath carried both at once.
+    const backSent = obj(end.sum_sent_bidir_reverse)
+    const backReceived = obj(end.sum_received_bidir_reverse)
+    if (Object.keys(backReceived).length) {
+      const add = (a: number | null, b: number | null) => a === null || b === null ? a ?? b : a + b
+      metrics.throughputBps = add(metrics.throughputBps, num(backReceived.bits_per_second))
+      metrics.senderBps = add(metrics.senderBps, num(backSent.bits_per_second))
+      metrics.retransmits = add(metrics.retransmits, num(backSent.retransmits))
+    }
+    if (typeof end.sender_tcp_congestion === 'string') result.congestion = end.sender_tcp_congestion
     return result
   }
 

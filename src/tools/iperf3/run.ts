@@ -11,7 +11,7 @@ import { readUdpCounters } from '../udp-counters.ts'
 
 export type Iperf3Probe =
   | { kind: 'udp'; bitrateBps: number; durationMs: number; omitMs?: number; socketBufferBytes?: number }
-  | { kind: 'tcp'; streams: number; durationMs: number; omitMs?: number }
+  | { kind: 'tcp'; streams: number; durationMs: number; omitMs?: number; reverse?: boolean; bidir?: boolean }
 
 export interface RunIperf3Options {
   server: Endpoint
@@ -66,7 +66,7 @@ export async function runIperf3(options: RunIperf3Options): Promise<Sample> {
   })
   const clientArgv = (port: number): string[] => probe.kind === 'udp'
     ? udpClientArgs({ ...common(port), bitrateBps: probe.bitrateBps, datagramBytes: datagramBytes!, socketBufferBytes: probe.socketBufferBytes ?? UDP_SOCKET_BUFFER_BYTES })
-    : tcpClientArgs({ ...common(port), streams: probe.streams })
+    : tcpClientArgs({ ...common(port), streams: probe.streams, reverse: probe.reverse, bidir: probe.bidir })
   // Build the argv once before starting anything, so bad input (bitrate 0) throws with no server.
   clientArgv(DEFAULT_PORT)
 
@@ -101,6 +101,7 @@ export async function runIperf3(options: RunIperf3Options): Promise<Sample> {
       durationMs: parsed.durationMs ?? probe.durationMs,
       raw: parsed.raw,
     }
+    if (parsed.congestion) sample.congestion = parsed.congestion
     if (probe.kind === 'udp') {
       if (parsed.packets !== undefined) sample.packets = parsed.packets
       if (parsed.lostPackets !== undefined) sample.lostPackets = parsed.lostPackets

@@ -1,0 +1,81 @@
+import pc from 'picocolors'
+import type { LimitedBy } from '../../src/results/attribution.ts'
+import type { MetricStats, PointResult } from '../../src/results/types.ts'
+import { percentile } from '../../src/results/stats.ts'
+import { formatBitrate, formatMs, formatRate, trimNumber } from '../../src/units.ts'
+import { renderTable } from './table.ts'
+
+const percent = (value: number | null) => value === null ? '—' : `${trimNumber(value, 2)}%`
+const header = (cells: string[]) => cells.map((cell) => pc.dim(cell))
+const where = (point: PointResult) => `${point.network}${point.between === 'zones' ? '' : ` (${point.between})`}`
+const failed = (point: PointResult) => pc.red(`error: ${point.error}`)
+
+/** `± half the 95% interval`, shown next to a figure measured more than once. */
+function spread(stats: MetricStats | undefined, format: (value: number) => string): string {
+  if (!stats?.ci95) return ''
+  return pc.dim(` ±${format((stats.ci95[1] - stats.ci95[0]) / 2)}`)
+}
+
+const limitLabels: Record<LimitedBy, string> = {
+  sender: 'sender-limited', receiver: 'receiver overrun', network: 'network loss',
+}
+
+function limitNote(point: PointResult): string {
+  if (point.status === 'error') return failed(point)
+  if (!point.limitedBy) return ''
+  return (point.limitedBy === 'sender' ? pc.yellow : pc.red)(`(${limitLabels[point.limitedBy]})`)
+}
+
+/** UDP at fixed offered rates: what was sent, what arrived, and what limited it. */
+export function udpTable(points: PointResult[]): string {
+  const rows = [header(['UDP', 'offered', 'sent', 'received', 'jitter', 'loss', 'limited by'])]
+  for (const point of points) {
+    const m = point.metrics
+    rows.push([
+      where(point), formatBitrate(point.bitrate ?? 0), formatRate(m.senderBps),
+      formatRate(m.throughputBps) + spread(point.stats.throughputBps, formatRate), formatMs(m.jitterMs),
+      percent(m.lossPercent) + spread(point.stats.lossPercent, percent), limitNote(point),
+    ])
+  }
+  return renderTable(rows)
+}
+
+/** Max-rate searches: the rate found, the bound, and how many probes it took. */
+export function searchTable(points: PointResult[]): string {
+  const rows = [header(['UDP max rate', 'found', 'loss bound', 'probes', 'range', 'limited by'])]
+  for (const point of points) {
+    const search = point.search
+    const found = search?.maxRateBps == null ? '—' : `${formatRate(search.maxRateBps)}${search.reachedUpperBound ? ' or more' : ''}`
+    rows.push([
+      where(point), found, search ? `<= ${trimNumber(search.lossBoundPercent, 2)}%` : '—', String(search?.probes.length ?? 0),
+      search ? `${formatBitrate(search.fromBps)}–${formatBitrate(search.toBps)} ±${trimNumber(search.resolution * 100, 1)}%` : '—', limitNote(point),
+    ])
+  }
+  return renderTable(rows)
+}
+
+export function tcpTable(points: PointResult[]): string {
+  const rows = [header(['TCP', 'variant', 'throughput', 'retransmits', 'cpu snd/rcv', 'cpu/Gbit snd', ''])]
+  for (const point of points) {
+    const m = point.metrics
+    const cpu = m.cpuSenderPercent === null ? '—' : `${trimNumber(m.cpuSenderPercent, 0)}%/${trimNumber(m.cpuReceiverPercent ?? 0, 0)}%`
+    // The datapath's cost: CPU spent per Gbit/s carried, comparable across networks and rates.
+    const perGbit = m.cpuSenderPercent !== null && m.throughputBps ? `${trimNumber(m.cpuSenderPercent / (m.throughputBps / 1e9), 1)}%` : '—'
+    rows.push([
+      where(point), point.label.replace(/ \(.*\)$/, '').replace(/^tcp ?/, '') || '1 stream',
+      formatRate(m.throughputBps) + spread(point.stats.throughputBps, formatRate), m.retransmits === null ? '—' : String(m.retransmits),
+      cpu, perGbit, point.status === 'error' ? failed(point) : point.congestion ? pc.dim(point.congestion) : '',
+    ])
+  }
+  return renderTable(rows)
+}
+
+export function latencyTable(points: PointResult[]): string {
+  const rows = [header(['Latency', 'replies', 'min', 'median', 'p95', 'p99', 'max', 'loss', ''])]
+  for (const point of points) {
+    const rtts = point.rttsMs ?? []
+    const at = (p: number) => rtts.length ? formatMs(percentile(rtts, p)) : '—'
+    rows.push([where(point), String(rtts.length), at(0), at(50), at(95), at(99), at(100), percent(point.metrics.lossPercent), point.status === 'error' ? failed(point) : ''])
+  }
+  return renderTable(rows)
+}

@@ -1,0 +1,90 @@
+/**
+ * Kubernetes NetworkPolicy semantics (networking.k8s.io/v1), for the connectivity matrix a policy
+ * step expects: a pod selected by any policy with an Ingress (Egress) type is isolated in that
+ * direction, and then only what some rule of a selecting policy allows gets through; a connection
+ * needs both the source's egress and the destination's ingress to allow it. Replies of allowed
+ * connections always pass (policies are stateful).
+ */
+import type { LabelSelector, NetworkPolicy, PolicyPeer, PolicyPort } from '../../suites/model.ts'
+
+export interface PolicyPod {
+  name: string
+  ip: string
+  namespace: string
+  labels: Record<string, string>
+}
+
+export type Direction = 'Ingress' | 'Egress'
+export type Protocol = 'tcp' | 'udp'
+
+export function selects(selector: LabelSelector, labels: Record<string, string>): boolean {
+  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) if (labels[key] !== value) return false
+  for (const requirement of selector.matchExpressions ?? []) {
+    const has = Object.hasOwn(labels, requirement.key)
+    const value = labels[requirement.key]
+    const values = requirement.values ?? []
+    switch (requirement.operator) {
+      case 'In': if (!has || !values.includes(value!)) return false; break
+      case 'NotIn': if (has && values.includes(value!)) return false; break
+      case 'Exists': if (!has) return false; break
+      case 'DoesNotExist': if (has) return false; break
+      default: return false
+    }
+  }
+  return true
+}
+
+/** Policy types as Kubernetes defaults them: Ingress always, Egress when there are egress rules. */
+export function policyTypes(policy: NetworkPolicy): Direction[] {
+  return policy.spec.policyTypes ?? (policy.spec.egress?.length ? ['Ingress', 'Egress'] : ['Ingress'])
+}
+
+export function selectingPolicies(policies: readonly NetworkPolicy[], pod: PolicyPod, direction: Direction): NetworkPolicy[] {
+  return policies.filter((policy) => policy.metadata.namespace === pod.namespace && policyTypes(policy).includes(direction) && selects(policy.spec.podSelector, pod.labels))
+}
+
+function ipToNumber(ip: string): number {
+  return ip.split('.').reduce((value, octet) => value * 256 + Number(octet), 0)
+}
+
+export function cidrContains(cidr: string, ip: string): boolean {
+  const [base, bits] = cidr.split('/')
+  const size = 2 ** (32 - Number(bits))
+  const start = Math.floor(ipToNumber(base!) / size) * size
+  const value = ipToNumber(ip)
+  return value >= start && value < start + size
+}
+
+export function peerMatches(peer: PolicyPeer, policyNamespace: string, other: PolicyPod, namespaceLabels: Record<string, Record<string, string>>): boolean {
+  if (peer.ipBlock) return cidrContains(peer.ipBlock.cidr, other.ip) && !(peer.ipBlock.except ?? []).some((cidr) => cidrContains(cidr, other.ip))
+  const namespaceOk = peer.namespaceSelector
+    ? selects(peer.namespaceSelector, namespaceLabels[other.namespace] ?? { 'kubernetes.io/metadata.name': other.namespace })
+    : other.namespace === policyNamespace
+  const podOk = peer.podSelector ? selects(peer.podSelector, other.labels) : true
+  return namespaceOk && podOk && (peer.namespaceSelector !== undefined || peer.podSelector !== undefined)
+}
+
+export function portMatches(ports: readonly PolicyPort[] | undefined, protocol: Protocol, port: number): boolean {
+  if (!ports?.length) return true
+  return ports.some((entry) => {
+    if ((entry.protocol ?? 'TCP').toLowerCase() !== protocol) return false
+    if (entry.port === undefined) return true
+    return port >= entry.port && port <= (entry.endPort ?? entry.port)
+  })
+}
+
+/** Whether `pod` lets traffic in from (Ingress) or out to (Egress) `other`. */
+export function directionAllows(policies: readonly NetworkPolicy[], pod: PolicyPod, other: PolicyPod, direction: Direction, protocol: Protocol, port: number, namespaceLabels: Record<string, Record<string, string>>): boolean {
+  const selecting = selectingPolicies(policies, pod, direction)
+  if (!selecting.length) return true
+  return selecting.some((policy) => {
+    const rules = direction === 'Ingress'
+      ? (policy.spec.ingress ?? []).map((rule) => ({ peers: rule.from, ports: rule.ports }))
+      : (policy.spec.egress ?? []).map((rule) => ({ peers: rule.to, ports: rule.ports }))
+    return rules.some((rule) => (!rule.peers?.length || rule.peers.some((peer) => peerMatches(peer, policy.metadata.namespace, other, namespaceLabels))) && portMatches(rule.ports, protocol, port))
+  })
+}
+
+export function connectionAllowed(policies: readonly NetworkPolicy[], from: PolicyPod, to: PolicyPod, protocol: Protocol, port: number, namespaceLabels: Record<string, Record<string, string>>): boolean {
+  return directionAllows(policies, from, to, 'Egress', protocol, port, namespaceLabels) && directionAllows(policies, to, from, 'Ingress', protocol, port, namespaceLabels)
+}
