@@ -6,6 +6,9 @@ export interface MetricCell {
   metric: string
   baseline: string
   current: string
+  /** `± 3.2 Mbit/s`: half the 95% confidence interval of the mean; empty for a single sample. */
+  baselineSpread: string
+  currentSpread: string
   delta: string
   verdict: ChangeVerdict
   gated: boolean
@@ -30,16 +33,20 @@ export interface ComparisonView {
   improvements: number
   noise: number
   missing: number
-  rows: ComparisonRow[]
+  /** Regressions, changes within noise and improvements: what a reviewer reads first. */
+  changed: ComparisonRow[]
+  /** Unchanged and uncompared points. */
+  rest: ComparisonRow[]
 }
 
+const CHANGED = new Set<ChangeVerdict>(['regression', 'noise', 'improvement'])
 const VERDICT_TEXT: Record<ChangeVerdict, string> = {
   regression: 'regression', improvement: 'improvement', unchanged: 'unchanged', noise: 'within noise', missing: 'not compared',
 }
 
-function ci(change: MetricChange, side: 'baselineCi' | 'currentCi'): string {
+function spread(change: MetricChange, side: 'baselineCi' | 'currentCi'): string {
   const interval = change[side]
-  return interval ? ` (95% CI ${formatValue(interval.low, change.unit)} – ${formatValue(interval.high, change.unit)})` : ''
+  return interval ? `± ${formatValue((interval.high - interval.low) / 2, change.unit)}` : ''
 }
 
 function cell(change: MetricChange): MetricCell {
@@ -47,10 +54,12 @@ function cell(change: MetricChange): MetricCell {
     metric: change.metric,
     baseline: formatValue(change.baseline, change.unit),
     current: formatValue(change.current, change.unit),
+    baselineSpread: spread(change, 'baselineCi'),
+    currentSpread: spread(change, 'currentCi'),
     delta: describeDelta(change),
     verdict: change.verdict,
     gated: change.gated,
-    decidedBy: `${change.decidedBy}${ci(change, 'baselineCi') ? `; baseline${ci(change, 'baselineCi')}; current${ci(change, 'currentCi')}` : ''}`,
+    decidedBy: change.decidedBy,
   }
 }
 
@@ -66,6 +75,9 @@ function note(point: PointChange): string {
 export function comparisonView(comparison: Comparison): ComparisonView {
   const run = (ref: Comparison['baseline']) => `${ref.runId}${ref.file ? ` (${ref.file})` : ''}, ${ref.startedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}`
   const count = (verdict: ChangeVerdict) => comparison.points.filter((point) => point.verdict === verdict).length
+  const rows: ComparisonRow[] = comparison.points.map((point) => ({
+    suite: point.suite, network: point.network, label: point.label, verdict: point.verdict, verdictLabel: VERDICT_TEXT[point.verdict], note: note(point), cells: point.metrics.map(cell),
+  }))
   return {
     baselineRun: run(comparison.baseline),
     currentRun: run(comparison.current),
@@ -74,9 +86,8 @@ export function comparisonView(comparison: Comparison): ComparisonView {
     improvements: comparison.improvements,
     noise: count('noise'),
     missing: count('missing'),
-    rows: comparison.points.map((point) => ({
-      suite: point.suite, network: point.network, label: point.label, verdict: point.verdict, verdictLabel: VERDICT_TEXT[point.verdict], note: note(point), cells: point.metrics.map(cell),
-    })),
+    changed: rows.filter((row) => CHANGED.has(row.verdict)),
+    rest: rows.filter((row) => !CHANGED.has(row.verdict)),
   }
 }
 

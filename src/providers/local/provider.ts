@@ -39,17 +39,28 @@ export async function checkNetworkRequirements(networks: readonly (string | Netw
   await requireFeatures(features)
 }
 
+/** Underlay conditions: loss needs nftables and ethtool, latency the netem qdisc. */
+export async function checkConditionRequirements(spec: LocalClusterSpec): Promise<void> {
+  if (spec.nodeLossPercent?.some((percent) => percent > 0)) {
+    for (const program of ['nft', 'ethtool']) if (!await findProgram(program)) throw missingProgram(program)
+    await requireFeatures([{ feature: 'nftables', by: 'cluster loss' }])
+  }
+  if (spec.zoneLatencyMs) await requireFeatures([{ feature: 'netem', by: `cluster.latency (${spec.zoneLatencyMs} ms between zones)` }])
+}
+
 /** The default provider: a lab of network namespaces on this machine. */
 export const localProvider: Provider = {
   name: 'local',
   networks: LOCAL_NETWORKS,
-  async preflight(_spec: ClusterSpec, networks: readonly (string | NetworkSpec)[]) {
+  async preflight(spec: ClusterSpec, networks: readonly (string | NetworkSpec)[]) {
     await checkLabEnvironment()
     await checkNetworkRequirements(networks)
+    if (spec.provider === 'local') await checkConditionRequirements(spec)
   },
   async createCluster(anySpec: ClusterSpec, context: ProviderContext): Promise<LocalCluster> {
     if (anySpec.provider !== 'local') throw new NetbenchError('PROVIDER', `the local provider cannot build a '${anySpec.provider}' cluster`, { hint: 'this is a netbench bug' })
     const spec: LocalClusterSpec = anySpec
+    await checkConditionRequirements(spec)
     let lab: Lab
     try {
       lab = await createLab(context.runId, spec)

@@ -1,0 +1,145 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { labLeftovers } from '../../test/leftovers.ts'
+import { run, runChecked } from '../exec.ts'
+import type { PlannedPoint } from '../plan/plan.ts'
+import { createLab, type Lab } from '../providers/local/lab.ts'
+import { newRunId } from '../providers/local/names.ts'
+import { claimRun, removeRun } from '../providers/local/runs.ts'
+import { attributeLoss } from '../results/attribution.ts'
+import { percentile } from '../results/stats.ts'
+import { runIperf3 } from '../tools/iperf3/run.ts'
+import { measurePoint } from './measure.ts'
+
+// Issue 6's proofs on the real lab: netbench's figures agree with iperf3 run by hand, and the loss
+// attribution names the right culprit when a culprit is made on purpose.
+
+const SHAPED_BPS = 200e6
+let runId: string
+let lab: Lab
+
+beforeAll(async () => {
+  runId = newRunId()
+  await claimRun(runId, '')
+  lab = await createLab(runId, { provider: 'local', nodes: 2, zones: 2, instance: null, bandwidthBps: SHAPED_BPS, pods: 1 })
+})
+
+afterAll(async () => {
+  await removeRun(runId)
+  expect(labLeftovers()).toEqual([])
+})
+
+const pair = () => ({ client: lab.nodes[0]!.endpoint, server: lab.nodes[1]!.endpoint })
+
+function point(overrides: Partial<PlannedPoint>): PlannedPoint {
+  return {
+    id: 'host|0|', network: 'host', stepIndex: 0, step: 'udp', label: 'udp', bitrateBps: null, streams: null,
+    durationMs: 1000, omitMs: 0, between: 'zones', repeat: 1, ...overrides,
+  }
+}
+
+/** iperf3 exactly as a person would run it, between the same two namespaces. */
+async function rawIperf3(args: string[]): Promise<Record<string, any>> {
+  const { client, server } = pair()
+  const port = '5399'
+  const serverProcess = server.start(['iperf3', '-s', '-1', '-p', port, '-B', server.ip, '--forceflush'])
+  await new Promise<void>((resolve) => serverProcess.stdout.on('data', (chunk) => { if (String(chunk).includes('Server listening')) resolve() }))
+  try {
+    const result = await client.exec(['iperf3', '-c', server.ip, '-p', port, '--json', '-t', '1', ...args])
+    return JSON.parse(result.stdout).end
+  } finally {
+    await serverProcess.stop()
+  }
+}
+
+describe('agreement with iperf3 run by hand', () => {
+  test('a shaped TCP point: netbench and raw iperf3 agree within the noise of repeated runs', async () => {
+    const raws: number[] = []
+    const ours: number[] = []
+    for (let i = 0; i < 3; i++) {
+      raws.push((await rawIperf3([])).sum_received.bits_per_second)
+      ours.push((await measurePoint('s', point({ step: 'tcp', streams: 1 }), pair())).metrics.throughputBps!)
+    }
+    const spread = Math.max(...raws, ...ours) - Math.min(...raws, ...ours)
+    expect(Math.abs(percentile(ours, 50) - percentile(raws, 50))).toBeLessThanOrEqual(Math.max(spread, 0.05 * SHAPED_BPS))
+  })
+
+  test('UDP at 100M: the same received rate and loss', async () => {
+    const raw = await rawIperf3(['-u', '-b', '100M', '-l', '1472', '-w', '4M'])
+    const ours = await measurePoint('s', point({ bitrateBps: 100e6 }), pair())
+    expect(ours.metrics.throughputBps! / raw.sum_received.bits_per_second).toBeGreaterThan(0.95)
+    expect(ours.metrics.throughputBps! / raw.sum_received.bits_per_second).toBeLessThan(1.05)
+    expect(Math.abs(ours.metrics.lossPercent! - raw.sum_received.lost_percent)).toBeLessThan(1)
+  })
+})
+
+describe('loss attribution', () => {
+  test('offered far above the link: the network drops the excess, and it says so', async () => {
+    const result = await measurePoint('s', point({ bitrateBps: 600e6 }), pair())
+    expect(result.limitedBy).toBe('network')
+    expect(result.metrics.lossNetworkPercent!).toBeGreaterThan(30)
+    expect(result.metrics.throughputBps!).toBeLessThan(SHAPED_BPS * 1.1)
+  })
+
+  test('offered far above what the sender can produce: sender-limited, not network loss', async () => {
+    // Unshaped pair: nothing but the sending host limits a 40G offer.
+    const unshapedId = newRunId()
+    await claimRun(unshapedId, '')
+    try {
+      const unshaped = await createLab(unshapedId, { provider: 'local', nodes: 2, zones: 2, instance: null, bandwidthBps: null, pods: 1 })
+      const result = await measurePoint('s', point({ bitrateBps: 40e9 }), { client: unshaped.nodes[0]!.endpoint, server: unshaped.nodes[1]!.endpoint })
+      expect(result.metrics.senderBps!).toBeLessThan(40e9 * 0.5)
+      expect(['sender', 'receiver']).toContain(result.limitedBy)
+      expect(result.limitedBy).not.toBe('network')
+    } finally {
+      await removeRun(unshapedId)
+    }
+  })
+
+  test('a receiver with a tiny socket buffer overruns: the loss is the receiver\'s', async () => {
+    const { client, server } = pair()
+    const sample = await runIperf3({ client, server, probe: { kind: 'udp', bitrateBps: 150e6, durationMs: 1000, socketBufferBytes: 4096 } })
+    attributeLoss(sample.metrics, sample.packets, sample.receiverDrops)
+    expect(sample.receiverDrops!).toBeGreaterThan(0)
+    expect(sample.metrics.lossReceiverPercent!).toBeGreaterThan(sample.metrics.lossNetworkPercent!)
+  })
+
+  test('nftables loss injected on the underlay shows as network loss close to the injected rate', async () => {
+    const ul = lab.underlayNamespace
+    const table = `nb${runId}loss`
+    await runChecked('ip', ['netns', 'exec', ul, 'nft', '-f', '-'], {
+      input: `table bridge ${table} {\n chain forward { type filter hook forward priority 0; meta l4proto udp numgen random mod 100 < 5 drop; }\n}\n`,
+    })
+    try {
+      const result = await measurePoint('s', point({ bitrateBps: 50e6, repeat: 2 }), pair())
+      expect(result.limitedBy).toBe('network')
+      expect(result.metrics.lossNetworkPercent!).toBeGreaterThan(3)
+      expect(result.metrics.lossNetworkPercent!).toBeLessThan(7.5)
+      expect(result.metrics.lossReceiverPercent!).toBeLessThan(0.5)
+    } finally {
+      await run('ip', ['netns', 'exec', ul, 'nft', 'delete', 'table', 'bridge', table])
+    }
+  })
+})
+
+describe('max-rate search on the lab', () => {
+  test('converges near the shaped rate, in far fewer probes than a sweep', async () => {
+    // A link slow enough that neither end's CPU is anywhere near its limit on a busy machine.
+    const shapedBps = 50e6
+    const searchId = newRunId()
+    await claimRun(searchId, '')
+    try {
+      const slow = await createLab(searchId, { provider: 'local', nodes: 2, zones: 2, instance: null, bandwidthBps: shapedBps, pods: 1 })
+      const search = { fromBps: 5e6, toBps: 1e9, resolution: 0.05, lossBoundPercent: 0.5 }
+      const result = await measurePoint('s', point({ label: 'udp max', search }), { client: slow.nodes[0]!.endpoint, server: slow.nodes[1]!.endpoint })
+      const found = result.search!.maxRateBps!
+      expect(result.search!.senderLimited).toBe(false)
+      expect(result.limitedBy).toBe('network')
+      // Loss within the bound is allowed, so the limit may sit a little above the shaped rate.
+      expect(found).toBeLessThanOrEqual(shapedBps * 1.05 / (1 - 0.005))
+      expect(found).toBeGreaterThan(shapedBps * 0.7)
+      expect(result.search!.probes.length).toBeLessThanOrEqual(11)
+    } finally {
+      await removeRun(searchId)
+    }
+  })
+})
