@@ -4,6 +4,7 @@
  */
 import { cpus, release } from 'node:os'
 import { benchCore } from './core.ts'
+import { benchMeasurements } from './measurements.ts'
 
 const fixed = (value: number, digits = 2) => value.toFixed(digits)
 
@@ -19,3 +20,11 @@ console.log(`  overhead vs bare iperf3     ${fixed(core.overheadVsBareIperf3)}`)
 console.log('3-node lab (median of 5)')
 console.log(`  set-up                      ${fixed(core.labUpMs, 0)} ms`)
 console.log(`  teardown                    ${fixed(core.labDownMs, 0)} ms`)
+
+const measurements = await benchMeasurements()
+console.log('Repeats, loss attribution and max-rate search (UDP sweep 1M–200M, 1 s points, 100M link)')
+console.log(`  plain sweep (5 points)      ${fixed(measurements.sweepSeconds, 1)} s`)
+console.log(`  same sweep, repeat: 3       ${fixed(measurements.sweepRepeat3Seconds, 1)} s  (ratio ${fixed(measurements.repeatRatio)})`)
+console.log(`  counter read (attribution)  ${fixed(measurements.counterReadMs, 1)} ms ×2 per sample = ${fixed(measurements.attributionShareOfSample * 100, 1)}% of a sample`)
+console.log(`  max-rate search 1M–1G ±5%   ${measurements.searchProbes} probes in ${fixed(measurements.searchSeconds, 1)} s, found ${fixed((measurements.searchFoundBps ?? 0) / 1e6, 1)}M on a ${fixed(measurements.shapedBps / 1e6, 0)}M link`)
+console.log(`  fixed sweep, same resolution ${measurements.sweepProbesSameResolution} probes (${fixed(measurements.sweepProbesSameResolution / measurements.searchProbes, 1)}× the search)`)

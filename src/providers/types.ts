@@ -34,6 +34,8 @@ export interface Cluster extends AsyncDisposable {
   readonly nodes: readonly ClusterNode[]
   /** A plain name builds that CNI with its defaults; a spec names a variant with options. */
   install(network: string | NetworkSpec, signal?: AbortSignal): Promise<Network>
+  /** Fault injection (the suite's fault schedule): takes a node's uplink down, or up again. */
+  setUplink?(node: string, up: boolean): Promise<void>
 }
 
 export interface ProviderContext {

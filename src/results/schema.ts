@@ -85,6 +85,8 @@ const EnvironmentSchema = Type.Object({
   cpuCount: Type.Number(),
   iperf3: NullableString,
   provider: Type.String(),
+  tools: Type.Optional(Type.Record(Type.String(), NullableString)),
+  lab: Type.Optional(Type.Record(Type.String(), Type.String())),
 })
 
 export const RunResultSchema = Type.Object({

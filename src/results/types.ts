@@ -123,6 +123,10 @@ export interface Environment {
   cpuCount: number
   iperf3: string | null
   provider: string
+  /** Versions of the other programs the lab runs (Debian package versions where known). */
+  tools?: Record<string, string | null>
+  /** How the lab shapes and probes, so the run can be reproduced. */
+  lab?: Record<string, string>
 }
 
 export interface RunResult {

@@ -81,7 +81,7 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
     const points = prepared.plans.reduce((total, plan) => total + plan.networks.reduce((sum, network) => sum + network.points.length, 0), 0)
     reporters.forEach((reporter) => reporter.onRunStart?.({ runId, files: prepared.files, points }))
     const { events, collector } = await runVitest(prepared, context, reporters, options, interrupt)
-    reportRemoteCleanup(await removeRemote(true), options.stream)
+    const leftBehind = reportRemoteCleanup(await removeRemote(true), options.stream)
     remoteCleaned = true
     const result = buildRunResult({
       runId, startedAt, environment, plans: prepared.plans, imperativeFiles: prepared.imperativeFiles,
@@ -95,7 +95,9 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
         options.stream.write(`netbench: the ${reporter.name} reporter failed: ${error instanceof Error ? error.message : String(error)}\n`)
       }
     }
-    return { exitCode: exitCodeOf(result), result }
+    // Objects the run could not remove from a cluster are an environment problem (exit 3).
+    const exitCode = leftBehind && result.status !== 'interrupted' ? EXIT.environment : exitCodeOf(result)
+    return { exitCode, result }
   } finally {
     await removeRun(runId)
     if (!remoteCleaned) reportRemoteCleanup(await removeRemote(true), options.stream)
@@ -104,11 +106,12 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
 }
 
 /** Says what the CLI had to remove after the workers (a dead worker, an interrupted run) or could not. */
-function reportRemoteCleanup(outcome: { removed: string[]; errors: unknown[] }, stream: NodeJS.WritableStream): void {
+function reportRemoteCleanup(outcome: { removed: string[]; errors: unknown[] }, stream: NodeJS.WritableStream): boolean {
   if (outcome.removed.length) stream.write(`netbench: removed ${outcome.removed.join(', ')}\n`)
   for (const error of outcome.errors) {
     stream.write(`netbench: cleanup failed: ${isNetbenchError(error) ? error.oneLine : error instanceof Error ? error.message : String(error)}\n`)
   }
+  return outcome.errors.length > 0
 }
 
 /**

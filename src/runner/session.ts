@@ -7,6 +7,7 @@ import { isNetbenchError } from '../errors.ts'
 import type { RunContext } from './context.ts'
 import { appendEvent } from './events.ts'
 import { measurePoint } from './measure.ts'
+import { FaultSchedule } from './faults.ts'
 import { searchProbeEstimate } from './max-rate.ts'
 
 const PER_PROBE_OVERHEAD_MS = 300
@@ -24,6 +25,7 @@ export class SuiteSession {
   private readonly networks = new Map<string, Promise<Network>>()
   private readonly points = new Map<string, Promise<PointResult>>()
   private readonly policies = new Map<string, Promise<PolicyResult>>()
+  private readonly faults: FaultSchedule | undefined
   private readonly pointById: Map<string, PlannedPoint>
   private measuredCount = 0
   private readonly totalPoints: number
@@ -31,6 +33,7 @@ export class SuiteSession {
   constructor(private readonly plan: SuitePlan, private readonly context: RunContext) {
     this.pointById = new Map(plan.networks.flatMap((network) => network.points.map((point) => [point.id, point] as const)))
     this.totalPoints = this.pointById.size
+    if (plan.suite.faults?.length) this.faults = new FaultSchedule(plan.suite.faults, () => this.getCluster())
   }
 
   private get file(): string {
@@ -89,7 +92,16 @@ export class SuiteSession {
       index: this.measuredCount, total: this.totalPoints, repeat: point.repeat,
       expectedMs: this.remainingMs(point),
     })
+    this.faults?.begin(point.network, point.stepIndex)
+    const startedAt = Date.now()
     const result = await measurePoint(this.plan.suite.name, point, pair)
+    const cause = this.faults?.causeFor(point.network, point.stepIndex, startedAt, Date.now(), [pair.client.node, pair.server.node])
+    if (cause) {
+      result.status = 'error'
+      result.error = result.error ? `${cause}; ${result.error}` : cause
+    }
+    const stepPoints = this.plan.networks.find((network) => network.name === point.network)?.points.filter((other) => other.stepIndex === point.stepIndex) ?? []
+    if (stepPoints.at(-1)?.id === point.id) await this.faults?.end(point.network, point.stepIndex)
     appendEvent(this.context.eventsFile, { type: 'point', file: this.file, point: result })
     return result
   }

@@ -64,4 +64,17 @@ describe('kernel feature detection', () => {
     expect(stderr).toMatch(/^netbench: calico-ipip \(calico encapsulation: ipip\) needs IP-in-IP tunnels \(ipip\), which this kernel lacks/)
     expect(stdout).not.toMatch(/netbench run/)
   })
+
+  test('cluster.latency needs netem: exit 3 naming netem before anything is provisioned', async () => {
+    const probes = await detectFeatures()
+    if (probes.netem.present) return
+    using project = tmpProject({
+      's.netbench.yaml': 'name: t\ncluster: { nodes: 2, zones: 2, latency: 1ms }\nnetworks: [host]\nsteps: [{ tcp: { duration: 1s } }]\n',
+    })
+    const { code, stdout, stderr } = await runCli(['s.netbench.yaml'], { cwd: project.dir })
+    expect(code).toBe(3)
+    expect(stderr).toMatch(/^netbench: cluster\.latency \(1 ms between zones\) needs the netem qdisc \(sch_netem\), which this kernel lacks/)
+    expect(stderr).toMatch(/modprobe sch_netem/)
+    expect(stdout).not.toMatch(/netbench run/)
+  })
 })

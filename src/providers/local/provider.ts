@@ -1,5 +1,5 @@
 import { NetbenchError } from '../../errors.ts'
-import { missingProgram } from '../../exec.ts'
+import { missingProgram, runChecked } from '../../exec.ts'
 import type { ClusterSpec, LocalClusterSpec, NetworkSpec } from '../../suites/model.ts'
 import type { Cluster, Network, Provider, ProviderContext } from '../types.ts'
 import { requireCniPlugins, requireFeatures } from './features.ts'
@@ -106,6 +106,10 @@ export function createLocalCluster(lab: Lab, spec: LocalClusterSpec, context: Pr
           await dispose()
         },
       })
+    },
+    async setUplink(node: string, up: boolean): Promise<void> {
+      if (!lab.nodes.some((candidate) => candidate.name === node)) throw new NetbenchError('SUITE_INVALID', `no node '${node}' in this lab`, { hint: `use n1 to n${lab.nodes.length}` })
+      await runChecked('ip', ['-n', lab.underlayNamespace, 'link', 'set', `p${node}`, up ? 'up' : 'down'], { what: `taking the uplink of ${node} ${up ? 'up' : 'down'}` })
     },
     async [Symbol.asyncDispose]() {
       if (active) await Promise.resolve(active[Symbol.asyncDispose]()).catch(() => undefined)
