@@ -1,7 +1,7 @@
 /**
  * netbench's public API: what suite files import. Everything else is internal.
  */
-export { defineSuite, udp, tcp, policy } from './suites/define.ts'
+export { defineSuite, udp, tcp, latency, policy } from './suites/define.ts'
 export type { SuiteInput as SuiteDefinition, UdpStepInput as UdpStep, TcpStepInput as TcpStep, ClusterInput as ClusterOptions } from './suites/schema.ts'
 export { NetbenchError, EXIT } from './errors.ts'
 export { defineConfig, type NetbenchConfig } from './config.ts'

@@ -64,8 +64,10 @@ withRunOptions(cli.command('run [...files]', 'Run suites'))
   .action((files: string[], flags: RunFlags & { testNamePattern?: string }) => { action = runCommand(files, { ...flags, t: flags.testNamePattern }) })
 cli.command('list [...files]', 'Show the planned matrix without running anything')
   .option('--network <name>', 'Only this network (repeatable)')
+  .option('--baseline <result.json>', 'The baseline `of baseline` expectations will read')
   .action((files: string[], flags: RunFlags) => {
-    action = prepareRun(files, { networks: asList(flags.network).length ? asList(flags.network) : undefined }).then(async (prepared) => {
+    const baseline = flags.baseline ? reportSettings({ reporters: [], baseline: flags.baseline }, []).then((settings) => settings.baseline!.result) : Promise.resolve(undefined)
+    action = baseline.then((result) => prepareRun(files, { networks: asList(flags.network).length ? asList(flags.network) : undefined, baseline: result })).then(async (prepared) => {
       out.write(await renderPlan(prepared))
       return EXIT.ok
     })

@@ -150,9 +150,13 @@ describe('netbench run --baseline', () => {
     expect(stderr).toMatch(/^netbench: baseline .*broken\.json: is not JSON/)
   })
 
-  it('without --baseline, `of baseline` is an input error with a hint', async () => {
+  it('without --baseline, `of baseline` is an input error with a hint; with one, the suite plans', async () => {
     const { code, stderr } = await runCli(['list', at('suite.netbench.ts')])
     expect(code).toBe(2)
-    expect(stderr).toContain('`of baseline` needs a baseline result — pass --baseline <result.json>')
+    expect(stderr).toMatch(/expect\[0\]: `of baseline` needs a baseline result in "host tcp throughput >= 95% of baseline" — pass --baseline <result.json>/)
+    const listed = await runCli(['list', at('suite.netbench.ts'), '--baseline', at('a.json')])
+    expect(listed.stderr).toBe('')
+    expect(listed.code).toBe(0)
+    expect(listed.stdout).toContain('expect throughput >= 95% of baseline')
   })
 })

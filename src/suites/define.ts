@@ -1,4 +1,4 @@
-import type { PolicyStepInput, SuiteInput, TcpStepInput, UdpStepInput } from './schema.ts'
+import type { LatencyStepInput, PolicyStepInput, SuiteInput, TcpStepInput, UdpStepInput } from './schema.ts'
 
 /** Set by the worker runtime so that a suite module registers its tests when Vitest imports it. */
 export interface SuiteRegistrar {
@@ -28,4 +28,9 @@ export function tcp(step: TcpStepInput = {}): { tcp: TcpStepInput } {
 /** A NetworkPolicy step: labelled pods, Kubernetes NetworkPolicies, a connectivity matrix probe. */
 export function policy(step: PolicyStepInput): { policy: PolicyStepInput } {
   return { policy: step }
+}
+
+/** Round-trip times between the step's pair: `count` echo requests every `interval`. */
+export function latency(step: LatencyStepInput = {}): { latency: LatencyStepInput } {
+  return { latency: step }
 }

@@ -1,0 +1,54 @@
+/**
+ * Underlay conditions on the real lab (needs root): random loss on one node's uplink is per packet
+ * (offloads off) and close to what was asked; a fault takes an uplink down and up again.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { run } from '../../exec.ts'
+import { runIperf3 } from '../../tools/iperf3/run.ts'
+import { FaultSchedule } from '../../runner/faults.ts'
+import { lossTableName } from './conditions.ts'
+import { testCluster } from './networks/datapaths.testkit.ts'
+import { ping } from './pods.ts'
+
+describe.sequential('underlay conditions', () => {
+  let lab: Awaited<ReturnType<typeof testCluster>>
+  beforeAll(async () => {
+    lab = await testCluster({ nodes: 3, zones: 3, bandwidthBps: 450e6, nodeLossPercent: [0, 2, 0] })
+  })
+  afterAll(async () => { expect(await lab.dispose()).toEqual([]) })
+
+  test('2% loss on n2: offloads off on its uplink, UDP into n2 loses about 2% of datagrams', async () => {
+    const [n1, n2, n3] = lab.cluster.lab.nodes
+    const features = await run('ip', ['netns', 'exec', n2!.namespace, 'ethtool', '-k', 'eth0'])
+    expect(features.stdout).toMatch(/generic-segmentation-offload: off/)
+    expect(features.stdout).toMatch(/tcp-segmentation-offload: off/)
+    const sample = await runIperf3({ client: n1!.endpoint, server: n2!.endpoint, probe: { kind: 'udp', bitrateBps: 50e6, durationMs: 2000 } })
+    expect(sample.packets).toBeGreaterThan(5000)
+    expect(sample.metrics.lossPercent).toBeGreaterThan(1)
+    expect(sample.metrics.lossPercent).toBeLessThan(3.5)
+    const clean = await runIperf3({ client: n1!.endpoint, server: n3!.endpoint, probe: { kind: 'udp', bitrateBps: 50e6, durationMs: 1000 } })
+    expect(clean.metrics.lossPercent).toBeLessThan(0.5)
+    const table = await run('ip', ['netns', 'exec', lab.cluster.lab.underlayNamespace, 'nft', 'list', 'table', 'bridge', lossTableName(lab.runId)])
+    expect(table.stdout).toMatch(/numgen random mod 100000 < 2000/)
+  })
+
+  test('a fault schedule takes the uplink down for its span, marks overlapping points and restores it', async () => {
+    const [n1, n2] = lab.cluster.lab.nodes
+    const faults = new FaultSchedule([{ node: 'n2', kind: 'uplink-down', stepIndex: 0, atMs: 200, forMs: 600 }], async () => lab.cluster)
+    const started = Date.now()
+    faults.begin('host', 0)
+    await new Promise((resolve) => setTimeout(resolve, 400))
+    expect((await ping(n1!.namespace, n2!.ip, { timeoutS: 0.3 })).ok).toBe(false)
+    await new Promise((resolve) => setTimeout(resolve, 600))
+    expect((await ping(n1!.namespace, n2!.ip)).ok).toBe(true)
+    expect(faults.causeFor('host', 0, started, Date.now(), ['n1', 'n2'])).toMatch(/^fault: node n2's uplink was down from 0\.[23] s to 0\.[89] s into step 0/)
+    expect(faults.causeFor('host', 0, started, Date.now(), ['n1', 'n3'])).toBeUndefined()
+    expect(faults.causeFor('host', 0, Date.now(), Date.now() + 1, ['n2'])).toBeUndefined()
+    // A step that ends while the link is down brings it back up.
+    const early = new FaultSchedule([{ node: 'n2', kind: 'uplink-down', stepIndex: 0, atMs: 0, forMs: 60_000 }], async () => lab.cluster)
+    early.begin('flannel', 0)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    await early.end('flannel', 0)
+    expect((await ping(n1!.namespace, n2!.ip)).ok).toBe(true)
+  })
+})
