@@ -27,8 +27,8 @@ describe('valid suites', () => {
     expect(loaded.kind).toBe('declarative')
     if (loaded.kind !== 'declarative') return
     expect(loaded.suite.steps).toEqual([
-      { kind: 'udp', index: 0, bitratesBps: [1e6, 1.5e9], durationMs: 2000, omitMs: 0, between: 'zones', repeat: 1 },
-      { kind: 'tcp', index: 1, streams: 1, durationMs: 10000, omitMs: 0, between: 'zones', repeat: 1 },
+      { kind: 'udp', index: 0, bitratesBps: [1e6, 1.5e9], search: null, durationMs: 2000, omitMs: 0, between: 'zones', repeat: 1 },
+      { kind: 'tcp', index: 1, streams: [1], reverse: false, bidir: false, durationMs: 10000, omitMs: 0, between: 'zones', repeat: 1 },
     ])
     expect(loaded.suite.cluster).toMatchObject({ provider: 'local', nodes: 3, zones: 3, instance: null, bandwidthBps: null })
     expect(loaded.suite.expectations[0]).toMatchObject({ metric: 'loss', bitrateBps: 1e6 })
@@ -114,6 +114,40 @@ describe('bad input: one line naming the file, the place and the fix (exit 2)', 
   test('a suite file that does not exist', async () => {
     const error = await loadError({}, 'missing.netbench.ts')
     expect(error.oneLine).toMatch(/missing\.netbench\.ts: no such suite file/)
+    expect(error.exitCode).toBe(2)
+  })
+})
+
+describe('measurement steps', () => {
+  test('a max-rate search, stream lists, reverse and a latency step', async () => {
+    using project = tmpProject({ 's.netbench.yaml': yamlSuite([
+      'steps:',
+      "  - udp: { find: max, loss: '<= 1%', from: 5M, to: 2G, resolution: 10% }",
+      '  - tcp: { streams: [1, 8], reverse: true }',
+      '  - latency: { count: 50, interval: 20ms }',
+      'expect: [host udp max >= 100M, host rtt.p99 < 2ms, host at 5M loss.network < 1%]',
+      '',
+    ].join('\n')) })
+    const loaded = await loadSuiteFile(project.path('s.netbench.yaml'), networks)
+    if (loaded.kind !== 'declarative') throw new Error('expected a declarative suite')
+    expect(loaded.suite.steps[0]).toMatchObject({ kind: 'udp', bitratesBps: [], search: { fromBps: 5e6, toBps: 2e9, resolution: 0.1, lossBoundPercent: 1 } })
+    expect(loaded.suite.steps[1]).toMatchObject({ kind: 'tcp', streams: [1, 8], reverse: true, bidir: false })
+    expect(loaded.suite.steps[2]).toMatchObject({ kind: 'latency', count: 50, intervalMs: 20, durationMs: 1000 })
+    // `at 5M` names no offered rate of this suite: only the search step is UDP.
+    expect(() => planSuite(loaded.suite, { place: loaded.place })).toThrow(/no udp step offers 5M/)
+  })
+
+  test.each([
+    ['search fields without find', "steps:\n  - udp: { bitrates: [1M], loss: '<= 1%' }\n", /'loss' belongs to a max-rate search/],
+    ['both bitrates and find', 'steps:\n  - udp: { bitrates: [1M], find: max }\n', /a search step finds its own rates/],
+    ['neither bitrates nor find', 'steps:\n  - udp: { duration: 1s }\n', /a udp step needs bitrates or a search/],
+    ['an empty search range', 'steps:\n  - udp: { find: max, from: 1G, to: 10M }\n', /the search range is empty/],
+    ['reverse and bidir', 'steps:\n  - tcp: { reverse: true, bidir: true }\n', /reverse and bidir exclude each other/],
+    ['max without a search', 'steps:\n  - udp: { bitrates: [1M] }\nexpect: [host udp max >= 1M]\n', /no udp step searches for the max rate/],
+    ['rtt without a latency step', 'steps:\n  - udp: { bitrates: [1M] }\nexpect: [host rtt < 1ms]\n', /the suite has no latency step/],
+  ])('rejects %s', async (_name, body, message) => {
+    const error = await loadError({ 's.netbench.yaml': yamlSuite(body) }, 's.netbench.yaml')
+    expect(error.oneLine).toMatch(message)
     expect(error.exitCode).toBe(2)
   })
 })
