@@ -1,6 +1,6 @@
 import { isSenderLimited } from '../../src/results/attribution.ts'
 import type { PointResult, SuiteResult } from '../../src/results/types.ts'
-import { formatBitrate, formatMs, formatRate, trimNumber } from '../../src/units.ts'
+import { formatBitrate, formatMs, formatRate } from '../../src/units.ts'
 import { barChart, tcpChart, type Bar } from './charts/networks.ts'
 import { jitterChart, lossChart, receivedChart, type SweepLine } from './charts/sweep.ts'
 
@@ -73,7 +73,7 @@ function udpCharts(suite: SuiteResult, networks: ReadonlyArray<{ name: string; c
     { id: id('normalised'), title: `Normalised average transferred${suffix}`, wide: false, svg: barChart(shareBars, { name: 'received ÷ offered', format: (value) => `${value}%`, max: 100 }),
       caption: `Received ÷ offered, averaged over the sweep (received ÷ sent where the sender fell short of the offered rate).${leftOut.length ? ` Leaves out ${leftOut.join(', ')}: not every network has a measurement there.` : ''}` },
     { id: id('loss'), title: `Loss vs offered${suffix}`, wide: false, svg: lossChart(lines),
-      caption: 'Datagrams lost in the network, as a share of those sent.' },
+      caption: 'Datagrams lost on the way, as a share of those sent: by the network, or at the receiving socket where the measurements mark ◆.' },
     { id: id('jitter'), title: `Jitter vs offered${suffix}`, wide: false, svg: jitterChart(lines),
       caption: 'Variation in transit time (RFC 3550), as the receiver measured it.' },
   ]
@@ -96,7 +96,8 @@ function tcpChartOf(networks: ReadonlyArray<{ name: string; colour: string }>, t
 
 function setupChart(suite: SuiteResult, colours: Map<string, string>): ChartView[] {
   const timed = suite.networks.filter((network) => network.setupMs !== null)
-  if (!timed.length) return []
+  // Host networking installs nothing: a chart of zeros says nothing.
+  if (!timed.some((network) => network.setupMs! > 0)) return []
   const bars: Bar[] = timed.map((network) => ({ network: network.name, colour: colours.get(network.name) ?? '#7F7F7F', value: network.setupMs! / 1000, label: formatMs(network.setupMs!) }))
   return [{
     id: 'setup', title: 'Setup time', wide: false, svg: barChart(bars, { name: 'seconds', format: (value) => `${value}s` }),

@@ -8,6 +8,7 @@ import { REPO_ROOT } from '../../test/tmp-project.ts'
 import { formatValue } from '../../src/expect/evaluate.ts'
 import { isSenderLimited } from '../../src/results/attribution.ts'
 import { compareRuns } from '../../src/results/compare.ts'
+import { loadResult } from '../../src/results/load-result.ts'
 import type { RunResult } from '../../src/results/types.ts'
 import { renderComparison, renderReport } from './render.ts'
 
@@ -134,6 +135,23 @@ describe('html report in Chromium', () => {
     const flannelTcp = page.locator('table.points tr[data-point="tcp"].regression')
     expect(await flannelTcp.count()).toBe(1)
     expect(await flannelTcp.locator('.delta').textContent()).toMatch(/^−\d+(\.\d)?%$/)
+  })
+})
+
+describe('a real run (fixtures/results/quickstart.json, captured from the local lab)', () => {
+  it('renders every chart it has data for, and its expectations', async () => {
+    const { result: real } = await loadResult(join(REPO_ROOT, 'fixtures/results/quickstart.json'))
+    const file = write('quickstart.html', renderReport(real))
+    browser.problems.length = 0
+    await browser.page.goto(pathToFileURL(file).href)
+    expect(browser.problems).toEqual([])
+    const charts = await browser.page.$$eval('figure.chart svg', (svgs) => svgs.map((svg) => svg.querySelectorAll('path').length))
+    expect(charts.length).toBeGreaterThanOrEqual(6)
+    for (const paths of charts) expect(paths).toBeGreaterThan(5)
+    const rows = await browser.page.$$eval('table.expectations tbody tr', (trs) => trs.map((tr) => tr.children[1]!.textContent!.trim()))
+    expect(rows.sort()).toEqual(real.suites[0]!.expectations.map((e) => e.name).sort())
+    expect(await browser.page.locator('table.points tbody tr').count()).toBe(real.suites[0]!.points.length)
+    await browser.page.screenshot({ path: join(ARTIFACTS, 'quickstart.png'), fullPage: true })
   })
 })
 

@@ -20,6 +20,8 @@ export interface PointRow {
   datagram: string
   error: string | null
   senderLimited: boolean
+  /** The receiver's socket dropped most of the loss: the receiving host's limit, not the network's. */
+  receiverLimited: boolean
   /** Against the baseline, when there is one. */
   delta: { text: string; verdict: PointChange['verdict']; title: string } | null
   /** The raw iperf3 JSON per sample, already escaped for element text. */
@@ -71,6 +73,7 @@ export function pointRow(point: PointResult, change: PointChange | undefined): P
     datagram,
     error: point.status === 'error' ? point.error : null,
     senderLimited: isSenderLimited(point),
+    receiverLimited: point.limitedBy === 'receiver',
     delta: deltaOf(change),
     rawHtml: point.raw.map((raw) => escapeText(JSON.stringify(raw, null, 1))),
   }

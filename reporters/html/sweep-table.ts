@@ -8,6 +8,7 @@ export interface SweepCell {
   /** 0 lossless (< 0.1%) … 3 heavy (≥ 20%): the cell's shade. */
   level: 0 | 1 | 2 | 3
   senderLimited: boolean
+  receiverLimited: boolean
   error: string | null
 }
 
@@ -30,6 +31,7 @@ function cell(point: PointResult | undefined): SweepCell | null {
     loss: lossPercent === null ? '—' : `${trimNumber(lossPercent, lossPercent < 1 ? 2 : 1)}% loss`,
     level: point.status === 'error' ? 0 : level(lossPercent),
     senderLimited: isSenderLimited(point),
+    receiverLimited: point.limitedBy === 'receiver',
     error: point.status === 'error' ? point.error : null,
   }
 }

@@ -5,6 +5,7 @@ import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
 import { generateRun } from '../../test/result-fixture.ts'
 import { tmpProject } from '../../test/tmp-project.ts'
+import { loadResult } from '../../src/results/load-result.ts'
 import { renderJunit } from './render.ts'
 
 const run = promisify(execFile)
@@ -35,6 +36,16 @@ describe('junit reporter', () => {
   it('validates against the Ant/Jenkins JUnit schema', async () => {
     const { stderr } = await run('xmllint', ['--noout', '--schema', XSD, file])
     expect(stderr).toContain('validates')
+  })
+
+  it('validates for a real run too', async () => {
+    const { result: real } = await loadResult(fileURLToPath(new URL('../../fixtures/results/quickstart.json', import.meta.url)))
+    const realFile = project.path('quickstart.xml')
+    writeFileSync(realFile, renderJunit(real))
+    const { stderr } = await run('xmllint', ['--noout', '--schema', XSD, realFile])
+    expect(stderr).toContain('validates')
+    const { stdout } = await run('xmllint', ['--xpath', 'count(//testcase)', realFile])
+    expect(Number(stdout)).toBe(real.suites[0]!.expectations.length)
   })
 
   it('has one <testsuite> per suite and network, counts that add up', async () => {

@@ -96,6 +96,16 @@ cli.command('clean', 'Remove what dead netbench runs left behind (namespaces, pr
       return EXIT.ok
     })()
   })
+cli.command('lab <action> [id]', 'A lab to explore by hand: lab up [--network calico] [--nodes 3], lab status, lab down [id]')
+  .option('--network <name>', 'lab up: the network to install (default flannel)')
+  .option('--nodes <n>', 'lab up: node count (default 3)')
+  .option('--zones <n>', 'lab up: zone count (default min(3, nodes))')
+  .option('--pods <n>', 'lab up: pods per node (default 2)')
+  .option('--instance <preset>', 'lab up: shape uplinks like m4.large, m4.xlarge, …')
+  .example('netbench lab up --network calico --nodes 3')
+  .action((labAction: string, id: string | undefined, flags: import('./lab.ts').LabFlags) => {
+    action = import('./lab.ts').then((lab) => lab.labCommand(labAction, id, flags, out))
+  })
 cli.command('setup', 'Check and install what the local lab needs (iproute2, iperf3, CNI plugins, bird2, nftables)')
   .option('--yes', 'Install without asking')
   .option('--dev', "Also what netbench's own tests need (chromium, xmllint)")

@@ -5,6 +5,8 @@ import type { PointResult } from './types.ts'
 export const SENDER_LIMITED_RATIO = 0.95
 /** Loss below this is noise, not a limit worth naming. */
 export const SIGNIFICANT_LOSS_PERCENT = 0.1
+/** Loss from this on means the path saturated: more offered load would not arrive either. */
+export const SATURATED_LOSS_PERCENT = 1
 
 /** What held a UDP point back: the sending host, the receiving socket, or the network. */
 export type LimitedBy = 'sender' | 'receiver' | 'network'
@@ -29,18 +31,19 @@ export function attributeLoss(metrics: Metrics, packets: number | undefined, rec
 }
 
 /**
- * The class every UDP point is labelled with in reports: the narrowest place on the path. Loss
- * means something after the sender dropped traffic (the receiver's socket or the network, as the
- * counters split it); without loss, a sender below the offered rate was the limit. Null when the
- * offered rate arrived.
+ * The class every UDP point is labelled with in reports: the narrowest place on the path. A sender
+ * below the offered rate whose traffic still (nearly) all arrived was the limit itself; otherwise
+ * loss means something after the sender dropped traffic — the receiver's socket or the network,
+ * as the counters split it. Null when the offered rate arrived.
  */
 export function limitedBy(point: PointResult): LimitedBy | null {
   if (point.step !== 'udp' || point.status !== 'ok') return null
   // A search found where loss begins: the network's limit, unless the sender ran out first.
   if (point.search) return point.search.senderLimited ? 'sender' : point.search.reachedUpperBound ? null : 'network'
   const { lossPercent, lossReceiverPercent, lossNetworkPercent } = point.metrics
+  if (isSenderLimited(point) && (lossPercent ?? 0) < SATURATED_LOSS_PERCENT) return 'sender'
   if (lossPercent !== null && lossPercent >= SIGNIFICANT_LOSS_PERCENT) {
     return lossReceiverPercent !== null && lossNetworkPercent !== null && lossReceiverPercent >= lossNetworkPercent ? 'receiver' : 'network'
   }
-  return isSenderLimited(point) ? 'sender' : null
+  return null
 }

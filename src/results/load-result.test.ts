@@ -20,6 +20,11 @@ async function problem(path: string): Promise<NetbenchError> {
 }
 
 describe('loadResult', () => {
+  it('loads a result the local lab wrote', async () => {
+    const loaded = await loadResult(new URL('../../fixtures/results/quickstart.json', import.meta.url).pathname)
+    expect(loaded.result.suites[0]!.points.length).toBeGreaterThan(0)
+  })
+
   it('loads what a run writes', async () => {
     const result = generateRun({ expectations: ['all at 1M throughput >= 99% of offered'], durationS: 2 })
     const loaded = await loadResult(file('ok.json', JSON.stringify(result)))

@@ -156,6 +156,8 @@ export interface KubeClusterSpec {
   deleteTimeoutMs: number
   /** Every (between, endpoint) some step measures. */
   placements: Placement[]
+  /** The suite has policy steps (preflight then checks the NetworkPolicy permissions too). */
+  networkPolicies?: boolean
 }
 
 /** Multi-node k3s in Docker (`cluster: { provider: 'k3s' }`): one k3s cluster per network. */

@@ -82,11 +82,35 @@ export interface ExecRequest {
   missing: readonly string[]
   /** Stand-in fault: kill `iperf3 -s` right after it says it listens (a server that dies). */
   killServerAfterListening: boolean
+  /** Answers a policy-step probe (the stand-in plays the CNI: every pod IP is 127.0.0.1). */
+  answerProbe(probe: PolicyProbe): string
+}
+
+/** netbench's policy probe (`python3 -c <agent> probe <targets> <tcp> <udp> <timeout>`). */
+export interface PolicyProbe {
+  targets: Array<{ name: string; ip: string }>
+  tcpPort: number
+  udpPort: number
 }
 
 export interface ExecSession {
   process: ChildProcess | undefined
   done: Promise<void>
+  /** A policy probe server (emulated by a real, killable process). */
+  serving?: boolean
+}
+
+/**
+ * `python3 -c <agent> serve|probe …`, possibly under netbench's PID-file wrapper: several pods
+ * cannot all listen on 127.0.0.1:8080, so the stand-in plays the agent (see server.ts).
+ */
+function policyAgent(argv: readonly string[]): { mode: 'serve' | 'probe'; args: string[]; pidFile: string | null } | undefined {
+  const at = argv.indexOf('python3')
+  if (at < 0 || argv[at + 1] !== '-c' || !/connectivity|socket/.test(argv[at + 2] ?? '')) return undefined
+  const mode = argv[at + 3]
+  if (mode !== 'serve' && mode !== 'probe') return undefined
+  const pidFile = at === 4 && argv[0] === 'sh' ? argv[3]! : null
+  return { mode, args: argv.slice(at + 4), pidFile }
 }
 
 function send(ws: WebSocket, channel: number, data: Buffer | string): void {
@@ -110,6 +134,19 @@ export function runExec(ws: WebSocket, request: ExecRequest): ExecSession {
   const program = argv[0] ?? ''
   // v5 clients half-close stdin with [255, 0]; there is no stdin to close here.
   ws.on('message', () => undefined)
+  const agent = policyAgent(argv)
+  if (agent?.mode === 'probe') {
+    const [targets, tcpPort, udpPort] = agent.args
+    send(ws, CHANNEL.stdout, request.answerProbe({ targets: JSON.parse(targets!) as PolicyProbe['targets'], tcpPort: Number(tcpPort), udpPort: Number(udpPort) }))
+    finish(ws, successStatus())
+    return { process: undefined, done: Promise.resolve() }
+  }
+  if (agent?.mode === 'serve') {
+    // A real process stands for the server, so netbench's stop() (kill by PID file) really ends it.
+    const script = agent.pidFile ? 'echo $$ > "$0" && echo ready && exec sleep 3600' : 'echo ready && exec sleep 3600'
+    const session = runExec(ws, { ...request, argv: ['sh', '-c', script, ...agent.pidFile ? [agent.pidFile] : []] })
+    return { ...session, serving: true }
+  }
   if (program === 'ip') {
     if (argv.join(' ') === 'ip -json addr show') {
       send(ws, CHANNEL.stdout, ipJson(request.network))

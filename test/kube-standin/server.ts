@@ -16,7 +16,9 @@ import type { Duplex } from 'node:stream'
 import { WebSocketServer } from 'ws'
 import { Namespace } from 'kubernetes-models/v1/Namespace'
 import { Pod } from 'kubernetes-models/v1/Pod'
-import { IMAGE_PROGRAMS, imageBin, runExec, type ExecSession } from './exec.ts'
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy'
+import { IMAGE_PROGRAMS, imageBin, runExec, type ExecSession, type PolicyProbe } from './exec.ts'
+import { standInAllows, type PolicyEnforcement } from './policy.ts'
 import { standInCertificate } from './tls.ts'
 
 export interface StandInNode {
@@ -67,6 +69,8 @@ export interface StandInOptions {
   killServerAfterListening: boolean
   /** Refuse exec upgrades with this HTTP status (e.g. 500: the kubelet is unreachable). */
   execRefusal: number | null
+  /** How the stand-in's "CNI" treats NetworkPolicy (see policy.ts). */
+  policyEnforcement: PolicyEnforcement
 }
 
 export const STANDIN_USER = 'netbench-tester'
@@ -98,6 +102,7 @@ export function defaultOptions(): StandInOptions {
     missingPrograms: [],
     killServerAfterListening: false,
     execRefusal: null,
+    policyEnforcement: 'enforce',
   }
 }
 
@@ -107,12 +112,15 @@ interface PodRecord {
   object: Json
   sessions: Set<ExecSession>
   timers: NodeJS.Timeout[]
+  /** The policy probe server runs in it. */
+  serving?: boolean
 }
 
 interface NamespaceRecord {
   object: Json
   pods: Map<string, PodRecord>
   events: Json[]
+  networkPolicies: Map<string, Json>
 }
 
 export interface RecordedRequest {
@@ -349,6 +357,26 @@ export class KubeStandIn {
       }
       if (method === 'POST') return { code: 201, body: this.createNamespace(await this.body(request)) }
     }
+    const policies = /^\/apis\/networking\.k8s\.io\/v1\/namespaces\/([^/]+)\/networkpolicies(?:\/([^/]+))?$/.exec(path)
+    if (policies) {
+      const [, namespace, name] = policies as unknown as [string, string, string | undefined]
+      const record = this.namespaceRecord(namespace)
+      if (method === 'POST' && !name) {
+        this.check('create', 'networkpolicies', 'networking.k8s.io', namespace, null)
+        return { code: 201, body: this.createNetworkPolicy(record, await this.body(request)) }
+      }
+      if (method === 'GET' && !name) {
+        this.check('list', 'networkpolicies', 'networking.k8s.io', namespace, null)
+        return { body: { kind: 'NetworkPolicyList', apiVersion: 'networking.k8s.io/v1', metadata: {}, items: [...record.networkPolicies.values()] } }
+      }
+      if (method === 'DELETE' && name) {
+        this.check('delete', 'networkpolicies', 'networking.k8s.io', namespace, name)
+        const policy = record.networkPolicies.get(name)
+        if (!policy) throw new HttpError(404, 'NotFound', `networkpolicies.networking.k8s.io "${name}" not found`, { name, kind: 'networkpolicies' })
+        record.networkPolicies.delete(name)
+        return { body: policy }
+      }
+    }
     const ns = /^\/api\/v1\/namespaces\/([^/]+)(?:\/(pods|events)(?:\/([^/]+))?)?$/.exec(path)
     if (ns) {
       const [, namespace, kind, name] = ns as unknown as [string, string, string | undefined, string | undefined]
@@ -470,7 +498,7 @@ export class KubeStandIn {
       spec: { finalizers: ['kubernetes'] },
       status: { phase: 'Active' },
     }
-    this.namespaceMap.set(name, { object, pods: new Map(), events: [] })
+    this.namespaceMap.set(name, { object, pods: new Map(), events: [], networkPolicies: new Map() })
     return object
   }
 
@@ -506,6 +534,44 @@ export class KubeStandIn {
       record.object.metadata[match[1]!] = { ...record.object.metadata[match[1]!], [key]: op.value }
     }
     return record.object
+  }
+
+  /** NetworkPolicies the stand-in has stored, in every namespace. */
+  networkPolicies(): Json[] {
+    return [...this.namespaceMap.values()].flatMap((record) => [...record.networkPolicies.values()])
+  }
+
+  private createNetworkPolicy(record: NamespaceRecord, body: Json): Json {
+    const name = body.metadata?.name
+    if (record.object.metadata.deletionTimestamp) {
+      throw new HttpError(403, 'Forbidden', `networkpolicies.networking.k8s.io "${name}" is forbidden: unable to create new content in namespace ${record.object.metadata.name} because it is being terminated`)
+    }
+    validateMeta(body.metadata, 'NetworkPolicy')
+    validateModel(new NetworkPolicy(body as ConstructorParameters<typeof NetworkPolicy>[0]), 'NetworkPolicy', name)
+    if (record.networkPolicies.has(name)) throw new HttpError(409, 'AlreadyExists', `networkpolicies.networking.k8s.io "${name}" already exists`, { name, kind: 'networkpolicies' })
+    const object = { ...body, metadata: { ...body.metadata, namespace: record.object.metadata.name, uid: randomUUID(), creationTimestamp: now() } }
+    record.networkPolicies.set(name, object)
+    return object
+  }
+
+  /** The connectivity probe of a policy step, answered from the stored NetworkPolicies. */
+  private answerProbe(fromNamespace: string, fromPod: string, probe: PolicyProbe): string {
+    const run = fromNamespace.split('-').slice(0, 2).join('-')
+    const pods = [...this.namespaceMap.entries()].filter(([name]) => name.startsWith(run)).flatMap(([namespace, record]) =>
+      [...record.pods.values()].map((pod) => ({ namespace, pod })))
+    const self = pods.find((entry) => entry.namespace === fromNamespace && entry.pod.object.metadata.name === fromPod)!
+    const namespaceLabels = (name: string) => (this.namespaceMap.get(name)?.object.metadata.labels ?? {}) as Record<string, string>
+    const policies = this.networkPolicies()
+    const asPod = (entry: typeof self) => ({ namespace: entry.namespace, labels: entry.pod.object.metadata.labels as Record<string, string> })
+    return JSON.stringify(probe.targets.map((target) => {
+      // Targets are named by netbench's policy-pod label: every pod's IP is 127.0.0.1 here.
+      const to = pods.find((entry) => entry.pod.object.metadata.labels?.['netbench.io/policy-pod'] === target.name)
+      const outcome = (protocol: 'tcp' | 'udp', port: number) => {
+        if (!to || !to.pod.serving) return protocol === 'tcp' ? 'refused' : 'blocked'
+        return standInAllows(this.options.policyEnforcement, policies, asPod(self), asPod(to), protocol, port, namespaceLabels) ? 'allowed' : 'blocked'
+      }
+      return { name: target.name, tcp: outcome('tcp', probe.tcpPort), udp: outcome('udp', probe.udpPort) }
+    })) + '\n'
   }
 
   private event(record: NamespaceRecord, pod: string, type: string, reason: string, message: string): void {
@@ -655,9 +721,14 @@ export class KubeStandIn {
         argv, pod: name, bin: bin.dir, missing,
         network: { ip: '127.0.0.1', mtu: host ? this.options.hostMtu : this.options.podMtu, ifname: host ? 'ens5' : 'eth0' },
         killServerAfterListening: this.options.killServerAfterListening,
+        answerProbe: (probe) => this.answerProbe(namespace, name, probe),
       })
       pod.sessions.add(session)
-      void session.done.then(() => pod.sessions.delete(session))
+      if (session.serving) pod.serving = true
+      void session.done.then(() => {
+        pod.sessions.delete(session)
+        if (session.serving) pod.serving = false
+      })
     })
   }
 

@@ -24,7 +24,8 @@ function categoryAxis(bars: readonly Bar[]) {
 /** Bars with their value printed on top: the study's "max speed" and "normalised average" charts. */
 export function barChart(bars: readonly Bar[], axis: { name: string; format: (value: number) => string; max?: number }): string {
   return renderChart({
-    grid: { left: 72, right: 16, top: 30, bottom: 44 },
+    // Room above the tallest bar for its two-line label.
+    grid: { left: 72, right: 16, top: 44, bottom: 44 },
     xAxis: categoryAxis(bars),
     yAxis: { ...axisStyle(axis.name), type: 'value', min: 0, max: axis.max, nameGap: 52, axisLabel: { color: MUTED, formatter: axis.format } },
     series: [{
@@ -44,7 +45,7 @@ export function barChart(bars: readonly Bar[], axis: { name: string; format: (va
 export function tcpChart(bars: readonly Bar[], retransmits: ReadonlyArray<number | null>, format: (value: number) => string): string {
   const names = bars.map((bar, index) => `${bar.network}\n${retransmits[index] === null || retransmits[index] === undefined ? '—' : retransmits[index]} retr.`)
   return renderChart({
-    grid: { left: 72, right: 16, top: 30, bottom: 52 },
+    grid: { left: 72, right: 16, top: 36, bottom: 52 },
     xAxis: { ...categoryAxis(bars), data: names, axisLabel: { color: INK, fontSize: 12, interval: 0, lineHeight: 16 } },
     yAxis: { ...axisStyle('throughput (bit/s)'), type: 'value', min: 0, nameGap: 52, axisLabel: { color: MUTED, formatter: format } },
     series: [{

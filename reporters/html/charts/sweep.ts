@@ -55,7 +55,7 @@ function senderLimitedSeries(lines: readonly SweepLine[], pick: (point: SweepLin
 function guide(label: string, from: [number, number], to: [number, number], type: 'dashed' | 'dotted') {
   return {
     name: label, type: 'line' as const, symbol: 'none', silent: true, color: '#7b8794', z: 1, lineStyle: { type, width: 1.5 },
-    endLabel: { show: true, formatter: label, color: MUTED, fontSize: 11, distance: 6 },
+    endLabel: { show: true, formatter: label, color: MUTED, fontSize: 11, distance: 14 },
     data: [from, to],
   }
 }

@@ -18,9 +18,9 @@ import type { Cluster, ClusterNode, Network, Provider, ProviderContext } from '.
 import { startK3s, type StartedK3s } from './cluster.ts'
 import { dockerEngine } from './docker.ts'
 
-function asK3s(spec: ClusterSpec | K3sClusterSpec): K3sClusterSpec {
-  if ((spec as { provider: string }).provider !== 'k3s') throw new NetbenchError('PROVIDER', `internal: the k3s provider got a ${(spec as { provider: string }).provider} cluster`)
-  return spec as K3sClusterSpec
+function asK3s(spec: ClusterSpec): K3sClusterSpec {
+  if (spec.provider !== 'k3s') throw new NetbenchError('PROVIDER', `internal: the k3s provider got a ${spec.provider} cluster`)
+  return spec
 }
 
 /** Which k3s cluster a network runs on: its own when it has a manifest, else the flannel one. */
@@ -86,7 +86,7 @@ export const k3sProvider: Provider = {
         }
         const installed = await installKubeNetwork({
           target, name, placements: k3s.placements, podImage: k3s.podImage, readyTimeoutMs: k3s.readyTimeoutMs,
-          privileged: privileged || name === 'host', signal,
+          privileged: privileged || name === 'host', signal, runId: context.runId, deleteTimeoutMs: k3s.deleteTimeoutMs,
           facts: { provider: 'k3s', k3sImage: k3s.image, manifest: k3s.manifests[name] ?? null, nodesPerCluster: k3s.nodes, zones: k3s.zones },
         })
         return {

@@ -2,7 +2,8 @@
  * The Kubernetes objects netbench creates, as pure functions: unit tests validate every one of
  * them against the Kubernetes OpenAPI schema (kubernetes-models), the stand-in API server does too.
  */
-import type { V1Namespace, V1Pod } from '@kubernetes/client-node'
+import type { V1LabelSelector, V1Namespace, V1NetworkPolicy, V1NetworkPolicyPeer, V1NetworkPolicyPort, V1Pod } from '@kubernetes/client-node'
+import type { LabelSelector, NetworkPolicy, PolicyPeer, PolicyPort } from '../../suites/model.ts'
 import {
   CONTAINER, ENDPOINT_LABEL, HEARTBEAT_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL, NETWORK_LABEL,
   OWNER_HOST_ANNOTATION, OWNER_PID_ANNOTATION, OWNER_START_ANNOTATION, RUN_LABEL, namespaceOf,
@@ -48,6 +49,10 @@ export function namespaceManifest(options: NamespaceOptions): V1Namespace {
 
 export interface EndpointPodOptions {
   runId: string
+  /** Default: the run's namespace. */
+  namespace?: string
+  /** Labels the suite gives the pod (policy steps); netbench's own labels are added. */
+  labels?: Record<string, string>
   name: string
   network: string
   node: string
@@ -65,8 +70,9 @@ export function endpointPodManifest(options: EndpointPodOptions): V1Pod {
     kind: 'Pod',
     metadata: {
       name: options.name,
-      namespace: namespaceOf(options.runId),
+      namespace: options.namespace ?? namespaceOf(options.runId),
       labels: {
+        ...options.labels,
         [MANAGED_BY_LABEL]: MANAGED_BY,
         [NAME_LABEL]: 'netbench-endpoint',
         [RUN_LABEL]: options.runId,
@@ -95,6 +101,71 @@ export function endpointPodManifest(options: EndpointPodOptions): V1Pod {
           capabilities: { drop: ['ALL'] },
         },
       }],
+    },
+  }
+}
+
+/** The label that stands for `kubernetes.io/metadata.name`, which the API server sets itself. */
+export const NAMESPACE_NAME_LABEL = 'netbench.io/namespace'
+const METADATA_NAME_LABEL = 'kubernetes.io/metadata.name'
+
+/** The namespace a policy step's namespace `name` becomes in the cluster (one set per step). */
+export function policyNamespaceOf(runNamespace: string, stepIndex: number, name: string): string {
+  return `${runNamespace}-p${stepIndex}-${name}`.slice(0, 63).replace(/-+$/, '')
+}
+
+export interface PolicyNamespaceOptions {
+  runId: string
+  owner: RunOwner
+  /** The step's name for it (`default`, `prod`) and its labels. */
+  name: string
+  labels: Record<string, string>
+  kubeName: string
+}
+
+/** A namespace of a policy step: the suite's labels, the suite's name as a label, the run's labels. */
+export function policyNamespaceManifest(options: PolicyNamespaceOptions): V1Namespace {
+  const base = namespaceManifest({ runId: options.runId, owner: options.owner, hostNetwork: false })
+  const labels = Object.fromEntries(Object.entries(options.labels).filter(([key]) => key !== METADATA_NAME_LABEL))
+  return {
+    ...base,
+    metadata: { ...base.metadata, name: options.kubeName, labels: { ...labels, [NAMESPACE_NAME_LABEL]: options.name, ...base.metadata!.labels } },
+  }
+}
+
+/** `kubernetes.io/metadata.name` in a namespace selector names the step's namespace: use our label. */
+function namespaceSelector(selector: LabelSelector): V1LabelSelector {
+  const key = (name: string) => name === METADATA_NAME_LABEL ? NAMESPACE_NAME_LABEL : name
+  return {
+    ...selector.matchLabels ? { matchLabels: Object.fromEntries(Object.entries(selector.matchLabels).map(([name, value]) => [key(name), value])) } : {},
+    ...selector.matchExpressions ? { matchExpressions: selector.matchExpressions.map((expression) => ({ ...expression, key: key(expression.key) })) } : {},
+  }
+}
+
+function peer(entry: PolicyPeer): V1NetworkPolicyPeer {
+  return {
+    ...entry.podSelector ? { podSelector: structuredClone(entry.podSelector) } : {},
+    ...entry.namespaceSelector ? { namespaceSelector: namespaceSelector(entry.namespaceSelector) } : {},
+    ...entry.ipBlock ? { ipBlock: structuredClone(entry.ipBlock) } : {},
+  }
+}
+
+function ports(entries: PolicyPort[] | undefined): V1NetworkPolicyPort[] | undefined {
+  return entries?.map((entry) => ({ ...entry.protocol ? { protocol: entry.protocol } : {}, ...entry.port !== undefined ? { port: entry.port } : {}, ...entry.endPort !== undefined ? { endPort: entry.endPort } : {} }))
+}
+
+/** A suite's NetworkPolicy as a real networking.k8s.io/v1 object in the step's namespace. */
+export function networkPolicyManifest(policy: NetworkPolicy, kubeNamespace: string, runId: string): V1NetworkPolicy {
+  const spec = policy.spec
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: policy.metadata.name, namespace: kubeNamespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY, [RUN_LABEL]: runId } },
+    spec: {
+      podSelector: structuredClone(spec.podSelector),
+      ...spec.policyTypes ? { policyTypes: [...spec.policyTypes] } : {},
+      ...spec.ingress ? { ingress: spec.ingress.map((rule) => ({ ...rule.from ? { _from: rule.from.map(peer) } : {}, ...rule.ports ? { ports: ports(rule.ports) } : {} })) } : {},
+      ...spec.egress ? { egress: spec.egress.map((rule) => ({ ...rule.to ? { to: rule.to.map(peer) } : {}, ...rule.ports ? { ports: ports(rule.ports) } : {} })) } : {},
     },
   }
 }

@@ -4,11 +4,12 @@
  * its pods and learning their IPs and MTUs; releasing it deletes them.
  */
 import { NetbenchError } from '../../errors.ts'
-import type { Between, EndpointKind, Placement } from '../../suites/model.ts'
+import type { Between, EndpointKind, Placement, PolicyStep } from '../../suites/model.ts'
 import type { EndpointPair, Network } from '../types.ts'
 import { CONTAINER } from './labels.ts'
 import { mtuFromIpJson, mtuFromSysfs } from './mtu.ts'
 import { PodEndpoint } from './pod-endpoint.ts'
+import { runKubePolicy } from './policy.ts'
 import { placementKey, planPods, type PlannedPod } from './placement.ts'
 import type { KubeTarget, ReadyPod } from './target.ts'
 
@@ -22,6 +23,8 @@ export interface KubeNetworkOptions {
   privileged: boolean
   /** Extra facts for describe() (the k3s provider adds its own). */
   facts?: Record<string, unknown>
+  runId: string
+  deleteTimeoutMs: number
   signal?: AbortSignal
 }
 
@@ -112,6 +115,10 @@ export async function installKubeNetwork(options: KubeNetworkOptions): Promise<N
       })),
       ...options.facts,
     }),
+    runPolicy: (step: PolicyStep, id: string, signal?: AbortSignal) => runKubePolicy({
+      target, network: name, runId: options.runId, podImage: options.podImage, readyTimeoutMs: options.readyTimeoutMs,
+      deleteTimeoutMs: options.deleteTimeoutMs, cni: cni.name, signal,
+    }, step, id),
     async [Symbol.asyncDispose]() {
       await target.deletePods(name)
     },

@@ -23,6 +23,8 @@ export interface Permission {
 export const REQUIRED_PERMISSIONS: readonly Permission[] = [
   { verb: 'create', resource: 'namespaces' },
   { verb: 'get', resource: 'namespaces' },
+  // The CLI finds a run's namespaces by label to remove them, even if a worker died.
+  { verb: 'list', resource: 'namespaces' },
   { verb: 'patch', resource: 'namespaces' },
   { verb: 'delete', resource: 'namespaces' },
   { verb: 'list', resource: 'nodes' },
@@ -32,6 +34,11 @@ export const REQUIRED_PERMISSIONS: readonly Permission[] = [
   // Exec over WebSocket is a GET; API servers with AuthorizePodWebsocketUpgradeCreatePermission also check create.
   { verb: 'get', resource: 'pods', subresource: 'exec', namespaced: true },
   { verb: 'create', resource: 'pods', subresource: 'exec', namespaced: true },
+]
+
+/** What a policy step adds: real NetworkPolicy objects (deleted with the step's namespaces). */
+export const POLICY_PERMISSIONS: readonly Permission[] = [
+  { verb: 'create', resource: 'networkpolicies', group: 'networking.k8s.io', namespaced: true },
 ]
 
 export function permissionName(permission: Permission): string {
@@ -91,7 +98,7 @@ export async function checkKubeTargets(spec: KubeClusterSpec, networks: readonly
     const where: Where = { context, server: serverOf(config) }
     const target = new KubeTarget(config, where, { runId: options.runId ?? '0000', owner: { host: '', pid: 0, start: '' } })
     await target.server(options.connectTimeoutMs)
-    const missing = await missingPermissions(target)
+    const missing = await missingPermissions(target, spec.networkPolicies ? [...REQUIRED_PERMISSIONS, ...POLICY_PERMISSIONS] : REQUIRED_PERMISSIONS)
     if (missing.length) {
       throw new NetbenchError('PROVIDER', `context '${context}': the user may not ${missing.map(permissionName).join(', ')} (checked with SelfSubjectAccessReview)`, { hint: RBAC_HINT })
     }

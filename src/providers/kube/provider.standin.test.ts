@@ -259,6 +259,21 @@ describe('preflight: contexts, reachability, permissions', () => {
   })
 })
 
+test('the heartbeat renews the namespace annotation with a JSON patch', async () => {
+  const { standIn: server } = await standIn()
+  const { KubeTarget } = await import('./target.ts')
+  const { loadKubeConfig, configForContext } = await import('./kubeconfig.ts')
+  const target = new KubeTarget(configForContext(loadKubeConfig(), 'standin'), { context: 'standin', server: server.url }, { runId: 'hb01', owner: { host: 'h', pid: 1, start: '1' } })
+  await target.ensureNamespace(false)
+  const before = server.namespace('netbench-hb01')!.metadata.annotations[HEARTBEAT_ANNOTATION]
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  await target.beat()
+  const after = server.namespace('netbench-hb01')!.metadata.annotations[HEARTBEAT_ANNOTATION]
+  expect(Date.parse(after)).toBeGreaterThan(Date.parse(before))
+  expect(server.requests).toContainEqual({ method: 'PATCH', path: '/api/v1/namespaces/netbench-hb01' })
+  await target.deleteNamespace(5000)
+})
+
 describe('cleanup from outside the run', () => {
   test('removeKubeRun deletes a run\'s namespaces in every context and waits', async () => {
     const { standIn: server } = await standIn()

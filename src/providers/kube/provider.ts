@@ -14,9 +14,9 @@ import { checkKubeTargets, contextsOf } from './preflight.ts'
 import { removeKubeRun } from './runs.ts'
 import { KubeTarget } from './target.ts'
 
-function asKube(spec: ClusterSpec | KubeClusterSpec): KubeClusterSpec {
-  if ((spec as { provider: string }).provider !== 'kube') throw new NetbenchError('PROVIDER', `internal: the kube provider got a ${(spec as { provider: string }).provider} cluster`)
-  return spec as KubeClusterSpec
+function asKube(spec: ClusterSpec): KubeClusterSpec {
+  if (spec.provider !== 'kube') throw new NetbenchError('PROVIDER', `internal: the kube provider got a ${spec.provider} cluster`)
+  return spec
 }
 
 /** Does any network of the suite run hostNetwork pods (which need a privileged namespace)? */
@@ -82,6 +82,7 @@ export const kubeProvider: Provider = {
         return installKubeNetwork({
           target: session.target(name), name, placements: kube.placements, podImage: kube.podImage,
           readyTimeoutMs: kube.readyTimeoutMs, privileged: privileged || name === 'host', signal,
+          runId: context.runId, deleteTimeoutMs: kube.deleteTimeoutMs,
         })
       },
       async [Symbol.asyncDispose]() {

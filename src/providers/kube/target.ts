@@ -123,7 +123,8 @@ export class KubeTarget {
     this.heartbeat.unref()
   }
 
-  private async beat(): Promise<void> {
+  /** Renews the heartbeat annotation (every minute while the run lives). */
+  async beat(): Promise<void> {
     try {
       await this.core.patchNamespace({
         name: this.namespace,
@@ -132,12 +133,12 @@ export class KubeTarget {
     } catch { /* a missed beat only matters after three */ }
   }
 
-  async readNamespace(): Promise<V1Namespace | undefined> {
+  async readNamespace(name = this.namespace): Promise<V1Namespace | undefined> {
     try {
-      return await this.core.readNamespace({ name: this.namespace })
+      return await this.core.readNamespace({ name })
     } catch (error) {
       if (isNotFound(error)) return undefined
-      throw kubeError(error, `reading namespace ${this.namespace}`, this.where)
+      throw kubeError(error, `reading namespace ${name}`, this.where)
     }
   }
 
@@ -152,13 +153,18 @@ export class KubeTarget {
    * Waits until every pod of the network is Ready. Fails early on what waiting cannot fix (bad
    * image name, container exited) and, at the timeout, says which pod on which node and why.
    */
-  async waitReady(network: string, names: readonly string[], timeoutMs: number, signal?: AbortSignal): Promise<Map<string, ReadyPod>> {
+  waitReady(network: string, names: readonly string[], timeoutMs: number, signal?: AbortSignal): Promise<Map<string, ReadyPod>> {
+    return this.waitPodsReady(this.namespace, networkSelector(this.options.runId, network), names, timeoutMs, `the pods of ${network}`, signal)
+  }
+
+  /** Waits until the named pods (found by `selector` in `namespace`) are Ready. */
+  async waitPodsReady(namespace: string, selector: string, names: readonly string[], timeoutMs: number, what: string, signal?: AbortSignal): Promise<Map<string, ReadyPod>> {
     const deadline = Date.now() + timeoutMs
     let last = new Map<string, V1Pod>()
     let pause = POLL_MS
     for (;;) {
       signal?.throwIfAborted()
-      const list = await this.call(`reading the pods of ${network}`, () => this.core.listNamespacedPod({ namespace: this.namespace, labelSelector: networkSelector(this.options.runId, network) }))
+      const list = await this.call(`reading ${what}`, () => this.core.listNamespacedPod({ namespace, labelSelector: selector }))
       last = new Map(list.items.map((pod) => [pod.metadata?.name ?? '', pod]))
       const ready = new Map<string, ReadyPod>()
       for (const name of names) {
@@ -169,8 +175,8 @@ export class KubeTarget {
       for (const name of names) {
         const pod = last.get(name)
         if (!pod) {
-          if (await this.readNamespace().then((ns) => !ns || ns.metadata?.deletionTimestamp)) {
-            throw new NetbenchError('PROVIDER', `namespace ${this.namespace} in context '${this.context}' was deleted while pod ${name} was starting`, { hint: 'the run was interrupted or someone ran netbench clean' })
+          if (await this.readNamespace(namespace).then((ns) => !ns || ns.metadata?.deletionTimestamp)) {
+            throw new NetbenchError('PROVIDER', `namespace ${namespace} in context '${this.context}' was deleted while pod ${name} was starting`, { hint: 'the run was interrupted or someone ran netbench clean' })
           }
           continue
         }
@@ -180,7 +186,7 @@ export class KubeTarget {
       if (Date.now() >= deadline) {
         const name = names.find((candidate) => !ready.has(candidate))!
         const pod = last.get(name)
-        const { reason, hint } = notReadyReason(pod, await this.warningOf(name))
+        const { reason, hint } = notReadyReason(pod, await this.warningOf(namespace, name))
         throw this.notReady(pod, name, `not Ready within ${Math.round(timeoutMs / 1000)} s: ${reason}`, hint)
       }
       await sleep(Math.min(pause, Math.max(50, deadline - Date.now())))
@@ -193,9 +199,9 @@ export class KubeTarget {
     return new NetbenchError('PROVIDER', `pod ${name}${node ? ` on node ${node}` : ''} (context '${this.context}'): ${reason}`, { hint })
   }
 
-  private async warningOf(pod: string): Promise<string | null> {
+  private async warningOf(namespace: string, pod: string): Promise<string | null> {
     try {
-      const events = await this.core.listNamespacedEvent({ namespace: this.namespace, fieldSelector: `involvedObject.name=${pod}` })
+      const events = await this.core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${pod}` })
       return lastWarning(events.items)
     } catch {
       return null
@@ -203,9 +209,9 @@ export class KubeTarget {
   }
 
   /** Runs a short command in a pod to its end. */
-  async run(pod: string, argv: readonly string[], timeoutMs = 30_000) {
+  async run(pod: string, argv: readonly string[], timeoutMs = 30_000, namespace = this.namespace) {
     try {
-      return await execToEnd(this.config, { namespace: this.namespace, pod, container: CONTAINER }, argv, timeoutMs)
+      return await execToEnd(this.config, { namespace, pod, container: CONTAINER }, argv, timeoutMs)
     } catch (error) {
       if (isNetbenchError(error)) throw error
       throw kubeError(error, `exec into pod ${pod}`, this.where)

@@ -2,6 +2,7 @@ import { access, readFile } from 'node:fs/promises'
 import { NetbenchError } from '../../errors.ts'
 import { run } from '../../exec.ts'
 import { namespaceName, newRunId } from './names.ts'
+import { claimRun, releaseRun } from './runs.ts'
 
 /**
  * Kernel features the lab's datapaths need, detected for real: each probe creates the object in a
@@ -79,8 +80,12 @@ let cached: Promise<Probes> | undefined
 /** Probes every feature once per process. */
 export function detectFeatures(): Promise<Probes> {
   cached ??= (async () => {
-    const ns = namespaceName(newRunId(), 'probe')
+    const probeId = newRunId()
+    const ns = namespaceName(probeId, 'probe')
+    // Claimed like a run, so that a netbench starting meanwhile does not reap it as dead.
+    await claimRun(probeId, '')
     const add = await run('ip', ['netns', 'add', ns])
+    if (add.exitCode !== 0) await releaseRun(probeId)
     if (add.exitCode !== 0) throw new NetbenchError('PROVIDER', `cannot create a namespace to probe kernel features: ${firstLine(add.stderr)}`, { hint: 'the local lab needs root and network namespaces' })
     try {
       const [vxlan, ipip, geneve, wireguard, netem, xfrm, nftables] = await Promise.all([
@@ -95,6 +100,7 @@ export function detectFeatures(): Promise<Probes> {
       return { vxlan, ipip, geneve, wireguard, netem, esp: xfrm.esp, gcm: xfrm.gcm, nftables }
     } finally {
       await run('ip', ['netns', 'del', ns])
+      await releaseRun(probeId)
     }
   })()
   return cached

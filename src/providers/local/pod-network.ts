@@ -43,6 +43,8 @@ export interface InstallContext {
   signal?: AbortSignal
   /** Creates the pods' namespaces (recorded for teardown) and returns their slots. */
   createPodSlots(): Promise<PodSlot[]>
+  /** `netbench lab up`: daemons must outlive this process (no pipes, own process group). */
+  persistent?: boolean
   /** Registers cleanup that must run before the pods and node objects go (e.g. stop BIRD). */
   onTeardown(step: () => Promise<void>): void
 }
@@ -87,6 +89,7 @@ export interface InstallOptions {
   podsPerNode: number
   runDir: string
   signal?: AbortSignal
+  persistent?: boolean
 }
 
 /**
@@ -101,7 +104,7 @@ export async function installPodNetwork(options: InstallOptions, build: Datapath
   let slots: PodSlot[] = []
   let pods: Pod[] = []
   const context: InstallContext = {
-    lab, spec, podsPerNode: options.podsPerNode, workDir, signal: options.signal,
+    lab, spec, podsPerNode: options.podsPerNode, workDir, signal: options.signal, persistent: options.persistent,
     async createPodSlots() {
       slots = podSlots(lab, options.podsPerNode)
       await createPodNamespaces(slots)

@@ -83,7 +83,7 @@ export interface LocalCluster extends Cluster {
  * A cluster over a lab. One pod network is installed at a time (they share the nodes' devices and
  * the pods' names); installing another first uninstalls the current one. `host` always coexists.
  */
-export function createLocalCluster(lab: Lab, spec: LocalClusterSpec, context: ProviderContext): LocalCluster {
+export function createLocalCluster(lab: Lab, spec: LocalClusterSpec, context: ProviderContext, options: { persistent?: boolean } = {}): LocalCluster {
   let active: LocalNetwork | undefined
   return {
     lab,
@@ -97,7 +97,7 @@ export function createLocalCluster(lab: Lab, spec: LocalClusterSpec, context: Pr
       // Cheap after preflight (cached); covers callers that skip it (imperative suites, lab up).
       await checkNetworkRequirements([networkSpec])
       if (active) await active[Symbol.asyncDispose]()
-      const installed = await installPodNetwork({ lab, spec: networkSpec, podsPerNode: spec.pods ?? 2, runDir: context.runDir, signal }, definition.build)
+      const installed = await installPodNetwork({ lab, spec: networkSpec, podsPerNode: spec.pods ?? 2, runDir: context.runDir, signal, persistent: options.persistent }, definition.build)
       active = installed
       const dispose = installed[Symbol.asyncDispose]
       return Object.assign(installed, {

@@ -12,7 +12,18 @@ import { prefix, runIdOfNamespace } from './names.ts'
  */
 export const STATE_DIR = process.env.NETBENCH_STATE_DIR ?? '/run/netbench'
 
-interface Owner { pid: number; startTicks: string; startedAt: string; runDir: string }
+interface Owner {
+  pid: number
+  startTicks: string
+  startedAt: string
+  runDir: string
+  /**
+   * A lab brought up by `netbench lab up`: it outlives its process on purpose and is removed only
+   * by `netbench lab down` (never reaped). `lab` describes it for `lab status`.
+   */
+  persistent?: boolean
+  lab?: unknown
+}
 
 function processStartTicks(pid: number): string | undefined {
   try {
@@ -26,10 +37,27 @@ function processStartTicks(pid: number): string | undefined {
   }
 }
 
-export async function claimRun(runId: string, runDir: string): Promise<void> {
+export async function claimRun(runId: string, runDir: string, extra: Pick<Owner, 'persistent' | 'lab'> = {}): Promise<void> {
   await mkdir(STATE_DIR, { recursive: true })
-  const owner: Owner = { pid: process.pid, startTicks: processStartTicks(process.pid) ?? '', startedAt: new Date().toISOString(), runDir }
+  const owner: Owner = { pid: process.pid, startTicks: processStartTicks(process.pid) ?? '', startedAt: new Date().toISOString(), runDir, ...extra }
   await writeFile(join(STATE_DIR, `${runId}.json`), JSON.stringify(owner))
+}
+
+/** Forgets a run's ownership record (its objects must be gone already). */
+export async function releaseRun(runId: string): Promise<void> {
+  await rm(join(STATE_DIR, `${runId}.json`), { force: true })
+}
+
+/** Labs kept by `netbench lab up`, with what their state file says about them. */
+export async function persistentLabs(): Promise<Array<{ runId: string; startedAt: string; runDir: string; lab: unknown }>> {
+  const labs = []
+  for (const file of await readdir(STATE_DIR).catch(() => [] as string[])) {
+    const match = /^([a-z0-9]{4})\.json$/.exec(file)
+    if (!match) continue
+    const owner = await ownerOf(match[1]!)
+    if (owner?.persistent) labs.push({ runId: match[1]!, startedAt: owner.startedAt, runDir: owner.runDir, lab: owner.lab })
+  }
+  return labs
 }
 
 async function ownerOf(runId: string): Promise<Owner | undefined> {
@@ -42,7 +70,7 @@ async function ownerOf(runId: string): Promise<Owner | undefined> {
 
 export async function isRunAlive(runId: string): Promise<boolean> {
   const owner = await ownerOf(runId)
-  return owner !== undefined && processStartTicks(owner.pid) === owner.startTicks
+  return owner !== undefined && (owner.persistent === true || processStartTicks(owner.pid) === owner.startTicks)
 }
 
 export async function listNamespaces(): Promise<string[]> {

@@ -2,7 +2,9 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { NetbenchError } from '../../../errors.ts'
 import { run } from '../../../exec.ts'
-import type { RunningProcess } from '../../endpoint.ts'
+import { spawn } from 'node:child_process'
+import { Readable } from 'node:stream'
+import type { ExecResult, RunningProcess } from '../../endpoint.ts'
 import { mapLimit, sleep } from '../concurrency.ts'
 import type { Lab, LabNode } from '../lab.ts'
 
@@ -89,7 +91,7 @@ export interface BirdDaemon {
  * and stopping it is a signal to that PID (a daemonised BIRD would be a zombie before it is
  * reaped). Config, log and control socket live in the network's work dir.
  */
-export async function startBird(workDir: string, input: Omit<BirdConfigInput, 'logFile'>): Promise<BirdDaemon> {
+export async function startBird(workDir: string, input: Omit<BirdConfigInput, 'logFile'>, options: { detached?: boolean } = {}): Promise<BirdDaemon> {
   const name = input.node.name
   const config = join(workDir, `bird-${name}.conf`)
   const socket = join(workDir, `bird-${name}.ctl`)
@@ -98,8 +100,32 @@ export async function startBird(workDir: string, input: Omit<BirdConfigInput, 'l
   if (check.exitCode !== 0) {
     throw new NetbenchError('PROVIDER', `BIRD rejected the configuration for node ${name}: ${(check.stderr || check.stdout).trim().split('\n')[0]}`, { hint: 'this is a netbench bug; the configuration is in the run directory' })
   }
-  const process = input.node.endpoint.start(['bird', '-f', '-c', config, '-s', socket])
+  const argv = ['bird', '-f', '-c', config, '-s', socket]
+  const process = options.detached ? startDetached(input.node.namespace, argv) : input.node.endpoint.start(argv)
   return { node: input.node, socket, process }
+}
+
+/**
+ * For `netbench lab up`: BIRD must outlive the CLI, so it gets no pipes (a write to a closed pipe
+ * would kill it) and its own process group. `lab down` stops it with the lab's namespaces.
+ */
+function startDetached(namespace: string, argv: readonly string[]): RunningProcess {
+  const child = spawn('ip', ['netns', 'exec', namespace, ...argv], { detached: true, stdio: 'ignore' })
+  child.unref()
+  const exited = new Promise<ExecResult>((resolve) => {
+    child.on('error', (error) => resolve({ exitCode: null, signal: null, stdout: '', stderr: error.message }))
+    child.on('exit', (exitCode, signal) => resolve({ exitCode, signal, stdout: '', stderr: '' }))
+  })
+  return {
+    pid: child.pid,
+    stdout: Readable.from([]),
+    stderr: Readable.from([]),
+    exited,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
+      await exited
+    },
+  }
 }
 
 /** `birdc -s <socket> <command…>`; BIRD's answer as text. */

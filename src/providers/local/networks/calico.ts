@@ -51,7 +51,7 @@ export async function buildCalico(context: InstallContext): Promise<Datapath> {
   let daemons: BirdDaemon[] = []
   if (encapsulation === 'none') {
     context.onTeardown(() => stopBirds(daemons))
-    daemons = await Promise.all(lab.nodes.map((node, i) => startBird(context.workDir, { node, peers: lab.nodes.filter((peer) => peer !== node), blocks: blocks(i) })))
+    daemons = await Promise.all(lab.nodes.map((node, i) => startBird(context.workDir, { node, peers: lab.nodes.filter((peer) => peer !== node), blocks: blocks(i) }, { detached: context.persistent })))
   } else {
     // Felix-style: blackhole the own block, route the others through the tunnel.
     await mapLimit(lab.nodes, EXEC_CONCURRENCY, (node, i) => runChecked('ip', ['-n', node.namespace, 'route', 'replace', 'blackhole', calicoBlock(i).cidr], { what: `blackholing the block of node ${node.name}` }))

@@ -10,6 +10,7 @@ import type { LocalClusterSpec } from '../../../suites/model.ts'
 import type { Lab } from '../lab.ts'
 import { newRunId, prefix } from '../names.ts'
 import { localProvider, type LocalCluster } from '../provider.ts'
+import { claimRun, removeRun } from '../runs.ts'
 import { labLeftovers } from '../../../../test/leftovers.ts'
 
 export const ENCAP_PORTS = [8472, 4789, 6784] as const
@@ -70,6 +71,8 @@ export async function testCluster(spec: Partial<LocalClusterSpec> = {}) {
   const runId = newRunId()
   const runDir = await mkdtemp(join(tmpdir(), `${prefix(runId)}-`))
   const clusterSpec: LocalClusterSpec = { provider: 'local', nodes: 3, zones: 3, instance: null, bandwidthBps: null, pods: 2, ...spec }
+  // Claimed like a real run: otherwise any netbench run starting meanwhile reaps it as dead.
+  await claimRun(runId, runDir)
   const cluster = await localProvider.createCluster(clusterSpec, { runId, runDir }) as LocalCluster
   return {
     runId,
@@ -78,6 +81,7 @@ export async function testCluster(spec: Partial<LocalClusterSpec> = {}) {
     /** Tears everything down and returns what is left of this run on the machine. */
     async dispose(): Promise<string[]> {
       await cluster[Symbol.asyncDispose]()
+      await removeRun(runId)
       await rm(runDir, { recursive: true, force: true })
       return ownLeftovers(runId)
     },

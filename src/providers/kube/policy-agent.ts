@@ -1,0 +1,107 @@
+/**
+ * The connectivity probe of a policy step, for pods: the same protocol as the lab's Node agent
+ * (tools/connect/agent.ts) — `serve` accepts TCP and echoes UDP on the pod's IP, `probe` tries a
+ * TCP connect and a UDP echo to every target at once and prints one JSON line — written in Python,
+ * which the pod image has (netshoot does) where Node is not. Passed with `python3 -c`, as argv.
+ */
+import { NetbenchError } from '../../errors.ts'
+import type { ProbeResult, ProbeTarget } from '../../tools/connect/agent.ts'
+import type { Endpoint, RunningProcess } from '../endpoint.ts'
+
+export const POLICY_AGENT = String.raw`
+import json, socket, sys, threading, time
+mode = sys.argv[1]
+if mode == 'serve':
+    ip, tcp_port, udp_port = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    tcp.bind((ip, tcp_port))
+    tcp.listen(64)
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.bind((ip, udp_port))
+    def accept():
+        while True:
+            connection, _ = tcp.accept()
+            connection.close()
+    def echo():
+        while True:
+            data, peer = udp.recvfrom(2048)
+            udp.sendto(data, peer)
+    threading.Thread(target=accept, daemon=True).start()
+    threading.Thread(target=echo, daemon=True).start()
+    print('ready', flush=True)
+    while True:
+        time.sleep(3600)
+else:
+    targets, tcp_port, udp_port, timeout = json.loads(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]) / 1000.0
+    def tcp(ip):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.settimeout(timeout)
+        try:
+            s.connect((ip, tcp_port))
+            return 'allowed'
+        except ConnectionRefusedError:
+            return 'refused'
+        except OSError:
+            return 'blocked'
+        finally:
+            s.close()
+    def udp(ip):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.settimeout(timeout / 3)
+        try:
+            for _ in range(3):
+                try:
+                    s.sendto(b'netbench', (ip, udp_port))
+                    s.recvfrom(64)
+                    return 'allowed'
+                except OSError:
+                    pass
+            return 'blocked'
+        finally:
+            s.close()
+    results = [None] * len(targets)
+    def run(index, target):
+        results[index] = {'name': target['name'], 'tcp': tcp(target['ip']), 'udp': udp(target['ip'])}
+    threads = [threading.Thread(target=run, args=(index, target)) for index, target in enumerate(targets)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    print(json.dumps(results), flush=True)
+`
+
+export function agentArgv(args: readonly string[]): string[] {
+  return ['python3', '-c', POLICY_AGENT, ...args]
+}
+
+export async function startPodProbeServer(endpoint: Endpoint, ports: { tcp: number; udp: number }): Promise<RunningProcess> {
+  const server = endpoint.start(agentArgv(['serve', endpoint.ip, String(ports.tcp), String(ports.udp)]))
+  const ready = await new Promise<boolean>((resolve) => {
+    let output = ''
+    const timer = setTimeout(() => resolve(false), 20_000)
+    server.stdout.on('data', (chunk: Buffer | string) => {
+      output += String(chunk)
+      if (output.includes('ready')) { clearTimeout(timer); resolve(true) }
+    })
+    void server.exited.then(() => { clearTimeout(timer); resolve(false) })
+  })
+  if (!ready) {
+    await server.stop()
+    const result = await server.exited
+    throw new NetbenchError('MEASUREMENT', `the connectivity probe server in pod ${endpoint.name} did not start: ${result.stderr.trim().split('\n')[0] || 'no answer within 20 s'}`, {
+      hint: 'the pod image needs python3 (netshoot has it), and the probe ports must be free',
+    })
+  }
+  return server
+}
+
+export async function probeFromPod(endpoint: Endpoint, targets: readonly ProbeTarget[], ports: { tcp: number; udp: number }, timeoutMs = 1000): Promise<ProbeResult[]> {
+  const result = await endpoint.exec(agentArgv(['probe', JSON.stringify(targets), String(ports.tcp), String(ports.udp), String(timeoutMs)]), { timeoutMs: timeoutMs * 3 + 20_000 })
+  const line = result.stdout.trim().split('\n').pop() ?? ''
+  try {
+    return JSON.parse(line) as ProbeResult[]
+  } catch {
+    throw new NetbenchError('MEASUREMENT', `the connectivity probe in pod ${endpoint.name} printed no result: ${result.stderr.trim().split('\n')[0] || `exit ${result.exitCode}`}`, { hint: 'the pod image needs python3 (netshoot has it)' })
+  }
+}

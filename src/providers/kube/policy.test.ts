@@ -1,0 +1,164 @@
+/**
+ * NetworkPolicy steps on kube: the generated objects (validated with kubernetes-models), the
+ * Python probe agent (run for real here), and the whole step against the API STAND-IN, whose
+ * "CNI" answers probes from the NetworkPolicies it stores (see test/kube-standin/policy.ts).
+ */
+import { spawn } from 'node:child_process'
+import { afterEach, describe, expect, test } from 'vitest'
+import { Namespace } from 'kubernetes-models/v1/Namespace'
+import { NetworkPolicy as NetworkPolicyModel } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy'
+import { NetbenchError } from '../../errors.ts'
+import type { ClusterSpec, NetworkPolicy, PolicyStep } from '../../suites/model.ts'
+import { kubeSpec, startStandIn, type StandInFixture } from '../../../test/kube-standin/fixture.ts'
+import { DNS_LABEL } from './labels.ts'
+import { NAMESPACE_NAME_LABEL, networkPolicyManifest, policyNamespaceManifest, policyNamespaceOf } from './manifests.ts'
+import type { KubeNode } from './placement.ts'
+import { POLICY_AGENT } from './policy-agent.ts'
+import { placePolicyPods, verdict } from './policy.ts'
+import { kubeProvider } from './provider.ts'
+
+/** The wire form client-node's serializer sends (its model calls `from` `_from`). */
+function wire<T>(object: T): T {
+  return JSON.parse(JSON.stringify(object).replace(/"_from":/g, '"from":')) as T
+}
+
+const policies: NetworkPolicy[] = [
+  { metadata: { name: 'deny-all', namespace: 'prod' }, spec: { podSelector: {}, policyTypes: ['Ingress'] } },
+  {
+    metadata: { name: 'web-from-frontend', namespace: 'prod' },
+    spec: {
+      podSelector: { matchLabels: { app: 'web' } },
+      ingress: [{
+        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'default' } }, podSelector: { matchExpressions: [{ key: 'role', operator: 'In', values: ['frontend'] }] } }],
+        ports: [{ protocol: 'TCP', port: 8080 }],
+      }],
+    },
+  },
+]
+
+const step: PolicyStep = {
+  kind: 'policy', index: 1,
+  pods: [
+    { name: 'frontend', labels: { role: 'frontend' }, namespace: 'default', node: null },
+    { name: 'intruder', labels: { role: 'other' }, namespace: 'default', node: 'n2' },
+    { name: 'web', labels: { app: 'web' }, namespace: 'prod', node: null },
+  ],
+  namespaces: { default: { 'kubernetes.io/metadata.name': 'default' }, prod: { 'kubernetes.io/metadata.name': 'prod', env: 'prod' } },
+  policies,
+  ports: { tcp: 8080, udp: 5353 },
+}
+
+describe('NetworkPolicy objects', () => {
+  test('a suite policy becomes a valid networking.k8s.io/v1 object in the step\'s namespace', () => {
+    const manifest = wire(networkPolicyManifest(policies[1]!, 'netbench-ab12-p1-prod', 'ab12'))
+    expect(() => new NetworkPolicyModel(manifest as ConstructorParameters<typeof NetworkPolicyModel>[0]).validate()).not.toThrow()
+    expect(manifest.metadata).toMatchObject({ name: 'web-from-frontend', namespace: 'netbench-ab12-p1-prod', labels: { 'netbench.io/run': 'ab12' } })
+    // kubernetes.io/metadata.name is set by the API server from the real name: netbench's label stands in.
+    expect(manifest.spec!.ingress![0]).toEqual({
+      from: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: 'default' } }, podSelector: { matchExpressions: [{ key: 'role', operator: 'In', values: ['frontend'] }] } }],
+      ports: [{ protocol: 'TCP', port: 8080 }],
+    })
+    expect(() => new NetworkPolicyModel(wire(networkPolicyManifest(policies[0]!, 'x', 'ab12')) as ConstructorParameters<typeof NetworkPolicyModel>[0]).validate()).not.toThrow()
+  })
+
+  test('the step\'s namespaces: the suite\'s labels, its name as a label, the run\'s labels', () => {
+    const name = policyNamespaceOf('netbench-ab12', 1, 'prod')
+    expect(name).toBe('netbench-ab12-p1-prod')
+    expect(name).toMatch(DNS_LABEL)
+    const manifest = policyNamespaceManifest({ runId: 'ab12', owner: { host: 'h', pid: 1, start: '1' }, name: 'prod', labels: step.namespaces.prod!, kubeName: name })
+    expect(() => new Namespace(manifest as ConstructorParameters<typeof Namespace>[0]).validate()).not.toThrow()
+    expect(manifest.metadata!.labels).toEqual({ env: 'prod', [NAMESPACE_NAME_LABEL]: 'prod', 'app.kubernetes.io/managed-by': 'netbench', 'netbench.io/run': 'ab12' })
+  })
+
+  test('pods: nK is the K-th schedulable node, the rest spread', () => {
+    const node = (name: string, zone: string, unusable: string | null = null): KubeNode => ({ name, zone, ip: '', instanceType: null, unusable })
+    const placed = placePolicyPods(step, [node('cp', 'a', 'tainted'), node('w2', 'b'), node('w1', 'a')])
+    expect(Object.fromEntries([...placed].map(([pod, where]) => [pod, where.name]))).toEqual({ intruder: 'w2', frontend: 'w1', web: 'w1' })
+    expect(() => placePolicyPods({ ...step, pods: [{ ...step.pods[0]!, node: 'n3' }] }, [node('w1', 'a')])).toThrow(NetbenchError)
+  })
+
+  test('verdicts', () => {
+    const cell = (expected: 'allowed' | 'blocked', observed: 'allowed' | 'blocked') => ({ from: 'a', to: 'b', protocol: 'tcp' as const, port: 1, expected, observed })
+    expect(verdict([cell('allowed', 'allowed'), cell('blocked', 'blocked')])).toBe('enforced')
+    expect(verdict([cell('allowed', 'allowed'), cell('blocked', 'allowed')])).toBe('unsupported')
+    expect(verdict([cell('allowed', 'blocked'), cell('blocked', 'blocked')])).toBe('violated')
+  })
+})
+
+test('the Python probe agent (run for real): TCP accept, UDP echo, refused and silent ports', async () => {
+  const server = spawn('python3', ['-c', POLICY_AGENT, 'serve', '127.0.0.1', '18473', '18474'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.stdout.on('data', (chunk: Buffer) => { if (String(chunk).includes('ready')) resolve() })
+      server.on('exit', (code) => reject(new Error(`agent exited with ${code}`)))
+    })
+    const probe = (tcp: number, udp: number) => new Promise<string>((resolve) => {
+      const child = spawn('python3', ['-c', POLICY_AGENT, 'probe', JSON.stringify([{ name: 'web', ip: '127.0.0.1' }]), String(tcp), String(udp), '600'])
+      let output = ''
+      child.stdout.on('data', (chunk: Buffer) => { output += String(chunk) })
+      child.on('close', () => resolve(output.trim()))
+    })
+    expect(JSON.parse(await probe(18473, 18474))).toEqual([{ name: 'web', tcp: 'allowed', udp: 'allowed' }])
+    expect(JSON.parse(await probe(18475, 18476))).toEqual([{ name: 'web', tcp: 'refused', udp: 'blocked' }])
+  } finally {
+    server.kill('SIGKILL')
+  }
+})
+
+describe('policy steps against the API stand-in', () => {
+  let fixture: StandInFixture | undefined
+  afterEach(async () => {
+    expect(fixture!.standIn.namespaces()).toEqual([])
+    expect(fixture!.standIn.processes()).toBe(0)
+    expect(fixture!.standIn.unknownRequests).toEqual([])
+    await fixture?.[Symbol.asyncDispose]()
+  })
+
+  async function runStep(enforcement: 'enforce' | 'ignore' | 'tcp-only', network = 'calico') {
+    fixture = await startStandIn({ policyEnforcement: enforcement })
+    fixture.useKubeconfig()
+    const spec = kubeSpec({ contexts: { [network]: null }, networkPolicies: true }) as ClusterSpec
+    await kubeProvider.preflight(spec, [network])
+    const cluster = await kubeProvider.createCluster(spec, { runId: 'po01', runDir: '/tmp' })
+    try {
+      const installed = await cluster.install(network)
+      const result = await installed.runPolicy!(step, `${network}|1|policy`)
+      // The step cleaned up after itself: only the network's own pods remain.
+      expect(fixture.standIn.namespaces()).toEqual(['netbench-po01'])
+      expect(fixture.standIn.networkPolicies()).toEqual([])
+      return result
+    } finally {
+      await cluster[Symbol.asyncDispose]()
+    }
+  }
+
+  test('a CNI that enforces: real objects created, matrix as the policies say, status enforced', async () => {
+    const result = await runStep('enforce')
+    expect(result.status).toBe('enforced')
+    expect(result.enforcement).toBe("NetworkPolicy objects (networking.k8s.io/v1) enforced by the cluster's CNI (calico)")
+    const cells = Object.fromEntries(result.matrix.map((cell) => [`${cell.from}→${cell.to} ${cell.protocol}`, `${cell.expected}/${cell.observed}`]))
+    expect(cells['frontend→web tcp']).toBe('allowed/allowed')
+    expect(cells['frontend→web udp']).toBe('blocked/blocked')
+    expect(cells['intruder→web tcp']).toBe('blocked/blocked')
+    expect(cells['web→frontend tcp']).toBe('allowed/allowed')
+    expect(result.pods.map((pod) => pod.endpoint)).toEqual(['netbench-po01-p1-default/policy-frontend', 'netbench-po01-p1-default/policy-intruder', 'netbench-po01-p1-prod/policy-web'])
+    // What reached the API: the two policies, in the step's prod namespace, validated by the stand-in.
+    const created = fixture!.standIn.requests.filter((request) => request.method === 'POST' && request.path.includes('networkpolicies')).map((request) => request.path)
+    expect(created).toEqual(['/apis/networking.k8s.io/v1/namespaces/netbench-po01-p1-prod/networkpolicies', '/apis/networking.k8s.io/v1/namespaces/netbench-po01-p1-prod/networkpolicies'])
+  })
+
+  test('a CNI that ignores NetworkPolicy (flannel): unsupported', async () => {
+    const result = await runStep('ignore', 'flannel')
+    expect(result.status).toBe('unsupported')
+    expect(result.matrix.every((cell) => cell.observed === 'allowed')).toBe(true)
+  }, 30_000)
+
+  test('a CNI that enforces TCP only: violated', async () => {
+    expect((await runStep('tcp-only')).status).toBe('violated')
+  }, 30_000)
+
+  test('hostNetwork pods are not subject to NetworkPolicy', async () => {
+    const result = await runStep('enforce', 'host')
+    expect(result).toMatchObject({ status: 'unsupported', pods: [], matrix: [] })
+  })
+})

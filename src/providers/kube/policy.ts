@@ -1,0 +1,156 @@
+/**
+ * A policy step on a real cluster: the step's namespaces and labelled pods are created (in
+ * namespaces of the run), its NetworkPolicies become real networking.k8s.io/v1 objects, and the
+ * same TCP/UDP connectivity matrix as in the lab is probed between the pods. The cluster's CNI
+ * enforces (or ignores) the policies; netbench only compares what it sees with what the policies
+ * call for. Everything the step created is deleted before the next step.
+ */
+import { NetworkingV1Api } from '@kubernetes/client-node'
+import { NetbenchError } from '../../errors.ts'
+import type { PolicyCell, PolicyResult } from '../../results/policy.ts'
+import type { PolicyStep } from '../../suites/model.ts'
+import { connectionAllowed, type PolicyPod } from '../../tools/connect/semantics.ts'
+import type { RunningProcess } from '../endpoint.ts'
+import { CONTAINER, MANAGED_SELECTOR, RUN_LABEL } from './labels.ts'
+import { endpointPodManifest, networkPolicyManifest, policyNamespaceManifest, policyNamespaceOf } from './manifests.ts'
+import { currentOwner } from './owner.ts'
+import type { KubeNode } from './placement.ts'
+import { PodEndpoint } from './pod-endpoint.ts'
+import { probeFromPod, startPodProbeServer } from './policy-agent.ts'
+import { deleteNamespace, waitNamespaceGone, type KubeTarget } from './target.ts'
+
+export const POLICY_POD_LABEL = 'netbench.io/policy-pod'
+/** CNIs program policies asynchronously: probe again while the matrix does not match yet. */
+const PROBE_ROUNDS = 3
+const SETTLE_MS = 2000
+
+export interface KubePolicyOptions {
+  target: KubeTarget
+  network: string
+  runId: string
+  podImage: string
+  readyTimeoutMs: number
+  deleteTimeoutMs: number
+  /** The CNI as recognised, for the result's `enforcement`. */
+  cni: string
+  signal?: AbortSignal
+}
+
+/** Which node each policy pod goes to: `nK` is the K-th schedulable node, the rest are spread. */
+export function placePolicyPods(step: PolicyStep, nodes: readonly KubeNode[]): Map<string, KubeNode> {
+  const usable = nodes.filter((node) => node.unusable === null).sort((a, b) => (a.zone ?? '').localeCompare(b.zone ?? '') || a.name.localeCompare(b.name))
+  if (!usable.length) throw new NetbenchError('PROVIDER', 'no schedulable node for the policy pods', { hint: 'uncordon a node or wait until nodes are Ready' })
+  const placed = new Map<string, KubeNode>()
+  const used = new Map<string, number>()
+  for (const pod of step.pods.filter((candidate) => candidate.node !== null)) {
+    const node = usable[Number(pod.node!.slice(1)) - 1]
+    if (!node) throw new NetbenchError('SUITE_INVALID', `policy pod '${pod.name}' is pinned to ${pod.node}, but the cluster has ${usable.length} schedulable node(s)`, { hint: `on kube, nK is the K-th schedulable node (${usable.map((entry) => entry.name).join(', ')})` })
+    placed.set(pod.name, node)
+    used.set(node.name, (used.get(node.name) ?? 0) + 1)
+  }
+  for (const pod of step.pods.filter((candidate) => candidate.node === null)) {
+    const node = [...usable].sort((a, b) => (used.get(a.name) ?? 0) - (used.get(b.name) ?? 0))[0]!
+    placed.set(pod.name, node)
+    used.set(node.name, (used.get(node.name) ?? 0) + 1)
+  }
+  return placed
+}
+
+/** enforced: every cell as expected; unsupported: everything got through although some should not; else violated. */
+export function verdict(matrix: readonly PolicyCell[]): 'enforced' | 'violated' | 'unsupported' {
+  if (matrix.every((cell) => cell.observed === cell.expected)) return 'enforced'
+  const shouldBlock = matrix.filter((cell) => cell.expected === 'blocked')
+  if (shouldBlock.length && matrix.every((cell) => cell.observed === 'allowed')) return 'unsupported'
+  return 'violated'
+}
+
+export async function runKubePolicy(options: KubePolicyOptions, step: PolicyStep, id: string): Promise<PolicyResult> {
+  const { target } = options
+  const base = { id, network: options.network, stepIndex: step.index, policies: step.policies.map((policy) => `${policy.metadata.namespace}/${policy.metadata.name}`) }
+  if (options.network === 'host') {
+    // hostNetwork pods are not subject to NetworkPolicy, on any CNI.
+    return { ...base, status: 'unsupported', error: null, enforcement: null, pods: [], matrix: [] }
+  }
+  const kubeNamespace = (name: string) => policyNamespaceOf(target.namespace, step.index, name)
+  const namespaces = [...new Set([...Object.keys(step.namespaces), ...step.pods.map((pod) => pod.namespace), ...step.policies.map((policy) => policy.metadata.namespace)])]
+  const placement = placePolicyPods(step, await target.kubeNodes())
+  const owner = currentOwner()
+  const created: string[] = []
+  const servers: RunningProcess[] = []
+  const networking = target.config.makeApiClient(NetworkingV1Api)
+  try {
+    for (const name of namespaces) {
+      const body = policyNamespaceManifest({ runId: options.runId, owner, name, labels: step.namespaces[name] ?? {}, kubeName: kubeNamespace(name) })
+      await target.call(`creating namespace ${body.metadata!.name}`, () => target.core.createNamespace({ body }))
+      created.push(body.metadata!.name!)
+    }
+    for (const pod of step.pods) {
+      const body = endpointPodManifest({
+        runId: options.runId, namespace: kubeNamespace(pod.namespace), labels: { ...pod.labels, [POLICY_POD_LABEL]: pod.name },
+        name: `policy-${pod.name}`, network: options.network, node: placement.get(pod.name)!.name, image: options.podImage, hostNetwork: false,
+      })
+      await target.call(`creating policy pod ${pod.name}`, () => target.core.createNamespacedPod({ namespace: kubeNamespace(pod.namespace), body }))
+    }
+    const endpoints = new Map<string, PodEndpoint>()
+    for (const name of namespaces) {
+      const pods = step.pods.filter((pod) => pod.namespace === name)
+      if (!pods.length) continue
+      const ready = await target.waitPodsReady(kubeNamespace(name), `${MANAGED_SELECTOR},${RUN_LABEL}=${options.runId}`, pods.map((pod) => `policy-${pod.name}`), options.readyTimeoutMs, 'the policy pods', options.signal)
+      for (const pod of pods) {
+        const live = ready.get(`policy-${pod.name}`)!
+        const node = placement.get(pod.name)!
+        endpoints.set(pod.name, new PodEndpoint({
+          name: `policy-${pod.name}`, label: `policy pod ${pod.name} on ${node.name}`, node: node.name, zone: node.zone ?? '-', ip: live.ip, mtu: 1500,
+          config: target.config, ref: { namespace: kubeNamespace(pod.namespace), pod: `policy-${pod.name}`, container: CONTAINER }, image: options.podImage,
+        }))
+      }
+    }
+    for (const policy of step.policies) {
+      const body = networkPolicyManifest(policy, kubeNamespace(policy.metadata.namespace), options.runId)
+      await target.call(`creating NetworkPolicy ${policy.metadata.namespace}/${policy.metadata.name}`, () => networking.createNamespacedNetworkPolicy({ namespace: body.metadata!.namespace!, body }))
+    }
+    const pods: PolicyPod[] = step.pods.map((pod) => ({ name: pod.name, ip: endpoints.get(pod.name)!.ip, namespace: pod.namespace, labels: pod.labels }))
+    servers.push(...await Promise.all(step.pods.map((pod) => startPodProbeServer(endpoints.get(pod.name)!, step.ports))))
+    let matrix: PolicyCell[] = []
+    let refused: string | undefined
+    for (let round = 0; round < PROBE_ROUNDS; round++) {
+      if (round > 0) await new Promise((resolve) => setTimeout(resolve, SETTLE_MS))
+      options.signal?.throwIfAborted()
+      matrix = []
+      refused = undefined
+      const observed = await Promise.all(pods.map(async (from) => ({
+        from,
+        results: await probeFromPod(endpoints.get(from.name)!, pods.filter((to) => to !== from).map((to) => ({ name: to.name, ip: to.ip })), step.ports),
+      })))
+      for (const { from, results } of observed) {
+        for (const result of results) {
+          const to = pods.find((pod) => pod.name === result.name)!
+          for (const protocol of ['tcp', 'udp'] as const) {
+            const port = step.ports[protocol]
+            const outcome = result[protocol]
+            if (outcome === 'refused') refused ??= `${from.name}→${to.name} ${protocol}/${port} was refused: the probe server is not listening`
+            matrix.push({
+              from: from.name, to: to.name, protocol, port,
+              expected: connectionAllowed(step.policies, from, to, protocol, port, step.namespaces) ? 'allowed' : 'blocked',
+              observed: outcome === 'refused' ? null : outcome,
+            })
+          }
+        }
+      }
+      if (refused || verdict(matrix) === 'enforced') break
+    }
+    const described = step.pods.map((pod) => ({ name: pod.name, endpoint: `${kubeNamespace(pod.namespace)}/policy-${pod.name}`, ip: endpoints.get(pod.name)!.ip, namespace: pod.namespace, labels: pod.labels }))
+    if (refused) return { ...base, status: 'error', error: refused, enforcement: null, pods: described, matrix }
+    const status = verdict(matrix)
+    return {
+      ...base, status, error: null,
+      enforcement: status === 'unsupported' ? null : `NetworkPolicy objects (networking.k8s.io/v1) enforced by the cluster's CNI (${options.cni})`,
+      pods: described, matrix,
+    }
+  } finally {
+    await Promise.all(servers.map((server) => server.stop()))
+    // Deleting the step's namespaces takes its pods and NetworkPolicies along.
+    for (const name of created) await deleteNamespace(target.core, name, target.where)
+    for (const name of created) await waitNamespaceGone(target.core, name, target.where, options.deleteTimeoutMs)
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * The stand-in's "CNI" for NetworkPolicy: every pod's IP is 127.0.0.1 here, so packets cannot be
+ * filtered; instead the stand-in answers netbench's connectivity probe itself, from the
+ * NetworkPolicy objects stored in it. Written independently of netbench's own policy semantics
+ * (src/tools/connect/semantics.ts) so a test compares two implementations, not one with itself.
+ *
+ * Modes: `enforce` (a CNI that implements NetworkPolicy), `ignore` (flannel: everything gets
+ * through), `tcp-only` (a broken CNI that forgets UDP).
+ */
+type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export type PolicyEnforcement = 'enforce' | 'ignore' | 'tcp-only'
+
+export interface StandInPod {
+  namespace: string
+  labels: Record<string, string>
+}
+
+function matches(selector: Json | undefined, labels: Record<string, string>): boolean {
+  if (!selector) return true
+  for (const [key, value] of Object.entries((selector.matchLabels ?? {}) as Record<string, string>)) if (labels[key] !== value) return false
+  for (const expression of (selector.matchExpressions ?? []) as Array<{ key: string; operator: string; values?: string[] }>) {
+    const present = expression.key in labels
+    const inValues = (expression.values ?? []).includes(labels[expression.key] ?? '')
+    if (expression.operator === 'In' && !(present && inValues)) return false
+    if (expression.operator === 'NotIn' && present && inValues) return false
+    if (expression.operator === 'Exists' && !present) return false
+    if (expression.operator === 'DoesNotExist' && present) return false
+  }
+  return true
+}
+
+function types(policy: Json): string[] {
+  if (policy.spec.policyTypes) return policy.spec.policyTypes as string[]
+  return policy.spec.egress ? ['Ingress', 'Egress'] : ['Ingress']
+}
+
+function peerAllows(peer: Json, policyNamespace: string, other: StandInPod, namespaceLabels: (name: string) => Record<string, string>): boolean {
+  // Every pod IP is 127.0.0.1 in the stand-in.
+  if (peer.ipBlock) {
+    const [base, bits] = String(peer.ipBlock.cidr).split('/')
+    return Number(bits) === 0 || (base!.startsWith('127.') && Number(bits) <= 8) || base === '127.0.0.1'
+  }
+  const namespaceOk = peer.namespaceSelector ? matches(peer.namespaceSelector, namespaceLabels(other.namespace)) : other.namespace === policyNamespace
+  return namespaceOk && matches(peer.podSelector, other.labels)
+}
+
+function portAllows(ports: Json[] | undefined, protocol: string, port: number): boolean {
+  if (!ports?.length) return true
+  return ports.some((entry) => (entry.protocol ?? 'TCP') === protocol.toUpperCase() && (entry.port === undefined || (port >= entry.port && port <= (entry.endPort ?? entry.port))))
+}
+
+/** One side of a connection: isolated pods only let through what a rule of a selecting policy allows. */
+function sideAllows(policies: Json[], pod: StandInPod, other: StandInPod, direction: 'Ingress' | 'Egress', protocol: string, port: number, namespaceLabels: (name: string) => Record<string, string>): boolean {
+  const selecting = policies.filter((policy) => policy.metadata.namespace === pod.namespace && types(policy).includes(direction) && matches(policy.spec.podSelector, pod.labels))
+  if (!selecting.length) return true
+  for (const policy of selecting) {
+    const rules = (direction === 'Ingress' ? policy.spec.ingress : policy.spec.egress) as Json[] | undefined
+    for (const rule of rules ?? []) {
+      const peers = (direction === 'Ingress' ? rule.from : rule.to) as Json[] | undefined
+      const peerOk = !peers?.length || peers.some((peer) => peerAllows(peer, policy.metadata.namespace, other, namespaceLabels))
+      if (peerOk && portAllows(rule.ports, protocol, port)) return true
+    }
+  }
+  return false
+}
+
+export function standInAllows(mode: PolicyEnforcement, policies: Json[], from: StandInPod, to: StandInPod, protocol: 'tcp' | 'udp', port: number, namespaceLabels: (name: string) => Record<string, string>): boolean {
+  if (mode === 'ignore' || (mode === 'tcp-only' && protocol === 'udp')) return true
+  return sideAllows(policies, from, to, 'Egress', protocol, port, namespaceLabels) && sideAllows(policies, to, from, 'Ingress', protocol, port, namespaceLabels)
+}
