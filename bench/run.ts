@@ -5,6 +5,8 @@
 import { cpus, release } from 'node:os'
 import { benchCore } from './core.ts'
 import { benchMeasurements } from './measurements.ts'
+import { benchLab, formatLabFigures } from './lab.ts'
+import { benchReport } from './report.ts'
 
 const fixed = (value: number, digits = 2) => value.toFixed(digits)
 
@@ -28,3 +30,9 @@ console.log(`  same sweep, repeat: 3       ${fixed(measurements.sweepRepeat3Seco
 console.log(`  counter read (attribution)  ${fixed(measurements.counterReadMs, 1)} ms ×2 per sample = ${fixed(measurements.attributionShareOfSample * 100, 1)}% of a sample`)
 console.log(`  max-rate search 1M–1G ±5%   ${measurements.searchProbes} probes in ${fixed(measurements.searchSeconds, 1)} s, found ${fixed((measurements.searchFoundBps ?? 0) / 1e6, 1)}M on a ${fixed(measurements.shapedBps / 1e6, 0)}M link`)
 console.log(`  fixed sweep, same resolution ${measurements.sweepProbesSameResolution} probes (${fixed(measurements.sweepProbesSameResolution / measurements.searchProbes, 1)}× the search)`)
+
+process.stdout.write(`\n${formatLabFigures(await benchLab())}`)
+
+const report = await benchReport()
+console.log('\nHTML report, 6 networks × 5 rates × 3 repeats (targets < 1 s, < 2 MB)')
+console.log(`  render ${fixed(report.renderMs, 0)} ms, ${fixed(report.bytes / 2 ** 20, 2)} MB`)

@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -63,15 +63,18 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
   const remoteSpecs = prepared.plans.map((plan) => plan.suite.cluster).filter((spec) => spec.provider !== 'local')
   let remoteCleaned = false
   const removeRemote = async (wait: boolean) => remoteSpecs.length ? removeRemoteRuns(runId, remoteSpecs, { wait }) : { removed: [], errors: [] }
+  // Runs without a local suite (kube, k3s) need no root and no iproute2: skip the lab's bookkeeping.
+  const usesLab = providerNames.has('local')
+  const removeLocal = () => usesLab ? removeRun(runId) : rm(runDir, { recursive: true, force: true }).then(() => [])
   const interrupt = new Interrupt(options.stream, () => Promise.all([
-    removeLabObjects(runId).catch(() => undefined),
+    usesLab ? removeLabObjects(runId).catch(() => undefined) : undefined,
     removeRemote(false).catch(() => undefined),
   ]).then(() => undefined))
   const runDir = await mkdtemp(join(tmpdir(), `${prefix(runId)}-`))
   const startedAt = new Date()
-  await claimRun(runId, runDir)
+  if (usesLab) await claimRun(runId, runDir)
   try {
-    const reaped = await reapDeadRuns(runId)
+    const reaped = usesLab ? await reapDeadRuns(runId) : []
     if (reaped.length) options.stream.write(`netbench: removed leftovers of dead runs: ${reaped.join(', ')}\n`)
     const environment = await captureEnvironment([...providerNames].join(', '))
     const context: RunContext = {
@@ -87,7 +90,7 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
       runId, startedAt, environment, plans: prepared.plans, imperativeFiles: prepared.imperativeFiles,
       events, outcomes: collector.outcomes, fileErrors: collector.fileErrors, interrupted: interrupt.interrupted, baseline: options.baseline,
     })
-    await removeRun(runId)
+    await removeLocal()
     for (const reporter of reporters) {
       try {
         await reporter.onRunEnd?.(result)
@@ -99,7 +102,7 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
     const exitCode = leftBehind && result.status !== 'interrupted' ? EXIT.environment : exitCodeOf(result)
     return { exitCode, result }
   } finally {
-    await removeRun(runId)
+    await removeLocal()
     if (!remoteCleaned) reportRemoteCleanup(await removeRemote(true), options.stream)
     interrupt.dispose()
   }
