@@ -1,4 +1,4 @@
-import type { Comparator, Expectation, Metric } from './parse.ts'
+import { METRIC_UNITS, type Comparator, type Expectation, type Metric } from './metrics.ts'
 import type { Metrics } from '../results/metrics.ts'
 import type { ExpectationStatus, PointResult } from '../results/types.ts'
 import { statistic } from '../results/stats.ts'
@@ -15,10 +15,6 @@ export interface Verdict {
   message: string
 }
 
-const unitOf: Record<Metric, Verdict['unit']> = {
-  throughput: 'bps', loss: 'percent', 'loss.network': 'percent', 'loss.receiver': 'percent', jitter: 'ms', retransmits: 'count',
-  cpu: 'percent', max: 'bps', rtt: 'ms', 'setup-time': 'ms', policy: 'count',
-}
 
 /** The busier end for `cpu`: a datapath is as cheap as its most loaded side. */
 function metricValue(metrics: Metrics, metric: Metric): number | null {
@@ -80,7 +76,7 @@ function againstBaseline(expectation: Expectation, baseline: BaselineMatch | und
   if (value === null) return { error: `the baseline's ${point.network} › ${point.label} reported no ${expectation.metric}` }
   const { bound } = expectation
   const toBound = (x: number) => bound.kind === 'offset' ? x + bound.value : bound.kind === 'relative' ? (bound.percent / 100) * x : x
-  const unit = unitOf[expectation.metric]
+  const unit = METRIC_UNITS[expectation.metric]
   const share = bound.kind === 'relative' ? `${trimNumber(bound.percent)}% of ` : ''
   const offset = bound.kind === 'offset' && bound.value !== 0 ? ` ${bound.value < 0 ? '-' : '+'} ${formatValue(Math.abs(bound.value), unit)}` : ''
   return { expected: toBound(value), basis: ` (${share}baseline ${formatValue(value, unit)}${offset})`, bounds: values.map(toBound) }
@@ -91,7 +87,7 @@ function againstBaseline(expectation: Expectation, baseline: BaselineMatch | und
  * or the baseline's point for `of baseline` and `baseline + …`).
  */
 export function evaluate(expectation: Expectation, point: PointResult, reference: PointResult | null, baseline?: BaselineMatch): Verdict {
-  const unit = unitOf[expectation.metric]
+  const unit = METRIC_UNITS[expectation.metric]
   const error = (message: string): Verdict => ({ status: 'error', actual: null, expected: null, unit, message })
   if (point.status === 'error') return error(`measurement failed: ${point.error}`)
   const actual = statOver(point, expectation)

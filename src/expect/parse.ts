@@ -37,43 +37,13 @@
 import { NetbenchError } from '../errors.ts'
 import { formatBitrate, formatMs, parseBitrate, parseDuration, parsePercent, trimNumber } from '../units.ts'
 import { isOperatorToken, nearest, tokenize, type Token } from './tokens.ts'
+import {
+  EXAMPLES, LOSS_PARTS, METRICS, METRIC_UNITS as UNITS, OFFSET_EXAMPLES, STATS, UDP_METRICS,
+  type AbsoluteUnit, type Bound, type Comparator, type Expectation, type Metric, type PolicyVerdict, type Reference, type Span, type Stat, type Topology,
+} from './metrics.ts'
 
-export type Metric = 'throughput' | 'loss' | 'loss.network' | 'loss.receiver' | 'jitter' | 'retransmits' | 'cpu' | 'max' | 'rtt' | 'setup-time' | 'policy'
-export type PolicyVerdict = 'enforced' | 'unsupported'
-export type Stat = 'median' | 'mean' | 'min' | 'max' | 'p95' | 'p99'
-export type Comparator = '<' | '<=' | '>' | '>='
-export type Topology = 'same-node' | 'nodes' | 'zones'
-export type Reference = { kind: 'offered' } | { kind: 'baseline' } | { kind: 'network'; network: string }
-export type AbsoluteUnit = 'bps' | 'percent' | 'ms' | 'count'
-export type Bound =
-  | { kind: 'absolute'; value: number; unit: AbsoluteUnit }
-  | { kind: 'relative'; percent: number; of: Reference }
-  /** `baseline + 0.5%`: the baseline's value moved by `value` (negative for `baseline - …`). */
-  | { kind: 'offset'; of: { kind: 'baseline' }; value: number; unit: AbsoluteUnit }
-export interface Span { start: number; end: number }
-export interface Expectation {
-  text: string
-  subject: { kind: 'all' } | { kind: 'network'; network: string }
-  bitrateBps?: number
-  step?: 'udp' | 'tcp'
-  topology?: Topology
-  metric: Metric
-  stat: Stat
-  comparator: Comparator
-  bound: Bound
-  spans: { subject: Span; bitrate?: Span; step?: Span; topology?: Span; metric: Span; value: Span; reference?: Span }
-  /**
-   * Set for `<subject> policy enforced|unsupported` (metric 'policy'); comparator and bound then
-   * hold a placeholder (`>= 1`) and are not read.
-   */
-  policy?: PolicyVerdict
-}
+export * from './metrics.ts'
 
-export const METRICS: readonly Metric[] = ['throughput', 'loss', 'loss.network', 'loss.receiver', 'jitter', 'retransmits', 'cpu', 'max', 'rtt', 'setup-time']
-/** `loss.network` and `loss.receiver`: the parts of the loss the counters attribute. */
-const LOSS_PARTS = ['network', 'receiver']
-const UDP_METRICS: readonly string[] = ['loss', 'loss.network', 'loss.receiver', 'jitter', 'max']
-export const STATS: readonly Stat[] = ['median', 'mean', 'min', 'max', 'p95', 'p99']
 const COMPARATORS: readonly string[] = ['<', '<=', '>', '>=']
 const STEPS: readonly string[] = ['udp', 'tcp']
 const TOPOLOGIES: readonly string[] = ['same-node', 'nodes', 'zones']
@@ -82,21 +52,7 @@ const POLICY_VERDICTS: readonly PolicyVerdict[] = ['enforced', 'unsupported']
 const RESERVED = new Set<string>(['all', 'of', 'offered', 'baseline', 'policy', ...QUALIFIERS, ...METRICS])
 const NETWORK_NAME = /^[a-z][a-z0-9-]*$/
 const BARE_NUMBER = /^\d+(?:\.\d+)?$/
-const EXAMPLES: Record<Metric, string> = {
-  throughput: 'throughput >= 900M', loss: 'loss < 5%', jitter: 'jitter <= 1ms', retransmits: 'retransmits < 100', cpu: 'cpu < 90%',
-  'setup-time': 'setup-time < 5s', policy: 'policy enforced',
-  'loss.network': 'loss.network < 1%', 'loss.receiver': 'loss.receiver < 1%', max: 'udp max >= 400M', rtt: 'rtt.p99 < 2ms',
-}
 const REFERENCE_HINT = "write 'of offered', 'of baseline' or 'of <network>'"
-const UNITS: Record<Metric, AbsoluteUnit> = {
-  throughput: 'bps', loss: 'percent', 'loss.network': 'percent', 'loss.receiver': 'percent', jitter: 'ms', retransmits: 'count', cpu: 'percent',
-  max: 'bps', rtt: 'ms', 'setup-time': 'ms', policy: 'count',
-}
-const OFFSET_EXAMPLES: Record<Metric, string> = {
-  throughput: '50M', loss: '0.5%', 'loss.network': '0.5%', 'loss.receiver': '0.5%', jitter: '1ms', retransmits: '10', cpu: '5%',
-  max: '50M', rtt: '0.5ms', 'setup-time': '1s', policy: '',
-}
-
 /**
  * A NetbenchError (code EXPECTATION_SYNTAX, exit 2) so the CLI prints it like any input error,
  * with the caret line as its detail. `name` stays 'NetbenchError' so isNetbenchError() holds.
