@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { STATE_DIR } from '../src/providers/local/runs.ts'
+import { processStartTicks } from '../src/process.ts'
 
 /** Run ids whose owner process is still alive (another run going on now is not a leftover). */
 function liveRunIds(): Set<string> {
@@ -11,10 +12,8 @@ function liveRunIds(): Set<string> {
   for (const file of states.filter((entry) => /^[a-z0-9]{4}\.json$/.test(entry))) {
     try {
       const owner = JSON.parse(readFileSync(`${STATE_DIR}/${file}`, 'utf8')) as { pid: number; startTicks: string }
-      const stat = readFileSync(`/proc/${owner.pid}/stat`, 'utf8')
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      if (fields[0] !== 'Z' && fields[19] === owner.startTicks) live.add(file.slice(0, 4))
-    } catch { /* owner gone */ }
+      if (processStartTicks(owner.pid) === owner.startTicks) live.add(file.slice(0, 4))
+    } catch { /* no owner record */ }
   }
   return live
 }

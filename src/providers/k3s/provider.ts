@@ -11,7 +11,8 @@ import { NetbenchError } from '../../errors.ts'
 import type { ClusterSpec, K3sClusterSpec, NetworkSpec } from '../../suites/model.ts'
 import { MANAGED_BY, MANAGED_BY_LABEL, OWNER_HOST_ANNOTATION, OWNER_PID_ANNOTATION, OWNER_START_ANNOTATION, RUN_LABEL } from '../kube/labels.ts'
 import { installKubeNetwork } from '../kube/network.ts'
-import { currentOwner, processStart } from '../kube/owner.ts'
+import { currentOwner } from '../kube/owner.ts'
+import { processStartTicks as processStart } from '../../process.ts'
 import { needsHostNetwork } from '../kube/provider.ts'
 import { KubeTarget } from '../kube/target.ts'
 import type { Cluster, ClusterNode, Network, Provider, ProviderContext } from '../types.ts'
@@ -25,12 +26,16 @@ function asK3s(spec: ClusterSpec): K3sClusterSpec {
 
 /** Which k3s cluster a network runs on: its own when it has a manifest, else the flannel one. */
 export function clusterKey(spec: Pick<K3sClusterSpec, 'manifests'>, network: string): string {
-  return spec.manifests[network] ? network : 'flannel'
+  return manifestOf(spec, network) ? network : 'flannel'
+}
+
+export function manifestOf(spec: Pick<K3sClusterSpec, 'manifests'>, network: string): string | null {
+  return Object.hasOwn(spec.manifests, network) ? spec.manifests[network] ?? null : null
 }
 
 export async function checkManifests(spec: K3sClusterSpec, networks: readonly string[]): Promise<void> {
   for (const network of networks) {
-    const manifest = spec.manifests[network]
+    const manifest = manifestOf(spec, network)
     if (!manifest || /^https?:\/\//.test(manifest)) continue
     try {
       await access(manifest)
@@ -73,7 +78,7 @@ export const k3sProvider: Provider = {
         const key = clusterKey(k3s, name)
         let cluster = clusters.get(key)
         if (!cluster) {
-          cluster = startK3s({ runId: context.runId, key, manifest: k3s.manifests[name] ?? null, nodes: k3s.nodes, zones: k3s.zones, image: k3s.image, readyTimeoutMs: k3s.readyTimeoutMs })
+          cluster = startK3s({ runId: context.runId, key, manifest: manifestOf(k3s, name), nodes: k3s.nodes, zones: k3s.zones, image: k3s.image, readyTimeoutMs: k3s.readyTimeoutMs })
           clusters.set(key, cluster)
         }
         const started = await cluster
@@ -87,7 +92,7 @@ export const k3sProvider: Provider = {
         const installed = await installKubeNetwork({
           target, name, placements: k3s.placements, podImage: k3s.podImage, readyTimeoutMs: k3s.readyTimeoutMs,
           privileged: privileged || name === 'host', signal, runId: context.runId, deleteTimeoutMs: k3s.deleteTimeoutMs,
-          facts: { provider: 'k3s', k3sImage: k3s.image, manifest: k3s.manifests[name] ?? null, nodesPerCluster: k3s.nodes, zones: k3s.zones },
+          facts: { provider: 'k3s', k3sImage: k3s.image, manifest: manifestOf(k3s, name), nodesPerCluster: k3s.nodes, zones: k3s.zones },
         })
         return {
           name: installed.name,

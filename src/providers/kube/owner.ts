@@ -3,22 +3,11 @@
  * the owner's process on this host (PID + start time, so a reused PID is not mistaken for it),
  * or, seen from another host, a heartbeat annotation renewed every minute.
  */
-import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import type { V1Namespace } from '@kubernetes/client-node'
 import { HEARTBEAT_ANNOTATION, HEARTBEAT_STALE_MS, OWNER_HOST_ANNOTATION, OWNER_PID_ANNOTATION, OWNER_START_ANNOTATION } from './labels.ts'
 import type { RunOwner } from './manifests.ts'
-
-export function processStart(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    if (fields[0] === 'Z') return undefined
-    return fields[19]
-  } catch {
-    return undefined
-  }
-}
+import { processStartTicks as processStart } from '../../process.ts'
 
 export function currentOwner(): RunOwner {
   return { host: hostname(), pid: process.pid, start: processStart(process.pid) ?? '' }

@@ -1,8 +1,8 @@
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises'
-import { readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { run } from '../../exec.ts'
+import { processStartTicks } from '../../process.ts'
 import { prefix, runIdOfNamespace } from './names.ts'
 
 /**
@@ -23,18 +23,6 @@ interface Owner {
    */
   persistent?: boolean
   lab?: unknown
-}
-
-function processStartTicks(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    // Fields after the command name (which may contain spaces) start after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    if (fields[0] === 'Z') return undefined
-    return fields[19]
-  } catch {
-    return undefined
-  }
 }
 
 export async function claimRun(runId: string, runDir: string, extra: Pick<Owner, 'persistent' | 'lab'> = {}): Promise<void> {
