@@ -1,8 +1,9 @@
 import { isSenderLimited } from '../../src/results/attribution.ts'
 import type { PointResult, SuiteResult } from '../../src/results/types.ts'
 import { formatBitrate, formatMs, formatRate } from '../../src/units.ts'
-import { barChart, tcpChart, type Bar } from './charts/networks.ts'
+import { barChart, compactRate, type Bar } from './charts/networks.ts'
 import { jitterChart, lossChart, receivedChart, type SweepLine } from './charts/sweep.ts'
+import { tcpCharts } from './tcp-view.ts'
 
 export interface ChartView {
   id: string
@@ -13,13 +14,6 @@ export interface ChartView {
 }
 
 const shortRate = (value: number) => formatBitrate(value)
-
-/** `432 Mbit/s`, `99.9 Mbit/s`, `1.21 Gbit/s`: three significant digits fit above a bar. */
-function compactRate(bps: number): string {
-  if (bps >= 1e9) return `${(bps / 1e9).toPrecision(3)} Gbit/s`
-  if (bps >= 1e6) return `${(bps / 1e6).toPrecision(3)} Mbit/s`
-  return formatRate(bps)
-}
 
 /**
  * The share of what the network was asked to carry that arrived: received ÷ offered, except that
@@ -42,6 +36,7 @@ function udpCharts(suite: SuiteResult, networks: ReadonlyArray<{ name: string; c
       received: point.status === 'error' ? null : point.metrics.throughputBps,
       loss: point.status === 'error' ? null : point.metrics.lossPercent,
       jitter: point.status === 'error' ? null : point.metrics.jitterMs,
+      receivedCi: point.status === 'error' ? null : point.stats.throughputBps?.ci95 ?? null,
       senderLimited: isSenderLimited(point),
     })),
   })).filter((line) => line.points.length)
@@ -67,7 +62,7 @@ function udpCharts(suite: SuiteResult, networks: ReadonlyArray<{ name: string; c
   const id = (name: string) => suffix ? `${name}-${udp[0]!.between}` : name
   return [
     { id: id('received'), title: `Received vs offered${suffix}`, wide: true, svg: receivedChart(lines, uplink, uplinkLabel),
-      caption: `UDP at fixed offered rates (${rates}); medians over the repeats. A lossless network follows the dashed diagonal; a flat line is its ceiling.` },
+      caption: `UDP at fixed offered rates (${rates}); medians over the repeats${lines.some((line) => line.points.some((point) => point.receivedCi)) ? ', with error bars for the 95% interval of the mean (mostly narrower than the dot)' : ''}. A lossless network follows the dashed diagonal; a flat line is its ceiling.` },
     { id: id('max-speed'), title: `Max speed achieved${suffix}`, wide: false, svg: barChart(maxBars, { name: 'received (bit/s)', format: shortRate }),
       caption: 'The highest received rate of each network over the UDP sweep, and the offered rate that reached it.' },
     { id: id('normalised'), title: `Normalised average transferred${suffix}`, wide: false, svg: barChart(shareBars, { name: 'received ÷ offered', format: (value) => `${value}%`, max: 100 }),
@@ -77,21 +72,6 @@ function udpCharts(suite: SuiteResult, networks: ReadonlyArray<{ name: string; c
     { id: id('jitter'), title: `Jitter vs offered${suffix}`, wide: false, svg: jitterChart(lines),
       caption: 'Variation in transit time (RFC 3550), as the receiver measured it.' },
   ]
-}
-
-function tcpChartOf(networks: ReadonlyArray<{ name: string; colour: string }>, tcp: readonly PointResult[], id: string): ChartView[] {
-  const rows = networks.map(({ name, colour }) => ({ colour, name, point: tcp.find((point) => point.network === name) })).filter((row) => row.point)
-  if (!rows.length) return []
-  const bars: Bar[] = rows.map(({ name, colour, point }) => {
-    const value = point!.status === 'error' ? null : point!.metrics.throughputBps
-    return { network: name, colour, value, label: value === null ? '' : compactRate(value) }
-  })
-  const label = tcp[0]!.label
-  return [{
-    id, title: `TCP throughput${tcp[0]!.label === 'tcp' ? '' : ` (${tcp[0]!.label})`}`, wide: false,
-    svg: tcpChart(bars, rows.map(({ point }) => point!.status === 'error' ? null : point!.metrics.retransmits), shortRate),
-    caption: `${label === 'tcp' ? 'One stream' : label.replace(/^tcp ×/, '') + ' streams'}; median throughput per network, and under each name the median retransmitted segments per run.`,
-  }]
 }
 
 function setupChart(suite: SuiteResult, colours: Map<string, string>): ChartView[] {
@@ -111,18 +91,22 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): T[][] {
   return [...groups.values()]
 }
 
-/**
- * Every chart a suite has data for, in reading order. A suite sweeping UDP between several
- * placements gets a set of sweep charts per placement, and one TCP chart per TCP step, so no line
- * ever joins points of different measurements.
- */
-export function suiteCharts(suite: SuiteResult, networks: ReadonlyArray<{ name: string; colour: string }>): ChartView[] {
+/** The charts a suite has data for, by section, in reading order. */
+export interface SuiteCharts {
+  /** The UDP sweep at fixed offered rates: a set per placement, so no line joins different measurements. */
+  udp: ChartView[]
+  /** One chart per TCP variant. */
+  tcp: ChartView[]
+  setup: ChartView[]
+}
+
+export function suiteCharts(suite: SuiteResult, networks: ReadonlyArray<{ name: string; colour: string }>): SuiteCharts {
   const colours = new Map(networks.map((network) => [network.name, network.colour]))
-  const sweeps = groupBy(suite.points.filter((point) => point.step === 'udp'), (point) => point.between)
-  const tcpSteps = groupBy(suite.points.filter((point) => point.step === 'tcp'), (point) => point.label)
-  return [
-    ...sweeps.flatMap((udp) => udpCharts(suite, networks, udp, sweeps.length > 1 ? ` — between ${udp[0]!.between}` : '')),
-    ...tcpSteps.flatMap((tcp, index) => tcpChartOf(networks, tcp, index ? `tcp-${index + 1}` : 'tcp')),
-    ...setupChart(suite, colours),
-  ]
+  // A max-rate search has no offered rate: it has its own section.
+  const sweeps = groupBy(suite.points.filter((point) => point.step === 'udp' && point.bitrate !== null), (point) => point.between)
+  return {
+    udp: sweeps.flatMap((udp) => udpCharts(suite, networks, udp, sweeps.length > 1 ? ` — between ${udp[0]!.between}` : '')),
+    tcp: tcpCharts(networks, suite.points),
+    setup: setupChart(suite, colours),
+  }
 }

@@ -1,6 +1,7 @@
 import { isSenderLimited } from '../../src/results/attribution.ts'
 import { describeDelta, type PointChange } from '../../src/results/compare.ts'
-import type { PointResult } from '../../src/results/types.ts'
+import { percentile } from '../../src/results/stats.ts'
+import type { MetricStats, PointResult } from '../../src/results/types.ts'
 import { formatBitrate, formatMs, formatRate, trimNumber } from '../../src/units.ts'
 import { escapeText } from './escape.ts'
 
@@ -15,13 +16,19 @@ export interface PointRow {
   loss: string
   jitter: string
   retransmits: string
+  /** `±0.1`: half the 95% interval of the mean over the repeats, in the figure's unit; empty for one sample. */
+  spread: { sent: string; received: string; loss: string; jitter: string; retransmits: string }
+  /** UDP: what held the point back, as pills (see limitPills). */
+  limits: Pill[]
+  /** What the columns do not say: a search's result, a latency's percentiles, TCP's congestion control. */
+  note: string
   cpu: string
   samples: number
+  /** `1472 B` (UDP payload) or `MTU 1500`; the path MTU, always, in `datagramTitle`. */
   datagram: string
+  datagramTitle: string
   error: string | null
   senderLimited: boolean
-  /** The receiver's socket dropped most of the loss: the receiving host's limit, not the network's. */
-  receiverLimited: boolean
   /** Against the baseline, when there is one. */
   delta: { text: string; verdict: PointChange['verdict']; title: string } | null
   /** The raw iperf3 JSON per sample, already escaped for element text. */
@@ -34,7 +41,82 @@ export interface NetworkPoints {
   rows: PointRow[]
 }
 
+export interface Pill {
+  /** `limited` (▲), `receiver` (◆), `network` or `none`. */
+  kind: string
+  text: string
+  title: string
+}
+
 const percent = (value: number | null) => value === null ? '—' : `${trimNumber(value, 2)}%`
+
+type Unit = 'rate' | 'percent' | 'ms' | 'count'
+
+/** The scale and decimals the figure itself is shown with (formatRate, formatMs), so `±` reads in its unit. */
+function scaleOf(value: number, unit: Unit): [number, number] {
+  switch (unit) {
+    case 'rate': return value >= 1e9 ? [1e9, 2] : value >= 1e6 ? [1e6, 1] : value >= 1e3 ? [1e3, 1] : [1, 0]
+    case 'percent': return [1, 2]
+    case 'ms': return value >= 1000 ? [1000, 2] : value < 1 ? [0.001, 0] : [1, 3]
+    case 'count': return [1, 1]
+  }
+}
+
+/** `±0.1` next to `194.9 Mbit/s`: half the 95% interval, with at least one significant digit. */
+export function spreadText(stats: MetricStats | undefined, value: number | null, unit: Unit): string {
+  if (!stats?.ci95 || value === null) return ''
+  const half = (stats.ci95[1] - stats.ci95[0]) / 2
+  if (!(half > 0)) return ''
+  const [factor, decimals] = scaleOf(Math.abs(value), unit)
+  const digits = Math.min(6, Math.max(decimals, Math.ceil(-Math.log10(half / factor))))
+  return `±${trimNumber(half / factor, digits)}`
+}
+
+/**
+ * Every UDP point says what held it back, in the words the terminal uses: ▲ sender-limited,
+ * ◆ receiver overrun, network loss, or none. A sender that fell short while the network also
+ * dropped traffic keeps its ▲, as in the sweep table.
+ */
+export function limitPills(point: PointResult): Pill[] {
+  if (point.step !== 'udp' || point.status === 'error') return []
+  const search = point.search
+  const pills: Pill[] = []
+  switch (point.limitedBy) {
+    case 'sender':
+      pills.push({ kind: 'limited', text: '▲ sender-limited', title: search ? 'a failing probe\'s sender fell short of the offered rate: the sending host set the limit, not the network' : 'the sender reached less than 95% of the offered rate, and what it sent arrived' })
+      break
+    case 'receiver':
+      pills.push({ kind: 'receiver', text: '◆ receiver overrun', title: 'the receiving socket overran: most of the loss is the receiving host\'s, not the network\'s' })
+      break
+    case 'network':
+      pills.push({ kind: 'network', text: 'network loss', title: search ? 'above the rate found, the loss crossed the bound' : 'the network dropped most of the loss' })
+      break
+    default:
+      pills.push({ kind: 'none', text: search?.reachedUpperBound ? 'not reached' : 'none', title: search ? 'every probe up to the top of the searched range passed: the limit lies above it' : 'the offered rate arrived' })
+  }
+  if (isSenderLimited(point) && point.limitedBy !== 'sender') pills.push({ kind: 'limited', text: '▲ sender short', title: 'the sender also reached less than 95% of the offered rate' })
+  return pills
+}
+
+function noteOf(point: PointResult): string {
+  if (point.status === 'error') return ''
+  if (point.search) {
+    const { maxRateBps, reachedUpperBound, lossBoundPercent, probes } = point.search
+    const found = maxRateBps === null ? 'no rate' : `${reachedUpperBound ? '≥ ' : ''}${formatRate(maxRateBps)}`
+    return `search found ${found} (≤ ${trimNumber(lossBoundPercent, 2)}% loss, ${probes.length} probes)`
+  }
+  if (point.step === 'latency') {
+    const rtts = point.rttsMs ?? []
+    return rtts.length ? `RTT median ${formatMs(percentile(rtts, 50))} · p99 ${formatMs(percentile(rtts, 99))} · ${rtts.length} replies` : `RTT median ${formatMs(point.metrics.rttMs)}`
+  }
+  return point.step === 'tcp' && point.congestion ? `congestion control ${point.congestion}` : ''
+}
+
+function offeredOf(point: PointResult): string {
+  if (point.bitrate !== null) return formatBitrate(point.bitrate)
+  if (point.search) return `${formatBitrate(point.search.fromBps)}–${formatBitrate(point.search.toBps)}`
+  return point.streams && point.streams > 1 ? `${point.streams} streams` : '—'
+}
 
 function range(point: PointResult): string {
   const values = point.samples.map((sample) => sample.metrics.throughputBps).filter((value): value is number => value !== null)
@@ -57,23 +139,36 @@ function deltaOf(change: PointChange | undefined): PointRow['delta'] {
 export function pointRow(point: PointResult, change: PointChange | undefined): PointRow {
   const m = point.metrics
   const cpu = m.cpuSenderPercent === null ? '—' : `${trimNumber(m.cpuSenderPercent, 0)}% / ${trimNumber(m.cpuReceiverPercent ?? 0, 0)}%`
-  const datagram = point.samples[0]?.datagramBytes ? `${point.samples[0].datagramBytes} B (MTU ${point.samples[0].mtu})` : point.samples[0] ? `MTU ${point.samples[0].mtu}` : '—'
+  const sample = point.samples[0]
+  const datagram = sample?.datagramBytes ? `${sample.datagramBytes} B` : sample ? `MTU ${sample.mtu}` : '—'
+  const datagramTitle = sample?.datagramBytes ? `UDP payload ${sample.datagramBytes} B, path MTU ${sample.mtu}` : sample ? `path MTU ${sample.mtu}` : ''
+  const { stats } = point
+  const udp = point.step === 'udp'
   return {
     label: point.label,
     step: point.step,
-    offered: point.bitrate === null ? (point.streams && point.streams > 1 ? `${point.streams} streams` : '—') : formatBitrate(point.bitrate),
+    offered: offeredOf(point),
     sent: formatRate(m.senderBps),
     received: formatRate(m.throughputBps),
     range: range(point),
-    loss: point.step === 'udp' ? percent(m.lossPercent) : '—',
-    jitter: point.step === 'udp' ? formatMs(m.jitterMs) : '—',
+    loss: point.step === 'tcp' ? '—' : percent(m.lossPercent),
+    jitter: udp ? formatMs(m.jitterMs) : '—',
     retransmits: point.step === 'tcp' && m.retransmits !== null ? trimNumber(m.retransmits, 1) : '—',
+    spread: {
+      sent: spreadText(stats.senderBps, m.senderBps, 'rate'),
+      received: spreadText(stats.throughputBps, m.throughputBps, 'rate'),
+      loss: point.step === 'tcp' ? '' : spreadText(stats.lossPercent, m.lossPercent, 'percent'),
+      jitter: udp ? spreadText(stats.jitterMs, m.jitterMs, 'ms') : '',
+      retransmits: point.step === 'tcp' ? spreadText(stats.retransmits, m.retransmits, 'count') : '',
+    },
+    limits: limitPills(point),
+    note: noteOf(point),
     cpu,
     samples: point.samples.length,
     datagram,
+    datagramTitle,
     error: point.status === 'error' ? point.error : null,
     senderLimited: isSenderLimited(point),
-    receiverLimited: point.limitedBy === 'receiver',
     delta: deltaOf(change),
     rawHtml: point.raw.map((raw) => escapeText(JSON.stringify(raw, null, 1))),
   }

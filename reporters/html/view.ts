@@ -3,9 +3,11 @@ import type { PointChange } from '../../src/results/compare.ts'
 import type { ExpectationResult, ExpectationStatus, RunResult, SuiteResult } from '../../src/results/types.ts'
 import { formatMs, formatRate } from '../../src/units.ts'
 import { colourOf } from './charts/svg.ts'
-import { suiteCharts, type ChartView } from './charts-view.ts'
+import { suiteCharts, type SuiteCharts } from './charts-view.ts'
 import { comparisonView, regressionLines, type ComparisonView } from './comparison-view.ts'
+import { latencySections, type LatencySection } from './latency-view.ts'
 import { pointRow, type NetworkPoints } from './points-view.ts'
+import { searchSections, type SearchSection } from './search-view.ts'
 import { sweepTables, type SweepTable } from './sweep-table.ts'
 
 export interface ExpectationRow {
@@ -33,7 +35,12 @@ export interface SuiteView {
   status: SuiteResult['status']
   cluster: string
   legend: Array<{ network: string; colour: string }>
-  charts: ChartView[]
+  charts: SuiteCharts
+  /** Max-rate searches and latency: each a section of its own, with charts and a table. */
+  searches: SearchSection[]
+  latency: LatencySection[]
+  /** Anything to draw: the legend of network colours is shown above it. */
+  hasCharts: boolean
   counts: Record<ExpectationStatus, number>
   expectations: ExpectationRow[]
   networks: NetworkInfo[]
@@ -104,6 +111,9 @@ function suiteView(suite: SuiteResult, index: number, result: RunResult): SuiteV
     colour: colour.get(network)!,
     rows: suite.points.filter((point) => point.network === network).map((point) => pointRow(point, result.baseline ? changes.get(`${point.network}|${point.label}`) : undefined)),
   })).filter((group) => group.rows.length)
+  const charts = suiteCharts(suite, legend.map((entry) => ({ name: entry.network, colour: entry.colour })))
+  const searches = searchSections(suite.points, legend)
+  const latency = latencySections(suite.points, legend)
   return {
     anchor: `suite-${index + 1}`,
     name: suite.name,
@@ -111,7 +121,10 @@ function suiteView(suite: SuiteResult, index: number, result: RunResult): SuiteV
     status: suite.status,
     cluster: clusterLine(suite, result.environment.provider),
     legend,
-    charts: suiteCharts(suite, legend.map((entry) => ({ name: entry.network, colour: entry.colour }))),
+    charts,
+    searches,
+    latency,
+    hasCharts: charts.udp.length + charts.tcp.length + charts.setup.length + searches.length + latency.length > 0,
     counts: countOf(suite.expectations),
     expectations: expectationRows(suite.expectations),
     networks: suite.networks.map((network) => ({

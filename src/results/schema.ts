@@ -32,7 +32,7 @@ const PointSchema = Type.Object({
   id: Type.String(),
   suite: Type.String(),
   network: Type.String(),
-  step: Type.Union([Type.Literal('udp'), Type.Literal('tcp')]),
+  step: Type.Union([Type.Literal('udp'), Type.Literal('tcp'), Type.Literal('latency')]),
   label: Type.String(),
   bitrate: NullableNumber,
   streams: NullableNumber,

@@ -121,6 +121,39 @@ describe('netbench run with provider kube', () => {
   })
 })
 
+describe('netbench run with a NetworkPolicy step on kube', () => {
+  test('real NetworkPolicy objects, the connectivity matrix, and the policy expectation', async () => {
+    const { standIn: server, kubeconfig } = await standIn()
+    using project = tmpProject({
+      'p.netbench.yaml': [
+        'name: policy on kube',
+        'cluster: { provider: kube }',
+        'networks: [calico]',
+        'steps:',
+        '  - policy:',
+        '      pods:',
+        '        client: { labels: { role: frontend } }',
+        '        other: { labels: { role: batch } }',
+        '        web: { labels: { app: web }, namespace: prod }',
+        '      policies:',
+        '        - metadata: { name: web-from-frontend, namespace: prod }',
+        '          spec:',
+        '            podSelector: { matchLabels: { app: web } }',
+        '            ingress: [{ from: [{ namespaceSelector: {}, podSelector: { matchLabels: { role: frontend } } }], ports: [{ protocol: TCP, port: 8080 }] }]',
+        'expect: ["calico policy enforced"]',
+      ].join('\n'),
+    })
+    const { code, stdout, stderr } = await runCli(['--kubeconfig', kubeconfig, '--output', 'result.json', 'p.netbench.yaml'], { cwd: project.dir })
+    expect({ code, stdout, stderr }).toMatchObject({ code: 0 })
+    expect(stdout).toMatch(/✓ calico › policy › policy enforced/)
+    const result = JSON.parse(readFileSync(project.path('result.json'), 'utf8'))
+    const policy = result.suites[0].policies[0]
+    expect(policy).toMatchObject({ status: 'enforced', network: 'calico', policies: ['prod/web-from-frontend'] })
+    expect(policy.matrix.filter((cell: { to: string; expected: string }) => cell.to === 'web' && cell.expected === 'allowed').map((cell: { from: string; protocol: string }) => `${cell.from} ${cell.protocol}`)).toEqual(['client tcp'])
+    expect(server.requests.filter((request) => request.path.endsWith('/networkpolicies')).map((request) => request.path)).toEqual([expect.stringMatching(/^\/apis\/networking\.k8s\.io\/v1\/namespaces\/netbench-[a-z0-9]{4}-p0-prod\/networkpolicies$/)])
+  })
+})
+
 describe('environment and provider errors: one line, exit 3, nothing left behind', () => {
   const oneNetwork = (cluster: string) => ({ 's.netbench.yaml': `name: e\ncluster: ${cluster}\nnetworks: [calico]\nsteps: [{ tcp: { duration: 1s } }]\n` })
 

@@ -1,11 +1,12 @@
 import { formatBitrate, formatMs, trimNumber } from '../../../src/units.ts'
+import { errorBarSeries, type Interval } from './error-bars.ts'
 import { axisStyle, legendStyle, MUTED, renderChart, type ChartOption } from './svg.ts'
 
 /** One network's UDP sweep: medians per offered rate. */
 export interface SweepLine {
   network: string
   colour: string
-  points: Array<{ offered: number; received: number | null; loss: number | null; jitter: number | null; senderLimited: boolean }>
+  points: Array<{ offered: number; received: number | null; loss: number | null; jitter: number | null; senderLimited: boolean; receivedCi?: [number, number] | null }>
 }
 
 const WIDE = { width: 1040, height: 420 }
@@ -13,7 +14,7 @@ const HALF = { width: 510, height: 340 }
 const SENDER_LIMITED = 'sender-limited (sender < 95% of offered)'
 
 /** The decades around the values, so a log axis spends no room on empty decades. */
-function decades(values: readonly number[]): { min: number; max: number } {
+export function decades(values: readonly number[]): { min: number; max: number } {
   const positive = values.filter((value) => value > 0)
   // A hair of slack, so 999.9 Kbit/s received at 1M offered does not open a whole empty decade.
   return { min: 10 ** Math.floor(Math.log10(Math.min(...positive)) + 0.01), max: 10 ** Math.ceil(Math.log10(Math.max(...positive)) - 0.01) }
@@ -52,7 +53,7 @@ function senderLimitedSeries(lines: readonly SweepLine[], pick: (point: SweepLin
 }
 
 /** A reference line labelled at its right end, instead of a legend entry to decode. */
-function guide(label: string, from: [number, number], to: [number, number], type: 'dashed' | 'dotted') {
+export function guide(label: string, from: [number, number], to: [number, number], type: 'dashed' | 'dotted') {
   return {
     name: label, type: 'line' as const, symbol: 'none', silent: true, color: '#7b8794', z: 1, lineStyle: { type, width: 1.5 },
     endLabel: { show: true, formatter: label, color: MUTED, fontSize: 11, distance: 14 },
@@ -74,6 +75,8 @@ export function receivedChart(lines: readonly SweepLine[], uplinkBps: number | n
     guide('received = offered', [min, min], [diagonalEnd, diagonalEnd], 'dashed'),
     ...networkSeries(lines, (point) => point.received, true) as object[],
     ...senderLimitedSeries(lines, (point) => point.received),
+    // Each network's 95% intervals over the repeats, in its colour (on a log axis, positive only).
+    ...lines.flatMap((line) => errorBarSeries(line.points.flatMap((point): Interval[] => point.receivedCi && point.received && point.receivedCi[0] > 0 ? [[point.offered, point.receivedCi[0], point.receivedCi[1]]] : []), { colour: line.colour, cap: 4, clip: true })),
   ]
   if (uplinkBps) series.push(guide(`uplink ${uplinkLabel}`, [min, uplinkBps], [max, uplinkBps], 'dotted'))
   return renderChart({

@@ -58,9 +58,10 @@ export async function installKubeNetwork(options: KubeNetworkOptions): Promise<N
   const nodes = await target.kubeNodes()
   const plan = planPods(name, nodes, options.placements, target.context)
   await target.ensureNamespace(options.privileged)
-  let endpoints: Map<string, PodEndpoint>
-  let iperf3: string
-  try {
+  let endpoints = new Map<string, PodEndpoint>()
+  let iperf3: string | null = null
+  // A suite with only policy steps measures no pairs: its pods come with each policy step.
+  if (plan.pods.length) try {
     await target.createPods(name, plan.pods, options.podImage)
     const ready = await target.waitReady(name, plan.pods.map((pod) => pod.name), options.readyTimeoutMs, options.signal)
     endpoints = new Map()
@@ -80,6 +81,7 @@ export async function installKubeNetwork(options: KubeNetworkOptions): Promise<N
   const usedNodes = new Set(plan.pods.map((pod) => pod.node.name))
   const nodeFacts = (await target.nodeFacts()).filter((node) => usedNodes.has(node.name))
   const mtus = [...endpoints.values()].map((endpoint) => endpoint.mtu)
+  const mtu = mtus.length ? Math.min(...mtus) : null
   return {
     name,
     setupMs,
@@ -103,7 +105,7 @@ export async function installKubeNetwork(options: KubeNetworkOptions): Promise<N
       cni: cni.name,
       cniVersion: cni.version,
       cniSource: cni.source,
-      mtu: Math.min(...mtus),
+      mtu,
       encapsulation: null,
       podImage: options.podImage,
       iperf3,

@@ -48,7 +48,7 @@ export function permissionName(permission: Permission): string {
 
 /** The contexts a suite uses, by name (null: current-context), in first-use order. */
 export function contextsOf(spec: KubeClusterSpec, networks: readonly string[]): Array<string | null> {
-  const contexts = networks.map((network) => network in spec.contexts ? spec.contexts[network]! : spec.context)
+  const contexts = networks.map((network) => Object.hasOwn(spec.contexts, network) ? spec.contexts[network]! : spec.context)
   return [...new Set(contexts.length ? contexts : [spec.context])]
 }
 

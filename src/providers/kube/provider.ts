@@ -33,7 +33,7 @@ export class KubeClusterSession {
 
   target(network: string): KubeTarget {
     this.loaded ??= loadKubeConfig()
-    const wanted = network in this.spec.contexts ? this.spec.contexts[network]! : this.spec.context
+    const wanted = Object.hasOwn(this.spec.contexts, network) ? this.spec.contexts[network]! : this.spec.context
     const context = resolveContextName(this.loaded, wanted)
     let target = this.targets.get(context)
     if (!target) {

@@ -53,24 +53,30 @@ export function podSlots(lab: Lab, perNode: number): PodSlot[] {
   })))
 }
 
-/** Creates the pods' namespaces in two `ip -batch` calls: loopback up, sysctls set explicitly. */
+/**
+ * Runs `ip -batch` over chunks of lines in parallel: one process per chunk instead of one per
+ * line, yet several at once, since each `netns exec` line forks and waits. Outputs in order.
+ */
+export async function parallelBatch(lines: readonly string[], what: string, chunkSize = 16): Promise<string[]> {
+  const chunks: string[][] = []
+  for (let i = 0; i < lines.length; i += chunkSize) chunks.push(lines.slice(i, i + chunkSize))
+  return mapLimit(chunks, EXEC_CONCURRENCY, (chunk) => runChecked('ip', ['-batch', '-'], { input: `${chunk.join('\n')}\n`, what }))
+}
+
+/** Creates the pods' namespaces in batches: loopback up, sysctls set explicitly. */
 export async function createPodNamespaces(slots: readonly PodSlot[]): Promise<void> {
   if (!slots.length) return
-  await runChecked('ip', ['-batch', '-'], { input: slots.map((slot) => `netns add ${slot.namespace}\n`).join(''), what: 'creating pod namespaces' })
-  const setup = slots.flatMap((slot) => [
+  await parallelBatch(slots.map((slot) => `netns add ${slot.namespace}`), 'creating pod namespaces', 64)
+  await parallelBatch(slots.flatMap((slot) => [
     `netns exec ${slot.namespace} ip link set lo up`,
     `netns exec ${slot.namespace} sysctl -qw ${podSysctls.join(' ')}`,
-  ])
-  await runChecked('ip', ['-batch', '-'], { input: `${setup.join('\n')}\n`, what: 'setting up pod namespaces' })
+  ]), 'setting up pod namespaces')
 }
 
 /** Reads every pod's eth0 MTU from the kernel, so Endpoint.mtu is what the pod really has. */
 export async function readPodMtus(slots: readonly PodSlot[]): Promise<number[]> {
   if (!slots.length) return []
-  const output = await runChecked('ip', ['-batch', '-'], {
-    input: slots.map((slot) => `netns exec ${slot.namespace} ip -o link show dev eth0\n`).join(''),
-    what: 'reading pod MTUs',
-  })
+  const output = (await parallelBatch(slots.map((slot) => `netns exec ${slot.namespace} ip -o link show dev eth0`), 'reading pod MTUs')).join('\n')
   const mtus = output.split('\n').filter((line) => /\beth0\b/.test(line)).map((line) => Number(/ mtu (\d+)/.exec(line)?.[1]))
   if (mtus.length !== slots.length || mtus.some((mtu) => !Number.isFinite(mtu))) {
     throw new NetbenchError('PROVIDER', `could not read the MTU of every pod (${mtus.length} of ${slots.length})`, { hint: 'run `netbench clean` and try again' })
@@ -144,8 +150,10 @@ export async function ping(from: string, ip: string, options: { size?: number; d
 export async function unansweredPairs(pairs: ReadonlyArray<[Pod, Pod]>, timeoutS: number): Promise<Array<[Pod, Pod]>> {
   const bySource = new Map<Pod, Pod[]>()
   for (const [a, b] of pairs) bySource.set(a, [...bySource.get(a) ?? [], b])
+  // At most 16 targets per process, so a source with many (the star's hub) runs in parallel too.
+  const groups = [...bySource].flatMap(([source, targets]) => Array.from({ length: Math.ceil(targets.length / 16) }, (_, i) => [source, targets.slice(i * 16, i * 16 + 16)] as const))
   const failed: Array<[Pod, Pod]> = []
-  await mapLimit([...bySource], EXEC_CONCURRENCY, async ([source, targets]) => {
+  await mapLimit(groups, EXEC_CONCURRENCY, async ([source, targets]) => {
     const input = targets.map((target) => `netns exec ${source.namespace} ping -n -q -c 1 -W ${timeoutS} ${target.ip}\n`).join('')
     const result = await run('ip', ['-force', '-batch', '-'], { input, timeoutMs: targets.length * (timeoutS * 1000 + 500) + 5000 })
     if (/exec of "ping" failed/.test(result.stderr)) {

@@ -23,7 +23,7 @@ export interface BirdConfigInput {
  * static blackhole per owned block exported to the kernel and announced to every peer, and an iBGP
  * full mesh (AS 64512) with `direct`, `gateway direct` and `next hop self`, so learned routes are
  * `<remote block> via <remote node IP> proto bird`. Lab timers (hold 3 s, keepalive 1 s,
- * connect/retry 1 s) keep convergence to about a second instead of the next default keepalive.
+ * connect delay/retry 1 s — BIRD's floor) keep convergence to about a second.
  */
 export function birdConfig(input: BirdConfigInput): string {
   const { node } = input
@@ -65,7 +65,7 @@ template bgp calico_mesh {
   direct;
   hold time 3;
   keepalive time 1;
-  connect delay time 0;
+  connect delay time 1;
   connect retry time 1;
   error wait time 1, 2;
   ipv4 {

@@ -44,15 +44,18 @@ export async function buildCalico(context: InstallContext): Promise<Datapath> {
       what: `creating tunl0 on node ${node.name}`,
     }))
   }
+  let daemons: BirdDaemon[] = []
+  if (encapsulation === 'none') {
+    // BIRD first, as calico-node runs before pods are scheduled: BGP waits at least 1 s before
+    // connecting (BIRD's floor for `connect delay time`), and pods are wired meanwhile.
+    context.onTeardown(() => stopBirds(daemons))
+    daemons = await Promise.all(lab.nodes.map((node, i) => startBird(context.workDir, { node, peers: lab.nodes.filter((peer) => peer !== node), blocks: blocks(i) }, { detached: context.persistent })))
+  }
   const slots = await context.createPodSlots()
   // The block's first address is the tunnel address; pods get the next ones (host-local skips .1).
   const pods = await attachCalicoPods(context, slots, mtu, (slot) => ({ subnet: calicoBlock(slot.nodeIndex).cidr }))
 
-  let daemons: BirdDaemon[] = []
-  if (encapsulation === 'none') {
-    context.onTeardown(() => stopBirds(daemons))
-    daemons = await Promise.all(lab.nodes.map((node, i) => startBird(context.workDir, { node, peers: lab.nodes.filter((peer) => peer !== node), blocks: blocks(i) }, { detached: context.persistent })))
-  } else {
+  if (encapsulation !== 'none') {
     // Felix-style: blackhole the own block, route the others through the tunnel.
     await mapLimit(lab.nodes, EXEC_CONCURRENCY, (node, i) => runChecked('ip', ['-n', node.namespace, 'route', 'replace', 'blackhole', calicoBlock(i).cidr], { what: `blackholing the block of node ${node.name}` }))
     if (encapsulation === 'vxlan') await programVxlanMesh(lab, calicoMesh(mtu))
