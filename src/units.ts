@@ -52,6 +52,7 @@ export function formatRate(bps: number | null | undefined): string {
 export function formatMs(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—'
   if (ms >= 1000) return `${trimNumber(ms / 1000, 2)}s`
+  if (ms === 0) return '0ms'
   if (ms < 1) return `${trimNumber(ms * 1000, 0)}µs`
   return `${trimNumber(ms, 3)}ms`
 }

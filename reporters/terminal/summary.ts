@@ -2,7 +2,7 @@ import pc from 'picocolors'
 import { formatValue } from '../../src/expect/evaluate.ts'
 import type { ExpectationResult, RunResult, SuiteResult } from '../../src/results/types.ts'
 import { formatRate, trimNumber } from '../../src/units.ts'
-import { latencyTable, searchTable, tcpTable, udpTable } from './tables.ts'
+import { latencyTable, policyTable, searchTable, tcpTable, udpTable } from './tables.ts'
 
 const marks: Record<ExpectationResult['status'], string> = {
   passed: pc.green('✓'), failed: pc.red('✗'), error: pc.magenta('!'), skipped: pc.dim('-'),
@@ -46,6 +46,7 @@ function suiteSection(suite: SuiteResult): string {
   if (searches.length) lines.push('', searchTable(searches))
   if (tcp.length) lines.push('', tcpTable(tcp))
   if (latency.length) lines.push('', latencyTable(latency))
+  if (suite.policies?.length) lines.push('', policyTable(suite.policies))
   if (suite.expectations.length) {
     lines.push('')
     const order: Record<ExpectationResult['status'], number> = { failed: 0, error: 1, passed: 2, skipped: 3 }

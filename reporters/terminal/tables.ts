@@ -1,6 +1,7 @@
 import pc from 'picocolors'
 import type { LimitedBy } from '../../src/results/attribution.ts'
 import type { MetricStats, PointResult } from '../../src/results/types.ts'
+import type { PolicyResult } from '../../src/results/policy.ts'
 import { percentile } from '../../src/results/stats.ts'
 import { formatBitrate, formatMs, formatRate, trimNumber } from '../../src/units.ts'
 import { renderTable } from './table.ts'
@@ -76,6 +77,17 @@ export function latencyTable(points: PointResult[]): string {
     const rtts = point.rttsMs ?? []
     const at = (p: number) => rtts.length ? formatMs(percentile(rtts, p)) : '—'
     rows.push([where(point), String(rtts.length), at(0), at(50), at(95), at(99), at(100), percent(point.metrics.lossPercent), point.status === 'error' ? failed(point) : ''])
+  }
+  return renderTable(rows)
+}
+
+/** NetworkPolicy steps: the verdict per network and how many matrix cells matched the policy. */
+export function policyTable(policies: PolicyResult[]): string {
+  const rows = [header(['Policy', 'verdict', 'cells as expected', 'enforced by'])]
+  for (const policy of policies) {
+    const matched = policy.matrix.filter((cell) => cell.observed === cell.expected).length
+    const verdict = policy.status === 'enforced' ? pc.green(policy.status) : policy.status === 'unsupported' ? pc.yellow(policy.status) : pc.red(policy.status)
+    rows.push([policy.network, verdict, `${matched}/${policy.matrix.length}`, policy.status === 'error' ? pc.red(policy.error ?? '') : policy.enforcement ?? '—'])
   }
   return renderTable(rows)
 }

@@ -13,6 +13,7 @@ export const REQUIREMENTS = [
   { what: 'nftables', pkg: 'nftables', present: async () => Boolean(await findProgram('nft')) },
   { what: 'sysctl', pkg: 'procps', present: async () => Boolean(await findProgram('sysctl')) },
   { what: 'ethtool', pkg: 'ethtool', present: async () => Boolean(await findProgram('ethtool')) },
+  { what: 'ping', pkg: 'iputils-ping', present: async () => Boolean(await findProgram('ping')) },
 ]
 
 /** What netbench's own tests need on top: a real browser for the HTML report, xmllint for JUnit. */

@@ -87,7 +87,6 @@ export async function resetNode(node: LabNode): Promise<void> {
   await run('ip', ['-n', node.namespace, '-force', '-batch', '-'], { input: `${commands.join('\n')}\n` })
 }
 
-const trace = (message: string) => { if (process.env.NETBENCH_TRACE) process.stderr.write(`netbench trace: ${message}\n`) }
 
 export interface InstallOptions {
   lab: Lab
@@ -122,14 +121,10 @@ export async function installPodNetwork(options: InstallOptions, build: Datapath
   const dispose = async () => {
     if (disposed) return
     disposed = true
-    const started = performance.now()
     for (const step of teardown.reverse()) await step().catch(() => undefined)
-    trace(`${spec.name}: daemons stopped in ${Math.round(performance.now() - started)} ms`)
     await deletePods(pods)
     await deleteNamespaces(slots.filter((slot) => !pods.some((pod) => pod.namespace === slot.namespace)).map((slot) => slot.namespace))
-    trace(`${spec.name}: pods deleted in ${Math.round(performance.now() - started)} ms`)
     await mapLimit(lab.nodes, EXEC_CONCURRENCY, resetNode)
-    trace(`${spec.name}: nodes reset in ${Math.round(performance.now() - started)} ms`)
     await rm(workDir, { recursive: true, force: true })
   }
   let datapath: Datapath
@@ -137,11 +132,8 @@ export async function installPodNetwork(options: InstallOptions, build: Datapath
     await mkdir(workDir, { recursive: true })
     datapath = await build(context)
     pods = datapath.pods
-    trace(`${spec.name}: built in ${Math.round(performance.now() - started)} ms`)
     await datapath.ready?.(options.signal)
-    trace(`${spec.name}: ready in ${Math.round(performance.now() - started)} ms`)
     await waitReachable(pods, { signal: options.signal })
-    trace(`${spec.name}: reachable in ${Math.round(performance.now() - started)} ms`)
   } catch (error) {
     await dispose()
     if (error instanceof NetbenchError) throw new NetbenchError(error.code, `${spec.name}: ${error.message}`, { hint: error.hint, detail: error.detail, cause: error })
