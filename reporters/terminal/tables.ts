@@ -72,11 +72,13 @@ export function tcpTable(points: PointResult[]): string {
 }
 
 export function latencyTable(points: PointResult[]): string {
-  const rows = [header(['Latency', 'replies', 'min', 'median', 'p95', 'p99', 'max', 'loss', ''])]
+  const rows = [header(['Latency', 'replies', 'min', 'median', 'p95', 'p99', 'max', 'loss', 'under load', ''])]
   for (const point of points) {
     const rtts = point.rttsMs ?? []
     const at = (p: number) => rtts.length ? formatMs(percentile(rtts, p)) : '—'
-    rows.push([where(point), String(rtts.length), at(0), at(50), at(95), at(99), at(100), percent(point.metrics.lossPercent), point.status === 'error' ? failed(point) : ''])
+    const carried = point.load?.throughputBps.filter((value): value is number => value !== null) ?? []
+    const load = point.load ? `${point.load.kind}${point.load.offeredBps ? ` ${formatBitrate(point.load.offeredBps)}` : ''}: ${carried.length ? formatRate(percentile(carried, 50)) : '—'}` : '—'
+    rows.push([where(point), String(rtts.length), at(0), at(50), at(95), at(99), at(100), percent(point.metrics.lossPercent), load, point.status === 'error' ? failed(point) : ''])
   }
   return renderTable(rows)
 }

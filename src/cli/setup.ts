@@ -53,7 +53,7 @@ export async function setup(options: { yes: boolean; dev: boolean; stream: NodeJ
     if (/^n/i.test(answer.trim())) return 3
   }
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
-  for (const args of [['update', '-qq'], ['install', '-y', '-qq', '--no-install-recommends', ...missing]]) {
+  for (const args of [['update', '-qq'], ['install', '-y', '-qq', ...missing]]) {
     options.stream.write(`netbench: apt-get ${args.join(' ')}\n`)
     const result = (await run('apt-get', args, { env })).exitCode
     if (result !== 0) throw new NetbenchError('MISSING_PROGRAM', `apt-get ${args[0]} failed (exit ${result})`, { hint: `run \`${command}\` by hand to see why` })

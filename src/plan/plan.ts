@@ -1,6 +1,6 @@
 import { NetbenchError } from '../errors.ts'
 import { caretLine, describeExpectation, type Expectation, type Span } from '../expect/parse.ts'
-import type { Between, EndpointKind, MaxRateSearchSpec, Step, Suite } from '../suites/model.ts'
+import type { Between, EndpointKind, LatencyLoad, MaxRateSearchSpec, Step, Suite } from '../suites/model.ts'
 import { formatBitrate } from '../units.ts'
 import { formatPath } from '../suites/validate.ts'
 import { matchBaseline, type BaselineMatch } from '../results/baseline.ts'
@@ -22,7 +22,7 @@ export interface PlannedPoint {
   reverse?: boolean
   bidir?: boolean
   /** Latency: echo requests per repeat and their spacing. */
-  latency?: { count: number; intervalMs: number }
+  latency?: { count: number; intervalMs: number; underLoad: LatencyLoad | null }
   durationMs: number
   omitMs: number
   between: Between
@@ -95,8 +95,10 @@ function variantsOf(step: Step): Array<{ key: string; base: string; bitrateBps: 
         key: step.streams.length > 1 ? `x${streams}` : '', base: `tcp${streams > 1 ? ` ×${streams}` : ''}${direction}`, bitrateBps: null, streams,
       }))
     }
-    case 'latency':
-      return [{ key: '', base: 'latency', bitrateBps: null, streams: null }]
+    case 'latency': {
+      const load = step.underLoad === null ? '' : step.underLoad.kind === 'tcp' ? ' under tcp load' : ` under udp ${formatBitrate(step.underLoad.bitrateBps)}`
+      return [{ key: '', base: `latency${load}`, bitrateBps: null, streams: null }]
+    }
   }
 }
 
@@ -115,7 +117,7 @@ function pointsOf(suite: Suite, network: string): PlannedPoint[] {
       ...step.kind === 'udp' && step.search ? { search: step.search } : {},
       ...step.kind === 'tcp' && step.reverse ? { reverse: true } : {},
       ...step.kind === 'tcp' && step.bidir ? { bidir: true } : {},
-      ...step.kind === 'latency' ? { latency: { count: step.count, intervalMs: step.intervalMs } } : {},
+      ...step.kind === 'latency' ? { latency: { count: step.count, intervalMs: step.intervalMs, underLoad: step.underLoad } } : {},
       durationMs: step.durationMs,
       omitMs: step.omitMs,
       between: step.between,

@@ -46,6 +46,8 @@ export interface PointResult {
   search?: SearchSummary
   /** Latency: every echo reply's round-trip time (ms), all repeats; stats like rtt.p99 read these. */
   rttsMs?: number[]
+  /** Latency under load: what the load carried while the pings ran (received bit/s, per repeat). */
+  load?: { kind: 'tcp' | 'udp'; offeredBps: number | null; throughputBps: Array<number | null> }
   /** TCP: congestion control the sender used (`end.sender_tcp_congestion`). */
   congestion?: string | null
   samples: SampleResult[]

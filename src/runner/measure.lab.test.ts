@@ -144,3 +144,16 @@ describe('max-rate search on the lab', () => {
     }
   })
 })
+
+describe('latency', () => {
+  test('round trips under load cross a filled queue: the loaded median is well above the idle one', async () => {
+    const idle = await measurePoint('s', point({ step: 'latency', label: 'latency', latency: { count: 50, intervalMs: 10, underLoad: null } }), pair())
+    // UDP above the 200M link keeps the shaper's queue (20 ms) full in the direction of the echoes.
+    const loaded = await measurePoint('s', point({ step: 'latency', label: 'latency under udp 300M', latency: { count: 50, intervalMs: 10, underLoad: { kind: 'udp', bitrateBps: 300e6 } } }), pair())
+    expect(idle.status).toBe('ok')
+    expect(loaded.status).toBe('ok')
+    expect(idle.rttsMs!.length).toBeGreaterThan(45)
+    expect(loaded.load!.throughputBps[0]!).toBeGreaterThan(SHAPED_BPS * 0.5)
+    expect(percentile(loaded.rttsMs!, 50)).toBeGreaterThan(2 * percentile(idle.rttsMs!, 50))
+  })
+})

@@ -60,16 +60,35 @@ async function measureSearch(point: PlannedPoint, recorder: Recorder, result: Po
   if (best) result.samples.push(toSampleResult(best))
 }
 
-/** Echo requests per repeat; every reply's time is kept for the percentiles. */
+/** How long the load runs before the pings start: iperf3's own start and ramp-up. */
+const LOAD_LEAD_MS = 1000
+
+/**
+ * Echo requests per repeat; every reply's time is kept for the percentiles. Under load, an iperf3
+ * run on the same pair starts first and outlasts the pings, so every echo crosses a loaded path.
+ */
 async function measureLatency(point: PlannedPoint, recorder: Recorder, result: PointResult): Promise<void> {
+  const { count, intervalMs, underLoad } = point.latency!
+  const { client, server } = recorder.pair
+  const pingMs = count * intervalMs
   const rtts: number[] = []
+  if (underLoad) result.load = { kind: underLoad.kind, offeredBps: underLoad.kind === 'udp' ? underLoad.bitrateBps : null, throughputBps: [] }
   for (let repeat = 0; repeat < point.repeat; repeat++) {
-    const ping = await runPing({ client: recorder.pair.client, server: recorder.pair.server, probe: point.latency!, signal: recorder.signal })
+    const loadDurationMs = pingMs + 2 * LOAD_LEAD_MS
+    const load = underLoad && runIperf3({
+      client, server, signal: recorder.signal,
+      probe: underLoad.kind === 'tcp' ? { kind: 'tcp', streams: 1, durationMs: loadDurationMs } : { kind: 'udp', bitrateBps: underLoad.bitrateBps, durationMs: loadDurationMs },
+    })
+    // A load that fails to start must not leave the pings racing it; its error surfaces below.
+    load?.catch(() => undefined)
+    if (load) await new Promise((resolve) => setTimeout(resolve, LOAD_LEAD_MS))
+    const ping = await runPing({ client, server, probe: { count, intervalMs }, signal: recorder.signal })
+    if (load) result.load!.throughputBps.push((await load).metrics.throughputBps)
     rtts.push(...ping.rttsMs)
     const metrics = emptyMetrics()
     metrics.rttMs = ping.rttsMs.length ? percentile(ping.rttsMs, 50) : null
     metrics.lossPercent = ping.lossPercent
-    recorder.record({ metrics, mtu: Math.min(recorder.pair.client.mtu, recorder.pair.server.mtu), durationMs: point.latency!.count * point.latency!.intervalMs, raw: ping.raw })
+    recorder.record({ metrics, mtu: Math.min(client.mtu, server.mtu), durationMs: pingMs, raw: ping.raw })
   }
   result.rttsMs = rtts
 }

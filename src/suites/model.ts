@@ -56,10 +56,14 @@ export interface TcpStep extends StepCommon {
 }
 
 /** Round-trip times: `count` echo requests every `intervalMs`; durationMs is their total. */
+/** Load carried by the measured pair while a latency step pings: a TCP stream or UDP at a rate. */
+export type LatencyLoad = { kind: 'tcp' } | { kind: 'udp'; bitrateBps: number }
+
 export interface LatencyStep extends StepCommon {
   kind: 'latency'
   count: number
   intervalMs: number
+  underLoad: LatencyLoad | null
 }
 
 export type Step = UdpStep | TcpStep | LatencyStep

@@ -131,7 +131,9 @@ function normalizeStep(input: StepInput, index: number, suiteRepeat: number, clu
   if (body.endpoint === 'host' && between === 'same-node') fail([...path, 'between'], 'between: same-node with endpoint: host measures a node with itself', 'use between: nodes or zones for endpoint: host')
   const common = { index, durationMs, omitMs, between, ...(body.endpoint === 'host' ? { endpoint: 'host' as const } : {}), repeat: body.repeat ?? suiteRepeat }
   if (input.latency) {
-    return { kind: 'latency', ...common, count: input.latency.count ?? LATENCY_DEFAULTS.count, intervalMs: durationMs / (input.latency.count ?? LATENCY_DEFAULTS.count) }
+    const load = input.latency.underLoad
+    const underLoad = load === undefined ? null : load === 'tcp' ? { kind: 'tcp' as const } : { kind: 'udp' as const, bitrateBps: parseBitrate(load)! }
+    return { kind: 'latency', ...common, count: input.latency.count ?? LATENCY_DEFAULTS.count, intervalMs: durationMs / (input.latency.count ?? LATENCY_DEFAULTS.count), underLoad }
   }
   if (input.udp) return { kind: 'udp', ...common, ...udpRates(input.udp, path, fail) }
   const streams = input.tcp?.streams ?? 1

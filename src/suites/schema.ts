@@ -79,6 +79,10 @@ export const TcpStepSchema = Type.Object({
 export const LatencyStepSchema = Type.Object({
   count: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000, title: 'packet count', description: 'Echo requests per repeat (default 200).' })),
   interval: Type.Optional(Duration),
+  underLoad: Type.Optional(Type.Union([Type.Literal('tcp'), Bitrate], {
+    title: "'tcp' or a UDP bitrate like 100M",
+    description: 'Measure while the same pair carries load: a TCP stream, or UDP at this offered rate.',
+  })),
   between: Type.Optional(Between),
   endpoint: Type.Optional(EndpointKind),
   repeat: Type.Optional(Repeat),
