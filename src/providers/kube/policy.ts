@@ -9,7 +9,8 @@ import { NetworkingV1Api } from '@kubernetes/client-node'
 import { NetbenchError } from '../../errors.ts'
 import type { PolicyCell, PolicyResult } from '../../results/policy.ts'
 import type { PolicyStep } from '../../suites/model.ts'
-import { connectionAllowed, type PolicyPod } from '../../tools/connect/semantics.ts'
+import { type PolicyPod } from '../../tools/connect/semantics.ts'
+import { connectivityMatrix } from '../../tools/connect/matrix.ts'
 import type { RunningProcess } from '../endpoint.ts'
 import { CONTAINER, MANAGED_SELECTOR, RUN_LABEL } from './labels.ts'
 import { endpointPodManifest, networkPolicyManifest, policyNamespaceManifest, policyNamespaceOf } from './manifests.ts'
@@ -116,27 +117,11 @@ export async function runKubePolicy(options: KubePolicyOptions, step: PolicyStep
     for (let round = 0; round < PROBE_ROUNDS; round++) {
       if (round > 0) await new Promise((resolve) => setTimeout(resolve, SETTLE_MS))
       options.signal?.throwIfAborted()
-      matrix = []
-      refused = undefined
       const observed = await Promise.all(pods.map(async (from) => ({
         from,
         results: await probeFromPod(endpoints.get(from.name)!, pods.filter((to) => to !== from).map((to) => ({ name: to.name, ip: to.ip })), step.ports),
       })))
-      for (const { from, results } of observed) {
-        for (const result of results) {
-          const to = pods.find((pod) => pod.name === result.name)!
-          for (const protocol of ['tcp', 'udp'] as const) {
-            const port = step.ports[protocol]
-            const outcome = result[protocol]
-            if (outcome === 'refused') refused ??= `${from.name}→${to.name} ${protocol}/${port} was refused: the probe server is not listening`
-            matrix.push({
-              from: from.name, to: to.name, protocol, port,
-              expected: connectionAllowed(step.policies, from, to, protocol, port, step.namespaces) ? 'allowed' : 'blocked',
-              observed: outcome === 'refused' ? null : outcome,
-            })
-          }
-        }
-      }
+      ;({ matrix, refused } = connectivityMatrix(observed, pods, step))
       if (refused || verdict(matrix) === 'enforced') break
     }
     const described = step.pods.map((pod) => ({ name: pod.name, endpoint: `${kubeNamespace(pod.namespace)}/policy-${pod.name}`, ip: endpoints.get(pod.name)!.ip, namespace: pod.namespace, labels: pod.labels }))

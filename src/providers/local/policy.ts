@@ -1,9 +1,10 @@
 import { NetbenchError } from '../../errors.ts'
 import { run, runChecked } from '../../exec.ts'
-import type { PolicyCell, PolicyResult } from '../../results/policy.ts'
+import type { PolicyResult } from '../../results/policy.ts'
 import type { NetworkPolicy, PolicyPeer, PolicyPort, PolicyStep } from '../../suites/model.ts'
 import { probeFrom, startConnectServer } from '../../tools/connect/agent.ts'
-import { connectionAllowed, selectingPolicies, type Direction, type PolicyPod } from '../../tools/connect/semantics.ts'
+import { selectingPolicies, type Direction, type PolicyPod } from '../../tools/connect/semantics.ts'
+import { connectivityMatrix } from '../../tools/connect/matrix.ts'
 import type { RunningProcess } from '../endpoint.ts'
 import { EXEC_CONCURRENCY, mapLimit } from './concurrency.ts'
 import type { LabNode } from './lab.ts'
@@ -178,23 +179,7 @@ export async function runLocalPolicy(network: LocalNetwork, step: PolicyStep, id
       from,
       results: await probeFrom(from.pod.endpoint, placed.filter((to) => to !== from).map((to) => ({ name: to.name, ip: to.ip })), step.ports),
     })))
-    const matrix: PolicyCell[] = []
-    let refused: string | undefined
-    for (const { from, results } of observed) {
-      for (const result of results) {
-        const to = placed.find((pod) => pod.name === result.name)!
-        for (const protocol of ['tcp', 'udp'] as const) {
-          const port = step.ports[protocol]
-          const outcome = result[protocol]
-          if (outcome === 'refused') refused ??= `${from.name}→${to.name} ${protocol}/${port} was refused: the probe server is not listening`
-          matrix.push({
-            from: from.name, to: to.name, protocol, port,
-            expected: connectionAllowed(step.policies, from, to, protocol, port, step.namespaces) ? 'allowed' : 'blocked',
-            observed: outcome === 'refused' ? null : outcome,
-          })
-        }
-      }
-    }
+    const { matrix, refused } = connectivityMatrix(observed, placed, step)
     const pods = placed.map((pod) => ({ name: pod.name, endpoint: pod.pod.name, ip: pod.ip, namespace: pod.namespace, labels: pod.labels }))
     if (refused) return { ...base, status: 'error', error: refused, enforcement: null, pods, matrix }
     const status = !enforce ? 'unsupported' : matrix.every((cell) => cell.observed === cell.expected) ? 'enforced' : 'violated'
