@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync']
@@ -37,4 +38,22 @@ export async function openChromium(viewport = { width: 1280, height: 1000 }): Pr
       rmSync(profile, { recursive: true, force: true })
     },
   }
+}
+
+/** Where report tests leave their HTML and screenshots for a person to look at (gitignored). */
+export const ARTIFACTS = join(fileURLToPath(new URL('..', import.meta.url)), '.tmp', 'artifacts')
+
+export function writeArtifact(name: string, content: string): string {
+  mkdirSync(ARTIFACTS, { recursive: true })
+  const file = join(ARTIFACTS, name)
+  writeFileSync(file, content)
+  return file
+}
+
+/** Opens a file in the browser with the problem and request logs reset; returns its problems. */
+export async function loadFile(browser: Browser, file: string): Promise<string[]> {
+  browser.problems.length = 0
+  browser.requests.length = 0
+  await browser.page.goto(pathToFileURL(file).href)
+  return [...browser.problems]
 }

@@ -1,9 +1,8 @@
-import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateRun } from '../../test/result-fixture.ts'
-import { openChromium, type Browser } from '../../test/chromium.ts'
+import { ARTIFACTS, loadFile, openChromium, writeArtifact, type Browser } from '../../test/chromium.ts'
 import { REPO_ROOT } from '../../test/tmp-project.ts'
 import { formatValue } from '../../src/expect/evaluate.ts'
 import { isSenderLimited } from '../../src/results/attribution.ts'
@@ -13,8 +12,6 @@ import type { RunResult } from '../../src/results/types.ts'
 import { renderComparison, renderReport } from './render.ts'
 
 /** Screenshots and the rendered pages stay here for a human to look at (gitignored). */
-const ARTIFACTS = join(REPO_ROOT, '.tmp', 'artifacts')
-mkdirSync(ARTIFACTS, { recursive: true })
 
 const EXPECTATIONS = [
   'all at 1M throughput >= 99% of offered', 'weave at 100M loss < 5%', 'calico tcp throughput >= 90% of host',
@@ -29,11 +26,6 @@ const result: RunResult = generateRun({
   baseline: { file: 'baseline.json', result: baseline },
 })
 
-function write(name: string, html: string): string {
-  const file = join(ARTIFACTS, name)
-  writeFileSync(file, html)
-  return file
-}
 
 let browser: Browser
 beforeAll(async () => { browser = await openChromium() })
@@ -41,14 +33,9 @@ afterAll(async () => { await browser?.[Symbol.asyncDispose]() })
 
 describe('html report in Chromium', () => {
   const html = renderReport(result)
-  const file = write('report.html', html)
+  const file = writeArtifact('report.html', html)
   let problems: string[] = []
-  beforeAll(async () => {
-    browser.problems.length = 0
-    browser.requests.length = 0
-    await browser.page.goto(pathToFileURL(file).href)
-    problems = [...browser.problems]
-  })
+  beforeAll(async () => { problems = await loadFile(browser, file) })
 
   it('loads offline without a single console error or outside request', async () => {
     expect(problems).toEqual([])
@@ -141,7 +128,7 @@ describe('html report in Chromium', () => {
 describe('a real run (fixtures/results/quickstart.json, captured from the local lab)', () => {
   it('renders every chart it has data for, and its expectations', async () => {
     const { result: real } = await loadResult(join(REPO_ROOT, 'fixtures/results/quickstart.json'))
-    const file = write('quickstart.html', renderReport(real))
+    const file = writeArtifact('quickstart.html', renderReport(real))
     browser.problems.length = 0
     await browser.page.goto(pathToFileURL(file).href)
     expect(browser.problems).toEqual([])
@@ -163,7 +150,7 @@ describe('escaping', () => {
       expectations: ['host at 10M loss < 1%'], errors: { 'host|1|': `iperf3: ${evil}` },
       models: { host: { info: { mtu: 1500, encapsulation: '<script>alert(2)</script>' } } },
     })
-    const file = write('escaping.html', renderReport(hostile))
+    const file = writeArtifact('escaping.html', renderReport(hostile))
     browser.problems.length = 0
     await browser.page.goto(pathToFileURL(file).href)
     expect(await browser.page.locator('img').count()).toBe(0)
@@ -177,7 +164,7 @@ describe('escaping', () => {
 describe('compare page', () => {
   it('renders the per-point deltas and the throughput-change chart', async () => {
     const comparison = compareRuns(baseline, result, undefined, { baseline: 'a.json', current: 'b.json' })
-    const file = write('compare.html', renderComparison(comparison, '0.1.0'))
+    const file = writeArtifact('compare.html', renderComparison(comparison, '0.1.0'))
     browser.problems.length = 0
     await browser.page.goto(pathToFileURL(file).href)
     expect(browser.problems).toEqual([])

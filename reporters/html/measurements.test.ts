@@ -1,32 +1,25 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openChromium, type Browser } from '../../test/chromium.ts'
+import { ARTIFACTS, loadFile, openChromium, writeArtifact, type Browser } from '../../test/chromium.ts'
 import { REPO_ROOT } from '../../test/tmp-project.ts'
 import { percentile } from '../../src/results/stats.ts'
 import type { PointResult, RunResult } from '../../src/results/types.ts'
 import { formatMs, formatRate } from '../../src/units.ts'
 import { renderReport } from './render.ts'
+import { loadResult } from '../../src/results/load-result.ts'
 
 /**
  * A real run on the local lab (2 nodes in 2 zones, uplinks shaped to 200 Mbit/s) with every kind of
  * measurement: a max-rate search, UDP at fixed rates with 3 repeats, TCP with 1 and 4 streams and
- * reverse, and latency. Read as JSON: the reporter gets the result as the run hands it over.
+ * reverse, and latency. Loaded through the result contract, as `netbench report` loads it.
  */
-const real = JSON.parse(readFileSync(join(REPO_ROOT, 'fixtures/results/measurements.json'), 'utf8')) as RunResult
+const { result: real } = await loadResult(join(REPO_ROOT, 'fixtures/results/measurements.json'))
 const points = real.suites[0]!.points
 const search = points.find((point) => point.search)!
 const latency = points.find((point) => point.step === 'latency')!
 
-const ARTIFACTS = join(REPO_ROOT, '.tmp', 'artifacts')
-mkdirSync(ARTIFACTS, { recursive: true })
 
-function write(name: string, html: string): string {
-  const file = join(ARTIFACTS, name)
-  writeFileSync(file, html)
-  return file
-}
 
 let browser: Browser
 beforeAll(async () => { browser = await openChromium() })
@@ -36,14 +29,9 @@ const LIMIT_TEXT: Record<string, string> = { sender: '▲ sender-limited', recei
 
 describe('the new measurements in Chromium (fixtures/results/measurements.json)', () => {
   const html = renderReport(real)
-  const file = write('measurements.html', html)
+  const file = writeArtifact('measurements.html', html)
   let problems: string[] = []
-  beforeAll(async () => {
-    browser.problems.length = 0
-    browser.requests.length = 0
-    await browser.page.goto(pathToFileURL(file).href)
-    problems = [...browser.problems]
-  })
+  beforeAll(async () => { problems = await loadFile(browser, file) })
 
   it('loads offline without console errors, with a section per kind of measurement', async () => {
     expect(problems).toEqual([])
@@ -159,7 +147,7 @@ function compared(): RunResult {
 
 describe('several networks compared', () => {
   it('marks a search that reached its top with ≥ and a sender-limited one as such, and keeps user text inert', async () => {
-    const file = write('measurements-compared.html', renderReport(compared()))
+    const file = writeArtifact('measurements-compared.html', renderReport(compared()))
     browser.problems.length = 0
     await browser.page.goto(pathToFileURL(file).href)
     expect(browser.problems).toEqual([])
