@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs'
 import { cpus, release } from 'node:os'
 import { run } from '../exec.ts'
 import type { Environment } from './types.ts'
-import { UDP_SOCKET_BUFFER_BYTES } from '../tools/iperf3/run.ts'
 
 export const NETBENCH_VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
 
@@ -24,7 +23,7 @@ async function packageVersion(pkg: string): Promise<string | null> {
 const LAB_PACKAGES = { iproute2: 'iproute2', cniPlugins: 'containernetworking-plugins', bird: 'bird2', nftables: 'nftables', ping: 'iputils-ping' }
 
 /** What a reader needs to reproduce or judge the run. */
-export async function captureEnvironment(provider: string): Promise<Environment> {
+export async function captureEnvironment(provider: string, lab?: Record<string, string>): Promise<Environment> {
   const cpuList = cpus()
   const tools = Object.fromEntries(await Promise.all(Object.entries(LAB_PACKAGES).map(async ([name, pkg]) => [name, await packageVersion(pkg)] as const)))
   return {
@@ -37,11 +36,6 @@ export async function captureEnvironment(provider: string): Promise<Environment>
     iperf3: await firstLine('iperf3', ['--version']),
     provider,
     tools,
-    lab: {
-      shaping: 'tbf on the underlay side of each node uplink, both directions (ifb for upload); bucket max(128 KiB, 4 ms), queue 20 ms',
-      udpSocketBuffer: `${UDP_SOCKET_BUFFER_BYTES} bytes (iperf3 -w), so shapers drop rather than block the sender`,
-      offloads: 'veth defaults (TSO/GSO/GRO on)',
-      addresses: '198.18.0.0/15',
-    },
+    ...lab ? { lab } : {},
   }
 }

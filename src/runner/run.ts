@@ -11,6 +11,7 @@ import { newRunId, prefix } from '../providers/local/names.ts'
 import { claimRun, reapDeadRuns, removeLabObjects, removeRun } from '../providers/local/runs.ts'
 import { buildRunResult } from '../results/build.ts'
 import { captureEnvironment } from '../results/environment.ts'
+import { LAB_FACTS } from '../providers/local/shaping.ts'
 import type { LoadedResult } from '../results/load-result.ts'
 import type { RunResult } from '../results/types.ts'
 import { OutcomeCollector } from './collector.ts'
@@ -76,7 +77,7 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
   try {
     const reaped = usesLab ? await reapDeadRuns(runId) : []
     if (reaped.length) options.stream.write(`netbench: removed leftovers of dead runs: ${reaped.join(', ')}\n`)
-    const environment = await captureEnvironment([...providerNames].join(', '))
+    const environment = await captureEnvironment([...providerNames].join(', '), usesLab ? LAB_FACTS : undefined)
     const context: RunContext = {
       runId, runDir, eventsFile: join(runDir, 'events.jsonl'),
       plans: Object.fromEntries(prepared.plans.map((plan) => [plan.suite.file, plan])),

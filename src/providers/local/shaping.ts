@@ -1,5 +1,6 @@
 import { NetbenchError } from '../../errors.ts'
 import { run } from '../../exec.ts'
+import { UDP_SOCKET_BUFFER_BYTES } from '../../tools/iperf3/run.ts'
 
 /**
  * tbf parameters for a shaped uplink. The bucket holds a few milliseconds of traffic (at least
@@ -38,4 +39,12 @@ export async function shapeUplink(underlayNamespace: string, port: string, ifb: 
 function featureError(what: string, stderr: string, hint: string): NetbenchError {
   const reason = stderr.trim().split('\n')[0] ?? ''
   return new NetbenchError('KERNEL_FEATURE', `cannot shape the lab's uplinks with ${what}: ${reason}`, { hint })
+}
+
+/** How the lab shapes and probes, recorded in every result so a run can be reproduced. */
+export const LAB_FACTS: Record<string, string> = {
+  shaping: 'tbf on the underlay side of each node uplink, both directions (ifb for upload); bucket max(128 KiB, 4 ms), queue 20 ms',
+  udpSocketBuffer: `${UDP_SOCKET_BUFFER_BYTES} bytes (iperf3 -w), so shapers drop rather than block the sender`,
+  offloads: 'veth defaults (TSO/GSO/GRO on)',
+  addresses: '198.18.0.0/15',
 }
