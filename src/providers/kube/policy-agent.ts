@@ -4,9 +4,7 @@
  * TCP connect and a UDP echo to every target at once and prints one JSON line — written in Python,
  * which the pod image has (netshoot does) where Node is not. Passed with `python3 -c`, as argv.
  */
-import { NetbenchError } from '../../errors.ts'
-import type { ProbeResult, ProbeTarget } from '../../tools/connect/agent.ts'
-import type { Endpoint, RunningProcess } from '../endpoint.ts'
+import type { ConnectAgent } from '../../tools/connect/agent.ts'
 
 export const POLICY_AGENT = String.raw`
 import json, socket, sys, threading, time
@@ -71,37 +69,9 @@ else:
     print(json.dumps(results), flush=True)
 `
 
-export function agentArgv(args: readonly string[]): string[] {
-  return ['python3', '-c', POLICY_AGENT, ...args]
-}
-
-export async function startPodProbeServer(endpoint: Endpoint, ports: { tcp: number; udp: number }): Promise<RunningProcess> {
-  const server = endpoint.start(agentArgv(['serve', endpoint.ip, String(ports.tcp), String(ports.udp)]))
-  const ready = await new Promise<boolean>((resolve) => {
-    let output = ''
-    const timer = setTimeout(() => resolve(false), 20_000)
-    server.stdout.on('data', (chunk: Buffer | string) => {
-      output += String(chunk)
-      if (output.includes('ready')) { clearTimeout(timer); resolve(true) }
-    })
-    void server.exited.then(() => { clearTimeout(timer); resolve(false) })
-  })
-  if (!ready) {
-    await server.stop()
-    const result = await server.exited
-    throw new NetbenchError('MEASUREMENT', `the connectivity probe server in pod ${endpoint.name} did not start: ${result.stderr.trim().split('\n')[0] || 'no answer within 20 s'}`, {
-      hint: 'the pod image needs python3 (netshoot has it), and the probe ports must be free',
-    })
-  }
-  return server
-}
-
-export async function probeFromPod(endpoint: Endpoint, targets: readonly ProbeTarget[], ports: { tcp: number; udp: number }, timeoutMs = 1000): Promise<ProbeResult[]> {
-  const result = await endpoint.exec(agentArgv(['probe', JSON.stringify(targets), String(ports.tcp), String(ports.udp), String(timeoutMs)]), { timeoutMs: timeoutMs * 3 + 20_000 })
-  const line = result.stdout.trim().split('\n').pop() ?? ''
-  try {
-    return JSON.parse(line) as ProbeResult[]
-  } catch {
-    throw new NetbenchError('MEASUREMENT', `the connectivity probe in pod ${endpoint.name} printed no result: ${result.stderr.trim().split('\n')[0] || `exit ${result.exitCode}`}`, { hint: 'the pod image needs python3 (netshoot has it)' })
-  }
+/** Pods run the Python twin of the lab's agent, passed as argv to `python3 -c`. */
+export const PYTHON_AGENT: ConnectAgent = {
+  argv: (args) => ['python3', '-c', POLICY_AGENT, ...args],
+  startTimeoutMs: 20_000,
+  hint: 'the pod image needs python3 (netshoot has it), and the probe ports must be free',
 }

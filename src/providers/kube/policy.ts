@@ -17,7 +17,8 @@ import { endpointPodManifest, networkPolicyManifest, policyNamespaceManifest, po
 import { currentOwner } from './owner.ts'
 import type { KubeNode } from './placement.ts'
 import { PodEndpoint } from './pod-endpoint.ts'
-import { probeFromPod, startPodProbeServer } from './policy-agent.ts'
+import { PYTHON_AGENT } from './policy-agent.ts'
+import { probeFrom, startConnectServer } from '../../tools/connect/agent.ts'
 import { deleteNamespace, waitNamespaceGone, type KubeTarget } from './target.ts'
 
 export const POLICY_POD_LABEL = 'netbench.io/policy-pod'
@@ -111,7 +112,7 @@ export async function runKubePolicy(options: KubePolicyOptions, step: PolicyStep
       await target.call(`creating NetworkPolicy ${policy.metadata.namespace}/${policy.metadata.name}`, () => networking.createNamespacedNetworkPolicy({ namespace: body.metadata!.namespace!, body }))
     }
     const pods: PolicyPod[] = step.pods.map((pod) => ({ name: pod.name, ip: endpoints.get(pod.name)!.ip, namespace: pod.namespace, labels: pod.labels }))
-    servers.push(...await Promise.all(step.pods.map((pod) => startPodProbeServer(endpoints.get(pod.name)!, step.ports))))
+    servers.push(...await Promise.all(step.pods.map((pod) => startConnectServer(endpoints.get(pod.name)!, step.ports, PYTHON_AGENT))))
     let matrix: PolicyCell[] = []
     let refused: string | undefined
     for (let round = 0; round < PROBE_ROUNDS; round++) {
@@ -119,7 +120,7 @@ export async function runKubePolicy(options: KubePolicyOptions, step: PolicyStep
       options.signal?.throwIfAborted()
       const observed = await Promise.all(pods.map(async (from) => ({
         from,
-        results: await probeFromPod(endpoints.get(from.name)!, pods.filter((to) => to !== from).map((to) => ({ name: to.name, ip: to.ip })), step.ports),
+        results: await probeFrom(endpoints.get(from.name)!, pods.filter((to) => to !== from).map((to) => ({ name: to.name, ip: to.ip })), step.ports, PYTHON_AGENT),
       })))
       ;({ matrix, refused } = connectivityMatrix(observed, pods, step))
       if (refused || verdict(matrix) === 'enforced') break

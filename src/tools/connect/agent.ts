@@ -46,42 +46,58 @@ if (mode === 'serve') {
 }
 `
 
-/** argv that runs the agent with this Node, unaffected by the caller's NODE_OPTIONS. */
-function agentArgv(args: string[]): string[] {
-  return ['env', '-u', 'NODE_OPTIONS', process.execPath, '--no-warnings', '-e', AGENT, ...args]
-}
-
 export interface ProbeTarget { name: string; ip: string }
 export type ProbeOutcome = 'allowed' | 'blocked' | 'refused'
 export interface ProbeResult { name: string; tcp: ProbeOutcome; udp: ProbeOutcome }
 
+/**
+ * How to launch an agent that speaks the serve/probe protocol above in some endpoint: the lab's
+ * namespaces run it with this Node; pods run a Python twin (providers/kube/policy-agent.ts).
+ */
+export interface ConnectAgent {
+  argv(args: readonly string[]): string[]
+  /** How long the server may take to say "ready" (a pod's interpreter can be slow to start). */
+  startTimeoutMs: number
+  /** What to check when the agent does not start or answer. */
+  hint: string
+}
+
+/** The lab's agent, with this Node and unaffected by the caller's NODE_OPTIONS. */
+export const NODE_AGENT: ConnectAgent = {
+  argv: (args) => ['env', '-u', 'NODE_OPTIONS', process.execPath, '--no-warnings', '-e', AGENT, ...args],
+  startTimeoutMs: 15_000,
+  hint: 'check that the probe ports are free in the pod',
+}
+
+const firstLine = (text: string) => text.trim().split('\n')[0] ?? ''
+
 /** Starts the server in an endpoint and resolves once it listens on both ports. */
-export async function startConnectServer(endpoint: Endpoint, ports: { tcp: number; udp: number }): Promise<RunningProcess> {
-  const server = endpoint.start(agentArgv(['serve', endpoint.ip, String(ports.tcp), String(ports.udp)]))
+export async function startConnectServer(endpoint: Endpoint, ports: { tcp: number; udp: number }, agent: ConnectAgent = NODE_AGENT): Promise<RunningProcess> {
+  const server = endpoint.start(agent.argv(['serve', endpoint.ip, String(ports.tcp), String(ports.udp)]))
   const ready = await new Promise<boolean>((resolve) => {
     let output = ''
-    const timer = setTimeout(() => resolve(false), 15_000)
+    const timer = setTimeout(() => resolve(false), agent.startTimeoutMs)
     server.stdout.on('data', (chunk: Buffer | string) => {
       output += String(chunk)
       if (output.includes('ready')) { clearTimeout(timer); resolve(true) }
     })
-    server.exited.then(() => { clearTimeout(timer); resolve(false) })
+    void server.exited.then(() => { clearTimeout(timer); resolve(false) })
   })
   if (!ready) {
     await server.stop()
     const result = await server.exited
-    throw new NetbenchError('MEASUREMENT', `the connectivity probe server on ${endpoint.name} did not start: ${result.stderr.trim().split('\n')[0] || 'no answer within 15 s'}`, { hint: 'check that the probe ports are free in the pod' })
+    throw new NetbenchError('MEASUREMENT', `the connectivity probe server on ${endpoint.label} did not start: ${firstLine(result.stderr) || `no answer within ${agent.startTimeoutMs / 1000} s`}`, { hint: agent.hint })
   }
   return server
 }
 
 /** Probes every target from one endpoint (all at once) and returns what each answered. */
-export async function probeFrom(endpoint: Endpoint, targets: readonly ProbeTarget[], ports: { tcp: number; udp: number }, timeoutMs = 1000): Promise<ProbeResult[]> {
-  const result = await endpoint.exec(agentArgv(['probe', JSON.stringify(targets), String(ports.tcp), String(ports.udp), String(timeoutMs)]), { timeoutMs: timeoutMs * 3 + 15_000 })
-  const line = result.stdout.trim().split('\n').pop() ?? ''
+export async function probeFrom(endpoint: Endpoint, targets: readonly ProbeTarget[], ports: { tcp: number; udp: number }, agent: ConnectAgent = NODE_AGENT, timeoutMs = 1000): Promise<ProbeResult[]> {
+  const argv = agent.argv(['probe', JSON.stringify(targets), String(ports.tcp), String(ports.udp), String(timeoutMs)])
+  const result = await endpoint.exec(argv, { timeoutMs: timeoutMs * 3 + agent.startTimeoutMs })
   try {
-    return JSON.parse(line) as ProbeResult[]
+    return JSON.parse(result.stdout.trim().split('\n').pop() ?? '') as ProbeResult[]
   } catch {
-    throw new NetbenchError('MEASUREMENT', `the connectivity probe from ${endpoint.name} printed no result: ${result.stderr.trim().split('\n')[0] ?? `exit ${result.exitCode}`}`, { hint: 'this is a netbench bug if it persists' })
+    throw new NetbenchError('MEASUREMENT', `the connectivity probe from ${endpoint.label} printed no result: ${firstLine(result.stderr) || `exit ${result.exitCode}`}`, { hint: agent.hint })
   }
 }
