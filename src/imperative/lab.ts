@@ -6,6 +6,7 @@ import type { PointResult } from '../results/types.ts'
 import type { RunContext } from '../runner/context.ts'
 import { appendEvent } from '../runner/events.ts'
 import { measurePoint } from '../runner/measure.ts'
+import { watchInterrupt } from '../runner/interrupt.ts'
 import type { Between, LocalClusterSpec } from '../suites/model.ts'
 import { INSTANCE_PRESETS } from '../suites/schema.ts'
 import { formatBitrate, parseBitrate, parseDuration } from '../units.ts'
@@ -30,7 +31,11 @@ export class Lab {
   private readonly networks = new Map<string, Promise<Network>>()
   private count = 0
 
-  constructor(private readonly spec: LocalClusterSpec, private readonly context: RunContext, private readonly file: string) {}
+  private readonly interrupt: ReturnType<typeof watchInterrupt>
+
+  constructor(private readonly spec: LocalClusterSpec, private readonly context: RunContext, private readonly file: string) {
+    this.interrupt = watchInterrupt(context.runDir)
+  }
 
   static spec(options: LabClusterOptions): LocalClusterSpec {
     const nodes = options.nodes ?? 3
@@ -59,7 +64,7 @@ export class Lab {
       durationMs, omitMs: 0, between: options.between ?? (this.spec.zones > 1 ? 'zones' : 'nodes'), repeat: options.repeat ?? 1,
     }
     const network = await this.network(networkName)
-    const result = await measurePoint(this.file, planned, network.pair(planned.between))
+    const result = await measurePoint(this.file, planned, network.pair(planned.between), this.interrupt.signal)
     appendEvent(this.context.eventsFile, { type: 'point', file: this.file, point: result })
     return result
   }
@@ -76,6 +81,7 @@ export class Lab {
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
+    this.interrupt[Symbol.dispose]()
     for (const network of this.networks.values()) await network.then((n) => n[Symbol.asyncDispose](), () => undefined)
     if (this.cluster) await this.cluster.then((cluster) => cluster[Symbol.asyncDispose](), () => undefined)
   }

@@ -8,9 +8,11 @@ import { EXIT, isNetbenchError } from '../errors.ts'
 import type { PreparedRun } from '../plan/prepare.ts'
 import { providerFor, removeRemoteRuns } from '../providers/registry.ts'
 import { newRunId, prefix } from '../providers/local/names.ts'
-import { claimRun, reapDeadRuns, removeLabObjects, removeRun } from '../providers/local/runs.ts'
+import { claimRun, reapDeadRuns, removeRun, stopLabProcesses } from '../providers/local/runs.ts'
 import { buildRunResult } from '../results/build.ts'
 import { captureEnvironment } from '../results/environment.ts'
+import { INTERRUPT_NOTICE_MS, markInterrupted } from './interrupt.ts'
+import { childProcesses, stopProcesses } from '../process.ts'
 import { LAB_FACTS } from '../providers/local/shaping.ts'
 import type { LoadedResult } from '../results/load-result.ts'
 import type { RunResult } from '../results/types.ts'
@@ -67,11 +69,18 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
   // Runs without a local suite (kube, k3s) need no root and no iproute2: skip the lab's bookkeeping.
   const usesLab = providerNames.has('local')
   const removeLocal = () => usesLab ? removeRun(runId) : rm(runDir, { recursive: true, force: true }).then(() => [])
-  const interrupt = new Interrupt(options.stream, () => Promise.all([
-    usesLab ? removeLabObjects(runId).catch(() => undefined) : undefined,
-    removeRemote(false).catch(() => undefined),
-  ]).then(() => undefined))
   const runDir = await mkdtemp(join(tmpdir(), `${prefix(runId)}-`))
+  const interrupt = new Interrupt(options.stream, async () => {
+    // The worker stops its probes itself once it sees the marker, and starts no new ones; only
+    // what is still running after that is ended from here. Namespaces stay for the final cleanup:
+    // a process in a namespace already deleted could no longer be found.
+    markInterrupted(runDir)
+    await new Promise((resolve) => setTimeout(resolve, INTERRUPT_NOTICE_MS))
+    await Promise.all([
+      usesLab ? stopLabProcesses(runId).catch(() => undefined) : undefined,
+      removeRemote(false).catch(() => undefined),
+    ])
+  })
   const startedAt = new Date()
   if (usesLab) await claimRun(runId, runDir)
   try {
@@ -199,6 +208,9 @@ async function runVitest(prepared: PreparedRun, context: RunContext, reporters: 
   } catch (error) {
     if (!interrupt.interrupted) throw error
   } finally {
+    // A worker still busy when an interrupted run closes could start one more probe after the
+    // lab is gone: end the workers (our own children) before anything is torn down.
+    await stopProcesses(childProcesses(process.pid))
     clearInterval(timer)
     await polling
     await drain()

@@ -7,6 +7,7 @@ import { isNetbenchError } from '../errors.ts'
 import type { RunContext } from './context.ts'
 import { appendEvent } from './events.ts'
 import { measurePoint } from './measure.ts'
+import { watchInterrupt } from './interrupt.ts'
 import { FaultSchedule } from './faults.ts'
 import { searchProbeEstimate } from './max-rate.ts'
 
@@ -30,7 +31,10 @@ export class SuiteSession {
   private measuredCount = 0
   private readonly totalPoints: number
 
+  private readonly interrupt: ReturnType<typeof watchInterrupt>
+
   constructor(private readonly plan: SuitePlan, private readonly context: RunContext) {
+    this.interrupt = watchInterrupt(context.runDir)
     this.pointById = new Map(plan.networks.flatMap((network) => network.points.map((point) => [point.id, point] as const)))
     this.totalPoints = this.pointById.size
     if (plan.suite.faults?.length) this.faults = new FaultSchedule(plan.suite.faults, () => this.getCluster())
@@ -84,6 +88,7 @@ export class SuiteSession {
   }
 
   private async measure(point: PlannedPoint): Promise<PointResult> {
+    this.interrupt.throwIfInterrupted()
     const network = await this.network(point.network)
     const pair = network.pair(point.between, point.endpoint)
     this.measuredCount++
@@ -94,7 +99,7 @@ export class SuiteSession {
     })
     this.faults?.begin(point.network, point.stepIndex)
     const startedAt = Date.now()
-    const result = await measurePoint(this.plan.suite.name, point, pair)
+    const result = await measurePoint(this.plan.suite.name, point, pair, this.interrupt.signal)
     const cause = this.faults?.causeFor(point.network, point.stepIndex, startedAt, Date.now(), [pair.client.node, pair.server.node])
     if (cause) {
       result.status = 'error'
@@ -153,6 +158,7 @@ export class SuiteSession {
   }
 
   async dispose(): Promise<void> {
+    this.interrupt[Symbol.dispose]()
     for (const name of [...this.networks.keys()]) await this.releaseNetwork(name)
     if (this.cluster) await this.cluster.then((cluster) => cluster[Symbol.asyncDispose](), () => undefined)
   }

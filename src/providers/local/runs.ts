@@ -2,7 +2,7 @@ import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { run } from '../../exec.ts'
-import { processStartTicks } from '../../process.ts'
+import { processStartTicks, stopProcesses } from '../../process.ts'
 import { prefix, runIdOfNamespace } from './names.ts'
 
 /**
@@ -84,33 +84,26 @@ export async function knownRunIds(): Promise<Set<string>> {
   return ids
 }
 
-async function stopProcesses(pids: number[]): Promise<void> {
-  const signalAll = (signal: NodeJS.Signals) => pids.forEach((pid) => { try { process.kill(pid, signal) } catch { /* already gone */ } })
-  signalAll('SIGTERM')
-  const deadline = Date.now() + 1500
-  while (Date.now() < deadline && pids.some((pid) => processStartTicks(pid) !== undefined)) {
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  signalAll('SIGKILL')
-}
-
-/**
- * Tears a run's lab down: processes inside its namespaces (they can only be ours), then the
- * namespaces, which take their links, qdiscs and nft tables along.
- */
-export async function removeLabObjects(runId: string): Promise<string[]> {
-  const removed: string[] = []
+/** Ends every process inside a run's namespaces (they can only be ours); the namespaces stay. */
+export async function stopLabProcesses(runId: string): Promise<string[]> {
   const namespaces = (await listNamespaces()).filter((name) => runIdOfNamespace(name) === runId)
   const pids = new Set<number>()
   for (const name of namespaces) {
     const result = await run('ip', ['netns', 'pids', name])
     result.stdout.split(/\s+/).filter(Boolean).forEach((pid) => pids.add(Number(pid)))
   }
-  if (pids.size) {
-    await stopProcesses([...pids])
-    removed.push(`${pids.size} process(es)`)
-  }
-  for (const name of namespaces) {
+  if (!pids.size) return []
+  await stopProcesses([...pids])
+  return [`${pids.size} process(es)`]
+}
+
+/**
+ * Tears a run's lab down: its processes, then the namespaces, which take their links, qdiscs and
+ * nft tables along.
+ */
+export async function removeLabObjects(runId: string): Promise<string[]> {
+  const removed = await stopLabProcesses(runId)
+  for (const name of (await listNamespaces()).filter((candidate) => runIdOfNamespace(candidate) === runId)) {
     await run('ip', ['netns', 'del', name])
     removed.push(`netns ${name}`)
   }
