@@ -16,7 +16,7 @@ const LOSS_SCALE = 100_000
  * - loss: an nftables table in the underlay namespace drops a random share of the frames entering
  *   or leaving each lossy node's port (`numgen random`); segmentation and receive offloads are
  *   turned off on both ends of that uplink first, so the share applies to packets and not to the
- *   64 KB superpackets veths otherwise carry;
+ *   64 KB superpackets veths otherwise carry; tiny UDP frames (probe handshakes) are spared;
  * - latency: netem on every node's eth0 delays frames to nodes of other zones (htb + u32 on the
  *   destination MAC); preflight has made sure the kernel has netem.
  */
@@ -34,7 +34,10 @@ export async function applyConditions(lab: Lab, spec: LocalClusterSpec): Promise
         `    oifname "p${node.name}" numgen random mod ${LOSS_SCALE} < ${threshold} counter drop comment "${percent}% loss to ${node.name}"`,
       ]
     })
-    const ruleset = [`table bridge ${lossTableName(lab.runId)} {`, '  chain forward {', '    type filter hook forward priority -10; policy accept;', ...rules, '  }', '}', ''].join('\n')
+    // Tiny UDP frames pass: iperf3 opens a UDP test with a 4-byte handshake (82 bytes at most once
+    // encapsulated) that it never retries, so losing it would stall the probe instead of measuring loss.
+    const handshake = '    meta l4proto udp meta length < 100 accept comment "probe handshakes"'
+    const ruleset = [`table bridge ${lossTableName(lab.runId)} {`, '  chain forward {', '    type filter hook forward priority -10; policy accept;', handshake, ...rules, '  }', '}', ''].join('\n')
     await runChecked('ip', ['netns', 'exec', lab.underlayNamespace, 'nft', '-f', '-'], { input: ruleset, what: 'injecting packet loss on the underlay' })
   }
   if (spec.zoneLatencyMs) {
