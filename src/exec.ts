@@ -38,7 +38,7 @@ export function run(program: string, args: readonly string[], options: ExecOptio
       env: options.env,
     }, (error: ExecFileException | null, stdout, stderr) => {
       if (error?.code === 'ENOENT') return reject(missingProgram(program))
-      if (error && (error.name === 'AbortError')) return reject(error)
+      if (error && (error.name === 'AbortError')) return void exited.then(() => reject(error))
       resolve({
         exitCode: typeof error?.code === 'number' ? error.code : error ? null : 0,
         signal: (error?.signal as NodeJS.Signals | undefined) ?? null,
@@ -46,6 +46,8 @@ export function run(program: string, args: readonly string[], options: ExecOptio
         stderr: String(stderr),
       })
     })
+    // Settles once the process has really exited, so a caller that aborted can count on it being gone.
+    const exited = new Promise<void>((done) => { child.once('exit', () => done()); child.once('error', () => done()) })
     if (options.input !== undefined) child.stdin?.end(options.input)
   })
 }

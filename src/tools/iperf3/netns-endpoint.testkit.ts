@@ -73,16 +73,15 @@ export async function createNetnsPair(options: { mtu?: number } = {}): Promise<N
         const child = execFile('ip', ['netns', 'exec', ns[side], ...argv], {
           timeout: execOptions.timeoutMs, signal: execOptions.signal, maxBuffer: 64 * 1024 * 1024,
         }, (error, stdout, stderr) => {
-          children.delete(child)
           const code = (error as { code?: unknown } | null)?.code
           if (code === 'ENOENT') return reject(error)
-          resolve({
-            exitCode: child.exitCode,
-            signal: child.signalCode,
-            stdout: String(stdout),
-            stderr: String(stderr),
+          // An abort calls back before the process is gone; settle once it has really exited.
+          void exited.then(() => {
+            children.delete(child)
+            resolve({ exitCode: child.exitCode, signal: child.signalCode, stdout: String(stdout), stderr: String(stderr) })
           })
         })
+        const exited = new Promise<void>((done) => { child.once('exit', () => done()); child.once('error', () => done()) })
         if (child.pid !== undefined) pids.push(child.pid)
         children.add(child)
       })
