@@ -1,4 +1,4 @@
-import { execFile, type ExecFileException } from 'node:child_process'
+import { execFile, type ChildProcess, type ExecFileException } from 'node:child_process'
 import { NetbenchError } from './errors.ts'
 import type { ExecOptions, ExecResult } from './providers/endpoint.ts'
 
@@ -46,9 +46,22 @@ export function run(program: string, args: readonly string[], options: ExecOptio
         stderr: String(stderr),
       })
     })
-    // Settles once the process has really exited, so a caller that aborted can count on it being gone.
-    const exited = new Promise<void>((done) => { child.once('exit', () => done()); child.once('error', () => done()) })
+    const exited = processExit(child)
     if (options.input !== undefined) child.stdin?.end(options.input)
+  })
+}
+
+/**
+ * Settles once the process has really exited, so a caller that aborted can count on it being
+ * gone. An abort emits 'error' (AbortError) the moment the kill signal is sent, long before the
+ * process exits on a loaded machine: only an 'error' with no process behind it (spawn failed) ends
+ * the wait early.
+ */
+export function processExit(child: ChildProcess): Promise<void> {
+  return new Promise<void>((done) => {
+    if (child.exitCode !== null || child.signalCode !== null) return done()
+    child.once('exit', () => done())
+    child.once('error', () => { if (child.pid === undefined) done() })
   })
 }
 

@@ -8,6 +8,7 @@
 import { execFile, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { promisify } from 'node:util'
+import { processExit } from '../../exec.ts'
 import type { Endpoint, ExecOptions, ExecResult, RunningProcess } from '../../providers/endpoint.ts'
 
 const execFileP = promisify(execFile)
@@ -81,7 +82,7 @@ export async function createNetnsPair(options: { mtu?: number } = {}): Promise<N
             resolve({ exitCode: child.exitCode, signal: child.signalCode, stdout: String(stdout), stderr: String(stderr) })
           })
         })
-        const exited = new Promise<void>((done) => { child.once('exit', () => done()); child.once('error', () => done()) })
+        const exited = processExit(child)
         if (child.pid !== undefined) pids.push(child.pid)
         children.add(child)
       })
