@@ -14,6 +14,31 @@ export function parseBitrate(text: string): number | undefined {
   return Number.isFinite(value) && value > 0 ? value : undefined
 }
 
+/** The highest rate a suite may offer: 1T (10^12 bit/s), above any link a lab or cloud has. */
+export const MAX_BITRATE_BPS = 1e12
+
+/** Why `text` cannot be an offered rate (zero, above 1T), or undefined when it can. */
+export function bitrateProblem(text: string): { message: string; hint: string } | undefined {
+  const match = bitratePattern.exec(text.trim())
+  const bps = match ? Number(match[1]) * rateMultiplier[match[2]!.toLowerCase()]! : undefined
+  if (bps === undefined || Number.isNaN(bps)) return { message: `'${text}' is not a bitrate`, hint: 'write a number with K, M, G or T, e.g. 10M' }
+  if (bps < 1) return { message: `a bitrate must be greater than zero, not '${text}'`, hint: 'write e.g. 10M' }
+  if (bps > MAX_BITRATE_BPS) return { message: `'${text}' is above 1T (10^12 bit/s)`, hint: 'write a rate up to 1T, e.g. 10G' }
+  return undefined
+}
+
+/** iperf3 refuses `-t` above 86 400 s; no duration or timeout netbench takes is longer. */
+export const MAX_DURATION_MS = 86_400_000
+
+/** Why `ms` cannot be a duration (zero, above a day), or undefined when it can. */
+export function durationProblem(ms: number | undefined, value: string | number): { message: string; hint: string } | undefined {
+  const text = typeof value === 'number' ? String(value) : `'${value}'`
+  if (ms === undefined || Number.isNaN(ms)) return { message: `${text} is not a duration`, hint: 'write e.g. 10s' }
+  if (!(ms > 0)) return { message: `a duration must be greater than zero, not ${text}`, hint: 'write e.g. 10s' }
+  if (ms > MAX_DURATION_MS) return { message: `${text} is longer than a day (iperf3's limit is 86400 s)`, hint: 'write a duration up to 24h' }
+  return undefined
+}
+
 const durationPattern = /^(\d+(?:\.\d+)?)\s*(us|µs|ms|s|m|min|h)?$/
 const durationMs: Record<string, number> = { us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000 }
 
@@ -34,7 +59,7 @@ export function parsePercent(text: string): number | undefined {
 
 /** `1000000` → `1M`, `1500000000` → `1.5G`: the short form users write. */
 export function formatBitrate(bps: number): string {
-  for (const [suffix, factor] of [['G', 1e9], ['M', 1e6], ['K', 1e3]] as const) {
+  for (const [suffix, factor] of [['T', 1e12], ['G', 1e9], ['M', 1e6], ['K', 1e3]] as const) {
     if (bps >= factor) return `${trimNumber(bps / factor)}${suffix}`
   }
   return trimNumber(bps)

@@ -1,6 +1,7 @@
 import pc from 'picocolors'
 import type { RunEvent } from '../../src/runner/events.ts'
 import type { RunResult } from '../../src/results/types.ts'
+import { deepVisible } from '../../src/text.ts'
 import type { NetbenchReporter, ReporterOptions, RunStartInfo } from '../types.ts'
 import { renderSummary } from './summary.ts'
 
@@ -24,7 +25,9 @@ export function terminalReporter(options: ReporterOptions): NetbenchReporter {
       startedAt = Date.now()
       write(`${pc.bold('netbench')} ${pc.dim(`run ${info.runId} · ${info.files.length} suite file(s) · ${info.points} point(s)`)}\n`)
     },
-    onEvent(event: RunEvent) {
+    onEvent(raw: RunEvent) {
+      // Names and errors may come from suites and probes: control characters are shown, not executed.
+      const event = deepVisible(raw)
       if (event.type === 'suite-start') {
         clearProgress()
         write(`${pc.cyan('▶')} ${event.suite} ${pc.dim(`(${event.points} points)`)}\n`)
@@ -41,7 +44,7 @@ export function terminalReporter(options: ReporterOptions): NetbenchReporter {
     },
     onRunEnd(result: RunResult) {
       clearProgress()
-      write(renderSummary(result))
+      write(renderSummary(deepVisible(result)))
     },
   }
 }

@@ -8,6 +8,7 @@ import { compareRuns, DEFAULT_TOLERANCE, describeDelta, type ChangeVerdict, type
 import { NETBENCH_VERSION } from '../results/environment.ts'
 import { loadResult } from '../results/load-result.ts'
 import { parsePercent, trimNumber } from '../units.ts'
+import { deepVisible } from '../text.ts'
 import { loadConfig } from './config.ts'
 
 export interface CompareFlags {
@@ -79,7 +80,8 @@ export async function compareCommand(baselineFile: string, currentFile: string, 
   const baseline = await loadResult(baselineFile, 'baseline')
   const current = await loadResult(currentFile)
   const comparison = compareRuns(baseline.result, current.result, tolerance, { baseline: baselineFile, current: currentFile })
-  stream.write(renderComparisonText(comparison))
+  // Strings come from the result files: control characters are shown, not executed.
+  stream.write(renderComparisonText(deepVisible(comparison)))
   const { config } = await loadConfig()
   const { renderComparison } = await import('../../reporters/html/render.ts')
   const file = await reportFile({ stream, isTTY: false, reportDir: flags.reportDir ?? config.reportDir }, 'compare.html')

@@ -3,6 +3,7 @@ import type { PreparedRun } from '../plan/prepare.ts'
 import type { ClusterSpec } from '../suites/model.ts'
 import { displayPath } from '../suites/load.ts'
 import { formatRate } from '../units.ts'
+import { visible } from '../text.ts'
 
 function describeCluster(cluster: ClusterSpec): string {
   switch (cluster.provider) {
@@ -20,18 +21,18 @@ export function renderPlan(prepared: PreparedRun): string {
   const lines: string[] = []
   for (const plan of prepared.plans) {
     const { cluster } = plan.suite
-    lines.push(`${pc.bold(plan.suite.name)}  ${pc.dim(displayPath(plan.suite.file))}`)
+    lines.push(`${pc.bold(visible(plan.suite.name))}  ${pc.dim(visible(displayPath(plan.suite.file)))}`)
     lines.push(pc.dim(`  ${describeCluster(cluster)}`))
     for (const network of plan.networks) {
       for (const point of network.points) {
         const repeat = point.repeat > 1 ? ` ×${point.repeat}` : ''
         lines.push(`  ${network.name} › ${point.label}  ${pc.dim(`${point.durationMs / 1000}s${repeat}, between ${point.between}`)}`)
-        for (const check of plan.checks.filter((c) => c.pointId === point.id)) lines.push(`    ${pc.dim('expect')} ${check.label}`)
+        for (const check of plan.checks.filter((c) => c.pointId === point.id)) lines.push(`    ${pc.dim('expect')} ${visible(check.label)}`)
       }
     }
     const probeMs = plan.networks.flatMap((n) => n.points).reduce((total, point) => total + point.durationMs * point.repeat, 0)
     lines.push(pc.dim(`  ${plan.networks.reduce((n, net) => n + net.points.length, 0)} points, ${plan.checks.length} expectations, ~${Math.ceil(probeMs / 1000)}s of probes`), '')
   }
-  for (const file of prepared.imperativeFiles) lines.push(`${displayPath(file)}  ${pc.dim('(imperative tests)')}`)
+  for (const file of prepared.imperativeFiles) lines.push(`${visible(displayPath(file))}  ${pc.dim('(imperative tests)')}`)
   return `${lines.join('\n')}\n`
 }

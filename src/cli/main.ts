@@ -3,6 +3,7 @@ import { resolve } from 'node:path'
 import { cac } from 'cac'
 import { EXIT, NetbenchError, isNetbenchError } from '../errors.ts'
 import { NETBENCH_VERSION } from '../results/environment.ts'
+import { clip, visible } from '../text.ts'
 
 // Commands load their modules on demand: `--version` should not pay for Vitest and the lab.
 const prepareRun: typeof import('../plan/prepare.ts').prepareRun = async (...args) => (await import('../plan/prepare.ts')).prepareRun(...args)
@@ -133,19 +134,22 @@ cli.command('show-report [dir]', 'Serve an HTML report on 127.0.0.1 and print it
 cli.help()
 cli.version(NETBENCH_VERSION)
 
+/** Messages quote input (suites, results, paths): control characters shown, every line bounded. */
+const safe = (text: string) => text.split('\n').map((line) => clip(visible(line), 2000)).join('\n')
+
 function report(error: unknown): number {
   if (isNetbenchError(error)) {
-    process.stderr.write(`netbench: ${error.oneLine}\n`)
-    if (error.detail) process.stderr.write(`${error.detail}\n`)
+    process.stderr.write(`netbench: ${safe(error.oneLine)}\n`)
+    if (error.detail) process.stderr.write(`${safe(error.detail)}\n`)
     return error.exitCode
   }
   const message = error instanceof Error ? error.message : String(error)
   // cac's own usage errors (unknown option, missing value) are input errors.
   if (error instanceof Error && error.name === 'CACError') {
-    process.stderr.write(`netbench: ${message} — see \`netbench --help\`\n`)
+    process.stderr.write(`netbench: ${safe(message)} — see \`netbench --help\`\n`)
     return EXIT.invalidInput
   }
-  process.stderr.write(`netbench: unexpected error: ${error instanceof Error ? error.stack : message}\n`)
+  process.stderr.write(`netbench: unexpected error: ${safe((error instanceof Error ? error.stack : undefined) ?? message)}\n`)
   return EXIT.environment
 }
 

@@ -9,7 +9,7 @@ import { measurePoint } from '../runner/measure.ts'
 import { watchInterrupt } from '../runner/interrupt.ts'
 import type { Between, LocalClusterSpec } from '../suites/model.ts'
 import { INSTANCE_PRESETS } from '../suites/schema.ts'
-import { formatBitrate, parseBitrate, parseDuration } from '../units.ts'
+import { bitrateProblem, durationProblem, formatBitrate, parseBitrate, parseDuration } from '../units.ts'
 
 export interface LabClusterOptions {
   nodes?: number
@@ -57,8 +57,9 @@ export class Lab {
 
   private async probe(point: Omit<PlannedPoint, 'id' | 'network' | 'stepIndex' | 'durationMs' | 'omitMs' | 'between' | 'repeat' | 'label'> & { label: string }, options: ProbeOptions): Promise<PointResult> {
     const networkName = options.network ?? 'host'
-    const durationMs = parseDuration(options.duration ?? '2s')
-    if (!durationMs || durationMs <= 0) throw new NetbenchError('USAGE', `duration '${options.duration}' is not a positive duration`, { hint: "write e.g. '2s'" })
+    const durationMs = parseDuration(options.duration ?? '2s')!
+    const problem = durationProblem(durationMs, options.duration ?? '2s')
+    if (problem) throw new NetbenchError('USAGE', `duration ${problem.message}`, { hint: problem.hint })
     const planned: PlannedPoint = {
       ...point, id: `${networkName}|imperative-${++this.count}|${point.bitrateBps ?? ''}`, network: networkName, stepIndex: -1,
       durationMs, omitMs: 0, between: options.between ?? (this.spec.zones > 1 ? 'zones' : 'nodes'), repeat: options.repeat ?? 1,
@@ -70,8 +71,9 @@ export class Lab {
   }
 
   udp(options: ProbeOptions & { bitrate: string }): Promise<PointResult> {
-    const bitrateBps = parseBitrate(options.bitrate)
-    if (!bitrateBps) throw new NetbenchError('USAGE', `'${options.bitrate}' is not a bitrate`, { hint: "write e.g. '100M'" })
+    const problem = bitrateProblem(String(options.bitrate))
+    if (problem) throw new NetbenchError('USAGE', problem.message, { hint: problem.hint })
+    const bitrateBps = parseBitrate(options.bitrate)!
     return this.probe({ step: 'udp', label: `udp ${formatBitrate(bitrateBps)}`, bitrateBps, streams: null }, options)
   }
 

@@ -1,5 +1,5 @@
 import type { SuiteAPI, TestAPI } from 'vitest'
-import { REGISTRAR_KEY } from '../suites/define.ts'
+import { countDeclaredTest, REGISTRAR_KEY } from '../suites/define.ts'
 import { Lab, type LabClusterOptions } from './lab.ts'
 import { netbenchMatchers } from './matchers.ts'
 
@@ -45,6 +45,7 @@ if (ready) await ready
 function forwardInRun<T extends object>(current: () => T | undefined): T {
   return new Proxy(function () {} as unknown as T, {
     apply: (_target, thisArg, args) => {
+      countDeclaredTest()
       const target = current()
       return target ? Reflect.apply(target as (...a: unknown[]) => unknown, thisArg, args) : undefined
     },

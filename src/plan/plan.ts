@@ -1,4 +1,5 @@
 import { NetbenchError } from '../errors.ts'
+import { clip, visibleLine } from '../text.ts'
 import { caretLine, describeExpectation, type Expectation, type Span } from '../expect/parse.ts'
 import type { Between, EndpointKind, LatencyLoad, MaxRateSearchSpec, Step, Suite } from '../suites/model.ts'
 import { formatBitrate } from '../units.ts'
@@ -163,7 +164,7 @@ export function planSuite(suite: Suite, options: PlanOptions = {}): SuitePlan {
 
 function bindExpectation(suite: Suite, expectation: Expectation, index: number, where: string, allPoints: Map<string, PlannedPoint[]>, baseline: RunResult | undefined): PlannedCheck[] {
   const fail = (span: Span | undefined, message: string, hint: string): never => {
-    throw new NetbenchError('EXPECTATION_INVALID', `${where}: ${message} in "${expectation.text}"`, {
+    throw new NetbenchError('EXPECTATION_INVALID', `${where}: ${message} in "${clip(visibleLine(expectation.text), 80)}"`, {
       hint,
       detail: span ? caretLine(expectation.text, span) : undefined,
     })

@@ -1,4 +1,5 @@
-import { parseBitrate, parseDuration, parsePercent } from '../units.ts'
+import { parseDuration, parsePercent } from '../units.ts'
+import { checkedBitrate, checkedDuration } from './quantities.ts'
 import type { Fault, LocalClusterSpec } from './model.ts'
 import { INSTANCE_PRESETS, type LocalClusterInput, type SuiteInput } from './schema.ts'
 import type { PathSegment } from './validate.ts'
@@ -16,15 +17,15 @@ export function normalizeConditions(input: LocalClusterInput, spec: LocalCluster
   if (input.groups) {
     const rates: Array<number | null> = []
     const instances: Array<string | null> = []
-    for (const group of input.groups) {
+    input.groups.forEach((group, index) => {
       const rate = group.bandwidth === 'none' ? null
-        : group.bandwidth !== undefined ? parseBitrate(group.bandwidth) ?? null
+        : group.bandwidth !== undefined ? checkedBitrate(group.bandwidth, ['cluster', 'groups', index, 'bandwidth'], fail)
           : group.instance ? INSTANCE_PRESETS[group.instance as keyof typeof INSTANCE_PRESETS] : spec.bandwidthBps
       for (let i = 0; i < group.nodes; i++) {
         rates.push(rate)
         instances.push(group.instance ?? spec.instance)
       }
-    }
+    })
     result.nodeBandwidthBps = rates
     result.nodeInstances = instances
   }
@@ -42,8 +43,7 @@ export function normalizeConditions(input: LocalClusterInput, spec: LocalCluster
   loss.forEach((percent, n) => { if (percent > 100) fail(['cluster', 'loss'], `loss of ${percent}% on n${n + 1} is more than 100%`, 'write a percentage between 0% and 100%') })
   if (loss.some((percent) => percent > 0)) result.nodeLossPercent = loss
   if (input.latency !== undefined) {
-    const ms = parseDuration(input.latency)
-    if (!ms || ms <= 0) fail(['cluster', 'latency'], 'latency must be greater than zero', 'write e.g. 1ms')
+    const ms = checkedDuration(input.latency, ['cluster', 'latency'], fail)
     if (spec.zones < 2) fail(['cluster', 'latency'], 'latency is added between zones, and the cluster has one zone', 'set cluster.zones: 2 or more')
     result.zoneLatencyMs = ms
   }
@@ -57,8 +57,8 @@ export function normalizeFaults(input: NonNullable<SuiteInput['faults']>, stepCo
     if (Number(fault.node.slice(1)) > nodes! || fault.node === 'n0') fail([...path, 'node'], `node '${fault.node}' does not exist: the cluster has n1…n${nodes}`, `use n1 to n${nodes}`)
     const stepIndex = fault.step ?? 0
     if (stepIndex >= stepCount) fail([...path, 'step'], `there is no step ${stepIndex}: the suite has ${stepCount}`, `use 0 to ${stepCount - 1}`)
-    const forMs = parseDuration(fault.for)!
-    if (!(forMs > 0)) fail([...path, 'for'], 'a fault lasts longer than zero', 'write e.g. 3s')
-    return { node: fault.node, kind: 'uplink-down' as const, stepIndex, atMs: fault.at === undefined ? 0 : parseDuration(fault.at)!, forMs }
+    const forMs = checkedDuration(fault.for, [...path, 'for'], fail)
+    const atMs = fault.at === undefined || parseDuration(fault.at) === 0 ? 0 : checkedDuration(fault.at, [...path, 'at'], fail)
+    return { node: fault.node, kind: 'uplink-down' as const, stepIndex, atMs, forMs }
   })
 }

@@ -7,6 +7,20 @@ export interface SuiteRegistrar {
 
 export const REGISTRAR_KEY = Symbol.for('netbench.registrar')
 
+const DECLARED_KEY = Symbol.for('netbench.declared-tests')
+
+/**
+ * How many `test`/`describe` calls modules made outside a run: the loader compares it around an
+ * import to tell an imperative test file from a file that defines nothing.
+ */
+export function declaredTests(): number {
+  return ((globalThis as Record<symbol, number | undefined>)[DECLARED_KEY]) ?? 0
+}
+
+export function countDeclaredTest(): void {
+  (globalThis as Record<symbol, number>)[DECLARED_KEY] = declaredTests() + 1
+}
+
 /**
  * Declares a suite. Outside a netbench run (editor, `netbench list`) it only returns the
  * definition; inside a run it also registers one Vitest test per expectation.

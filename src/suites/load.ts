@@ -3,6 +3,7 @@ import { basename, resolve, relative } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Node } from 'yaml'
 import { NetbenchError, isNetbenchError } from '../errors.ts'
+import { declaredTests } from './define.ts'
 import type { Suite } from './model.ts'
 import { normalizeSuite } from './normalize.ts'
 import { placeOf, validateShape, type Locator, type PathSegment } from './validate.ts'
@@ -42,9 +43,22 @@ function fromData(data: unknown, shown: string, absolute: string, knownNetworks:
   return { ...normalizeSuite(input, { file: shown, locate, knownNetworks }), file: absolute }
 }
 
+/** The file as text; a file that is not UTF-8 (binary, or another encoding) is refused at its first bad byte. */
+async function readText(file: string, shown: string): Promise<string> {
+  const bytes = await readFile(file)
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+  } catch {
+    const text = bytes.toString('utf8')
+    const bad = text.indexOf('\uFFFD')
+    const lines = text.slice(0, Math.max(0, bad)).split('\n')
+    throw new NetbenchError('SUITE_SYNTAX', `${shown}:${lines.length}:${lines.at(-1)!.length + 1}: not UTF-8 text (a binary file, or another encoding)`, { hint: 'save the suite as UTF-8' })
+  }
+}
+
 async function readYaml(file: string, shown: string): Promise<{ data: unknown; locate: Locator }> {
   const lineCounter = new LineCounter()
-  const document = parseDocument(await readFile(file, 'utf8'), { lineCounter, prettyErrors: false })
+  const document = parseDocument(await readText(file, shown), { lineCounter, prettyErrors: false })
   const syntaxError = document.errors[0]
   if (syntaxError) {
     const position = lineCounter.linePos(syntaxError.pos[0])
@@ -57,7 +71,15 @@ async function readYaml(file: string, shown: string): Promise<{ data: unknown; l
     const position = lineCounter.linePos(offset)
     return `${position.line}:${position.col}`
   }
-  return { data: document.toJS(), locate }
+  let data: unknown
+  try {
+    data = document.toJS()
+  } catch (error) {
+    // yaml refuses aliases that expand exponentially ("billion laughs").
+    if (!(error instanceof ReferenceError)) throw error
+    throw new NetbenchError('SUITE_SYNTAX', `${shown}: YAML aliases expand too far: ${error.message}`, { hint: 'write the values out instead of nesting aliases (*name) inside each other' })
+  }
+  return { data, locate }
 }
 
 /** Source offset of the deepest node along `path` (a missing key points at its parent). */
@@ -100,6 +122,7 @@ async function importModule(file: string): Promise<{ default?: unknown }> {
 
 async function importSuiteModule(file: string, shown: string): Promise<unknown> {
   let module: { default?: unknown }
+  const declaredBefore = declaredTests()
   try {
     module = await importModule(file)
   } catch (error) {
@@ -114,7 +137,26 @@ async function importSuiteModule(file: string, shown: string): Promise<unknown> 
   const definition = module.default
   // tsx may wrap a CJS-looking default export once more.
   const unwrapped = definition && typeof definition === 'object' && 'default' in definition && !('name' in definition) ? (definition as { default: unknown }).default : definition
-  return unwrapped === undefined || unwrapped === null ? undefined : unwrapped
+  if (unwrapped !== undefined && (typeof unwrapped !== 'object' || unwrapped === null || Object.keys(unwrapped).length === 0)) {
+    throw new NetbenchError('SUITE_INVALID', `${shown}: the default export is ${describeValue(unwrapped)}, not a suite`, { hint: 'write `export default defineSuite({ name, networks, steps })`' })
+  }
+  if (unwrapped === undefined && declaredTests() === declaredBefore) notASuite(module, shown)
+  return unwrapped
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null'
+  if (typeof value === 'object') return Array.isArray(value) ? 'a list' : 'an empty object'
+  return `a ${typeof value}`
+}
+
+/** A module with no default export that declared no test: say what netbench expected instead. */
+function notASuite(module: Record<string, unknown>, shown: string): never {
+  const named = Object.entries(module).find(([key, value]) => key !== 'default' && value && typeof value === 'object' && 'steps' in value)
+  if (named) {
+    throw new NetbenchError('SUITE_INVALID', `${shown}: exports a suite as '${named[0]}', but netbench reads the default export`, { hint: `write \`export default defineSuite(…)\` (or add \`export default ${named[0]}\`)` })
+  }
+  throw new NetbenchError('SUITE_INVALID', `${shown}: defines no suite and no test`, { hint: 'write `export default defineSuite({ … })`, or imperative tests with `test(…)` from netbench' })
 }
 
 /**

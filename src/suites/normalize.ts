@@ -1,6 +1,8 @@
 import { NetbenchError } from '../errors.ts'
 import { parseExpectation, ExpectationParseError, caretLine } from '../expect/parse.ts'
-import { parseBitrate, parseDuration, parsePercent } from '../units.ts'
+import { parsePercent } from '../units.ts'
+import { clip, visibleLine } from '../text.ts'
+import { checkedBitrate, checkedDuration } from './quantities.ts'
 import { INSTANCE_PRESETS, NETWORK_OPTIONS, type ClusterInput, type LocalClusterInput, type NetworkInput, type NetworkOptionName, type StepInput, type SuiteInput } from './schema.ts'
 import type { ClusterSpec, LocalClusterSpec, NetworkOptions, NetworkSpec, Step, Suite, UdpStep } from './model.ts'
 import { checkNetworkFields, normalizeK3sCluster, normalizeKubeCluster, placementsOf } from './remote-cluster.ts'
@@ -37,7 +39,7 @@ export function normalizeSuite(input: SuiteInput, context: NormalizeContext): Su
       return parseExpectation(text)
     } catch (error) {
       if (!(error instanceof ExpectationParseError)) throw error
-      return fail(['expect', index], `${error.message} in "${error.text}"`, error.hint, 'EXPECTATION_SYNTAX', caretLine(error.text, error.span))
+      return fail(['expect', index], `${error.message} in "${clip(visibleLine(error.text), 80)}"`, error.hint, 'EXPECTATION_SYNTAX', caretLine(error.text, error.span))
     }
   })
   const faults = normalizeFaults(input.faults ?? [], input.steps.length, cluster.provider === 'local' ? cluster.nodes : null, fail)
@@ -61,7 +63,7 @@ function normalizeLocalCluster(input: LocalClusterInput, fail: Fail): LocalClust
   const zones = input.zones ?? Math.min(3, nodes)
   if (zones > nodes) fail(['cluster', 'zones'], `${zones} zones need at least ${zones} nodes, the suite has ${nodes}`, `set nodes: ${zones} or zones: ${nodes}`)
   let bandwidthBps: number | null = null
-  if (input.bandwidth !== undefined && input.bandwidth !== 'none') bandwidthBps = parseBitrate(input.bandwidth) ?? null
+  if (input.bandwidth !== undefined && input.bandwidth !== 'none') bandwidthBps = checkedBitrate(input.bandwidth, ['cluster', 'bandwidth'], fail)
   else if (input.bandwidth === undefined && input.instance) bandwidthBps = INSTANCE_PRESETS[input.instance as keyof typeof INSTANCE_PRESETS]
   const spec: LocalClusterSpec = { provider: 'local', nodes, zones, instance: input.instance ?? null, bandwidthBps, pods: input.pods ?? 2 }
   return { ...spec, ...normalizeConditions(input, spec, fail) }
@@ -113,14 +115,13 @@ function normalizeStep(input: StepInput, index: number, suiteRepeat: number, clu
   let omitMs = 0
   if (input.latency) {
     const latency = input.latency
-    const intervalMs = latency.interval === undefined ? LATENCY_DEFAULTS.intervalMs : parseDuration(latency.interval)!
+    const intervalMs = latency.interval === undefined ? LATENCY_DEFAULTS.intervalMs : checkedDuration(latency.interval, [...path, 'interval'], fail)
     if (!(intervalMs >= 2)) fail([...path, 'interval'], `an interval of ${intervalMs} ms is too short for ping`, 'use 2ms or more, e.g. 10ms')
     durationMs = (latency.count ?? LATENCY_DEFAULTS.count) * intervalMs
   } else {
     const probe = (input.udp ?? input.tcp)!
-    durationMs = parseDuration(probe.duration ?? '10s')!
-    if (!(durationMs > 0)) fail([...path, 'duration'], `a duration must be greater than zero`, 'write e.g. 10s')
-    omitMs = probe.omit === undefined ? 0 : parseDuration(probe.omit)!
+    durationMs = checkedDuration(probe.duration ?? '10s', [...path, 'duration'], fail)
+    omitMs = probe.omit === undefined ? 0 : checkedDuration(probe.omit, [...path, 'omit'], fail)
     if (omitMs >= durationMs) fail([...path, 'omit'], `omit (${omitMs} ms) leaves nothing of the ${durationMs} ms duration`, 'make omit shorter than duration')
   }
   // kube: zones are whatever the nodes' labels say, known only once connected (checked then).
@@ -132,7 +133,7 @@ function normalizeStep(input: StepInput, index: number, suiteRepeat: number, clu
   const common = { index, durationMs, omitMs, between, ...(body.endpoint === 'host' ? { endpoint: 'host' as const } : {}), repeat: body.repeat ?? suiteRepeat }
   if (input.latency) {
     const load = input.latency.underLoad
-    const underLoad = load === undefined ? null : load === 'tcp' ? { kind: 'tcp' as const } : { kind: 'udp' as const, bitrateBps: parseBitrate(load)! }
+    const underLoad = load === undefined ? null : load === 'tcp' ? { kind: 'tcp' as const } : { kind: 'udp' as const, bitrateBps: checkedBitrate(load, [...path, 'underLoad'], fail) }
     return { kind: 'latency', ...common, count: input.latency.count ?? LATENCY_DEFAULTS.count, intervalMs: durationMs / (input.latency.count ?? LATENCY_DEFAULTS.count), underLoad }
   }
   if (input.udp) return { kind: 'udp', ...common, ...udpRates(input.udp, path, fail) }
@@ -147,11 +148,11 @@ function udpRates(udp: NonNullable<StepInput['udp']>, path: PathSegment[], fail:
   if (udp.find !== 'max') {
     if (searchFields.length) fail([...path, searchFields[0]!], `'${searchFields[0]}' belongs to a max-rate search`, "add find: 'max', or remove it")
     if (!udp.bitrates) fail(path, 'a udp step needs bitrates or a search', "add bitrates: [10M, 100M] or find: 'max'")
-    return { bitratesBps: udp.bitrates!.map((text) => parseBitrate(text)!), search: null }
+    return { bitratesBps: udp.bitrates!.map((text, index) => checkedBitrate(text, [...path, 'bitrates', index], fail)), search: null }
   }
   if (udp.bitrates) fail([...path, 'bitrates'], "a search step finds its own rates", "remove bitrates, or remove find: 'max'")
-  const fromBps = parseBitrate(udp.from ?? SEARCH_DEFAULTS.from)!
-  const toBps = parseBitrate(udp.to ?? SEARCH_DEFAULTS.to)!
+  const fromBps = checkedBitrate(udp.from ?? SEARCH_DEFAULTS.from, [...path, 'from'], fail)
+  const toBps = checkedBitrate(udp.to ?? SEARCH_DEFAULTS.to, [...path, 'to'], fail)
   if (toBps <= fromBps) fail([...path, 'to'], `the search range is empty: to (${udp.to}) must be above from (${udp.from ?? SEARCH_DEFAULTS.from})`, 'raise to or lower from')
   const resolution = parsePercent(udp.resolution ?? SEARCH_DEFAULTS.resolution)! / 100
   if (!(resolution > 0)) fail([...path, 'resolution'], 'a resolution of 0% never ends', 'use e.g. 5%')

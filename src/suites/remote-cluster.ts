@@ -3,7 +3,7 @@
  * manifests per network, timeouts, and the placements their pods must provide.
  */
 import { dirname, resolve } from 'node:path'
-import { parseDuration } from '../units.ts'
+import { checkedDuration } from './quantities.ts'
 import type { K3sClusterInput, KubeClusterInput, NetworkInput } from './schema.ts'
 import { NETWORK_OPTIONS, type NetworkOptionName } from './schema.ts'
 import type { K3sClusterSpec, KubeClusterSpec, Placement, Step } from './model.ts'
@@ -15,8 +15,8 @@ export const DEFAULT_POD_IMAGE = 'nicolaka/netshoot:v0.13'
 export const DEFAULT_K3S_IMAGE = 'rancher/k3s:v1.31.4-k3s1'
 const DEFAULT_TIMEOUT_MS = 120_000
 
-function timeout(value: string | number | undefined): number {
-  return value === undefined ? DEFAULT_TIMEOUT_MS : parseDuration(value) ?? DEFAULT_TIMEOUT_MS
+function timeout(value: string | number | undefined, path: PathSegment[], fail: Fail): number {
+  return value === undefined ? DEFAULT_TIMEOUT_MS : checkedDuration(value, path, fail)
 }
 
 function nameOf(entry: NetworkInput): string {
@@ -61,8 +61,8 @@ export function normalizeKubeCluster(input: KubeClusterInput, entries: readonly 
   return {
     provider: 'kube', context, contexts,
     podImage: input.podImage ?? DEFAULT_POD_IMAGE,
-    readyTimeoutMs: timeout(input.readyTimeout),
-    deleteTimeoutMs: timeout(input.deleteTimeout),
+    readyTimeoutMs: timeout(input.readyTimeout, ['cluster', 'readyTimeout'], fail),
+    deleteTimeoutMs: timeout(input.deleteTimeout, ['cluster', 'deleteTimeout'], fail),
     placements: [],
   }
 }
@@ -96,8 +96,8 @@ export function normalizeK3sCluster(input: K3sClusterInput, entries: readonly Ne
     podImage: input.podImage ?? DEFAULT_POD_IMAGE,
     manifests,
     // Starting a k3s cluster and its CNI takes minutes on a small CI runner.
-    readyTimeoutMs: input.readyTimeout === undefined ? 300_000 : timeout(input.readyTimeout),
-    deleteTimeoutMs: timeout(input.deleteTimeout),
+    readyTimeoutMs: input.readyTimeout === undefined ? 300_000 : timeout(input.readyTimeout, ['cluster', 'readyTimeout'], fail),
+    deleteTimeoutMs: timeout(input.deleteTimeout, ['cluster', 'deleteTimeout'], fail),
     placements: [],
   }
 }

@@ -1,5 +1,6 @@
 import { Ajv, type ErrorObject } from 'ajv'
 import { NetbenchError } from '../errors.ts'
+import { clip, visibleLine } from '../text.ts'
 import { SuiteSchema, type SuiteInput } from './schema.ts'
 
 const ajv = new Ajv({ allErrors: true, verbose: true, strict: false })
@@ -54,8 +55,9 @@ function nounOf(error: ErrorObject): string {
   return schema?.title ?? 'valid value'
 }
 
+/** The offending value, as a bounded, visible excerpt: it may be a whole binary file. */
 function show(value: unknown): string {
-  return typeof value === 'string' ? `'${value}'` : JSON.stringify(value)
+  return clip(visibleLine(typeof value === 'string' ? `'${value}'` : JSON.stringify(value) ?? String(value)), 80)
 }
 
 function explain(error: ErrorObject): { path: PathSegment[]; message: string; hint: string } {
