@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises'
 import pc from 'picocolors'
-import { reportFile, shown } from '../../reporters/report-dir.ts'
+import { DEFAULT_REPORT_DIR, reportFile, shown } from '../../reporters/report-dir.ts'
 import { renderTable } from '../../reporters/terminal/table.ts'
 import { formatValue } from '../expect/evaluate.ts'
 import { EXIT, NetbenchError } from '../errors.ts'
@@ -10,6 +10,7 @@ import { loadResult } from '../results/load-result.ts'
 import { parsePercent, trimNumber } from '../units.ts'
 import { deepVisible } from '../text.ts'
 import { loadConfig } from './config.ts'
+import { checkOutputTargets, singleValue } from './output-targets.ts'
 
 export interface CompareFlags {
   tolerance?: string
@@ -20,7 +21,8 @@ export interface CompareFlags {
 /** `5%`, `5` or `0.5%`; anything else is a usage error naming the flag. */
 function percentFlag(value: string | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback
-  const text = String(value).trim()
+  const text = String(singleValue(value, flag)).trim()
+  if (text.startsWith('-')) throw new NetbenchError('USAGE', `${flag} ${text}: tolerances are positive`, { hint: `write e.g. ${flag} 5%` })
   const parsed = /^\d+(\.\d+)?$/.test(text) ? Number(text) : parsePercent(text)
   if (parsed === undefined) throw new NetbenchError('USAGE', `${flag} ${text}: not a percentage`, { hint: `write e.g. ${flag} 5%` })
   return parsed
@@ -77,14 +79,16 @@ export async function compareCommand(baselineFile: string, currentFile: string, 
     percent: percentFlag(flags.tolerance, '--tolerance', DEFAULT_TOLERANCE.percent),
     lossPoints: percentFlag(flags.lossTolerance, '--loss-tolerance', DEFAULT_TOLERANCE.lossPoints),
   }
+  const { config, file: configFile } = await loadConfig()
+  const reportDir = singleValue(flags.reportDir, '--report-dir') ?? config.reportDir ?? DEFAULT_REPORT_DIR
+  checkOutputTargets({ reportDir, reportDirFrom: flags.reportDir !== undefined ? '--report-dir' : config.reportDir !== undefined ? `reportDir in ${configFile}` : 'the report directory' })
   const baseline = await loadResult(baselineFile, 'baseline')
   const current = await loadResult(currentFile)
   const comparison = compareRuns(baseline.result, current.result, tolerance, { baseline: baselineFile, current: currentFile })
   // Strings come from the result files: control characters are shown, not executed.
   stream.write(renderComparisonText(deepVisible(comparison)))
-  const { config } = await loadConfig()
   const { renderComparison } = await import('../../reporters/html/render.ts')
-  const file = await reportFile({ stream, isTTY: false, reportDir: flags.reportDir ?? config.reportDir }, 'compare.html')
+  const file = await reportFile({ stream, isTTY: false, reportDir }, 'compare.html')
   await writeFile(file, renderComparison(comparison, NETBENCH_VERSION))
   stream.write(`HTML comparison: ${shown(file)}\n`)
   return comparison.regressions ? EXIT.expectationFailed : EXIT.ok

@@ -48,15 +48,18 @@ export async function loadConfig(cwd = process.cwd()): Promise<LoadedConfig> {
 export interface ReportSettings {
   reporters: string[]
   reportDir: string
+  /** Where reportDir came from, as messages name it: `--report-dir`, the config file, the default. */
+  reportDirFrom: string
   baseline?: LoadedResult
 }
 
 /** Flags over the config file over the defaults; loads `--baseline` (a bad file is exit 2, before anything runs). */
 export async function reportSettings(flags: { reporters: string[]; reportDir?: string; baseline?: string }, defaultReporters: readonly string[]): Promise<ReportSettings> {
-  const { config } = await loadConfig()
+  const { config, file } = await loadConfig()
   const settings: ReportSettings = {
     reporters: flags.reporters.length ? [...flags.reporters] : [...config.reporters ?? defaultReporters],
     reportDir: flags.reportDir ?? config.reportDir ?? DEFAULT_REPORT_DIR,
+    reportDirFrom: flags.reportDir !== undefined ? '--report-dir' : config.reportDir !== undefined ? `reportDir in ${file}` : 'the report directory',
   }
   if (flags.baseline) settings.baseline = await loadResult(flags.baseline, 'baseline')
   return settings

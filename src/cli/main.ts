@@ -4,6 +4,7 @@ import { cac } from 'cac'
 import { EXIT, NetbenchError, isNetbenchError } from '../errors.ts'
 import { NETBENCH_VERSION } from '../results/environment.ts'
 import { clip, visible } from '../text.ts'
+import { checkOutputTargets, singleValue, writesReportDir } from './output-targets.ts'
 
 // Commands load their modules on demand: `--version` should not pay for Vitest and the lab.
 const prepareRun: typeof import('../plan/prepare.ts').prepareRun = async (...args) => (await import('../plan/prepare.ts')).prepareRun(...args)
@@ -28,21 +29,37 @@ function asList(value: unknown): string[] {
 interface RunFlags { t?: string; network?: unknown; output?: string; reporter?: unknown; kubeconfig?: string; reportDir?: string; baseline?: string }
 
 /** `--kubeconfig` wins over KUBECONFIG, as with kubectl; the workers inherit it. */
-function useKubeconfig(file: string | undefined): void {
-  if (file !== undefined) process.env.KUBECONFIG = resolve(String(file))
+function useKubeconfig(value: unknown): void {
+  const file = singleValue(value, '--kubeconfig')
+  if (file === undefined) return
+  if (!existsSync(file)) throw new NetbenchError('USAGE', `--kubeconfig ${file}: no such file`, { hint: 'check the path, or leave --kubeconfig out to use KUBECONFIG or ~/.kube/config' })
+  process.env.KUBECONFIG = resolve(file)
 }
 
 async function runCommand(files: string[], flags: RunFlags): Promise<number> {
+  for (const [value, flag] of [[flags.output, '--output'], [flags.reportDir, '--report-dir'], [flags.baseline, '--baseline'], [flags.t, '-t']] as const) singleValue(value, flag)
+  checkNamePattern(flags.t)
   useKubeconfig(flags.kubeconfig)
   // Flags, then netbench.config.ts; a bad --baseline file stops here, before anything is provisioned.
   const settings = await reportSettings({ reporters: asList(flags.reporter), reportDir: flags.reportDir, baseline: flags.baseline }, ['terminal'])
   const prepared = await prepareRun(files, { networks: asList(flags.network).length ? asList(flags.network) : undefined, baseline: settings.baseline?.result })
   const reporters = settings.reporters
   if (flags.output && !reporters.includes('json')) reporters.push('json')
+  checkOutputTargets({ outputFile: flags.output, reportDir: writesReportDir(reporters, flags.output) ? settings.reportDir : undefined, reportDirFrom: settings.reportDirFrom })
   const { exitCode } = await executeRun(prepared, {
     testNamePattern: flags.t, reporters, outputFile: flags.output, reportDir: settings.reportDir, baseline: settings.baseline, stream: out, isTTY: Boolean(out.isTTY),
   })
   return exitCode
+}
+
+/** `-t` becomes a regular expression in Vitest: a bad one is an input error, not a Vitest stack. */
+function checkNamePattern(pattern: string | undefined): void {
+  if (pattern === undefined) return
+  try {
+    new RegExp(String(pattern))
+  } catch (error) {
+    throw new NetbenchError('USAGE', `-t ${String(pattern)}: not a regular expression (${(error as Error).message.replace(/^Invalid regular expression: /, '')})`, { hint: "escape special characters, e.g. -t 'udp 100M' or -t '\\('" })
+  }
 }
 
 const cli = cac('netbench')
@@ -146,6 +163,12 @@ function report(error: unknown): number {
   const message = error instanceof Error ? error.message : String(error)
   // cac's own usage errors (unknown option, missing value) are input errors.
   if (error instanceof Error && error.name === 'CACError') {
+    // `--tolerance -5%` reaches cac as the options -5 and -%: say what was meant.
+    const negative = /^Unknown option `-\d/.test(message) && process.argv.findLast((arg) => /^--(loss-)?tolerance$/.test(arg))
+    if (negative) {
+      process.stderr.write(`netbench: ${negative} ${safe(process.argv[process.argv.lastIndexOf(negative) + 1] ?? '')}: tolerances are positive — write e.g. ${negative} 5%\n`)
+      return EXIT.invalidInput
+    }
     process.stderr.write(`netbench: ${safe(message)} — see \`netbench --help\`\n`)
     return EXIT.invalidInput
   }
@@ -166,6 +189,18 @@ async function main(): Promise<number> {
     return report(error)
   }
 }
+
+/**
+ * A signal while nothing is provisioned yet (loading suites, checking options) ends netbench with
+ * 130 and a line saying so. Commands that own their signals (a run cleaning its lab, show-report)
+ * add their own listeners, and then this one stands aside.
+ */
+function exitOnSignal(signal: NodeJS.Signals): void {
+  if (process.listenerCount(signal) > 1) return
+  process.stderr.write(`\nnetbench: ${signal} received, stopping\n`, () => process.exit(EXIT.interrupted))
+}
+process.on('SIGINT', exitOnSignal)
+process.on('SIGTERM', exitOnSignal)
 
 // Libraries (Vitest's pool, Kubernetes clients) may keep handles open: end explicitly.
 const code = await main()

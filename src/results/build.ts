@@ -29,6 +29,8 @@ export interface BuildInput {
   /** Errors Vitest reported for a whole file (import failure, hook failure). */
   fileErrors: Map<string, string>
   interrupted: boolean
+  /** Errors Vitest reported outside any test (a rejection nobody awaited, an error in a timer). */
+  unhandled?: readonly string[]
   /** `--baseline`: every point is compared with it (RunResult.baseline). */
   baseline?: LoadedResult
 }
@@ -92,6 +94,17 @@ export function buildRunResult(input: BuildInput): RunResult {
     const points = input.events.flatMap((event) => event.type === 'point' && event.file === file ? [event.point] : [])
     const fileError = input.fileErrors.get(file)
     suites.push({ name: file, file, status: suiteStatus(expectations, [], fileError), cluster: null, networks: [], points, expectations })
+  }
+  // An error thrown where no test could catch it still means the run cannot be trusted: it fails
+  // the run and shows in every report, as errors of their own entry.
+  if (input.unhandled?.length) {
+    suites.push({
+      name: 'Errors outside any test', file: 'vitest', status: 'error', cluster: null, networks: [], points: [],
+      expectations: input.unhandled.map((message) => ({
+        text: 'unhandled error', name: 'unhandled error', network: null, point: null,
+        status: 'error' as const, actual: null, expected: null, unit: null, message,
+      })),
+    })
   }
   const statuses = suites.map((suite) => suite.status)
   const status: RunResult['status'] = input.interrupted ? 'interrupted'

@@ -48,6 +48,6 @@ export class OutcomeCollector implements Reporter {
         if (outcome) this.outcomes.push(outcome)
       }
     }
-    this.unhandled.push(...unhandledErrors.map((error) => error.message ?? String(error)))
+    this.unhandled.push(...unhandledErrors.map((error) => firstError([error]) ?? String(error)))
   }
 }

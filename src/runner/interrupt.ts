@@ -11,8 +11,13 @@ const POLL_MS = 100
 /** How long the CLI gives the worker to notice the marker and stop its own probes. */
 export const INTERRUPT_NOTICE_MS = 3 * POLL_MS
 
+/** Tells the worker to stop; once the run directory is gone (the run is reporting) there is none to tell. */
 export function markInterrupted(runDir: string): void {
-  writeFileSync(join(runDir, MARKER), '')
+  try {
+    writeFileSync(join(runDir, MARKER), '')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+  }
 }
 
 export function watchInterrupt(runDir: string): { signal: AbortSignal; throwIfInterrupted(): void } & Disposable {

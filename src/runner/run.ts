@@ -1,9 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createVitest, type Vitest } from 'vitest/node'
-import { createReporters, type NetbenchReporter } from '../../reporters/index.ts'
+import { createReporters, deliverResult, type NetbenchReporter } from '../../reporters/index.ts'
 import { EXIT, isNetbenchError } from '../errors.ts'
 import type { PreparedRun } from '../plan/prepare.ts'
 import { providerFor, removeRemoteRuns } from '../providers/registry.ts'
@@ -30,6 +30,8 @@ export interface RunOptions {
   /** `--baseline`: compared with every point, and read by `of baseline` expectations. */
   baseline?: LoadedResult
   stream: NodeJS.WritableStream
+  /** Where reporter failures are told (default stderr). */
+  errors?: NodeJS.WritableStream
   isTTY: boolean
 }
 
@@ -98,24 +100,38 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
     remoteCleaned = true
     const result = buildRunResult({
       runId, startedAt, environment, plans: prepared.plans, imperativeFiles: prepared.imperativeFiles,
-      events, outcomes: collector.outcomes, fileErrors: collector.fileErrors, interrupted: interrupt.interrupted, baseline: options.baseline,
+      events, outcomes: collector.outcomes, fileErrors: collector.fileErrors, unhandled: collector.unhandled, interrupted: interrupt.interrupted, baseline: options.baseline,
     })
     await removeLocal()
-    for (const reporter of reporters) {
-      try {
-        await reporter.onRunEnd?.(result)
-      } catch (error) {
-        options.stream.write(`netbench: the ${reporter.name} reporter failed: ${error instanceof Error ? error.message : String(error)}\n`)
-      }
-    }
-    // Objects the run could not remove from a cluster are an environment problem (exit 3).
-    const exitCode = leftBehind && result.status !== 'interrupted' ? EXIT.environment : exitCodeOf(result)
+    const failed = await deliverResult(reporters, result, options.errors ?? process.stderr)
+    if (failed.length) await keepResult(result, options.errors ?? process.stderr)
+    // Objects the run could not remove from a cluster, or reports that could not be written, are
+    // environment problems (exit 3); an interrupt still says 130.
+    const exitCode = result.status === 'interrupted' || interrupt.interrupted ? EXIT.interrupted : leftBehind || failed.length ? EXIT.environment : exitCodeOf(result)
     return { exitCode, result }
   } finally {
     await removeLocal()
     if (!remoteCleaned) reportRemoteCleanup(await removeRemote(true), options.stream)
     interrupt.dispose()
   }
+}
+
+/**
+ * A reporter failed after the whole run was measured: the measurements must not be lost. The
+ * JSON result goes to the working directory (or, if that is not writable, the temp directory)
+ * and the message says where and how to render it again.
+ */
+async function keepResult(result: RunResult, errors: NodeJS.WritableStream): Promise<void> {
+  const name = `netbench-result-${result.runId}.json`
+  const text = `${JSON.stringify(result, null, 2)}\n`
+  for (const file of [resolve(name), join(tmpdir(), name)]) {
+    try {
+      await writeFile(file, text, { flag: 'wx' })
+      errors.write(`netbench: the measurements are kept in ${file} — render them with \`netbench report ${file}\`\n`)
+      return
+    } catch { /* try the next place */ }
+  }
+  errors.write('netbench: the result could not be written anywhere (working directory and temp directory refused it)\n')
 }
 
 /** Says what the CLI had to remove after the workers (a dead worker, an interrupted run) or could not. */
@@ -171,6 +187,7 @@ async function runVitest(prepared: PreparedRun, context: RunContext, reporters: 
   let polling = Promise.resolve()
   const timer = setInterval(() => { polling = polling.then(drain) }, 200)
   const collector = new OutcomeCollector()
+  const childrenBefore = new Set(childProcesses(process.pid))
   let vitest: Vitest | undefined
   interrupt.onInterrupt(() => void vitest?.cancelCurrentRun('keyboard-input'))
   try {
@@ -209,8 +226,9 @@ async function runVitest(prepared: PreparedRun, context: RunContext, reporters: 
     if (!interrupt.interrupted) throw error
   } finally {
     // A worker still busy when an interrupted run closes could start one more probe after the
-    // lab is gone: end the workers (our own children) before anything is torn down.
-    await stopProcesses(childProcesses(process.pid))
+    // lab is gone: end the workers (our own children) before anything is torn down. Children from
+    // before the run stay: tsx's esbuild service still compiles the reporters loaded afterwards.
+    await stopProcesses(childProcesses(process.pid).filter((pid) => !childrenBefore.has(pid)))
     clearInterval(timer)
     await polling
     await drain()
