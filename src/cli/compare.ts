@@ -4,11 +4,12 @@ import { DEFAULT_REPORT_DIR, reportFile, shown } from '../../reporters/report-di
 import { renderTable } from '../../reporters/terminal/table.ts'
 import { formatValue } from '../expect/evaluate.ts'
 import { EXIT, NetbenchError } from '../errors.ts'
-import { compareRuns, DEFAULT_TOLERANCE, describeDelta, type ChangeVerdict, type Comparison, type MetricChange, type PointChange } from '../results/compare.ts'
+import { compareRuns, counterpartSuite, DEFAULT_TOLERANCE, describeDelta, type ChangeVerdict, type Comparison, type MetricChange, type PointChange } from '../results/compare.ts'
 import { NETBENCH_VERSION } from '../results/environment.ts'
 import { loadResult } from '../results/load-result.ts'
 import { parsePercent, trimNumber } from '../units.ts'
-import { deepVisible } from '../text.ts'
+import { clip, deepVisible, visibleLine } from '../text.ts'
+import type { RunResult } from '../results/types.ts'
 import { loadConfig } from './config.ts'
 import { checkOutputTargets, singleValue } from './output-targets.ts'
 
@@ -73,6 +74,15 @@ export function renderComparisonText(comparison: Comparison): string {
   return lines.join('\n')
 }
 
+/** Two results without a suite in common measured different things: their deltas would mean nothing. */
+function refuseUnrelated(baseline: RunResult, current: RunResult, baselineFile: string, currentFile: string): void {
+  if (current.suites.some((suite) => counterpartSuite(baseline, suite, current.suites.length === 1))) return
+  const names = (run: RunResult) => run.suites.map((suite) => `'${clip(visibleLine(suite.name), 60)}'`).join(', ') || 'no suite'
+  throw new NetbenchError('USAGE', `${baselineFile} and ${currentFile} share no suite: ${names(baseline)} vs ${names(current)}`, {
+    hint: 'compare two results of the same suite (a suite renamed in place still pairs with its file)',
+  })
+}
+
 /** `netbench compare <a.json> <b.json>`: exit 1 when b regressed from a beyond the tolerance and the noise. */
 export async function compareCommand(baselineFile: string, currentFile: string, flags: CompareFlags, stream: NodeJS.WritableStream): Promise<number> {
   const tolerance = {
@@ -84,6 +94,7 @@ export async function compareCommand(baselineFile: string, currentFile: string, 
   checkOutputTargets({ reportDir, reportDirFrom: flags.reportDir !== undefined ? '--report-dir' : config.reportDir !== undefined ? `reportDir in ${configFile}` : 'the report directory' })
   const baseline = await loadResult(baselineFile, 'baseline')
   const current = await loadResult(currentFile)
+  refuseUnrelated(baseline.result, current.result, baselineFile, currentFile)
   const comparison = compareRuns(baseline.result, current.result, tolerance, { baseline: baselineFile, current: currentFile })
   // Strings come from the result files: control characters are shown, not executed.
   stream.write(renderComparisonText(deepVisible(comparison)))

@@ -11,6 +11,7 @@ const project = tmpProject({
   'same.json': JSON.stringify(generateRun({ expectations: EXPECT, runId: 'bbbb', durationS: 2, seed: 9 })),
   'worse.json': JSON.stringify(generateRun({ expectations: EXPECT, runId: 'cccc', durationS: 2, seed: 9, models: { flannel: { capacityBps: 360e6 } } })),
   'old.json': JSON.stringify({ schemaVersion: 0, runId: 'x' }),
+  's-base.json': JSON.stringify(generateRun({ name: 's', runId: 'ssss', durationS: 2 })),
   'broken.json': '{"schemaVersion": 1, "runId": ',
 })
 afterAll(() => project[Symbol.dispose]())
@@ -154,9 +155,15 @@ describe('netbench run --baseline', () => {
     const { code, stderr } = await runCli(['list', at('suite.netbench.ts')])
     expect(code).toBe(2)
     expect(stderr).toMatch(/expect\[0\]: `of baseline` needs a baseline result in "host tcp throughput >= 95% of baseline" — pass --baseline <result.json>/)
-    const listed = await runCli(['list', at('suite.netbench.ts'), '--baseline', at('a.json')])
+    const listed = await runCli(['list', at('suite.netbench.ts'), '--baseline', at('s-base.json')])
     expect(listed.stderr).toBe('')
     expect(listed.code).toBe(0)
     expect(listed.stdout).toContain('expect throughput >= 95% of baseline')
+  })
+
+  it('refuses a baseline of another suite for `of baseline` (exit 2, before anything is provisioned)', async () => {
+    const { code, stderr } = await runCli(['list', at('suite.netbench.ts'), '--baseline', at('a.json')])
+    expect(code).toBe(2)
+    expect(stderr).toMatch(/^netbench: .*suite\.netbench\.ts: expect\[0\]: the baseline \(run aaaa\) is a result of another suite \('Overlay networks across availability zones \(m4\.large\)'\), not of 's' .* — pass --baseline a result this suite wrote/)
   })
 })

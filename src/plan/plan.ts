@@ -5,6 +5,7 @@ import type { Between, EndpointKind, LatencyLoad, MaxRateSearchSpec, Step, Suite
 import { formatBitrate } from '../units.ts'
 import { formatPath } from '../suites/validate.ts'
 import { matchBaseline, type BaselineMatch } from '../results/baseline.ts'
+import { counterpartSuite } from '../results/compare.ts'
 import type { RunResult } from '../results/types.ts'
 
 /** One thing to measure: a network × step × offered rate, repeated `repeat` times. */
@@ -180,6 +181,10 @@ function bindExpectation(suite: Suite, expectation: Expectation, index: number, 
   if (reference?.kind === 'baseline' && !baseline) {
     fail(spans.reference, '`of baseline` needs a baseline result', 'pass --baseline <result.json>, a result an earlier run wrote with --output')
   }
+  if (reference?.kind === 'baseline' && baseline && !counterpartSuite(baseline, suite, true)) {
+    const has = baseline.suites.map((other) => `'${clip(visibleLine(other.name), 60)}'`).join(', ') || 'no suite'
+    fail(spans.reference, `the baseline (run ${baseline.runId}) is a result of another suite (${has}), not of '${suite.name}'`, 'pass --baseline a result this suite wrote with --output')
+  }
   const networks = subject.kind === 'all' ? suite.networks : [subject.network]
   if (expectation.metric === 'policy') {
     if (!suite.policySteps?.length) fail(spans.metric, 'the suite has no policy step', 'add policy({ pods: …, policies: […] }) to steps')
@@ -218,7 +223,7 @@ function bindExpectation(suite: Suite, expectation: Expectation, index: number, 
       network,
       pointId: point.id,
       referencePointId: referencePoint?.id ?? null,
-      ...(baseline && reference?.kind === 'baseline' ? { baseline: matchBaseline(baseline, suite.name, point) } : {}),
+      ...(baseline && reference?.kind === 'baseline' ? { baseline: matchBaseline(baseline, suite, point) } : {}),
       label,
       name: `${network} › ${point.label} › ${label}`,
     }

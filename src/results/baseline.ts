@@ -11,10 +11,10 @@ export type BaselineMatch =
   | { kind: 'found'; runId: string; point: PointResult }
   | { kind: 'missing'; message: string }
 
-export function matchBaseline(baseline: RunResult, suite: string, point: PlannedPoint): BaselineMatch {
+export function matchBaseline(baseline: RunResult, suite: { name: string; file: string }, point: PlannedPoint): BaselineMatch {
   const where = `the baseline (run ${baseline.runId})`
   const other = counterpartSuite(baseline, suite, true)
-  if (!other) return { kind: 'missing', message: `${where} has no suite '${suite}' to compare ${point.network} › ${point.label} with` }
+  if (!other) return { kind: 'missing', message: `${where} has no suite '${suite.name}' to compare ${point.network} › ${point.label} with` }
   const found = pairPoints(other.points, [{ ...point, step: point.step as PointResult['step'], bitrate: point.bitrateBps }])[0]?.[0]
   if (!found) {
     const measured = other.points.filter((candidate) => candidate.network === point.network).map((candidate) => candidate.label)

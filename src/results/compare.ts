@@ -4,6 +4,7 @@ import type { Metrics } from './metrics.ts'
 import { confidenceInterval, type ConfidenceInterval } from './significance.ts'
 import { percentile } from './stats.ts'
 import type { PointResult, RunResult, SuiteResult } from './types.ts'
+import { basename } from 'node:path'
 import { trimNumber } from '../units.ts'
 
 /** How far a metric may move for the worse before it is a regression. */
@@ -110,11 +111,13 @@ export function pairPoints<A extends PointShape, B extends PointShape>(baseline:
 }
 
 /**
- * The suite of `run` that corresponds to `name`: the same name or, when `orOnly` (the other side
- * has a single suite too), the only suite of `run`, so renaming a one-suite file keeps its history.
+ * The suite of `run` that corresponds to `suite`: the same name or, when `orOnly` (the other side
+ * has a single suite too), the only suite of `run` if it comes from the same suite file, so
+ * renaming a suite in place keeps its history while an unrelated suite never pairs.
  */
-export function counterpartSuite(run: RunResult, name: string, orOnly: boolean): SuiteResult | undefined {
-  return run.suites.find((suite) => suite.name === name) ?? (orOnly && run.suites.length === 1 ? run.suites[0] : undefined)
+export function counterpartSuite(run: RunResult, suite: { name: string; file: string }, orOnly: boolean): SuiteResult | undefined {
+  const only = orOnly && run.suites.length === 1 ? run.suites[0]! : undefined
+  return run.suites.find((candidate) => candidate.name === suite.name) ?? (only && basename(only.file) === basename(suite.file) ? only : undefined)
 }
 
 export function sampleValues(point: PointResult, key: MetricKey): number[] {
@@ -179,7 +182,7 @@ export function compareRuns(baseline: RunResult, current: RunResult, tolerance: 
   const points: PointChange[] = []
   const pairedBaselineSuites = new Set<SuiteResult>()
   for (const suite of current.suites) {
-    const other = counterpartSuite(baseline, suite.name, current.suites.length === 1)
+    const other = counterpartSuite(baseline, suite, current.suites.length === 1)
     if (other) pairedBaselineSuites.add(other)
     const pairs = pairPoints(other?.points ?? [], suite.points)
     for (const [before, now] of pairs) points.push(comparePoint(suite.name, before, now, tolerance))

@@ -29,6 +29,17 @@ function explain(error: ErrorObject): string {
   }
 }
 
+/** The place of the first number JSON.parse turned into ±Infinity (`1e400`), or undefined. */
+function nonFinite(value: unknown, at: string): string | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : at
+  if (!value || typeof value !== 'object') return undefined
+  for (const [key, item] of Object.entries(value)) {
+    const found = nonFinite(item, Array.isArray(value) ? `${at}[${key}]` : at ? `${at}.${key}` : key)
+    if (found !== undefined) return found
+  }
+  return undefined
+}
+
 /**
  * Reads a result file written by `--output` or the json reporter, and refuses anything a reporter
  * could not trust, with one line that names the file and the problem (exit 2).
@@ -56,6 +67,8 @@ export async function loadResult(file: string, role = 'result file'): Promise<Lo
   if (version !== SCHEMA_VERSION) {
     fail(`has schemaVersion ${JSON.stringify(version)}; netbench ${NETBENCH_VERSION} reads schemaVersion ${SCHEMA_VERSION}`, 'use the netbench version that wrote it, or re-run the suites to get a current result')
   }
+  const overflow = nonFinite(data, '')
+  if (overflow !== undefined) fail(`${overflow || 'a number'} is too large to be a number (JSON.parse made it Infinity)`, 'the file was edited or corrupted; re-run the suites to write it again')
   if (!validate(data)) fail(`is not a valid netbench result: ${explain(validate.errors![0]!)}`, 'the file may be truncated or edited; re-run the suites to write it again')
   return { file, result: data as RunResult }
 }
