@@ -44,7 +44,7 @@ const durationMs: Record<string, number> = { us: 1e-3, 'µs': 1e-3, ms: 1, s: 10
 
 /** Parses `10s`, `500ms`, `2m`, `1.5ms`, `250us`, or a bare number of seconds, into milliseconds. */
 export function parseDuration(text: string | number): number | undefined {
-  if (typeof text === 'number') return Number.isFinite(text) ? text * 1000 : undefined
+  if (typeof text === 'number') return Number.isFinite(text) && text >= 0 ? text * 1000 : undefined
   const match = durationPattern.exec(text.trim())
   if (!match) return undefined
   const unit = match[2] ?? 's'
