@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { Ajv, type ErrorObject } from 'ajv'
 import { NetbenchError } from '../errors.ts'
 import { NETBENCH_VERSION } from './environment.ts'
@@ -48,6 +48,9 @@ export async function loadResult(file: string, role = 'result file'): Promise<Lo
   const fail = (problem: string, hint: string): never => {
     throw new NetbenchError('RESULT_INVALID', `${role} ${file}: ${problem}`, { hint })
   }
+  // A device or FIFO (/dev/zero, a pipe) would be read forever: only regular files are results.
+  const info = await stat(file).catch(() => undefined)
+  if (info && !info.isFile() && !info.isDirectory()) fail('is not a regular file', 'pass the JSON file that `netbench --output <file>` wrote')
   let text = ''
   try {
     text = await readFile(file, 'utf8')

@@ -114,6 +114,7 @@ describe.concurrent('4. invalid values that passed validation (exit 2 with place
     ['compare of unrelated suites', ['compare', 'a.json', 'other.json'], /^netbench: a\.json and other\.json share no suite: 'Overlay networks .*' vs 'Another study' — /],
     ['report of a result holding 1e400', ['report', 'inf.json'], /^netbench: result file inf\.json: suites\[0\]\.points\[0\]\.metrics\.throughputBps is too large to be a number/],
     ['compare of a result holding 1e400', ['compare', 'a.json', 'inf.json'], /^netbench: result file inf\.json: .*throughputBps is too large to be a number/],
+    ['report of a device, which would never end', ['report', '/dev/zero'], /^netbench: result file \/dev\/zero: is not a regular file — /],
     ['--kubeconfig naming a missing file', ['good.netbench.yaml', '--kubeconfig', '/nonexistent-nb/config'], /^netbench: --kubeconfig \/nonexistent-nb\/config: no such file — /],
   ])('%s', async (_name, args, message) => {
     await refused(args, message)
