@@ -7,6 +7,7 @@ import { DEFAULT_REPORT_DIR } from '../../reporters/report-dir.ts'
 import type { NetbenchConfig } from '../config.ts'
 import { NetbenchError } from '../errors.ts'
 import { loadResult, type LoadedResult } from '../results/load-result.ts'
+import { singleValue } from './output-targets.ts'
 
 const CONFIG_FILES = ['netbench.config.ts', 'netbench.config.mts', 'netbench.config.js', 'netbench.config.mjs']
 
@@ -56,6 +57,8 @@ export interface ReportSettings {
 /** Flags over the config file over the defaults; loads `--baseline` (a bad file is exit 2, before anything runs). */
 export async function reportSettings(flags: { reporters: string[]; reportDir?: string; baseline?: string }, defaultReporters: readonly string[]): Promise<ReportSettings> {
   const { config, file } = await loadConfig()
+  // A flag given twice reaches us as a list: refuse it by name rather than treat the list as a path.
+  flags = { ...flags, reportDir: singleValue(flags.reportDir, '--report-dir'), baseline: singleValue(flags.baseline, '--baseline') }
   const settings: ReportSettings = {
     reporters: flags.reporters.length ? [...flags.reporters] : [...config.reporters ?? defaultReporters],
     reportDir: flags.reportDir ?? config.reportDir ?? DEFAULT_REPORT_DIR,

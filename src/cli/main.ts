@@ -84,7 +84,7 @@ cli.command('list [...files]', 'Show the planned matrix without running anything
   .option('--network <name>', 'Only this network (repeatable)')
   .option('--baseline <result.json>', 'The baseline `of baseline` expectations will read')
   .action((files: string[], flags: RunFlags) => {
-    const baseline = flags.baseline ? reportSettings({ reporters: [], baseline: flags.baseline }, []).then((settings) => settings.baseline!.result) : Promise.resolve(undefined)
+    const baseline = flags.baseline ? reportSettings({ reporters: [], baseline: singleValue(flags.baseline, '--baseline') }, []).then((settings) => settings.baseline!.result) : Promise.resolve(undefined)
     action = baseline.then((result) => prepareRun(files, { networks: asList(flags.network).length ? asList(flags.network) : undefined, baseline: result })).then(async (prepared) => {
       out.write(await renderPlan(prepared))
       return EXIT.ok
