@@ -177,6 +177,18 @@ describe('5. signals and unhandled errors', () => {
   })
 })
 
+describe('5. a signal while reports are written (lab)', () => {
+  test('SIGTERM after the summary: reports still written, exit 130, no crash', async () => {
+    const cli = startCli(['good.netbench.yaml', '--reporter', 'terminal', '--reporter', 'html', '--reporter', 'junit', '--report-dir', 'signalled'], { cwd: project.dir })
+    cli.child.stdout!.on('data', () => { if (cli.output().includes('Measured') && !cli.child.killed) cli.child.kill('SIGTERM') })
+    const { code, stdout, stderr } = await cli.result
+    expect(stdout).toMatch(/SIGTERM received, stopping and cleaning up/)
+    expect(stderr).not.toMatch(/ENOENT|unexpected error/)
+    expect(code).toBe(130)
+    expect(existsSync(at('signalled/junit.xml'))).toBe(true)
+  })
+})
+
 describe('1. a reporter failing after the run (lab)', () => {
   test('keeps the measured result where the message says, exit 3', async () => {
     mkdirSync(at('blocked/index.html'), { recursive: true }) // the html reporter cannot write its file
