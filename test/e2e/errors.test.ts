@@ -73,8 +73,9 @@ describe('interrupts and leftovers', () => {
     using project = tmpProject({ 's.netbench.yaml': 'name: long\ncluster: { nodes: 2, zones: 2 }\nnetworks: [host]\nsteps:\n  - udp: { bitrates: [5M, 6M], duration: 30s }\n' })
     const cli = startCli(['s.netbench.yaml'], { cwd: project.dir })
     const deadline = Date.now() + 30_000
-    // Wait until a probe is really running: an iperf3 client inside the lab.
-    while (Date.now() < deadline && !allLabObjects().some((item) => /^process .*iperf3 -c/.test(item))) {
+    // Wait until a probe of this run is really running: its first point started and an iperf3
+    // client inside a lab (other runs on a shared machine have clients too).
+    while (Date.now() < deadline && !(cli.output().includes('[1/2]') && allLabObjects().some((item) => /^process .*iperf3 -c/.test(item)))) {
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
     expect(allLabObjects().some((item) => item.startsWith('netns '))).toBe(true)
