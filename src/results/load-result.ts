@@ -29,13 +29,25 @@ function explain(error: ErrorObject): string {
   }
 }
 
-/** The place of the first number JSON.parse turned into ±Infinity (`1e400`), or undefined. */
-function nonFinite(value: unknown, at: string): string | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? undefined : at
-  if (!value || typeof value !== 'object') return undefined
-  for (const [key, item] of Object.entries(value)) {
-    const found = nonFinite(item, Array.isArray(value) ? `${at}[${key}]` : at ? `${at}.${key}` : key)
-    if (found !== undefined) return found
+/** Deeper than any result netbench writes (with iperf3's raw JSON inside): refused before anything recurses. */
+const MAX_DEPTH = 64
+
+/**
+ * The first value no reporter could trust, walked without recursion: a number JSON.parse turned
+ * into ±Infinity (`1e400`), or nesting beyond MAX_DEPTH.
+ */
+function untrustworthy(data: unknown): string | undefined {
+  const stack: Array<{ value: unknown; at: string; depth: number }> = [{ value: data, at: '', depth: 0 }]
+  while (stack.length) {
+    const { value, at, depth } = stack.pop()!
+    if (typeof value === 'number' && !Number.isFinite(value)) return `${at || 'a number'} is too large to be a number (JSON.parse made it Infinity)`
+    if (!value || typeof value !== 'object') continue
+    if (depth > MAX_DEPTH) return `${at} nests deeper than ${MAX_DEPTH} levels`
+    const entries = Object.entries(value)
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [key, item] = entries[i]!
+      stack.push({ value: item, at: Array.isArray(value) ? `${at}[${key}]` : at ? `${at}.${key}` : key, depth: depth + 1 })
+    }
   }
   return undefined
 }
@@ -70,8 +82,8 @@ export async function loadResult(file: string, role = 'result file'): Promise<Lo
   if (version !== SCHEMA_VERSION) {
     fail(`has schemaVersion ${JSON.stringify(version)}; netbench ${NETBENCH_VERSION} reads schemaVersion ${SCHEMA_VERSION}`, 'use the netbench version that wrote it, or re-run the suites to get a current result')
   }
-  const overflow = nonFinite(data, '')
-  if (overflow !== undefined) fail(`${overflow || 'a number'} is too large to be a number (JSON.parse made it Infinity)`, 'the file was edited or corrupted; re-run the suites to write it again')
+  const problem = untrustworthy(data)
+  if (problem !== undefined) fail(problem, 'the file was edited or corrupted; re-run the suites to write it again')
   if (!validate(data)) fail(`is not a valid netbench result: ${explain(validate.errors![0]!)}`, 'the file may be truncated or edited; re-run the suites to write it again')
   return { file, result: data as RunResult }
 }

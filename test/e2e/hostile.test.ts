@@ -39,6 +39,7 @@ const project = tmpProject({
   'other.json': JSON.stringify(generateRun({ runId: 'oooo', durationS: 2, name: 'Another study', file: '/x/another.netbench.ts' })),
   'inf.json': JSON.stringify(generateRun({ runId: 'iiii', durationS: 2 })).replace(/"throughputBps":[0-9.e+]+/, '"throughputBps":1e400'),
   'evil.json': JSON.stringify(evilRun),
+  'deep.json': `{"schemaVersion":1,"x":${'['.repeat(200_000)}${']'.repeat(200_000)}}`,
   'config-file/netbench.config.ts': "export default { reportDir: '../afile' }\n",
   'config-file/s.netbench.yaml': GOOD,
 })
@@ -114,6 +115,7 @@ describe.concurrent('4. invalid values that passed validation (exit 2 with place
     ['compare of unrelated suites', ['compare', 'a.json', 'other.json'], /^netbench: a\.json and other\.json share no suite: 'Overlay networks .*' vs 'Another study' — /],
     ['report of a result holding 1e400', ['report', 'inf.json'], /^netbench: result file inf\.json: suites\[0\]\.points\[0\]\.metrics\.throughputBps is too large to be a number/],
     ['compare of a result holding 1e400', ['compare', 'a.json', 'inf.json'], /^netbench: result file inf\.json: .*throughputBps is too large to be a number/],
+    ['report of a result nested 200 000 levels deep', ['report', 'deep.json'], /^netbench: result file deep\.json: x(\[0\])+ nests deeper than 64 levels — /],
     ['report of a device, which would never end', ['report', '/dev/zero'], /^netbench: result file \/dev\/zero: is not a regular file — /],
     ['--kubeconfig naming a missing file', ['good.netbench.yaml', '--kubeconfig', '/nonexistent-nb/config'], /^netbench: --kubeconfig \/nonexistent-nb\/config: no such file — /],
   ])('%s', async (_name, args, message) => {
