@@ -35,7 +35,7 @@
  * (`Expectation.text`).
  */
 import { NetbenchError } from '../errors.ts'
-import { formatBitrate, formatMs, parseBitrate, parseDuration, parsePercent, trimNumber } from '../units.ts'
+import { bitrateProblem, formatBitrate, formatMs, parseBitrate, parseDuration, parsePercent, trimNumber } from '../units.ts'
 import { clip, visibleLine } from '../text.ts'
 import { isOperatorToken, nearest, tokenize, type Token } from './tokens.ts'
 import {
@@ -323,7 +323,10 @@ export function parseExpectation(input: string): Expectation {
 
   function parseRate(rate: string, span: Span): number {
     if (BARE_NUMBER.test(rate)) fail(span, `'${rate}' has no unit`, `write a number with K, M or G, e.g. ${rate}M`)
-    return parseBitrate(rate) ?? fail(span, `'${rate}' is not a bitrate`, 'write a number with K, M or G, e.g. 10M')
+    const bps = parseBitrate(rate) ?? fail(span, `'${rate}' is not a bitrate`, 'write a number with K, M or G, e.g. 10M')
+    // An offered rate netbench could never have measured (0, above 1T) names no point.
+    const problem = bitrateProblem(rate)
+    return problem ? fail(span, problem.message, problem.hint) : bps
   }
 
   /** `baseline`, `baseline + 0.5%`, `baseline - 50M`; the sign may touch either neighbour. */

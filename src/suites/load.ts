@@ -146,6 +146,7 @@ async function importSuiteModule(file: string, shown: string): Promise<unknown> 
 
 function describeValue(value: unknown): string {
   if (value === null) return 'null'
+  if (value instanceof Promise) return 'a promise (export the suite itself, not an async result)'
   if (typeof value === 'object') return Array.isArray(value) ? 'a list' : 'an empty object'
   return `a ${typeof value}`
 }
