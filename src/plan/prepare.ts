@@ -2,6 +2,7 @@ import { NetbenchError } from '../errors.ts'
 import { providerFor } from '../providers/registry.ts'
 import { discoverSuites } from '../suites/discover.ts'
 import { loadSuiteFile } from '../suites/load.ts'
+import { UserModules } from '../suites/user-modules.ts'
 import { planSuite, type SuitePlan } from './plan.ts'
 import type { RunResult } from '../results/types.ts'
 
@@ -19,8 +20,9 @@ export async function prepareRun(args: readonly string[], options: { networks?: 
   const files = await discoverSuites(args)
   const plans: SuitePlan[] = []
   const imperativeFiles: string[] = []
+  await using modules = new UserModules()
   for (const file of files) {
-    const loaded = await loadSuiteFile(file, providerFor('local').networks)
+    const loaded = await loadSuiteFile(file, providerFor('local').networks, modules)
     if (loaded.kind === 'imperative') {
       imperativeFiles.push(loaded.file)
       continue

@@ -33,7 +33,9 @@ export interface RunOptions {
   isTTY: boolean
 }
 
-const source = (path: string) => fileURLToPath(new URL(path, import.meta.url))
+// Sources run unbuilt under Vitest and tsx (.ts) and compiled in the package (.js).
+const ownExtension = import.meta.url.endsWith('.ts') ? '.ts' : '.js'
+const moduleFile = (path: string) => fileURLToPath(new URL(path + ownExtension, import.meta.url))
 
 function exitCodeOf(result: RunResult): number {
   switch (result.status) {
@@ -190,13 +192,13 @@ async function runVitest(prepared: PreparedRun, context: RunContext, reporters: 
       hookTimeout: 0,
       reporters: [collector],
       testNamePattern: options.testNamePattern,
-      setupFiles: [source('./worker-setup.ts')],
+      setupFiles: [moduleFile('./worker-setup')],
       provide: { [CONTEXT_KEY]: context },
       passWithNoTests: true,
       server: { deps: { inline: [/netbench/] } },
     }, {
-      plugins: [netbenchPlugin(source('../suites/define.ts'))],
-      resolve: { alias: { netbench: source('../index.ts') } },
+      plugins: [netbenchPlugin(moduleFile('../suites/define'))],
+      resolve: { alias: { netbench: moduleFile('../index') } },
       logLevel: 'silent',
     })
     // Vitest's logger exits the process on SIGINT/SIGTERM; netbench must clean the lab first.

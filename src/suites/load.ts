@@ -1,10 +1,10 @@
 import { readFile, stat } from 'node:fs/promises'
 import { basename, resolve, relative } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Node } from 'yaml'
 import { NetbenchError, isNetbenchError } from '../errors.ts'
 import type { Suite } from './model.ts'
 import { normalizeSuite } from './normalize.ts'
+import { UserModules } from './user-modules.ts'
 import { placeOf, validateShape, type Locator, type PathSegment } from './validate.ts'
 
 export type LoadedFile =
@@ -19,7 +19,8 @@ export function displayPath(file: string): string {
   return rel.startsWith('..') ? file : rel
 }
 
-export async function loadSuiteFile(file: string, knownNetworks: readonly string[]): Promise<LoadedFile> {
+/** `modules` may be shared by the files of one command; without it the file gets its own loader. */
+export async function loadSuiteFile(file: string, knownNetworks: readonly string[], modules?: UserModules): Promise<LoadedFile> {
   const absolute = resolve(file)
   const shown = displayPath(absolute)
   const info = await stat(absolute).catch(() => undefined)
@@ -31,7 +32,8 @@ export async function loadSuiteFile(file: string, knownNetworks: readonly string
     const place = (path: readonly PathSegment[]) => placeOf(shown, path, locate)
     return { kind: 'declarative', file: absolute, suite: fromData(data, shown, absolute, knownNetworks, locate), place }
   }
-  const definition = await importSuiteModule(absolute, shown)
+  await using ownModules = modules ? undefined : new UserModules()
+  const definition = await importSuiteModule(absolute, shown, modules ?? ownModules!)
   if (definition === undefined) return { kind: 'imperative', file: absolute }
   const place = (path: readonly PathSegment[]) => placeOf(shown, path)
   return { kind: 'declarative', file: absolute, suite: fromData(definition, shown, absolute, knownNetworks), place }
@@ -84,24 +86,10 @@ function offsetOf(root: Node | null, path: readonly PathSegment[]): number | und
   return offset
 }
 
-/**
- * Imports a TypeScript suite. Under the CLI (tsx registered) or Vitest a plain import works and
- * shares the module cache with netbench itself; elsewhere tsx compiles it on the spot.
- */
-async function importModule(file: string): Promise<{ default?: unknown }> {
-  try {
-    return await import(pathToFileURL(file).href) as { default?: unknown }
-  } catch (error) {
-    if ((error as { code?: string }).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw error
-    const { tsImport } = await import('tsx/esm/api')
-    return await tsImport(file, import.meta.url) as { default?: unknown }
-  }
-}
-
-async function importSuiteModule(file: string, shown: string): Promise<unknown> {
+async function importSuiteModule(file: string, shown: string, modules: UserModules): Promise<unknown> {
   let module: { default?: unknown }
   try {
-    module = await importModule(file)
+    module = await modules.import(file)
   } catch (error) {
     if (isNetbenchError(error)) throw error
     const text = (error instanceof Error ? error.message : String(error)).replace(/\u001b\[[0-9;]*m/g, '')
@@ -112,9 +100,7 @@ async function importSuiteModule(file: string, shown: string): Promise<unknown> 
     throw new NetbenchError('SUITE_INVALID', `${shown}: the suite module failed to load: ${text.split('\n')[0]}`, { hint: 'fix the error in the suite file' })
   }
   const definition = module.default
-  // tsx may wrap a CJS-looking default export once more.
-  const unwrapped = definition && typeof definition === 'object' && 'default' in definition && !('name' in definition) ? (definition as { default: unknown }).default : definition
-  return unwrapped === undefined || unwrapped === null ? undefined : unwrapped
+  return definition === undefined || definition === null ? undefined : definition
 }
 
 /**
