@@ -1,11 +1,19 @@
 import type { SuiteAPI, TestAPI } from 'vitest'
 import { REGISTRAR_KEY } from '../suites/define.ts'
-import { Lab, type LabClusterOptions } from './lab.ts'
+import { providerFor } from '../providers/registry.ts'
+import { labSetup } from '../suites/lab-setup.ts'
+import type { ClusterInput, NetworkInput } from '../suites/schema.ts'
+import { Lab } from './lab.ts'
 import { netbenchMatchers } from './matchers.ts'
 
 export interface LabFixtures {
-  /** Cluster of the file's lab; override with `test.scoped({ cluster: { nodes: 4 } })`. */
-  cluster: LabClusterOptions
+  /**
+   * The file's cluster, as a suite's `cluster`: `test.scoped({ cluster: { nodes: 4 } })`, or
+   * `{ provider: 'kube', context: 'eks-calico' }`, or `{ provider: 'k3s' }`.
+   */
+  cluster: ClusterInput
+  /** As a suite's `networks`, for variants, kube contexts and k3s manifests; plain names need none. */
+  networks: NetworkInput[] | undefined
   lab: Lab
 }
 
@@ -26,9 +34,10 @@ async function build(): Promise<NetbenchTest> {
   vitestDescribe = vitest.describe
   return vitest.test.extend<LabFixtures>({
     cluster: [{}, { scope: 'file' }],
-    lab: [async ({ cluster }, use) => {
+    networks: [undefined, { scope: 'file' }],
+    lab: [async ({ cluster, networks }, use) => {
       const file = vitest.expect.getState().testPath ?? 'imperative'
-      const lab = new Lab(Lab.spec(cluster), context, file)
+      const lab = new Lab(labSetup({ cluster, networks }, file, providerFor('local').networks), context, file)
       try {
         await use(lab)
       } finally {

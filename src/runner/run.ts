@@ -19,6 +19,8 @@ import type { RunResult } from '../results/types.ts'
 import { OutcomeCollector } from './collector.ts'
 import { CONTEXT_KEY, type RunContext } from './context.ts'
 import { readEvents, type RunEvent } from './events.ts'
+import { displayPath } from '../suites/load.ts'
+import type { ClusterSpec } from '../suites/model.ts'
 import { netbenchPlugin } from './vite-plugin.ts'
 
 export interface RunOptions {
@@ -63,13 +65,19 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
 
   const runId = newRunId()
   // Kube namespaces and k3s containers live elsewhere: the CLI removes them even if a worker died.
+  // An imperative file's cluster is known once its lab announces it in the events file.
   const remoteSpecs = prepared.plans.map((plan) => plan.suite.cluster).filter((spec) => spec.provider !== 'local')
+  const announced = new ClusterAnnouncements(prepared.imperativeFiles.length > 0)
   let remoteCleaned = false
-  const removeRemote = async (wait: boolean) => remoteSpecs.length ? removeRemoteRuns(runId, remoteSpecs, { wait }) : { removed: [], errors: [] }
+  const removeRemote = async (wait: boolean) => {
+    const specs = [...remoteSpecs, ...await announced.remote()]
+    return specs.length ? removeRemoteRuns(runId, specs, { wait }) : { removed: [], errors: [] }
+  }
   // Runs without a local suite (kube, k3s) need no root and no iproute2: skip the lab's bookkeeping.
   const usesLab = providerNames.has('local')
   const removeLocal = () => usesLab ? removeRun(runId) : rm(runDir, { recursive: true, force: true }).then(() => [])
   const runDir = await mkdtemp(join(tmpdir(), `${prefix(runId)}-`))
+  announced.eventsFile = join(runDir, 'events.jsonl')
   const interrupt = new Interrupt(options.stream, async () => {
     // The worker stops its probes itself once it sees the marker, and starts no new ones; only
     // what is still running after that is ended from here. Namespaces stay for the final cleanup:
@@ -88,16 +96,17 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
     if (reaped.length) options.stream.write(`netbench: removed leftovers of dead runs: ${reaped.join(', ')}\n`)
     const environment = await captureEnvironment([...providerNames].join(', '), usesLab ? LAB_FACTS : undefined)
     const context: RunContext = {
-      runId, runDir, eventsFile: join(runDir, 'events.jsonl'),
+      runId, runDir, eventsFile: announced.eventsFile,
       plans: Object.fromEntries(prepared.plans.map((plan) => [plan.suite.file, plan])),
     }
     const points = prepared.plans.reduce((total, plan) => total + plan.networks.reduce((sum, network) => sum + network.points.length, 0), 0)
-    reporters.forEach((reporter) => reporter.onRunStart?.({ runId, files: prepared.files, points }))
+    reporters.forEach((reporter) => reporter.onRunStart?.({ runId, files: prepared.files, points, imperativeFiles: prepared.imperativeFiles.length }))
     const { events, collector } = await runVitest(prepared, context, reporters, options, interrupt)
     const leftBehind = reportRemoteCleanup(await removeRemote(true), options.stream)
     remoteCleaned = true
     const result = buildRunResult({
       runId, startedAt, environment, plans: prepared.plans, imperativeFiles: prepared.imperativeFiles,
+      titles: new Map(prepared.imperativeFiles.map((file) => [file, collector.titles.get(file) ?? displayPath(file)])),
       events, outcomes: collector.outcomes, fileErrors: collector.fileErrors, interrupted: interrupt.interrupted, baseline: options.baseline,
     })
     await removeLocal()
@@ -112,9 +121,26 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
     const exitCode = leftBehind && result.status !== 'interrupted' ? EXIT.environment : exitCodeOf(result)
     return { exitCode, result }
   } finally {
-    await removeLocal()
     if (!remoteCleaned) reportRemoteCleanup(await removeRemote(true), options.stream)
+    await removeLocal()
     interrupt.dispose()
+  }
+}
+
+/** Clusters the imperative files' labs announced (`cluster` events), remembered once read. */
+class ClusterAnnouncements {
+  eventsFile = ''
+  private readonly specs = new Map<string, ClusterSpec>()
+
+  constructor(private readonly expected: boolean) {}
+
+  async remote(): Promise<ClusterSpec[]> {
+    if (this.expected && this.eventsFile) {
+      for (const event of (await readEvents(this.eventsFile)).events) {
+        if (event.type === 'cluster' && event.cluster.provider !== 'local') this.specs.set(JSON.stringify(event.cluster), event.cluster as unknown as ClusterSpec)
+      }
+    }
+    return [...this.specs.values()]
   }
 }
 
