@@ -53,10 +53,8 @@ export class Lab {
       const spec = this.setup.cluster
       // The CLI reads this to remove kube namespaces and k3s containers even if this worker dies.
       appendEvent(this.context.eventsFile, { type: 'cluster', file: this.file, cluster: { ...spec } })
-      const provider = providerFor(spec.provider)
-      // The local lab was checked by the CLI before the run; other targets are checked here.
-      if (spec.provider !== 'local') await provider.preflight(spec, this.setup.networks.length ? this.setup.networks : ['host'])
-      return provider.createCluster(spec, { runId: this.context.runId, runDir: this.context.runDir })
+      // The CLI checked the target (preflight) before the run, as for a suite.
+      return providerFor(spec.provider).createCluster(spec, { runId: this.context.runId, runDir: this.context.runDir })
     })()
     return this.cluster
   }

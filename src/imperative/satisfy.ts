@@ -86,12 +86,14 @@ export function judgeLab(text: string, measured: Measured): Judgement {
     const seen = measured.points.map(where).join(', ') || 'nothing yet'
     return unusable(`"${text}" applies to no point the lab measured in this file (it measured ${seen})`)
   }
-  const referenceOf = (point: PointResult): PointResult | null => {
-    if (bound.kind === 'absolute' || bound.of.kind !== 'network') return null
-    const network = bound.of.network
-    return measured.points.findLast((other) => other.network === network && other.label === point.label && other.between === point.between) ?? null
+  const against = bound.kind !== 'absolute' && bound.of.kind === 'network' ? bound.of.network : undefined
+  const judge = (point: PointResult): Verdict => {
+    if (!against) return evaluate(expectation, point, null)
+    const reference = measured.points.findLast((other) => other.network === against && other.label === point.label && other.between === point.between)
+    if (reference) return evaluate(expectation, point, reference)
+    return { status: 'error', actual: null, expected: null, unit: 'bps', message: `the lab measured no ${point.label} of ${against} between ${point.between} to compare with` }
   }
-  const verdicts = points.map((point) => ({ point, verdict: evaluate(expectation, point, referenceOf(point)) }))
+  const verdicts = points.map((point) => ({ point, verdict: judge(point) }))
   const failing = verdicts.filter(({ verdict }) => verdict.status !== 'passed')
   return {
     pass: failing.length === 0,

@@ -1,7 +1,7 @@
 import type { SuiteAPI, TestAPI } from 'vitest'
-import { REGISTRAR_KEY } from '../suites/define.ts'
+import { LAB_OPTIONS_KEY, REGISTRAR_KEY } from '../suites/define.ts'
 import { providerFor } from '../providers/registry.ts'
-import { labSetup } from '../suites/lab-setup.ts'
+import { labSetup, type LabOptions } from '../suites/lab-setup.ts'
 import type { ClusterInput, NetworkInput } from '../suites/schema.ts'
 import { Lab } from './lab.ts'
 import { netbenchMatchers } from './matchers.ts'
@@ -50,20 +50,31 @@ async function build(): Promise<NetbenchTest> {
 const ready: Promise<NetbenchTest> | undefined = (globalThis as Record<symbol, unknown>)[REGISTRAR_KEY] ? build().then((t) => (extended = t)) : undefined
 if (ready) await ready
 
-/** Forwards to the real Vitest API inside a run; does nothing outside one. */
-function forwardInRun<T extends object>(current: () => T | undefined): T {
+/**
+ * Forwards to the real Vitest API inside a run. Outside one it registers nothing, except that
+ * while netbench loads the file (`recording()`) it notes what `test.scoped` sets, so the cluster
+ * is validated and checked before the run, as a suite's is.
+ */
+function forwardInRun<T extends object>(current: () => T | undefined, outside: { apply?: (args: unknown[]) => unknown; get?: (property: string | symbol) => unknown } = {}): T {
   return new Proxy(function () {} as unknown as T, {
     apply: (_target, thisArg, args) => {
       const target = current()
-      return target ? Reflect.apply(target as (...a: unknown[]) => unknown, thisArg, args) : undefined
+      return target ? Reflect.apply(target as (...a: unknown[]) => unknown, thisArg, args) : outside.apply?.(args)
     },
     get: (_target, property) => {
       const target = current()
-      return target ? Reflect.get(target, property) : () => undefined
+      return target ? Reflect.get(target, property) : outside.get?.(property) ?? (() => undefined)
     },
   })
 }
 
+const recording = () => (globalThis as Record<symbol, LabOptions[] | undefined>)[LAB_OPTIONS_KEY]
+
 /** Vitest's `test` with a `lab` fixture; outside a netbench run it registers nothing. */
-export const test: NetbenchTest = forwardInRun(() => extended)
-export const describe: SuiteAPI = forwardInRun(() => vitestDescribe)
+export const test: NetbenchTest = forwardInRun(() => extended, {
+  get: (property) => property === 'scoped' ? (options: LabOptions) => { recording()?.push(options) } : undefined,
+})
+// While recording, describe bodies run (their tests register nothing) so their test.scoped calls are seen.
+export const describe: SuiteAPI = forwardInRun(() => vitestDescribe, {
+  apply: (args) => recording() ? (args.find((arg) => typeof arg === 'function') as (() => unknown) | undefined)?.() : undefined,
+})

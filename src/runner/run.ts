@@ -52,21 +52,23 @@ function exitCodeOf(result: RunResult): number {
  * report. Cleanup runs on every path, including SIGINT/SIGTERM.
  */
 export async function executeRun(prepared: PreparedRun, options: RunOptions): Promise<{ exitCode: number; result: RunResult }> {
-  const providerNames = new Set(prepared.plans.map((plan) => plan.suite.cluster.provider))
-  if (prepared.imperativeFiles.length) providerNames.add('local')
+  const providerNames = new Set([...prepared.plans.map((plan) => plan.suite.cluster.provider), ...prepared.imperativeLabs.map((lab) => lab.cluster.provider)])
   for (const name of providerNames) {
     const provider = providerFor(name)
     for (const plan of prepared.plans.filter((p) => p.suite.cluster.provider === name)) {
       await provider.preflight(plan.suite.cluster, plan.networks.map((network) => plan.suite.networkSpecs?.find((spec) => spec.name === network.name) ?? network.name))
     }
-    if (name === 'local' && !prepared.plans.length) await provider.preflight({ provider: 'local', nodes: 3, zones: 3, instance: null, bandwidthBps: null }, ['host'])
+    // An imperative lab's networks are known as its tests probe them: the declared ones, or host.
+    for (const lab of prepared.imperativeLabs.filter((l) => l.cluster.provider === name)) {
+      await provider.preflight(lab.cluster, lab.networks.length ? lab.networks : ['host'])
+    }
   }
   const reporters = createReporters(options.reporters, { stream: options.stream, outputFile: options.outputFile, reportDir: options.reportDir, isTTY: options.isTTY })
 
   const runId = newRunId()
   // Kube namespaces and k3s containers live elsewhere: the CLI removes them even if a worker died.
   // An imperative file's cluster is known once its lab announces it in the events file.
-  const remoteSpecs = prepared.plans.map((plan) => plan.suite.cluster).filter((spec) => spec.provider !== 'local')
+  const remoteSpecs = [...prepared.plans.map((plan) => plan.suite.cluster), ...prepared.imperativeLabs.map((lab) => lab.cluster)].filter((spec) => spec.provider !== 'local')
   const announced = new ClusterAnnouncements(prepared.imperativeFiles.length > 0)
   let remoteCleaned = false
   const removeRemote = async (wait: boolean) => {
@@ -76,7 +78,9 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
   // Runs without a local suite (kube, k3s) need no root and no iproute2: skip the lab's bookkeeping.
   const usesLab = providerNames.has('local')
   const removeLocal = () => usesLab ? removeRun(runId) : rm(runDir, { recursive: true, force: true }).then(() => [])
-  const runDir = await mkdtemp(join(tmpdir(), `${prefix(runId)}-`))
+  // A run without the lab claims no run id on this machine, so its directory must not look like a
+  // lab run's (`nb<id>-`): a concurrent run would reap it as a dead run's leftover.
+  const runDir = await mkdtemp(join(tmpdir(), usesLab ? `${prefix(runId)}-` : `netbench-run-${runId}-`))
   announced.eventsFile = join(runDir, 'events.jsonl')
   const interrupt = new Interrupt(options.stream, async () => {
     // The worker stops its probes itself once it sees the marker, and starts no new ones; only
