@@ -82,7 +82,9 @@ describe('the examples in README.md and docs/*.md', () => {
     for (const block of suites) expect(stdout, `${block.where} was not listed`).toContain(block.file)
   })
 
-  test("README's local-lab examples run on the lab and pass (durations cut to 2 s)", async () => {
+  // Retried once: on a machine busy with other work a UDP sender can fall short of 100M, which
+  // the examples rightly count as a miss (the message then says `sender-limited`).
+  test("README's local-lab examples run on the lab and pass (durations cut to 2 s)", { retry: 1 }, async () => {
     const runnable = suites.filter((block) => block.where.startsWith('README.md') && !remote(block))
     expect(runnable.length).toBeGreaterThanOrEqual(3)
     using project = tmpProject(Object.fromEntries(runnable.map((block) => [block.file, shortened(block.text)])))
