@@ -23,6 +23,7 @@ interface Installed {
   network: Promise<Network>
   /** The placements its pods were created for (kube, k3s); the local lab has every placement. */
   between: Between[]
+  cni: string
 }
 
 /**
@@ -76,11 +77,17 @@ export class Lab {
     const current = this.installed.get(name)
     if (current && (cluster.provider === 'local' || current.between.includes(between))) return current.network
     const wanted = [...current?.between ?? [], between]
+    const spec = this.specOf(name)
+    const cni = typeof spec === 'string' ? spec : spec.cni
     // kube and k3s create a network's pods for the cluster spec's placements when it is installed:
     // a probe with a new placement re-creates them with it.
     if (current) await this.release(name)
     if (cluster.provider !== 'local') cluster.placements = wanted.map((b) => ({ between: b, endpoint: 'pod' as const }))
-    const spec = this.specOf(name)
+    // The local lab carries one pod network at a time (installing one removes the one before), so
+    // a network probed again after another is installed again.
+    if (cluster.provider === 'local' && cni !== 'host') {
+      for (const [other, entry] of this.installed) if (entry.cni !== 'host') await this.release(other)
+    }
     const network = this.getCluster().then((created) => created.install(spec, this.interrupt.signal)).then((installed) => {
       this.noteNetwork({ name, status: 'ok', error: null, setupMs: installed.setupMs, info: installed.describe() })
       return installed
@@ -88,7 +95,7 @@ export class Lab {
       this.noteNetwork({ name, status: 'error', error: isNetbenchError(error) ? error.oneLine : String(error), setupMs: null, info: {} })
       throw error
     })
-    this.installed.set(name, { network, between: wanted })
+    this.installed.set(name, { network, between: wanted, cni })
     return network
   }
 
