@@ -67,7 +67,8 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
 
   const runId = newRunId()
   // Kube namespaces and k3s containers live elsewhere: the CLI removes them even if a worker died.
-  // An imperative file's cluster is known once its lab announces it in the events file.
+  // Imperative files' clusters come from their test.scoped calls (seen when loaded) and, for any
+  // the loader could not see, from the lab's announcement in the events file.
   const remoteSpecs = [...prepared.plans.map((plan) => plan.suite.cluster), ...prepared.imperativeLabs.map((lab) => lab.cluster)].filter((spec) => spec.provider !== 'local')
   const announced = new ClusterAnnouncements(prepared.imperativeFiles.length > 0)
   let remoteCleaned = false
