@@ -136,8 +136,9 @@ export function evaluate(expectation: Expectation, point: PointResult, reference
     basis = ` (${trimNumber(bound.percent)}% of ${reference.network}'s ${formatValue(referenceValue, unit)})`
   }
   const held = compare[expectation.comparator](actual, expected)
-  // Short of the offer because the sender never sent it: say so, it is no network loss.
-  if (!held && bound.kind === 'relative' && bound.of.kind === 'offered' && point.limitedBy === 'sender') basis += `; sender-limited: it sent ${formatRate(point.metrics.senderBps)}`
+  // Short of the offer because the sender never sent enough: say so, it is no network loss.
+  const sent = point.metrics.senderBps
+  if (!held && bound.kind === 'relative' && bound.of.kind === 'offered' && sent !== null && sent < expected) basis += `; the sender sent only ${formatRate(sent)}`
   // Against a baseline measured with repeats, a miss smaller than run-to-run noise is not a failure.
   const noise = !held && baselineBounds ? judge(valuesOf(point, expectation.metric), baselineBounds, expectation.comparator.startsWith('>') ? 'below' : 'above', true) : undefined
   const stat = expectation.stat === 'median' ? '' : `${expectation.stat} `
