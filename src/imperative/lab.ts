@@ -52,7 +52,7 @@ export class Lab {
   private getCluster(): Promise<Cluster> {
     this.cluster ??= (async () => {
       const spec = this.setup.cluster
-      // The CLI reads this to remove kube namespaces and k3s containers even if this worker dies.
+      // The result names the file's cluster from this, as it does a suite's from suite-start.
       appendEvent(this.context.eventsFile, { type: 'cluster', file: this.file, cluster: { ...spec } })
       // The CLI checked the target (preflight) before the run, as for a suite.
       return providerFor(spec.provider).createCluster(spec, { runId: this.context.runId, runDir: this.context.runDir })

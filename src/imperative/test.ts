@@ -55,11 +55,11 @@ if (ready) await ready
  * while netbench loads the file (`recording()`) it notes what `test.scoped` sets, so the cluster
  * is validated and checked before the run, as a suite's is.
  */
-function forwardInRun<T extends object>(current: () => T | undefined, outside: { apply?: (args: unknown[]) => unknown; get?: (property: string | symbol) => unknown } = {}): T {
+function forwardInRun<T extends object>(current: () => T | undefined, outside: { get?: (property: string | symbol) => unknown } = {}): T {
   return new Proxy(function () {} as unknown as T, {
     apply: (_target, thisArg, args) => {
       const target = current()
-      return target ? Reflect.apply(target as (...a: unknown[]) => unknown, thisArg, args) : outside.apply?.(args)
+      return target ? Reflect.apply(target as (...a: unknown[]) => unknown, thisArg, args) : undefined
     },
     get: (_target, property) => {
       const target = current()
@@ -70,11 +70,11 @@ function forwardInRun<T extends object>(current: () => T | undefined, outside: {
 
 const recording = () => (globalThis as Record<symbol, LabOptions[] | undefined>)[LAB_OPTIONS_KEY]
 
-/** Vitest's `test` with a `lab` fixture; outside a netbench run it registers nothing. */
+/**
+ * Vitest's `test` with a `lab` fixture; outside a netbench run it registers nothing. The lab's
+ * fixtures are file-scoped, so Vitest takes `test.scoped({ cluster })` at the top of the file only.
+ */
 export const test: NetbenchTest = forwardInRun(() => extended, {
   get: (property) => property === 'scoped' ? (options: LabOptions) => { recording()?.push(options) } : undefined,
 })
-// While recording, describe bodies run (their tests register nothing) so their test.scoped calls are seen.
-export const describe: SuiteAPI = forwardInRun(() => vitestDescribe, {
-  apply: (args) => recording() ? (args.find((arg) => typeof arg === 'function') as (() => unknown) | undefined)?.() : undefined,
-})
+export const describe: SuiteAPI = forwardInRun(() => vitestDescribe)

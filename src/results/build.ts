@@ -100,6 +100,11 @@ export function buildRunResult(input: BuildInput): RunResult {
     const networks = [...new Map(ofFile.flatMap((event) => event.type === 'network' ? [[event.network.name, event.network] as const] : [])).values()]
     const cluster = ofFile.find((event) => event.type === 'cluster')?.cluster ?? null
     const fileError = input.fileErrors.get(file)
+    // An error of the file itself (it failed to import, a hook failed) is reported as an entry of
+    // its own unless a test already carries it: else an imperative file could fail silently.
+    if (fileError && !expectations.some((expectation) => expectation.message === fileError)) {
+      expectations.push({ text: 'the file', name: 'the file', network: null, point: null, status: 'error', actual: null, expected: null, unit: null, message: fileError })
+    }
     suites.push({ name: title, file, status: suiteStatus(expectations, networks, fileError), cluster, networks, points, expectations })
   }
   const statuses = suites.map((suite) => suite.status)

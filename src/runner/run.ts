@@ -20,7 +20,6 @@ import { OutcomeCollector } from './collector.ts'
 import { CONTEXT_KEY, type RunContext } from './context.ts'
 import { readEvents, type RunEvent } from './events.ts'
 import { displayPath } from '../suites/load.ts'
-import type { ClusterSpec } from '../suites/model.ts'
 import { netbenchPlugin } from './vite-plugin.ts'
 
 export interface RunOptions {
@@ -67,22 +66,16 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
 
   const runId = newRunId()
   // Kube namespaces and k3s containers live elsewhere: the CLI removes them even if a worker died.
-  // Imperative files' clusters come from their test.scoped calls (seen when loaded) and, for any
-  // the loader could not see, from the lab's announcement in the events file.
+  // Imperative files' clusters are those their test.scoped calls set, seen when they were loaded.
   const remoteSpecs = [...prepared.plans.map((plan) => plan.suite.cluster), ...prepared.imperativeLabs.map((lab) => lab.cluster)].filter((spec) => spec.provider !== 'local')
-  const announced = new ClusterAnnouncements(prepared.imperativeFiles.length > 0)
   let remoteCleaned = false
-  const removeRemote = async (wait: boolean) => {
-    const specs = [...remoteSpecs, ...await announced.remote()]
-    return specs.length ? removeRemoteRuns(runId, specs, { wait }) : { removed: [], errors: [] }
-  }
+  const removeRemote = async (wait: boolean) => remoteSpecs.length ? removeRemoteRuns(runId, remoteSpecs, { wait }) : { removed: [], errors: [] }
   // Runs without a local suite (kube, k3s) need no root and no iproute2: skip the lab's bookkeeping.
   const usesLab = providerNames.has('local')
   const removeLocal = () => usesLab ? removeRun(runId) : rm(runDir, { recursive: true, force: true }).then(() => [])
   // A run without the lab claims no run id on this machine, so its directory must not look like a
   // lab run's (`nb<id>-`): a concurrent run would reap it as a dead run's leftover.
   const runDir = await mkdtemp(join(tmpdir(), usesLab ? `${prefix(runId)}-` : `netbench-run-${runId}-`))
-  announced.eventsFile = join(runDir, 'events.jsonl')
   const interrupt = new Interrupt(options.stream, async () => {
     // The worker stops its probes itself once it sees the marker, and starts no new ones; only
     // what is still running after that is ended from here. Namespaces stay for the final cleanup:
@@ -101,7 +94,7 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
     if (reaped.length) options.stream.write(`netbench: removed leftovers of dead runs: ${reaped.join(', ')}\n`)
     const environment = await captureEnvironment([...providerNames].join(', '), usesLab ? LAB_FACTS : undefined)
     const context: RunContext = {
-      runId, runDir, eventsFile: announced.eventsFile,
+      runId, runDir, eventsFile: join(runDir, 'events.jsonl'),
       plans: Object.fromEntries(prepared.plans.map((plan) => [plan.suite.file, plan])),
     }
     const points = prepared.plans.reduce((total, plan) => total + plan.networks.reduce((sum, network) => sum + network.points.length, 0), 0)
@@ -126,26 +119,9 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
     const exitCode = leftBehind && result.status !== 'interrupted' ? EXIT.environment : exitCodeOf(result)
     return { exitCode, result }
   } finally {
-    if (!remoteCleaned) reportRemoteCleanup(await removeRemote(true), options.stream)
     await removeLocal()
+    if (!remoteCleaned) reportRemoteCleanup(await removeRemote(true), options.stream)
     interrupt.dispose()
-  }
-}
-
-/** Clusters the imperative files' labs announced (`cluster` events), remembered once read. */
-class ClusterAnnouncements {
-  eventsFile = ''
-  private readonly specs = new Map<string, ClusterSpec>()
-
-  constructor(private readonly expected: boolean) {}
-
-  async remote(): Promise<ClusterSpec[]> {
-    if (this.expected && this.eventsFile) {
-      for (const event of (await readEvents(this.eventsFile)).events) {
-        if (event.type === 'cluster' && event.cluster.provider !== 'local') this.specs.set(JSON.stringify(event.cluster), event.cluster as unknown as ClusterSpec)
-      }
-    }
-    return [...this.specs.values()]
   }
 }
 

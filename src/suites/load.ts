@@ -48,8 +48,9 @@ export async function loadSuiteFile(file: string, knownNetworks: readonly string
 }
 
 /**
- * The clusters an imperative file's tests will use: one per `test.scoped` call that sets a
- * cluster, else the default local lab. Networks declared in a call of their own apply to all.
+ * The clusters an imperative file's tests will use: one per top-level `test.scoped` call that sets
+ * a cluster (Vitest takes file-scoped fixtures there only), else the default local lab. Networks
+ * declared in a call of their own apply to all.
  */
 function imperativeLabs(recorded: readonly LabOptions[], file: string, knownNetworks: readonly string[]): LabSetup[] {
   const networks = recorded.find((options) => options.cluster === undefined && options.networks)?.networks

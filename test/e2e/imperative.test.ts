@@ -45,3 +45,21 @@ test('networks probed by hand, compared with toSatisfy; header and titles say wh
   expect(hand.networks.map((network: { name: string; status: string }) => `${network.name} ${network.status}`).sort()).toEqual(['calico ok', 'flannel ok'])
   expect(hand.expectations.map((e: { name: string; status: string }) => `${e.name}: ${e.status}`)).toEqual(['calico keeps up with flannel: passed', 'flannel once more: passed'])
 })
+
+test('an imperative file that fails as a whole says why instead of passing silently', async () => {
+  using project = tmpProject({
+    'nested.netbench.ts': [
+      `import { describe, test } from 'netbench'`,
+      `describe('two nodes', () => {`,
+      `  test.scoped({ cluster: { nodes: 2 } })`,
+      `  test('tcp', async ({ lab }) => { await lab.tcp({ duration: '1s' }) })`,
+      `})`,
+    ].join('\n'),
+  })
+  const { code, stdout } = await runCli(['nested.netbench.ts', '--output', 'r.json'], { cwd: project.dir })
+  runId = JSON.parse(readFileSync(project.path('r.json'), 'utf8')).runId
+  expect(code).toBe(3)
+  // Vitest's own message: the lab's fixtures are file-scoped, so test.scoped goes at the top.
+  expect(stdout).toMatch(/! the file {2}error: The "cluster" fixture cannot be defined with a file scope .* inside the describe block/)
+  expect(stdout).toMatch(/0 passed \| 0 failed \| 1 errors/)
+})
