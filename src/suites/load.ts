@@ -5,13 +5,15 @@ import { NetbenchError, isNetbenchError } from '../errors.ts'
 import type { Suite } from './model.ts'
 import { normalizeSuite } from './normalize.ts'
 import { UserModules } from './user-modules.ts'
+import { LAB_OPTIONS_KEY } from './define.ts'
+import { labSetup, type LabOptions, type LabSetup } from './lab-setup.ts'
 import { placeOf, validateShape, type Locator, type PathSegment } from './validate.ts'
 
 export type LoadedFile =
   /** `place` names a spot in the file for later errors (`file:line:col: expect[2]`). */
   | { kind: 'declarative'; file: string; suite: Suite; place: (path: readonly PathSegment[]) => string }
-  /** A file using the imperative `test`/`expect` form: nothing to validate ahead of the run. */
-  | { kind: 'imperative'; file: string }
+  /** A file using the imperative `test`/`expect` form: its labs, as its `test.scoped` calls set them. */
+  | { kind: 'imperative'; file: string; labs: LabSetup[] }
 
 /** Path as users should see it in messages: relative to where they ran netbench. */
 export function displayPath(file: string): string {
@@ -33,10 +35,30 @@ export async function loadSuiteFile(file: string, knownNetworks: readonly string
     return { kind: 'declarative', file: absolute, suite: fromData(data, shown, absolute, knownNetworks, locate), place }
   }
   await using ownModules = modules ? undefined : new UserModules()
-  const definition = await importSuiteModule(absolute, shown, modules ?? ownModules!)
-  if (definition === undefined) return { kind: 'imperative', file: absolute }
+  const recorded: LabOptions[] = []
+  const slot = globalThis as Record<symbol, LabOptions[] | undefined>
+  slot[LAB_OPTIONS_KEY] = recorded
+  let definition: unknown
+  try {
+    definition = await importSuiteModule(absolute, shown, modules ?? ownModules!)
+  } finally {
+    delete slot[LAB_OPTIONS_KEY]
+  }
+  if (definition === undefined) return { kind: 'imperative', file: absolute, labs: imperativeLabs(recorded, absolute, knownNetworks) }
   const place = (path: readonly PathSegment[]) => placeOf(shown, path)
   return { kind: 'declarative', file: absolute, suite: fromData(definition, shown, absolute, knownNetworks), place }
+}
+
+/**
+ * The clusters an imperative file's tests will use: one per top-level `test.scoped` call that sets
+ * a cluster (Vitest takes file-scoped fixtures there only), else the default local lab. Networks
+ * declared in a call of their own apply to all.
+ */
+function imperativeLabs(recorded: readonly LabOptions[], file: string, knownNetworks: readonly string[]): LabSetup[] {
+  const networks = recorded.find((options) => options.cluster === undefined && options.networks)?.networks
+  const clusters = recorded.filter((options) => options.cluster !== undefined)
+  const labs = clusters.length ? clusters : [{}]
+  return labs.map((options) => labSetup({ cluster: options.cluster, networks: options.networks ?? networks }, file, knownNetworks))
 }
 
 function fromData(data: unknown, shown: string, absolute: string, knownNetworks: readonly string[], locate?: Locator): Suite {
