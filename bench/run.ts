@@ -7,10 +7,20 @@ import { benchCore } from './core.ts'
 import { benchMeasurements } from './measurements.ts'
 import { benchLab, formatLabFigures } from './lab.ts'
 import { benchReport } from './report.ts'
+import { benchStartup } from './startup.ts'
 
 const fixed = (value: number, digits = 2) => value.toFixed(digits)
 
 console.log(`netbench benchmarks — ${new Date().toISOString()} — ${cpus().length}× ${cpus()[0]?.model.trim()} — Linux ${release()}\n`)
+
+const startup = await benchStartup()
+console.log('CLI start: compiled package vs the sources through tsx (median; --version of 7, list of 5)')
+console.log(`  netbench --version          compiled ${fixed(startup.versionMs.compiled, 0)} ms, tsx ${fixed(startup.versionMs.tsx, 0)} ms (ratio ${fixed(startup.versionMs.compiled / startup.versionMs.tsx)}; target ≤ 300 ms)`)
+console.log(`  netbench list quickstart    compiled ${fixed(startup.listMs.compiled, 0)} ms, tsx ${fixed(startup.listMs.tsx, 0)} ms (ratio ${fixed(startup.listMs.compiled / startup.listMs.tsx)})`)
+console.log(`Overlay matrix, 4 networks × 6 points × 3 s = ${startup.matrixProbeSeconds} s of probes (target ≤ 1.05)`)
+for (const launcher of ['tsx', 'compiled'] as const) {
+  console.log(`  ${launcher.padEnd(9)} ${fixed(startup.matrixSeconds[launcher], 1)} s wall, overhead ${fixed(startup.matrixSeconds[launcher] / startup.matrixProbeSeconds, 3)}`)
+}
 
 const core = await benchCore()
 console.log('Quickstart orchestration overhead (target ≤ 1.15)')

@@ -1,18 +1,11 @@
 #!/usr/bin/env node
-// netbench is written in TypeScript and runs from source through tsx's loader. Heavy
-// dependencies are imported before the loader is registered: modules loaded through its hooks
-// cost several times more to start, and the module cache makes later imports reuse these.
-import { register } from 'tsx/esm/api'
+// The CLI runs the compiled package. `npm run build` writes dist/; npm runs it on `npm ci` and
+// `npm pack` (the `prepare` script), so an installed tarball always carries it.
+import { existsSync } from 'node:fs'
 
-const wantsRun = !process.argv.slice(2).some((arg) => ['--version', '-v', '--help', '-h', 'clean', 'setup'].includes(arg))
-await Promise.all([
-  import('@sinclair/typebox'),
-  import('ajv'),
-  import('yaml'),
-  import('cac'),
-  import('picocolors'),
-  import('tinyglobby'),
-  ...(wantsRun ? [import('vitest/node')] : []),
-])
-register()
-await import('../src/cli/main.ts')
+const main = new URL('../dist/src/cli/main.js', import.meta.url)
+if (!existsSync(main)) {
+  process.stderr.write('netbench: the compiled CLI (dist/) is missing — run `npm run build` in the netbench checkout\n')
+  process.exit(3)
+}
+await import(main.href)

@@ -4,7 +4,9 @@ import type { RunResult } from '../src/results/types.ts'
 export interface RunStartInfo {
   runId: string
   files: string[]
+  /** Points the suites plan; imperative files measure as their tests ask, on top. */
   points: number
+  imperativeFiles?: number
 }
 
 /**

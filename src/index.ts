@@ -9,5 +9,6 @@ export type { RunResult, SuiteResult, PointResult, ExpectationResult } from './r
 export type { Metrics } from './results/metrics.ts'
 export { test, describe, type LabFixtures } from './imperative/test.ts'
 export { expect } from 'vitest'
-export type { Lab, LabClusterOptions } from './imperative/lab.ts'
+export type { Lab } from './imperative/lab.ts'
+export type { LabOptions } from './suites/lab-setup.ts'
 export type { NetbenchMatchers } from './imperative/matchers.ts'

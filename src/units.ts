@@ -65,13 +65,13 @@ export function formatBitrate(bps: number): string {
   return trimNumber(bps)
 }
 
-/** A rate as a reader wants it in a table: `438.2 Mbit/s`. */
-export function formatRate(bps: number | null | undefined): string {
+/** A rate as a reader wants it in a table: `438.2 Mbit/s`; `extra` adds decimals (messages). */
+export function formatRate(bps: number | null | undefined, extra = 0): string {
   if (bps === null || bps === undefined || !Number.isFinite(bps)) return '—'
-  if (bps >= 1e9) return `${(bps / 1e9).toFixed(2)} Gbit/s`
-  if (bps >= 1e6) return `${(bps / 1e6).toFixed(1)} Mbit/s`
-  if (bps >= 1e3) return `${(bps / 1e3).toFixed(1)} Kbit/s`
-  return `${bps.toFixed(0)} bit/s`
+  if (bps >= 1e9) return `${(bps / 1e9).toFixed(2 + extra)} Gbit/s`
+  if (bps >= 1e6) return `${(bps / 1e6).toFixed(1 + extra)} Mbit/s`
+  if (bps >= 1e3) return `${(bps / 1e3).toFixed(1 + extra)} Kbit/s`
+  return `${bps.toFixed(extra)} bit/s`
 }
 
 export function formatMs(ms: number | null | undefined): string {

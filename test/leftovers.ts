@@ -4,15 +4,18 @@ import { tmpdir } from 'node:os'
 import { STATE_DIR } from '../src/providers/local/runs.ts'
 import { processStartTicks } from '../src/process.ts'
 
-/** Run ids whose owner process is still alive (another run going on now is not a leftover). */
+/**
+ * Run ids whose owner process is still alive (another run going on now is not a leftover), and
+ * labs kept on purpose by `netbench lab up` until `lab down`.
+ */
 function liveRunIds(): Set<string> {
   const live = new Set<string>()
   let states: string[] = []
   try { states = readdirSync(STATE_DIR) } catch { return live }
   for (const file of states.filter((entry) => /^[a-z0-9]{4}\.json$/.test(entry))) {
     try {
-      const owner = JSON.parse(readFileSync(`${STATE_DIR}/${file}`, 'utf8')) as { pid: number; startTicks: string }
-      if (processStartTicks(owner.pid) === owner.startTicks) live.add(file.slice(0, 4))
+      const owner = JSON.parse(readFileSync(`${STATE_DIR}/${file}`, 'utf8')) as { pid: number; startTicks: string; persistent?: boolean }
+      if (owner.persistent || processStartTicks(owner.pid) === owner.startTicks) live.add(file.slice(0, 4))
     } catch { /* no owner record */ }
   }
   return live
@@ -23,7 +26,13 @@ function liveRunIds(): Set<string> {
  * asserts this stays empty. Objects of runs still alive (a concurrent run) are not counted.
  */
 export function labLeftovers(): string[] {
-  return labObjects(liveRunIds())
+  const first = labObjects(liveRunIds())
+  if (!first.length) return first
+  // A run that started between reading the owners and listing the objects, or one that ended
+  // just then, is no leftover: count only what a second look still finds, without an owner.
+  execFileSync('sleep', ['1'])
+  const second = new Set(labObjects(liveRunIds()))
+  return first.filter((object) => second.has(object))
 }
 
 /** Every lab object on the machine, including those of runs going on now. */

@@ -10,6 +10,18 @@ function clock(ms: number): string {
   return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`
 }
 
+const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`
+
+/** `2 suite files · 14 points`; imperative files measure as their tests ask, which the header says. */
+function runScope(info: RunStartInfo): string {
+  const imperative = info.imperativeFiles ?? 0
+  const planned = info.files.length - imperative
+  const parts = [count(info.files.length, 'suite file')]
+  if (planned > 0) parts.push(imperative ? `${count(info.points, 'point')} planned` : count(info.points, 'point'))
+  if (imperative) parts.push(`${planned > 0 ? 'imperative tests measure' : 'measures'} as the tests ask`)
+  return parts.join(' · ')
+}
+
 /** Live progress (which point, which network, elapsed and remaining) and the final summary. */
 export function terminalReporter(options: ReporterOptions): NetbenchReporter {
   const write = (text: string) => options.stream.write(text)
@@ -23,7 +35,7 @@ export function terminalReporter(options: ReporterOptions): NetbenchReporter {
     name: 'terminal',
     onRunStart(info: RunStartInfo) {
       startedAt = Date.now()
-      write(`${pc.bold('netbench')} ${pc.dim(`run ${info.runId} · ${info.files.length} suite file(s) · ${info.points} point(s)`)}\n`)
+      write(`${pc.bold('netbench')} ${pc.dim(`run ${info.runId} · ${runScope(info)}`)}\n`)
     },
     onEvent(raw: RunEvent) {
       // Names and errors may come from suites and probes: control characters are shown, not executed.

@@ -29,7 +29,8 @@ function kubeClusterLine(suite: SuiteResult, cluster: { provider?: string; nodes
 }
 
 function suiteSection(suite: SuiteResult): string {
-  const lines = [``, `${pc.bold(suite.name)}  ${pc.dim(suite.file)}`]
+  // A file titled by its path (an imperative file without one describe) shows the path once.
+  const lines = [``, suite.file.endsWith(suite.name) ? pc.bold(suite.name) : `${pc.bold(suite.name)}  ${pc.dim(suite.file)}`]
   const cluster = suite.cluster as { provider?: string; nodes?: number; zones?: number; instance?: string | null; bandwidthBps?: number | null; image?: string } | null
   if (cluster?.provider === 'kube' || cluster?.provider === 'k3s') {
     lines.push(pc.dim(kubeClusterLine(suite, cluster)))

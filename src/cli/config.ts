@@ -1,13 +1,12 @@
 import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
-import { tsImport } from 'tsx/esm/api'
 import { reporterRegistry } from '../../reporters/index.ts'
 import { DEFAULT_REPORT_DIR } from '../../reporters/report-dir.ts'
 import type { NetbenchConfig } from '../config.ts'
 import { NetbenchError } from '../errors.ts'
 import { loadResult, type LoadedResult } from '../results/load-result.ts'
 import { singleValue } from './output-targets.ts'
+import { UserModules } from '../suites/user-modules.ts'
 
 const CONFIG_FILES = ['netbench.config.ts', 'netbench.config.mts', 'netbench.config.js', 'netbench.config.mjs']
 
@@ -23,7 +22,8 @@ export async function loadConfig(cwd = process.cwd()): Promise<LoadedConfig> {
   const fail = (message: string, hint: string): never => { throw new NetbenchError('USAGE', `${file}: ${message}`, { hint }) }
   let loaded: { default?: unknown }
   try {
-    loaded = await tsImport(pathToFileURL(file).href, import.meta.url) as { default?: unknown }
+    await using modules = new UserModules()
+    loaded = await modules.import(file)
   } catch (error) {
     return fail(`failed to load: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`, 'fix the error in the config file')
   }

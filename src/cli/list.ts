@@ -33,6 +33,9 @@ export function renderPlan(prepared: PreparedRun): string {
     const probeMs = plan.networks.flatMap((n) => n.points).reduce((total, point) => total + point.durationMs * point.repeat, 0)
     lines.push(pc.dim(`  ${plan.networks.reduce((n, net) => n + net.points.length, 0)} points, ${plan.checks.length} expectations, ~${Math.ceil(probeMs / 1000)}s of probes`), '')
   }
-  for (const file of prepared.imperativeFiles) lines.push(`${visible(displayPath(file))}  ${pc.dim('(imperative tests)')}`)
+  for (const file of prepared.imperativeFiles) {
+    lines.push(`${visible(displayPath(file))}  ${pc.dim('(imperative tests: they measure as they ask)')}`)
+    for (const lab of prepared.imperativeLabs.filter((l) => l.file === file)) lines.push(pc.dim(`  ${describeCluster(lab.cluster)}`))
+  }
   return `${lines.join('\n')}\n`
 }

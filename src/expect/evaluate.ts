@@ -65,6 +65,27 @@ export function formatValue(value: number | null, unit: string | null): string {
   }
 }
 
+/** A value with `extra` more decimals than formatValue gives (rates keep their unit). */
+function formatPrecise(value: number, unit: string, extra: number): string {
+  if (extra === 0) return formatValue(value, unit)
+  switch (unit) {
+    case 'bps': return formatRate(value, extra)
+    case 'percent': return `${value.toFixed(2 + extra)}%`
+    case 'ms': return `${value.toFixed(3 + extra)}ms`
+    default: return value.toFixed(extra)
+  }
+}
+
+/**
+ * A measured value and its bound with enough digits to tell them apart: a miss by 0.1% must not
+ * read as `10.0 Mbit/s, needed >= 10.0 Mbit/s`.
+ */
+export function formatApart(actual: number, expected: number, unit: string): [string, string] {
+  let extra = 0
+  while (extra < 4 && actual !== expected && formatPrecise(actual, unit, extra) === formatPrecise(expected, unit, extra)) extra++
+  return [formatPrecise(actual, unit, extra), formatPrecise(expected, unit, extra)]
+}
+
 /** The bound from the baseline's point: its statistic moved by the expectation's share or offset. */
 function againstBaseline(expectation: Expectation, baseline: BaselineMatch | undefined): { error: string } | { expected: number; basis: string; bounds: number[] } {
   if (!baseline) return { error: 'no baseline result was given (--baseline)' }
@@ -115,14 +136,18 @@ export function evaluate(expectation: Expectation, point: PointResult, reference
     basis = ` (${trimNumber(bound.percent)}% of ${reference.network}'s ${formatValue(referenceValue, unit)})`
   }
   const held = compare[expectation.comparator](actual, expected)
+  // Short of the offer because the sender never sent enough: say so, it is no network loss.
+  const sent = point.metrics.senderBps
+  if (!held && bound.kind === 'relative' && bound.of.kind === 'offered' && sent !== null && sent < expected) basis += `; the sender sent only ${formatRate(sent)}`
   // Against a baseline measured with repeats, a miss smaller than run-to-run noise is not a failure.
   const noise = !held && baselineBounds ? judge(valuesOf(point, expectation.metric), baselineBounds, expectation.comparator.startsWith('>') ? 'below' : 'above', true) : undefined
   const stat = expectation.stat === 'median' ? '' : `${expectation.stat} `
+  const [shownActual, shownExpected] = formatApart(actual, expected, unit)
   return {
     status: held || noise?.outcome === 'noise' ? 'passed' : 'failed',
     actual,
     expected,
     unit,
-    message: `measured ${stat}${formatValue(actual, unit)}, needed ${expectation.comparator} ${formatValue(expected, unit)}${basis}${noise ? `; ${noise.decidedBy}` : ''}`,
+    message: `measured ${stat}${shownActual}, needed ${expectation.comparator} ${shownExpected}${basis}${noise ? `; ${noise.decidedBy}` : ''}`,
   }
 }

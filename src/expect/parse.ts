@@ -127,6 +127,17 @@ const didYouMean = (word: string, candidates: readonly string[]): string => {
   return match === undefined ? '' : `did you mean '${match}'? `
 }
 
+/**
+ * An expectation about one network's measurements whose subject may be left out (the imperative
+ * form's `expect(point).toSatisfy('loss.network < 1%')`): starting with a qualifier or a metric,
+ * it reads as `<network> …`; otherwise it is parsed as written.
+ */
+export function parseExpectationAbout(network: string, input: string): Expectation {
+  const first = input.trim().split(/\s+/)[0]?.split('.')[0]?.toLowerCase() ?? ''
+  const subjectless = QUALIFIERS.includes(first) || (METRICS as readonly string[]).includes(first) || first === 'policy'
+  return parseExpectation(subjectless ? `${network} ${input.trim()}` : input)
+}
+
 export function parseExpectation(input: string): Expectation {
   const text = input.trim()
   const tokens = tokenize(text)

@@ -1,22 +1,16 @@
-import { NetbenchError } from '../errors.ts'
+import { isNetbenchError, NetbenchError } from '../errors.ts'
 import type { PlannedPoint } from '../plan/plan.ts'
 import { providerFor } from '../providers/registry.ts'
 import type { Cluster, Network } from '../providers/types.ts'
-import type { PointResult } from '../results/types.ts'
+import type { NetworkResult, PointResult } from '../results/types.ts'
 import type { RunContext } from '../runner/context.ts'
 import { appendEvent } from '../runner/events.ts'
 import { measurePoint } from '../runner/measure.ts'
 import { watchInterrupt } from '../runner/interrupt.ts'
-import type { Between, LocalClusterSpec } from '../suites/model.ts'
-import { INSTANCE_PRESETS } from '../suites/schema.ts'
+import type { LabSetup } from '../suites/lab-setup.ts'
+import type { Between, NetworkSpec } from '../suites/model.ts'
 import { bitrateProblem, durationProblem, formatBitrate, parseBitrate, parseDuration } from '../units.ts'
-
-export interface LabClusterOptions {
-  nodes?: number
-  zones?: number
-  instance?: keyof typeof INSTANCE_PRESETS
-  bandwidth?: string | 'none'
-}
+import type { Measured } from './satisfy.ts'
 
 interface ProbeOptions {
   network?: string
@@ -25,47 +19,113 @@ interface ProbeOptions {
   repeat?: number
 }
 
-/** The `lab` fixture of the imperative form: measure what you like, get a PointResult back. */
+interface Installed {
+  network: Promise<Network>
+  /** The placements its pods were created for (kube, k3s); the local lab has every placement. */
+  between: Between[]
+  cni: string
+}
+
+/**
+ * The `lab` fixture of the imperative form: measure what you like, get a PointResult back. The
+ * cluster comes from the provider registry, as a suite's does, so every target works; it is
+ * created on the first probe and removed when the file's tests are done.
+ */
 export class Lab {
   private cluster: Promise<Cluster> | undefined
-  private readonly networks = new Map<string, Promise<Network>>()
+  private readonly installed = new Map<string, Installed>()
+  private readonly points: PointResult[] = []
+  private readonly networkResults: NetworkResult[] = []
   private count = 0
 
   private readonly interrupt: ReturnType<typeof watchInterrupt>
 
-  constructor(private readonly spec: LocalClusterSpec, private readonly context: RunContext, private readonly file: string) {
+  constructor(private readonly setup: LabSetup, private readonly context: RunContext, private readonly file: string) {
     this.interrupt = watchInterrupt(context.runDir)
   }
 
-  static spec(options: LabClusterOptions): LocalClusterSpec {
-    const nodes = options.nodes ?? 3
-    const bandwidthBps = options.bandwidth === 'none' ? null
-      : options.bandwidth ? parseBitrate(options.bandwidth) ?? null
-      : options.instance ? INSTANCE_PRESETS[options.instance] : null
-    return { provider: 'local', nodes, zones: options.zones ?? Math.min(3, nodes), instance: options.instance ?? null, bandwidthBps }
+  /** What this lab measured so far: what `expect(lab).toSatisfy(…)` reads. */
+  measured(): Measured {
+    return { points: this.points, networks: this.networkResults }
   }
 
-  private network(name: string): Promise<Network> {
-    let network = this.networks.get(name)
-    if (!network) {
-      this.cluster ??= providerFor('local').createCluster(this.spec, { runId: this.context.runId, runDir: this.context.runDir })
-      network = this.cluster.then((cluster) => cluster.install(name))
-      this.networks.set(name, network)
+  private getCluster(): Promise<Cluster> {
+    this.cluster ??= (async () => {
+      const spec = this.setup.cluster
+      // The result names the file's cluster from this, as it does a suite's from suite-start.
+      appendEvent(this.context.eventsFile, { type: 'cluster', file: this.file, cluster: { ...spec } })
+      // The CLI checked the target (preflight) before the run, as for a suite.
+      return providerFor(spec.provider).createCluster(spec, { runId: this.context.runId, runDir: this.context.runDir })
+    })()
+    return this.cluster
+  }
+
+  private specOf(name: string): string | NetworkSpec {
+    const declared = this.setup.networks.find((spec) => spec.name === name)
+    if (declared) return declared
+    const { cluster } = this.setup
+    if (cluster.provider === 'k3s' && name !== 'host' && name !== 'flannel') {
+      throw new NetbenchError('USAGE', `network '${name}' needs a CNI manifest on k3s (only host and flannel come with k3s)`, {
+        hint: `declare it: test.scoped({ networks: [{ name: '${name}', manifest: './cni/${name}.yaml' }] })`,
+      })
     }
+    return name
+  }
+
+  private async network(name: string, between: Between): Promise<Network> {
+    const { cluster } = this.setup
+    const current = this.installed.get(name)
+    if (current && (cluster.provider === 'local' || current.between.includes(between))) return current.network
+    const wanted = [...current?.between ?? [], between]
+    const spec = this.specOf(name)
+    const cni = typeof spec === 'string' ? spec : spec.cni
+    // kube and k3s create a network's pods for the cluster spec's placements when it is installed:
+    // a probe with a new placement re-creates them with it.
+    if (current) await this.release(name)
+    if (cluster.provider !== 'local') cluster.placements = wanted.map((b) => ({ between: b, endpoint: 'pod' as const }))
+    // The local lab carries one pod network at a time (installing one removes the one before), so
+    // a network probed again after another is installed again.
+    if (cluster.provider === 'local' && cni !== 'host') {
+      for (const [other, entry] of this.installed) if (entry.cni !== 'host') await this.release(other)
+    }
+    const network = this.getCluster().then((created) => created.install(spec, this.interrupt.signal)).then((installed) => {
+      this.noteNetwork({ name, status: 'ok', error: null, setupMs: installed.setupMs, info: installed.describe() })
+      return installed
+    }, (error: unknown) => {
+      this.noteNetwork({ name, status: 'error', error: isNetbenchError(error) ? error.oneLine : String(error), setupMs: null, info: {} })
+      throw error
+    })
+    this.installed.set(name, { network, between: wanted, cni })
     return network
   }
 
+  private noteNetwork(network: NetworkResult): void {
+    const index = this.networkResults.findIndex((known) => known.name === network.name)
+    if (index >= 0) this.networkResults.splice(index, 1)
+    this.networkResults.push(network)
+    appendEvent(this.context.eventsFile, { type: 'network', file: this.file, network })
+  }
+
+  private async release(name: string): Promise<void> {
+    const current = this.installed.get(name)
+    this.installed.delete(name)
+    await current?.network.then((network) => network[Symbol.asyncDispose](), () => undefined)
+  }
+
   private async probe(point: Omit<PlannedPoint, 'id' | 'network' | 'stepIndex' | 'durationMs' | 'omitMs' | 'between' | 'repeat' | 'label'> & { label: string }, options: ProbeOptions): Promise<PointResult> {
+    this.interrupt.throwIfInterrupted()
     const networkName = options.network ?? 'host'
     const durationMs = parseDuration(options.duration ?? '2s')!
     const problem = durationProblem(durationMs, options.duration ?? '2s')
     if (problem) throw new NetbenchError('USAGE', `duration ${problem.message}`, { hint: problem.hint })
+    const between = options.between ?? this.setup.between
     const planned: PlannedPoint = {
       ...point, id: `${networkName}|imperative-${++this.count}|${point.bitrateBps ?? ''}`, network: networkName, stepIndex: -1,
-      durationMs, omitMs: 0, between: options.between ?? (this.spec.zones > 1 ? 'zones' : 'nodes'), repeat: options.repeat ?? 1,
+      durationMs, omitMs: 0, between, repeat: options.repeat ?? 1,
     }
-    const network = await this.network(networkName)
+    const network = await this.network(networkName, between)
     const result = await measurePoint(this.file, planned, network.pair(planned.between), this.interrupt.signal)
+    this.points.push(result)
     appendEvent(this.context.eventsFile, { type: 'point', file: this.file, point: result })
     return result
   }
@@ -84,7 +144,7 @@ export class Lab {
 
   async [Symbol.asyncDispose](): Promise<void> {
     this.interrupt[Symbol.dispose]()
-    for (const network of this.networks.values()) await network.then((n) => n[Symbol.asyncDispose](), () => undefined)
+    for (const name of [...this.installed.keys()]) await this.release(name)
     if (this.cluster) await this.cluster.then((cluster) => cluster[Symbol.asyncDispose](), () => undefined)
   }
 }

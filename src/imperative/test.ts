@@ -1,11 +1,19 @@
 import type { SuiteAPI, TestAPI } from 'vitest'
-import { countDeclaredTest, REGISTRAR_KEY } from '../suites/define.ts'
-import { Lab, type LabClusterOptions } from './lab.ts'
+import { countDeclaredTest, LAB_OPTIONS_KEY, REGISTRAR_KEY } from '../suites/define.ts'
+import { providerFor } from '../providers/registry.ts'
+import { labSetup, type LabOptions } from '../suites/lab-setup.ts'
+import type { ClusterInput, NetworkInput } from '../suites/schema.ts'
+import { Lab } from './lab.ts'
 import { netbenchMatchers } from './matchers.ts'
 
 export interface LabFixtures {
-  /** Cluster of the file's lab; override with `test.scoped({ cluster: { nodes: 4 } })`. */
-  cluster: LabClusterOptions
+  /**
+   * The file's cluster, as a suite's `cluster`: `test.scoped({ cluster: { nodes: 4 } })`, or
+   * `{ provider: 'kube', context: 'eks-calico' }`, or `{ provider: 'k3s' }`.
+   */
+  cluster: ClusterInput
+  /** As a suite's `networks`, for variants, kube contexts and k3s manifests; plain names need none. */
+  networks: NetworkInput[] | undefined
   lab: Lab
 }
 
@@ -26,9 +34,10 @@ async function build(): Promise<NetbenchTest> {
   vitestDescribe = vitest.describe
   return vitest.test.extend<LabFixtures>({
     cluster: [{}, { scope: 'file' }],
-    lab: [async ({ cluster }, use) => {
+    networks: [undefined, { scope: 'file' }],
+    lab: [async ({ cluster, networks }, use) => {
       const file = vitest.expect.getState().testPath ?? 'imperative'
-      const lab = new Lab(Lab.spec(cluster), context, file)
+      const lab = new Lab(labSetup({ cluster, networks }, file, providerFor('local').networks), context, file)
       try {
         await use(lab)
       } finally {
@@ -41,8 +50,12 @@ async function build(): Promise<NetbenchTest> {
 const ready: Promise<NetbenchTest> | undefined = (globalThis as Record<symbol, unknown>)[REGISTRAR_KEY] ? build().then((t) => (extended = t)) : undefined
 if (ready) await ready
 
-/** Forwards to the real Vitest API inside a run; does nothing outside one. */
-function forwardInRun<T extends object>(current: () => T | undefined): T {
+/**
+ * Forwards to the real Vitest API inside a run. Outside one it registers nothing, except that
+ * while netbench loads the file (`recording()`) it notes what `test.scoped` sets, so the cluster
+ * is validated and checked before the run, as a suite's is.
+ */
+function forwardInRun<T extends object>(current: () => T | undefined, outside: { get?: (property: string | symbol) => unknown } = {}): T {
   return new Proxy(function () {} as unknown as T, {
     apply: (_target, thisArg, args) => {
       countDeclaredTest()
@@ -51,11 +64,18 @@ function forwardInRun<T extends object>(current: () => T | undefined): T {
     },
     get: (_target, property) => {
       const target = current()
-      return target ? Reflect.get(target, property) : () => undefined
+      return target ? Reflect.get(target, property) : outside.get?.(property) ?? (() => undefined)
     },
   })
 }
 
-/** Vitest's `test` with a `lab` fixture; outside a netbench run it registers nothing. */
-export const test: NetbenchTest = forwardInRun(() => extended)
+const recording = () => (globalThis as Record<symbol, LabOptions[] | undefined>)[LAB_OPTIONS_KEY]
+
+/**
+ * Vitest's `test` with a `lab` fixture; outside a netbench run it registers nothing. The lab's
+ * fixtures are file-scoped, so Vitest takes `test.scoped({ cluster })` at the top of the file only.
+ */
+export const test: NetbenchTest = forwardInRun(() => extended, {
+  get: (property) => property === 'scoped' ? (options: LabOptions) => { recording()?.push(options) } : undefined,
+})
 export const describe: SuiteAPI = forwardInRun(() => vitestDescribe)

@@ -130,7 +130,7 @@ function pointsOf(suite: Suite, network: string): PlannedPoint[] {
 }
 
 /** Which points a metric exists for: a search gives only its max, a latency step only rtt. */
-function measuresMetric(point: PlannedPoint, metric: Expectation['metric']): boolean {
+function measuresMetric(point: Pick<PlannedPoint, 'step' | 'search'>, metric: Expectation['metric']): boolean {
   switch (metric) {
     case 'max': return point.search !== undefined
     case 'rtt': return point.step === 'latency'
@@ -138,6 +138,14 @@ function measuresMetric(point: PlannedPoint, metric: Expectation['metric']): boo
     case 'loss': case 'loss.network': case 'loss.receiver': case 'jitter': return point.step === 'udp' && !point.search
     default: return point.step === 'tcp' || (point.step === 'udp' && !point.search)
   }
+}
+
+/** Does the expectation read this point (its step, offered rate, placement and metric)? */
+export function appliesTo(expectation: Expectation, point: Pick<PlannedPoint, 'step' | 'bitrateBps' | 'between' | 'search'>): boolean {
+  return (expectation.step === undefined || point.step === expectation.step) &&
+    measuresMetric(point, expectation.metric) &&
+    (expectation.bitrateBps === undefined || point.bitrateBps === expectation.bitrateBps) &&
+    (expectation.topology === undefined || point.between === expectation.topology)
 }
 
 /** The step kind a metric implies, for "the suite has no … step" messages. */
@@ -202,11 +210,7 @@ function bindExpectation(suite: Suite, expectation: Expectation, index: number, 
       pointId: `${network}|setup`, referencePointId: null, label, name: `${network} › setup › ${label}`, target: { kind: 'setup' as const },
     }))
   }
-  const matches = (point: PlannedPoint) =>
-    (expectation.step === undefined || point.step === expectation.step) &&
-    measuresMetric(point, expectation.metric) &&
-    (expectation.bitrateBps === undefined || point.bitrateBps === expectation.bitrateBps) &&
-    (expectation.topology === undefined || point.between === expectation.topology)
+  const matches = (point: PlannedPoint) => appliesTo(expectation, point)
   const sample = allPoints.get(networks[0]!)!
   if (!sample.some(matches)) explainNoMatch(suite, expectation, fail)
   return networks.flatMap((network) => allPoints.get(network)!.filter(matches).map((point) => {

@@ -2,13 +2,17 @@ import { NetbenchError } from '../errors.ts'
 import { providerFor } from '../providers/registry.ts'
 import { discoverSuites } from '../suites/discover.ts'
 import { loadSuiteFile } from '../suites/load.ts'
+import { UserModules } from '../suites/user-modules.ts'
 import { planSuite, type SuitePlan } from './plan.ts'
+import type { LabSetup } from '../suites/lab-setup.ts'
 import type { RunResult } from '../results/types.ts'
 
 export interface PreparedRun {
   files: string[]
   plans: SuitePlan[]
   imperativeFiles: string[]
+  /** The clusters the imperative files' tests use (their `test.scoped` calls), validated. */
+  imperativeLabs: Array<LabSetup & { file: string }>
 }
 
 /**
@@ -19,10 +23,13 @@ export async function prepareRun(args: readonly string[], options: { networks?: 
   const files = await discoverSuites(args)
   const plans: SuitePlan[] = []
   const imperativeFiles: string[] = []
+  const imperativeLabs: PreparedRun['imperativeLabs'] = []
+  await using modules = new UserModules()
   for (const file of files) {
-    const loaded = await loadSuiteFile(file, providerFor('local').networks)
+    const loaded = await loadSuiteFile(file, providerFor('local').networks, modules)
     if (loaded.kind === 'imperative') {
       imperativeFiles.push(loaded.file)
+      imperativeLabs.push(...loaded.labs.map((lab) => ({ ...lab, file: loaded.file })))
       continue
     }
     plans.push(planSuite(loaded.suite, { onlyNetworks: options.networks, place: loaded.place, baseline: options.baseline }))
@@ -36,5 +43,5 @@ export async function prepareRun(args: readonly string[], options: { networks?: 
       })
     }
   }
-  return { files, plans, imperativeFiles }
+  return { files, plans, imperativeFiles, imperativeLabs }
 }

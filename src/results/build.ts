@@ -24,6 +24,8 @@ export interface BuildInput {
   plans: SuitePlan[]
   /** Files that have no plan (imperative suites). */
   imperativeFiles: string[]
+  /** An imperative file's title (its one top-level describe, else its path); the file path when absent. */
+  titles?: ReadonlyMap<string, string>
   events: RunEvent[]
   outcomes: TestOutcome[]
   /** Errors Vitest reported for a whole file (import failure, hook failure). */
@@ -87,13 +89,25 @@ export function buildRunResult(input: BuildInput): RunResult {
     })
   }
   for (const file of input.imperativeFiles) {
+    const title = input.titles?.get(file) ?? file
+    // Under the file's one describe, a test is named without it: the title says it once.
+    const name = (full: string) => full.startsWith(`${title} › `) ? full.slice(title.length + 3) : full
     const expectations: ExpectationResult[] = outcomesOf(file).map((outcome) => ({
-      text: outcome.name, name: outcome.name, network: null, point: null,
+      text: name(outcome.name), name: name(outcome.name), network: null, point: null,
       status: outcome.state, actual: null, expected: null, unit: null, message: outcome.error,
     }))
-    const points = input.events.flatMap((event) => event.type === 'point' && event.file === file ? [event.point] : [])
+    const ofFile = input.events.filter((event) => event.file === file)
+    const points = ofFile.flatMap((event) => event.type === 'point' ? [event.point] : [])
+    // A network installed again (for a new placement) is listed once, as it was last.
+    const networks = [...new Map(ofFile.flatMap((event) => event.type === 'network' ? [[event.network.name, event.network] as const] : [])).values()]
+    const cluster = ofFile.find((event) => event.type === 'cluster')?.cluster ?? null
     const fileError = input.fileErrors.get(file)
-    suites.push({ name: file, file, status: suiteStatus(expectations, [], fileError), cluster: null, networks: [], points, expectations })
+    // An error of the file itself (it failed to import, a hook failed) is reported as an entry of
+    // its own unless a test already carries it: else an imperative file could fail silently.
+    if (fileError && !expectations.some((expectation) => expectation.message === fileError)) {
+      expectations.push({ text: 'the file', name: 'the file', network: null, point: null, status: 'error', actual: null, expected: null, unit: null, message: fileError })
+    }
+    suites.push({ name: title, file, status: suiteStatus(expectations, networks, fileError), cluster, networks, points, expectations })
   }
   // An error thrown where no test could catch it still means the run cannot be trusted: it fails
   // the run and shows in every report, as errors of their own entry.

@@ -1,9 +1,10 @@
-import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { cpus, release } from 'node:os'
 import { run } from '../exec.ts'
 import type { Environment } from './types.ts'
 
-export const NETBENCH_VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
+// A self-reference by package name finds package.json from the sources and from dist/ alike.
+export const NETBENCH_VERSION: string = (createRequire(import.meta.url)('netbench/package.json') as { version: string }).version
 
 async function firstLine(program: string, args: string[]): Promise<string | null> {
   try {

@@ -12,6 +12,8 @@ export class OutcomeCollector implements Reporter {
   readonly outcomes: TestOutcome[] = []
   readonly fileErrors = new Map<string, string>()
   readonly unhandled: string[] = []
+  /** A file's title when all its tests sit in one top-level `describe`: that describe's name. */
+  readonly titles = new Map<string, string>()
   /** Called when a check or measurement test finishes, for live progress. */
   constructor(private readonly onTestDone?: (outcome: TestOutcome) => void) {}
 
@@ -37,6 +39,8 @@ export class OutcomeCollector implements Reporter {
     for (const module of modules) {
       const moduleError = firstError(module.errors())
       if (moduleError) this.fileErrors.set(module.moduleId, moduleError)
+      const top = module.children.array()
+      if (top.length === 1 && top[0]!.type === 'suite') this.titles.set(module.moduleId, top[0]!.name)
       for (const testCase of module.children.allTests()) {
         const meta = testCase.meta().netbench
         // A failed measurement test means the network or cluster could not be set up: every

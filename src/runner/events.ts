@@ -9,6 +9,8 @@ import type { PolicyResult } from '../results/policy.ts'
  */
 export type RunEvent =
   | { type: 'suite-start'; file: string; suite: string; cluster: Record<string, unknown>; points: number }
+  /** An imperative file's lab creates its cluster (a suite's session says so with suite-start). */
+  | { type: 'cluster'; file: string; cluster: Record<string, unknown> }
   | { type: 'network'; file: string; network: NetworkResult }
   | { type: 'point-start'; file: string; network: string; label: string; index: number; total: number; repeat: number; expectedMs: number }
   | { type: 'point'; file: string; point: PointResult }

@@ -19,6 +19,7 @@ import type { RunResult } from '../results/types.ts'
 import { OutcomeCollector } from './collector.ts'
 import { CONTEXT_KEY, type RunContext } from './context.ts'
 import { readEvents, type RunEvent } from './events.ts'
+import { displayPath } from '../suites/load.ts'
 import { netbenchPlugin } from './vite-plugin.ts'
 
 export interface RunOptions {
@@ -35,7 +36,9 @@ export interface RunOptions {
   isTTY: boolean
 }
 
-const source = (path: string) => fileURLToPath(new URL(path, import.meta.url))
+// Sources run unbuilt under Vitest and tsx (.ts) and compiled in the package (.js).
+const ownExtension = import.meta.url.endsWith('.ts') ? '.ts' : '.js'
+const moduleFile = (path: string) => fileURLToPath(new URL(path + ownExtension, import.meta.url))
 
 function exitCodeOf(result: RunResult): number {
   switch (result.status) {
@@ -52,26 +55,31 @@ function exitCodeOf(result: RunResult): number {
  * report. Cleanup runs on every path, including SIGINT/SIGTERM.
  */
 export async function executeRun(prepared: PreparedRun, options: RunOptions): Promise<{ exitCode: number; result: RunResult }> {
-  const providerNames = new Set(prepared.plans.map((plan) => plan.suite.cluster.provider))
-  if (prepared.imperativeFiles.length) providerNames.add('local')
+  const providerNames = new Set([...prepared.plans.map((plan) => plan.suite.cluster.provider), ...prepared.imperativeLabs.map((lab) => lab.cluster.provider)])
   for (const name of providerNames) {
     const provider = providerFor(name)
     for (const plan of prepared.plans.filter((p) => p.suite.cluster.provider === name)) {
       await provider.preflight(plan.suite.cluster, plan.networks.map((network) => plan.suite.networkSpecs?.find((spec) => spec.name === network.name) ?? network.name))
     }
-    if (name === 'local' && !prepared.plans.length) await provider.preflight({ provider: 'local', nodes: 3, zones: 3, instance: null, bandwidthBps: null }, ['host'])
+    // An imperative lab's networks are known as its tests probe them: the declared ones, or host.
+    for (const lab of prepared.imperativeLabs.filter((l) => l.cluster.provider === name)) {
+      await provider.preflight(lab.cluster, lab.networks.length ? lab.networks : ['host'])
+    }
   }
   const reporters = createReporters(options.reporters, { stream: options.stream, outputFile: options.outputFile, reportDir: options.reportDir, isTTY: options.isTTY })
 
   const runId = newRunId()
   // Kube namespaces and k3s containers live elsewhere: the CLI removes them even if a worker died.
-  const remoteSpecs = prepared.plans.map((plan) => plan.suite.cluster).filter((spec) => spec.provider !== 'local')
+  // Imperative files' clusters are those their test.scoped calls set, seen when they were loaded.
+  const remoteSpecs = [...prepared.plans.map((plan) => plan.suite.cluster), ...prepared.imperativeLabs.map((lab) => lab.cluster)].filter((spec) => spec.provider !== 'local')
   let remoteCleaned = false
   const removeRemote = async (wait: boolean) => remoteSpecs.length ? removeRemoteRuns(runId, remoteSpecs, { wait }) : { removed: [], errors: [] }
   // Runs without a local suite (kube, k3s) need no root and no iproute2: skip the lab's bookkeeping.
   const usesLab = providerNames.has('local')
   const removeLocal = () => usesLab ? removeRun(runId) : rm(runDir, { recursive: true, force: true }).then(() => [])
-  const runDir = await mkdtemp(join(tmpdir(), `${prefix(runId)}-`))
+  // A run without the lab claims no run id on this machine, so its directory must not look like a
+  // lab run's (`nb<id>-`): a concurrent run would reap it as a dead run's leftover.
+  const runDir = await mkdtemp(join(tmpdir(), usesLab ? `${prefix(runId)}-` : `netbench-run-${runId}-`))
   const interrupt = new Interrupt(options.stream, async () => {
     // The worker stops its probes itself once it sees the marker, and starts no new ones; only
     // what is still running after that is ended from here. Namespaces stay for the final cleanup:
@@ -94,12 +102,13 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
       plans: Object.fromEntries(prepared.plans.map((plan) => [plan.suite.file, plan])),
     }
     const points = prepared.plans.reduce((total, plan) => total + plan.networks.reduce((sum, network) => sum + network.points.length, 0), 0)
-    reporters.forEach((reporter) => reporter.onRunStart?.({ runId, files: prepared.files, points }))
+    reporters.forEach((reporter) => reporter.onRunStart?.({ runId, files: prepared.files, points, imperativeFiles: prepared.imperativeFiles.length }))
     const { events, collector } = await runVitest(prepared, context, reporters, options, interrupt)
     const leftBehind = reportRemoteCleanup(await removeRemote(true), options.stream)
     remoteCleaned = true
     const result = buildRunResult({
       runId, startedAt, environment, plans: prepared.plans, imperativeFiles: prepared.imperativeFiles,
+      titles: new Map(prepared.imperativeFiles.map((file) => [file, collector.titles.get(file) ?? displayPath(file)])),
       events, outcomes: collector.outcomes, fileErrors: collector.fileErrors, unhandled: collector.unhandled, interrupted: interrupt.interrupted, baseline: options.baseline,
     })
     await removeLocal()
@@ -207,13 +216,13 @@ async function runVitest(prepared: PreparedRun, context: RunContext, reporters: 
       hookTimeout: 0,
       reporters: [collector],
       testNamePattern: options.testNamePattern,
-      setupFiles: [source('./worker-setup.ts')],
+      setupFiles: [moduleFile('./worker-setup')],
       provide: { [CONTEXT_KEY]: context },
       passWithNoTests: true,
       server: { deps: { inline: [/netbench/] } },
     }, {
-      plugins: [netbenchPlugin(source('../suites/define.ts'))],
-      resolve: { alias: { netbench: source('../index.ts') } },
+      plugins: [netbenchPlugin(moduleFile('../suites/define'))],
+      resolve: { alias: { netbench: moduleFile('../index') } },
       logLevel: 'silent',
     })
     // Vitest's logger exits the process on SIGINT/SIGTERM; netbench must clean the lab first.

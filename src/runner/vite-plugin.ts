@@ -2,7 +2,7 @@ import type { Plugin } from 'vite'
 import { parse } from 'yaml'
 
 export const CURRENT_FILE_KEY = '__netbenchSuiteFile'
-const SUITE_FILE = /\.netbench\.(ts|ya?ml)$/
+const SUITE_FILE = /\.netbench\.([mc]?ts|ya?ml)$/
 
 /**
  * Lets Vitest run suite files: tells `defineSuite` which file is being collected (prepended on
@@ -17,7 +17,7 @@ export function netbenchPlugin(defineSuiteModule: string): Plugin {
       const file = id.split('?')[0]!
       if (!SUITE_FILE.test(file)) return null
       const marker = `globalThis[${JSON.stringify(CURRENT_FILE_KEY)}] = ${JSON.stringify(file)};`
-      if (file.endsWith('.ts')) return { code: marker + code, map: null }
+      if (!/\.ya?ml$/.test(file)) return { code: marker + code, map: null }
       return {
         code: `${marker}\nimport { defineSuite } from ${JSON.stringify(defineSuiteModule)};\nexport default defineSuite(${JSON.stringify(parse(code))});\n`,
         map: null,

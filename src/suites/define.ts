@@ -6,6 +6,8 @@ export interface SuiteRegistrar {
 }
 
 export const REGISTRAR_KEY = Symbol.for('netbench.registrar')
+/** Set by the loader while it imports an imperative file: collects what its `test.scoped` calls set. */
+export const LAB_OPTIONS_KEY = Symbol.for('netbench.lab-options')
 
 const DECLARED_KEY = Symbol.for('netbench.declared-tests')
 

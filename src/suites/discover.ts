@@ -3,7 +3,7 @@ import { resolve } from 'node:path'
 import { glob } from 'tinyglobby'
 import { NetbenchError } from '../errors.ts'
 
-export const SUITE_GLOB = '**/*.netbench.{ts,yaml,yml}'
+export const SUITE_GLOB = '**/*.netbench.{ts,mts,cts,yaml,yml}'
 
 /**
  * Files named on the command line are taken as they are (a missing one is an input error);
@@ -27,7 +27,7 @@ export async function discoverSuites(args: readonly string[]): Promise<string[]>
     }
   }
   if (!files.length) {
-    throw new NetbenchError('SUITE_NOT_FOUND', `no suites found in ${targets.join(', ')}`, { hint: 'suite files are named *.netbench.ts or *.netbench.yaml' })
+    throw new NetbenchError('SUITE_NOT_FOUND', `no suites found in ${targets.join(', ')}`, { hint: 'suite files are named *.netbench.ts (.mts, .cts) or *.netbench.yaml' })
   }
   return [...new Set(files)]
 }

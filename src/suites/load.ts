@@ -1,18 +1,20 @@
 import { readFile, stat } from 'node:fs/promises'
 import { basename, resolve, relative } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Node } from 'yaml'
 import { NetbenchError, isNetbenchError } from '../errors.ts'
 import { declaredTests } from './define.ts'
 import type { Suite } from './model.ts'
 import { normalizeSuite } from './normalize.ts'
+import { UserModules } from './user-modules.ts'
+import { LAB_OPTIONS_KEY } from './define.ts'
+import { labSetup, type LabOptions, type LabSetup } from './lab-setup.ts'
 import { placeOf, validateShape, type Locator, type PathSegment } from './validate.ts'
 
 export type LoadedFile =
   /** `place` names a spot in the file for later errors (`file:line:col: expect[2]`). */
   | { kind: 'declarative'; file: string; suite: Suite; place: (path: readonly PathSegment[]) => string }
-  /** A file using the imperative `test`/`expect` form: nothing to validate ahead of the run. */
-  | { kind: 'imperative'; file: string }
+  /** A file using the imperative `test`/`expect` form: its labs, as its `test.scoped` calls set them. */
+  | { kind: 'imperative'; file: string; labs: LabSetup[] }
 
 /** Path as users should see it in messages: relative to where they ran netbench. */
 export function displayPath(file: string): string {
@@ -20,7 +22,8 @@ export function displayPath(file: string): string {
   return rel.startsWith('..') ? file : rel
 }
 
-export async function loadSuiteFile(file: string, knownNetworks: readonly string[]): Promise<LoadedFile> {
+/** `modules` may be shared by the files of one command; without it the file gets its own loader. */
+export async function loadSuiteFile(file: string, knownNetworks: readonly string[], modules?: UserModules): Promise<LoadedFile> {
   const absolute = resolve(file)
   const shown = displayPath(absolute)
   const info = await stat(absolute).catch(() => undefined)
@@ -32,10 +35,31 @@ export async function loadSuiteFile(file: string, knownNetworks: readonly string
     const place = (path: readonly PathSegment[]) => placeOf(shown, path, locate)
     return { kind: 'declarative', file: absolute, suite: fromData(data, shown, absolute, knownNetworks, locate), place }
   }
-  const definition = await importSuiteModule(absolute, shown)
-  if (definition === undefined) return { kind: 'imperative', file: absolute }
+  await using ownModules = modules ? undefined : new UserModules()
+  const recorded: LabOptions[] = []
+  const slot = globalThis as Record<symbol, LabOptions[] | undefined>
+  slot[LAB_OPTIONS_KEY] = recorded
+  let definition: unknown
+  try {
+    definition = await importSuiteModule(absolute, shown, modules ?? ownModules!)
+  } finally {
+    delete slot[LAB_OPTIONS_KEY]
+  }
+  if (definition === undefined) return { kind: 'imperative', file: absolute, labs: imperativeLabs(recorded, absolute, knownNetworks) }
   const place = (path: readonly PathSegment[]) => placeOf(shown, path)
   return { kind: 'declarative', file: absolute, suite: fromData(definition, shown, absolute, knownNetworks), place }
+}
+
+/**
+ * The clusters an imperative file's tests will use: one per top-level `test.scoped` call that sets
+ * a cluster (Vitest takes file-scoped fixtures there only), else the default local lab. Networks
+ * declared in a call of their own apply to all.
+ */
+function imperativeLabs(recorded: readonly LabOptions[], file: string, knownNetworks: readonly string[]): LabSetup[] {
+  const networks = recorded.find((options) => options.cluster === undefined && options.networks)?.networks
+  const clusters = recorded.filter((options) => options.cluster !== undefined)
+  const labs = clusters.length ? clusters : [{}]
+  return labs.map((options) => labSetup({ cluster: options.cluster, networks: options.networks ?? networks }, file, knownNetworks))
 }
 
 function fromData(data: unknown, shown: string, absolute: string, knownNetworks: readonly string[], locate?: Locator): Suite {
@@ -106,25 +130,11 @@ function offsetOf(root: Node | null, path: readonly PathSegment[]): number | und
   return offset
 }
 
-/**
- * Imports a TypeScript suite. Under the CLI (tsx registered) or Vitest a plain import works and
- * shares the module cache with netbench itself; elsewhere tsx compiles it on the spot.
- */
-async function importModule(file: string): Promise<{ default?: unknown }> {
-  try {
-    return await import(pathToFileURL(file).href) as { default?: unknown }
-  } catch (error) {
-    if ((error as { code?: string }).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw error
-    const { tsImport } = await import('tsx/esm/api')
-    return await tsImport(file, import.meta.url) as { default?: unknown }
-  }
-}
-
-async function importSuiteModule(file: string, shown: string): Promise<unknown> {
+async function importSuiteModule(file: string, shown: string, modules: UserModules): Promise<unknown> {
   let module: { default?: unknown }
   const declaredBefore = declaredTests()
   try {
-    module = await importModule(file)
+    module = await modules.import(file)
   } catch (error) {
     if (isNetbenchError(error)) throw error
     const text = (error instanceof Error ? error.message : String(error)).replace(/\u001b\[[0-9;]*m/g, '')
@@ -135,13 +145,11 @@ async function importSuiteModule(file: string, shown: string): Promise<unknown> 
     throw new NetbenchError('SUITE_INVALID', `${shown}: the suite module failed to load: ${text.split('\n')[0]}`, { hint: 'fix the error in the suite file' })
   }
   const definition = module.default
-  // tsx may wrap a CJS-looking default export once more.
-  const unwrapped = definition && typeof definition === 'object' && 'default' in definition && !('name' in definition) ? (definition as { default: unknown }).default : definition
-  if (unwrapped !== undefined && (typeof unwrapped !== 'object' || unwrapped === null || Object.keys(unwrapped).length === 0)) {
-    throw new NetbenchError('SUITE_INVALID', `${shown}: the default export is ${describeValue(unwrapped)}, not a suite`, { hint: 'write `export default defineSuite({ name, networks, steps })`' })
+  if (definition !== undefined && (typeof definition !== 'object' || definition === null || Object.keys(definition).length === 0)) {
+    throw new NetbenchError('SUITE_INVALID', `${shown}: the default export is ${describeValue(definition)}, not a suite`, { hint: 'write `export default defineSuite({ name, networks, steps })`' })
   }
-  if (unwrapped === undefined && declaredTests() === declaredBefore) notASuite(module, shown)
-  return unwrapped
+  if (definition === undefined && declaredTests() === declaredBefore) notASuite(module, shown)
+  return definition
 }
 
 function describeValue(value: unknown): string {
