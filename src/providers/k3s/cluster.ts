@@ -172,12 +172,19 @@ export async function startK3sNodes(options: Omit<K3sClusterOptions, 'manifest'>
     await client.network.remove(network).catch(() => undefined)
   }
   try {
-    const server = await new K3sContainer(options.image)
+    // The alias is set at creation: testcontainers' withNetworkAliases would create the server on
+    // the default bridge and connect it to the run's network after, leaving it on both.
+    class K3sServer extends K3sContainer {
+      constructor(image: string) {
+        super(image)
+        this.createOpts.NetworkingConfig = { EndpointsConfig: { [name]: { Aliases: [SERVER_ALIAS] } } }
+      }
+    }
+    const server = await new K3sServer(options.image)
       .withNetworkMode(name)
-      .withNetworkAliases(SERVER_ALIAS)
       .withLabels(labels)
       .withEnvironment({ K3S_TOKEN: token })
-      .withCommand(serverArgs({ withFlannel: options.withFlannel, zone: zoneOf(0, options.zones) }))
+      .withCommand([...serverArgs({ withFlannel: options.withFlannel, zone: zoneOf(0, options.zones) }), `--tls-san=${SERVER_ALIAS}`])
       .withWaitStrategy(new ApiServerReady())
       .withStartupTimeout(options.readyTimeoutMs)
       .start()
