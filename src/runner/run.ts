@@ -69,7 +69,9 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
   // Runs without a local suite (kube, k3s) need no root and no iproute2: skip the lab's bookkeeping.
   const usesLab = providerNames.has('local')
   const removeLocal = () => usesLab ? removeRun(runId) : rm(runDir, { recursive: true, force: true }).then(() => [])
-  const runDir = await mkdtemp(join(tmpdir(), `${prefix(runId)}-`))
+  // Only a lab run claims its id; a kube/k3s run's dir must not look like a dead lab run's, or any
+  // lab run starting meanwhile reaps it (and with it the interrupt marker's place).
+  const runDir = await mkdtemp(join(tmpdir(), usesLab ? `${prefix(runId)}-` : `netbench-run-${runId}-`))
   const interrupt = new Interrupt(options.stream, async () => {
     // The worker stops its probes itself once it sees the marker, and starts no new ones; only
     // what is still running after that is ended from here. Namespaces stay for the final cleanup:

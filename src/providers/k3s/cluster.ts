@@ -111,12 +111,13 @@ export async function applyManifest(config: KubeConfig, objects: readonly Manife
 }
 
 /** Every node registered and Ready, every DaemonSet of the manifest fully ready. */
-export async function waitClusterReady(config: KubeConfig, nodes: number, daemonsets: ReadonlyArray<{ namespace: string; name: string }>, timeoutMs: number, where: Where): Promise<void> {
+export async function waitClusterReady(config: KubeConfig, nodes: number, daemonsets: ReadonlyArray<{ namespace: string; name: string }>, timeoutMs: number, where: Where, signal?: AbortSignal): Promise<void> {
   const core = config.makeApiClient(CoreV1Api)
   const apps = config.makeApiClient(AppsV1Api)
   const deadline = Date.now() + timeoutMs
   let waitingFor = ''
   while (Date.now() < deadline) {
+    signal?.throwIfAborted()
     try {
       const list = await core.listNode()
       const ready = list.items.filter((node) => node.status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True'))
@@ -225,7 +226,8 @@ function startFailure(error: unknown): unknown {
   })
 }
 
-export async function startK3s(options: K3sClusterOptions): Promise<StartedK3s> {
+/** `signal` (an interrupted run) ends the wait for the cluster at once; the nodes are removed. */
+export async function startK3s(options: K3sClusterOptions, signal?: AbortSignal): Promise<StartedK3s> {
   const objects = options.manifest ? manifestObjects(await readManifest(options.manifest), options.manifest) : []
   const nodes = await startK3sNodes({ ...options, withFlannel: options.manifest === null })
   try {
@@ -233,7 +235,7 @@ export async function startK3s(options: K3sClusterOptions): Promise<StartedK3s> 
     config.loadFromString(nodes.kubeconfig)
     const where: Where = { context: `k3s-${options.key}`, server: config.getCurrentCluster()?.server ?? `https://localhost:${API_PORT}` }
     if (objects.length) await applyManifest(config, objects, where)
-    await waitClusterReady(config, options.nodes, daemonSetsOf(objects), options.readyTimeoutMs, where)
+    await waitClusterReady(config, options.nodes, daemonSetsOf(objects), options.readyTimeoutMs, where, signal)
     return { kubeconfig: nodes.kubeconfig, where, k3sVersion: options.image.split(':').at(-1) ?? options.image, stop: nodes.stop }
   } catch (error) {
     await nodes.stop()

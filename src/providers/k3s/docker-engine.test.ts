@@ -115,9 +115,12 @@ describe.sequential('the k3s provider on a real Docker engine (stand-in k3s imag
     using project = tmpProject({ 's.netbench.yaml': suite(STANDIN_K3S_IMAGE, '120s') })
     const cli = startCli(['s.netbench.yaml'], { cwd: project.dir })
     await waitForContainers(3)
+    const interruptedAt = Date.now()
     cli.child.kill('SIGINT')
     const { code, stdout } = await cli.result
     expect(code).toBe(130)
+    // Not at the end of the 120 s wait for the cluster: the interrupt ends it.
+    expect(Date.now() - interruptedAt).toBeLessThan(20_000)
     expect(stdout).toMatch(/SIGINT received, stopping and cleaning up/)
   })
 

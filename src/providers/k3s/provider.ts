@@ -79,7 +79,7 @@ export const k3sProvider: Provider = {
         const key = clusterKey(k3s, name)
         let cluster = clusters.get(key)
         if (!cluster) {
-          cluster = startK3s({ runId: context.runId, key, manifest: manifestOf(k3s, name), nodes: k3s.nodes, zones: k3s.zones, image: k3s.image, readyTimeoutMs: k3s.readyTimeoutMs })
+          cluster = startK3s({ runId: context.runId, key, manifest: manifestOf(k3s, name), nodes: k3s.nodes, zones: k3s.zones, image: k3s.image, readyTimeoutMs: k3s.readyTimeoutMs }, signal)
           clusters.set(key, cluster)
         }
         const started = await cluster
