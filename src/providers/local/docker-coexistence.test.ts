@@ -40,9 +40,10 @@ async function measure(network: string, pair: EndpointPair) {
 function expectClean({ tcp, udp }: Awaited<ReturnType<typeof measure>>) {
   expect(tcp.error).toBeNull()
   expect(udp.error).toBeNull()
-  // Shaped to 200M: a dropping FORWARD chain would give nothing at all; noise costs far less than half.
+  // Shaped to 200M: a dropping FORWARD chain would give nothing at all; a busy machine costs less
+  // than half (a starved UDP sender offers less, but what it sends arrives: loss stays near 0).
   expect(tcp.metrics.throughputBps!).toBeGreaterThan(0.5 * SHAPED_BPS)
-  expect(udp.metrics.throughputBps!).toBeGreaterThan(0.95 * SHAPED_BPS / 2)
+  expect(udp.metrics.throughputBps!).toBeGreaterThan(0.5 * SHAPED_BPS / 2)
   expect(udp.metrics.lossPercent!).toBeLessThan(1)
 }
 
