@@ -108,7 +108,7 @@ cli.command('lab <action> [id]', 'A lab to explore by hand: lab up [--network ca
   })
 cli.command('setup', 'Check and install what the local lab needs (iproute2, iperf3, CNI plugins, bird2, nftables)')
   .option('--yes', 'Install without asking')
-  .option('--dev', "Also what netbench's own tests need (chromium, xmllint)")
+  .option('--dev', "Also what netbench's own tests need (chromium, xmllint, a running Docker engine)")
   .action((flags: { yes?: boolean; dev?: boolean }) => { action = setup({ yes: Boolean(flags.yes), dev: Boolean(flags.dev), stream: out }) })
 
 cli.command('report <result>', 'Render the reports of a saved result (JSON written by --output)')

@@ -62,7 +62,7 @@ export class SuiteSession {
       network = (async () => {
         const cluster = await this.getCluster()
         try {
-          const installed = await cluster.install(this.plan.suite.networkSpecs?.find((spec) => spec.name === name) ?? name)
+          const installed = await cluster.install(this.plan.suite.networkSpecs?.find((spec) => spec.name === name) ?? name, this.interrupt.signal)
           appendEvent(this.context.eventsFile, { type: 'network', file: this.file, network: { name, status: 'ok', error: null, setupMs: installed.setupMs, info: installed.describe() } })
           return installed
         } catch (error) {
