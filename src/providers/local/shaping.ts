@@ -5,17 +5,17 @@ import type { ShaperCounters } from '../../results/metrics.ts'
 
 /** Fewest and most bytes a shaper queues: a cloud link's shallow buffer, not a bufferbloated one. */
 export const SHAPER_QUEUE_MIN_BYTES = 16 * 1024
-export const SHAPER_QUEUE_MAX_BYTES = 96 * 1024
-/** Queue time at rates where neither bound applies. */
-const SHAPER_QUEUE_MS = 2
+export const SHAPER_QUEUE_MAX_BYTES = 128 * 1024
+/** Queue time at low rates, where the byte cap does not bind (it binds from ~50 Mbit/s on). */
+const SHAPER_QUEUE_MS = 20
 
 /**
- * Bytes the shaper queues before it drops: about 2 ms of the rate, within fixed bounds. The cap is
+ * Bytes the shaper queues before it drops: 20 ms of the rate, within fixed bounds. The cap is
  * what keeps loss above the link visible: a packet stays charged to its sending socket across
  * veths and bridges (Linux >= 4.19 no longer orphans it there), so a queue holding more than the
  * sender's socket buffer (SO_SNDBUF 212992 by default, doubled by the kernel: ~185 full-size
  * datagrams at ~2.3 KB truesize each) blocks the sender in sendmsg instead of overflowing.
- * 96 KiB is ~67 datagrams: the queue overflows first, with stock buffers too.
+ * 128 KiB is ~90 datagrams, half of that: the queue overflows first, with stock buffers too.
  */
 export function shaperQueueBytes(rateBps: number): number {
   const bytes = Math.round((rateBps / 8) * (SHAPER_QUEUE_MS / 1000))
@@ -23,13 +23,15 @@ export function shaperQueueBytes(rateBps: number): number {
 }
 
 /**
- * tbf parameters for a shaped uplink. The bucket holds a few milliseconds of traffic (at least
- * 128 KiB, so 64 KiB GSO superpackets pass whole); the queue is shallow (`shaperQueueBytes`), so
+ * tbf parameters for a shaped uplink. The bucket holds 10 ms of traffic (at least 256 KiB; 64 KiB
+ * GSO superpackets pass whole): a sender that a busy host descheduled for a moment catches
+ * up in a burst, which the bucket passes rather than drops; it holds tokens, not packets, so it
+ * charges no socket. The queue is shallow (`shaperQueueBytes`), so
  * traffic above the rate is dropped as a cloud link drops it rather than pushed back on the sender.
  */
 export function tbfArgs(device: string, rateBps: number): string[] {
   const bytesPerMs = rateBps / 8 / 1000
-  const burst = Math.max(128 * 1024, Math.round(bytesPerMs * 4))
+  const burst = Math.max(256 * 1024, Math.round(bytesPerMs * 10))
   return ['qdisc', 'replace', 'dev', device, 'root', 'tbf', 'rate', `${Math.round(rateBps)}bit`, 'burst', String(burst), 'limit', String(shaperQueueBytes(rateBps))]
 }
 
@@ -89,7 +91,7 @@ function featureError(what: string, stderr: string, hint: string): NetbenchError
 
 /** How the lab shapes and probes, recorded in every result so a run can be reproduced. */
 export const LAB_FACTS: Record<string, string> = {
-  shaping: `tbf on the underlay side of each node uplink, both directions (ifb for upload); bucket max(128 KiB, 4 ms), queue 2 ms within ${SHAPER_QUEUE_MIN_BYTES / 1024}–${SHAPER_QUEUE_MAX_BYTES / 1024} KiB, so the excess is dropped`,
+  shaping: `tbf on the underlay side of each node uplink, both directions (ifb for upload); bucket max(256 KiB, 10 ms), queue 20 ms within ${SHAPER_QUEUE_MIN_BYTES / 1024}–${SHAPER_QUEUE_MAX_BYTES / 1024} KiB, so the excess is dropped`,
   udpSocketBuffer: `iperf3 -w ${UDP_SOCKET_BUFFER_BYTES} bytes, or less where net.core.wmem_max/rmem_max grant less (each point records what it used)`,
   offloads: 'veth defaults (TSO/GSO/GRO on)',
   addresses: '198.18.0.0/15',
