@@ -3,6 +3,7 @@ import { access } from 'node:fs/promises'
 import { NetbenchError } from '../errors.ts'
 import { run } from '../exec.ts'
 import { findProgram } from '../providers/local/preflight.ts'
+import { offerSocketBufferSysctls } from './setup-sysctl.ts'
 
 /** What the local lab needs, and the Debian package that provides each. */
 export const REQUIREMENTS = [
@@ -27,6 +28,12 @@ export const DEV_REQUIREMENTS = [
  * (asking first unless --yes); otherwise prints the exact command. Returns the exit code.
  */
 export async function setup(options: { yes: boolean; dev: boolean; stream: NodeJS.WritableStream }): Promise<number> {
+  const code = await installPackages(options)
+  if (code === 0) await offerSocketBufferSysctls(options)
+  return code
+}
+
+async function installPackages(options: { yes: boolean; dev: boolean; stream: NodeJS.WritableStream }): Promise<number> {
   const missing: string[] = []
   for (const requirement of options.dev ? [...REQUIREMENTS, ...DEV_REQUIREMENTS] : REQUIREMENTS) {
     const present = await requirement.present()

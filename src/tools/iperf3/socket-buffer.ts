@@ -45,3 +45,13 @@ export async function localSocketBufferLimits(): Promise<{ wmemMax: number; rmem
     return undefined
   }
 }
+
+/**
+ * What this machine's limits cost, for the preflight and the run's environment: null when they
+ * grant the buffer UDP probes want.
+ */
+export function socketBufferNote(limits: { wmemMax: number; rmemMax: number }, wantedBytes: number): string | null {
+  const granted = Math.min(limits.wmemMax, limits.rmemMax)
+  if (granted >= wantedBytes) return null
+  return `net.core.wmem_max ${limits.wmemMax} and rmem_max ${limits.rmemMax} cap UDP probes at -w ${granted} (wanted ${wantedBytes}): a receiver that falls behind for a moment overruns its socket sooner (marked "receiver overrun"); \`netbench setup\` offers a sysctl.d file that raises them`
+}
