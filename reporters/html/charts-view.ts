@@ -41,6 +41,7 @@ function udpCharts(suite: SuiteResult, networks: ReadonlyArray<{ name: string; c
       jitter: point.status === 'error' ? null : point.metrics.jitterMs,
       receivedCi: point.status === 'error' ? null : point.stats.throughputBps?.ci95 ?? null,
       senderLimited: hostShort(point),
+      heldByLink: point.limitedBy === 'link',
     })),
   })).filter((line) => line.points.length)
   if (!lines.length) return []

@@ -172,7 +172,8 @@ export function pointRow(point: PointResult, change: PointChange | undefined): P
     datagram,
     datagramTitle,
     error: point.status === 'error' ? point.error : null,
-    senderLimited: isSenderLimited(point),
+    // A point the link held back is the path's shortfall, not the sending host's.
+    senderLimited: isSenderLimited(point) && point.limitedBy !== 'link',
     delta: deltaOf(change),
     rawHtml: point.raw.map((raw) => escapeText(JSON.stringify(raw, null, 1))),
   }
