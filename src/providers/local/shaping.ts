@@ -23,15 +23,15 @@ export function shaperQueueBytes(rateBps: number): number {
 }
 
 /**
- * tbf parameters for a shaped uplink. The bucket holds 10 ms of traffic (at least 256 KiB; 64 KiB
- * GSO superpackets pass whole): a sender that a busy host descheduled for a moment catches
- * up in a burst, which the bucket passes rather than drops; it holds tokens, not packets, so it
- * charges no socket. The queue is shallow (`shaperQueueBytes`), so
+ * tbf parameters for a shaped uplink. The bucket holds 20 ms of traffic (at least 512 KiB; 64 KiB
+ * GSO superpackets pass whole): a sender that a busy host descheduled for a few tens of
+ * milliseconds catches up in a burst, which the bucket passes rather than drops below the rate;
+ * it holds tokens, not packets, so it charges no socket. The queue is shallow (`shaperQueueBytes`), so
  * traffic above the rate is dropped as a cloud link drops it rather than pushed back on the sender.
  */
 export function tbfArgs(device: string, rateBps: number): string[] {
   const bytesPerMs = rateBps / 8 / 1000
-  const burst = Math.max(256 * 1024, Math.round(bytesPerMs * 10))
+  const burst = Math.max(512 * 1024, Math.round(bytesPerMs * 20))
   return ['qdisc', 'replace', 'dev', device, 'root', 'tbf', 'rate', `${Math.round(rateBps)}bit`, 'burst', String(burst), 'limit', String(shaperQueueBytes(rateBps))]
 }
 
@@ -91,7 +91,7 @@ function featureError(what: string, stderr: string, hint: string): NetbenchError
 
 /** How the lab shapes and probes, recorded in every result so a run can be reproduced. */
 export const LAB_FACTS: Record<string, string> = {
-  shaping: `tbf on the underlay side of each node uplink, both directions (ifb for upload); bucket max(256 KiB, 10 ms), queue 20 ms within ${SHAPER_QUEUE_MIN_BYTES / 1024}–${SHAPER_QUEUE_MAX_BYTES / 1024} KiB, so the excess is dropped`,
+  shaping: `tbf on the underlay side of each node uplink, both directions (ifb for upload); bucket max(512 KiB, 20 ms), queue 20 ms within ${SHAPER_QUEUE_MIN_BYTES / 1024}–${SHAPER_QUEUE_MAX_BYTES / 1024} KiB, so the excess is dropped`,
   udpSocketBuffer: `iperf3 -w ${UDP_SOCKET_BUFFER_BYTES} bytes, or less where net.core.wmem_max/rmem_max grant less (each point records what it used)`,
   offloads: 'veth defaults (TSO/GSO/GRO on)',
   addresses: '198.18.0.0/15',

@@ -32,6 +32,6 @@ describe('the shaper queue stays below what a stock socket buffer holds', () => 
   })
 
   it('gives tbf an explicit byte limit, not a latency that grows with the rate', () => {
-    expect(tbfArgs('in1', 450e6)).toEqual(['qdisc', 'replace', 'dev', 'in1', 'root', 'tbf', 'rate', '450000000bit', 'burst', '562500', 'limit', String(SHAPER_QUEUE_MAX_BYTES)])
+    expect(tbfArgs('in1', 450e6)).toEqual(['qdisc', 'replace', 'dev', 'in1', 'root', 'tbf', 'rate', '450000000bit', 'burst', '1125000', 'limit', String(SHAPER_QUEUE_MAX_BYTES)])
   })
 })
