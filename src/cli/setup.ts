@@ -4,6 +4,7 @@ import { NetbenchError } from '../errors.ts'
 import { run } from '../exec.ts'
 import { findProgram } from '../providers/local/preflight.ts'
 import { engineVersion, ensureDockerEngine } from './docker-engine.ts'
+import { offerSocketBufferSysctls } from './setup-sysctl.ts'
 
 /** What the local lab needs, and the Debian package that provides each. */
 export const REQUIREMENTS = [
@@ -34,6 +35,7 @@ export const DEV_REQUIREMENTS = [
  */
 export async function setup(options: { yes: boolean; dev: boolean; stream: NodeJS.WritableStream }): Promise<number> {
   const code = await installPackages(options)
+  if (code === 0) await offerSocketBufferSysctls(options)
   if (code === 0 && options.dev) await ensureDockerEngine(options.stream)
   return code
 }

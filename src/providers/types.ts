@@ -1,3 +1,4 @@
+import type { ShaperCounters } from '../results/metrics.ts'
 import type { PolicyResult } from '../results/policy.ts'
 import type { Between, ClusterSpec, EndpointKind, NetworkSpec, PolicyStep } from '../suites/model.ts'
 import type { Endpoint } from './endpoint.ts'
@@ -5,6 +6,8 @@ import type { Endpoint } from './endpoint.ts'
 export interface EndpointPair {
   client: Endpoint
   server: Endpoint
+  /** Reads the counters of the shapers between client and server; absent where the provider has none. */
+  shapers?: () => Promise<ShaperCounters | undefined>
 }
 
 /** A network installed on a cluster: knows its endpoints, nothing about probes. */

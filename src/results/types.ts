@@ -1,5 +1,5 @@
 import type { Between } from '../suites/model.ts'
-import type { Metrics } from './metrics.ts'
+import type { Metrics, ShaperCounters } from './metrics.ts'
 import type { LimitedBy } from './attribution.ts'
 import type { Comparison } from './compare.ts'
 import type { PolicyResult } from './policy.ts'
@@ -17,6 +17,10 @@ export interface SampleResult {
   /** Datagrams the receiver's socket dropped for a full buffer (receiver overrun). */
   receiverDrops: number | null
   datagramBytes: number | null
+  /** UDP: the socket buffer iperf3 was given (`-w`); null before it was recorded. */
+  socketBufferBytes?: number | null
+  /** UDP: what the shapers between the ends did (local lab); null where none were read. */
+  shaper?: ShaperCounters | null
   mtu: number
   durationMs: number
 }
@@ -42,6 +46,8 @@ export interface PointResult {
   stats: Partial<Record<keyof Metrics, MetricStats>>
   /** UDP: what held the point back — the sender, the receiver's socket or the network; null if nothing. */
   limitedBy: LimitedBy | null
+  /** UDP, sender short of the offered rate: the client's sending rate on loopback, once per node and run. */
+  senderCeilingBps?: number | null
   /** `find: 'max'`: the highest rate within the loss bound, and every probe it took to find it. */
   search?: SearchSummary
   /** Latency: every echo reply's round-trip time (ms), all repeats; stats like rtt.p99 read these. */

@@ -1,12 +1,13 @@
 import { isNetbenchError } from '../errors.ts'
 import type { PlannedPoint } from '../plan/plan.ts'
 import type { EndpointPair } from '../providers/types.ts'
-import { attributeLoss, limitedBy } from '../results/attribution.ts'
+import { attributeLoss, isSenderLimited, limitedBy } from '../results/attribution.ts'
 import { medianMetrics, metricStats } from '../results/aggregate.ts'
 import { emptyMetrics, type Sample } from '../results/metrics.ts'
 import { percentile } from '../results/stats.ts'
 import type { PointResult, SampleResult } from '../results/types.ts'
-import { runIperf3 } from '../tools/iperf3/run.ts'
+import { runIperf3, type Iperf3Probe } from '../tools/iperf3/run.ts'
+import type { Endpoint } from '../providers/endpoint.ts'
 import { runPing } from '../tools/ping/ping.ts'
 import { searchMaxRate } from './max-rate.ts'
 
@@ -18,6 +19,8 @@ function toSampleResult(sample: Sample): SampleResult {
     lostPackets: sample.lostPackets ?? null,
     receiverDrops: sample.receiverDrops ?? null,
     datagramBytes: sample.datagramBytes ?? null,
+    socketBufferBytes: sample.socketBufferBytes ?? null,
+    shaper: sample.shaper ?? null,
     mtu: sample.mtu,
     durationMs: sample.durationMs,
   }
@@ -29,6 +32,18 @@ interface Recorder {
   record(sample: Sample): SampleResult
 }
 
+/** The client's UDP sending ceiling, measured once per node and run by whoever passes it in. */
+export type SenderCeiling = (client: Endpoint, signal?: AbortSignal) => Promise<number | null>
+
+/** A UDP run with the counters of the shapers on its path read around it. */
+async function runUdpCounted(pair: EndpointPair, probe: Extract<Iperf3Probe, { kind: 'udp' }>, signal: AbortSignal | undefined): Promise<Sample> {
+  const before = await pair.shapers?.()
+  const sample = await runIperf3({ server: pair.server, client: pair.client, probe, signal })
+  const after = before && await pair.shapers?.()
+  if (before && after) sample.shaper = { packets: after.packets - before.packets, drops: after.drops - before.drops, overlimits: after.overlimits - before.overlimits }
+  return sample
+}
+
 /** One iperf3 run per repeat at the point's offered rate or stream count. */
 async function measureIperf3(point: PlannedPoint, recorder: Recorder, result: PointResult): Promise<void> {
   const { pair, signal } = recorder
@@ -36,7 +51,7 @@ async function measureIperf3(point: PlannedPoint, recorder: Recorder, result: Po
     const probe = point.step === 'udp'
       ? { kind: 'udp' as const, bitrateBps: point.bitrateBps!, durationMs: point.durationMs, omitMs: point.omitMs }
       : { kind: 'tcp' as const, streams: point.streams ?? 1, durationMs: point.durationMs, omitMs: point.omitMs, reverse: point.reverse, bidir: point.bidir }
-    const sample = await runIperf3({ server: pair.server, client: pair.client, probe, signal })
+    const sample = probe.kind === 'udp' ? await runUdpCounted(pair, probe, signal) : await runIperf3({ server: pair.server, client: pair.client, probe, signal })
     if (sample.congestion) result.congestion = sample.congestion
     recorder.record(sample)
   }
@@ -47,10 +62,7 @@ async function measureSearch(point: PlannedPoint, recorder: Recorder, result: Po
   const search = point.search!
   const atRate = new Map<number, Sample>()
   const found = await searchMaxRate(search, async (offeredBps) => {
-    const sample = await runIperf3({
-      server: recorder.pair.server, client: recorder.pair.client, signal: recorder.signal,
-      probe: { kind: 'udp', bitrateBps: offeredBps, durationMs: point.durationMs, omitMs: point.omitMs },
-    })
+    const sample = await runUdpCounted(recorder.pair, { kind: 'udp', bitrateBps: offeredBps, durationMs: point.durationMs, omitMs: point.omitMs }, recorder.signal)
     atRate.set(offeredBps, sample)
     result.raw.push(sample.raw)
     return { offeredBps, senderBps: sample.metrics.senderBps, receivedBps: sample.metrics.throughputBps, lossPercent: sample.metrics.lossPercent }
@@ -97,7 +109,7 @@ async function measureLatency(point: PlannedPoint, recorder: Recorder, result: P
  * Measures one point `repeat` times. A failure becomes the point's error (its expectations turn
  * into errors, not failures) rather than an exception, so the run goes on with the next point.
  */
-export async function measurePoint(suite: string, point: PlannedPoint, pair: EndpointPair, signal?: AbortSignal): Promise<PointResult> {
+export async function measurePoint(suite: string, point: PlannedPoint, pair: EndpointPair, signal?: AbortSignal, senderCeiling?: SenderCeiling): Promise<PointResult> {
   const result: PointResult = {
     id: point.id, suite, network: point.network, step: point.step, label: point.label,
     bitrate: point.bitrateBps, streams: point.streams, between: point.between,
@@ -124,6 +136,8 @@ export async function measurePoint(suite: string, point: PlannedPoint, pair: End
   }
   result.metrics = medianMetrics(result.samples)
   result.stats = metricStats(result.samples)
+  // Only a sender short of the offered rate needs its ceiling: was it the host or the path?
+  if (senderCeiling && result.status === 'ok' && isSenderLimited(result)) result.senderCeilingBps = await senderCeiling(pair.client, signal)
   result.limitedBy = limitedBy(result)
   return result
 }

@@ -7,6 +7,8 @@ import { isNetbenchError } from '../errors.ts'
 import type { RunContext } from './context.ts'
 import { appendEvent } from './events.ts'
 import { measurePoint } from './measure.ts'
+import { measureSenderCeiling } from '../tools/iperf3/ceiling.ts'
+import type { Endpoint } from '../providers/endpoint.ts'
 import { watchInterrupt } from './interrupt.ts'
 import { FaultSchedule } from './faults.ts'
 import { searchProbeEstimate } from './max-rate.ts'
@@ -26,6 +28,8 @@ export class SuiteSession {
   private readonly networks = new Map<string, Promise<Network>>()
   private readonly points = new Map<string, Promise<PointResult>>()
   private readonly policies = new Map<string, Promise<PolicyResult>>()
+  /** Senders' loopback ceilings, one per node: what a node's CPU can send at all. */
+  private readonly ceilings = new Map<string, Promise<number | null>>()
   private readonly faults: FaultSchedule | undefined
   private readonly pointById: Map<string, PlannedPoint>
   private measuredCount = 0
@@ -99,7 +103,7 @@ export class SuiteSession {
     })
     this.faults?.begin(point.network, point.stepIndex)
     const startedAt = Date.now()
-    const result = await measurePoint(this.plan.suite.name, point, pair, this.interrupt.signal)
+    const result = await measurePoint(this.plan.suite.name, point, pair, this.interrupt.signal, (client, signal) => this.senderCeiling(client, signal))
     const cause = this.faults?.causeFor(point.network, point.stepIndex, startedAt, Date.now(), [pair.client.node, pair.server.node])
     if (cause) {
       result.status = 'error'
@@ -109,6 +113,15 @@ export class SuiteSession {
     if (stepPoints.at(-1)?.id === point.id) await this.faults?.end(point.network, point.stepIndex)
     appendEvent(this.context.eventsFile, { type: 'point', file: this.file, point: result })
     return result
+  }
+
+  private senderCeiling(client: Endpoint, signal?: AbortSignal): Promise<number | null> {
+    let ceiling = this.ceilings.get(client.node)
+    if (!ceiling) {
+      ceiling = measureSenderCeiling(client, signal)
+      this.ceilings.set(client.node, ceiling)
+    }
+    return ceiling
   }
 
   /** Probe time from this point to the end of the suite, for the progress line's estimate. */
