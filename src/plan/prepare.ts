@@ -25,7 +25,9 @@ export async function prepareRun(args: readonly string[], options: { networks?: 
       imperativeFiles.push(loaded.file)
       continue
     }
-    plans.push(planSuite(loaded.suite, { onlyNetworks: options.networks, place: loaded.place, baseline: options.baseline }))
+    const plan = planSuite(loaded.suite, { onlyNetworks: options.networks, place: loaded.place, baseline: options.baseline })
+    checkOrder(plan, loaded.place)
+    plans.push(plan)
   }
   if (options.networks?.length) {
     const known = new Set(plans.flatMap((plan) => plan.suite.networks))
@@ -37,4 +39,17 @@ export async function prepareRun(args: readonly string[], options: { networks?: 
     }
   }
   return { files, plans, imperativeFiles }
+}
+
+/** Interleaved order keeps every network up at once: the suite's provider must hold them all. */
+function checkOrder(plan: SuitePlan, place: (path: readonly (string | number)[]) => string): void {
+  const { suite } = plan
+  const limit = providerFor(suite.cluster.provider).networksAtOnce
+  if (suite.order !== 'interleaved' || limit === undefined) return
+  const cniOf = (name: string) => suite.networkSpecs?.find((spec) => spec.name === name)?.cni ?? name
+  const pods = plan.networks.map((network) => network.name).filter((name) => cniOf(name) !== 'host')
+  if (pods.length <= limit) return
+  throw new NetbenchError('SUITE_INVALID', `${place(['order'])}: order: 'interleaved' keeps every network up at once, and the ${suite.cluster.provider} lab holds host plus ${limit} network at a time (this suite has ${pods.join(', ')})`, {
+    hint: "compare one network with host here, compare CNIs on provider k3s or kube (their networks coexist), or use order: 'sequential'",
+  })
 }

@@ -10,7 +10,7 @@ import type { PolicyResult } from '../results/policy.ts'
 export type RunEvent =
   | { type: 'suite-start'; file: string; suite: string; cluster: Record<string, unknown>; points: number }
   | { type: 'network'; file: string; network: NetworkResult }
-  | { type: 'point-start'; file: string; network: string; label: string; index: number; total: number; repeat: number; expectedMs: number }
+  | { type: 'point-start'; file: string; network: string; label: string; index: number; total: number; repeat: number; expectedMs: number; /** Interleaved order: which repeat (1-based) starts; index/total then count repeats. */ sample?: number }
   | { type: 'point'; file: string; point: PointResult }
   | { type: 'policy'; file: string; policy: PolicyResult }
 

@@ -6,7 +6,8 @@ import type { PolicyResult } from '../results/policy.ts'
 import { isNetbenchError } from '../errors.ts'
 import type { RunContext } from './context.ts'
 import { appendEvent } from './events.ts'
-import { measurePoint } from './measure.ts'
+import { PointMeasurement, sequenceCounter } from './measure.ts'
+import { interleavedSlots, repeatsOf, type Slot } from '../plan/order.ts'
 import { watchInterrupt } from './interrupt.ts'
 import { FaultSchedule } from './faults.ts'
 import { searchProbeEstimate } from './max-rate.ts'
@@ -30,6 +31,8 @@ export class SuiteSession {
   private readonly pointById: Map<string, PlannedPoint>
   private measuredCount = 0
   private readonly totalPoints: number
+  /** Numbers every sample in the order it ran, across networks (SampleResult.sequence). */
+  private readonly nextSequence = sequenceCounter()
 
   private readonly interrupt: ReturnType<typeof watchInterrupt>
 
@@ -99,7 +102,9 @@ export class SuiteSession {
     })
     this.faults?.begin(point.network, point.stepIndex)
     const startedAt = Date.now()
-    const result = await measurePoint(this.plan.suite.name, point, pair, this.interrupt.signal)
+    const measurement = new PointMeasurement(this.plan.suite.name, point, pair, this.interrupt.signal, this.nextSequence)
+    for (let repeat = 0; repeat < repeatsOf(point); repeat++) await measurement.repeat()
+    const result = measurement.finish()
     const cause = this.faults?.causeFor(point.network, point.stepIndex, startedAt, Date.now(), [pair.client.node, pair.server.node])
     if (cause) {
       result.status = 'error'
@@ -127,6 +132,57 @@ export class SuiteSession {
       ...(planned?.policies ?? []).map((policy) => ({ stepIndex: policy.stepIndex, run: () => this.policy(policy.id) })),
     ].sort((a, b) => a.stepIndex - b.stepIndex)
     for (const item of items) await item.run()
+  }
+
+  /**
+   * Interleaved order: every network up first (all at once), then the schedule of interleavedSlots,
+   * one repeat at a time. A network that fails to install is left out; its points then fail with
+   * its error when read, and this test fails with it, as a sequential network's measure test does.
+   */
+  async measureInterleaved(): Promise<void> {
+    const failures: unknown[] = []
+    const up = new Set<string>()
+    for (const { name } of this.plan.networks) {
+      await this.network(name).then(() => up.add(name), (error: unknown) => failures.push(error))
+    }
+    const slots = interleavedSlots(this.plan).filter((slot) => up.has(slot.network))
+    const open = new Map<string, PointMeasurement>()
+    for (const [index, slot] of slots.entries()) {
+      this.interrupt.throwIfInterrupted()
+      if (slot.kind === 'policy') {
+        await this.policy(slot.policyId)
+        continue
+      }
+      await this.sampleSlot(slot, open, { index: index + 1, total: slots.length, remainingMs: this.slotsMs(slots.slice(index)) })
+    }
+    if (failures.length) throw failures[0]
+  }
+
+  private async sampleSlot(slot: Extract<Slot, { kind: 'sample' }>, open: Map<string, PointMeasurement>, progress: { index: number; total: number; remainingMs: number }): Promise<void> {
+    const point = this.pointById.get(slot.pointId)!
+    const network = await this.network(slot.network)
+    let measurement = open.get(point.id)
+    if (!measurement) {
+      measurement = new PointMeasurement(this.plan.suite.name, point, network.pair(point.between, point.endpoint), this.interrupt.signal, this.nextSequence)
+      open.set(point.id, measurement)
+    }
+    appendEvent(this.context.eventsFile, {
+      type: 'point-start', file: this.file, network: point.network, label: point.label,
+      index: progress.index, total: progress.total, repeat: point.repeat, sample: slot.repeat + 1, expectedMs: progress.remainingMs,
+    })
+    await measurement.repeat()
+    if (slot.repeat + 1 < slot.of) return
+    const result = measurement.finish()
+    this.points.set(point.id, Promise.resolve(result))
+    appendEvent(this.context.eventsFile, { type: 'point', file: this.file, point: result })
+  }
+
+  private slotsMs(slots: readonly Slot[]): number {
+    return slots.reduce((total, slot) => {
+      if (slot.kind !== 'sample') return total
+      const point = this.pointById.get(slot.pointId)!
+      return total + (point.durationMs + PER_PROBE_OVERHEAD_MS) * (point.search ? searchProbeEstimate(point.search) : 1)
+    }, 0)
   }
 
   /** Runs a policy step on its network once; every expectation reading it shares the result. */
