@@ -1,12 +1,11 @@
 import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
-import { tsImport } from 'tsx/esm/api'
 import { reporterRegistry } from '../../reporters/index.ts'
 import { DEFAULT_REPORT_DIR } from '../../reporters/report-dir.ts'
 import type { NetbenchConfig } from '../config.ts'
 import { NetbenchError } from '../errors.ts'
 import { loadResult, type LoadedResult } from '../results/load-result.ts'
+import { importModule } from '../suites/load.ts'
 
 const CONFIG_FILES = ['netbench.config.ts', 'netbench.config.mts', 'netbench.config.js', 'netbench.config.mjs']
 
@@ -22,7 +21,9 @@ export async function loadConfig(cwd = process.cwd()): Promise<LoadedConfig> {
   const fail = (message: string, hint: string): never => { throw new NetbenchError('USAGE', `${file}: ${message}`, { hint }) }
   let loaded: { default?: unknown }
   try {
-    loaded = await tsImport(pathToFileURL(file).href, import.meta.url) as { default?: unknown }
+    // As suites are imported: sharing the module cache, so the config's `import … from 'netbench'`
+    // does not load a second Vitest (which then fails on its missing worker state when a suite loads).
+    loaded = await importModule(file)
   } catch (error) {
     return fail(`failed to load: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`, 'fix the error in the config file')
   }

@@ -88,7 +88,7 @@ function offsetOf(root: Node | null, path: readonly PathSegment[]): number | und
  * Imports a TypeScript suite. Under the CLI (tsx registered) or Vitest a plain import works and
  * shares the module cache with netbench itself; elsewhere tsx compiles it on the spot.
  */
-async function importModule(file: string): Promise<{ default?: unknown }> {
+export async function importModule(file: string): Promise<{ default?: unknown }> {
   try {
     return await import(pathToFileURL(file).href) as { default?: unknown }
   } catch (error) {
