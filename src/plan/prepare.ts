@@ -49,7 +49,7 @@ function checkOrder(plan: SuitePlan, place: (path: readonly (string | number)[])
   const cniOf = (name: string) => suite.networkSpecs?.find((spec) => spec.name === name)?.cni ?? name
   const pods = plan.networks.map((network) => network.name).filter((name) => cniOf(name) !== 'host')
   if (pods.length <= limit) return
-  throw new NetbenchError('SUITE_INVALID', `${place(['order'])}: order: 'interleaved' keeps every network up at once, and the ${suite.cluster.provider} lab holds host plus ${limit} network at a time (this suite has ${pods.join(', ')})`, {
+  throw new NetbenchError('SUITE_INVALID', `${place(['order'])}: interleaved keeps every network up at once, and provider ${suite.cluster.provider} holds host plus ${limit} other network at a time (this suite has ${pods.join(', ')})`, {
     hint: "compare one network with host here, compare CNIs on provider k3s or kube (their networks coexist), or use order: 'sequential'",
   })
 }

@@ -69,7 +69,9 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
   // Runs without a local suite (kube, k3s) need no root and no iproute2: skip the lab's bookkeeping.
   const usesLab = providerNames.has('local')
   const removeLocal = () => usesLab ? removeRun(runId) : rm(runDir, { recursive: true, force: true }).then(() => [])
-  const runDir = await mkdtemp(join(tmpdir(), `${prefix(runId)}-`))
+  // Only a claimed run may carry the lab's `nb<id>-` prefix: another run's reaper removes such a
+  // directory when no owner record claims it, and a kube or k3s run (no root) claims none.
+  const runDir = await mkdtemp(join(tmpdir(), usesLab ? `${prefix(runId)}-` : `netbench-${runId}-`))
   const interrupt = new Interrupt(options.stream, async () => {
     // The worker stops its probes itself once it sees the marker, and starts no new ones; only
     // what is still running after that is ended from here. Namespaces stay for the final cleanup:

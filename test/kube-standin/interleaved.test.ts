@@ -57,8 +57,7 @@ describe('order: interleaved on provider kube', () => {
     const { code, stdout, stderr } = await runCli(['--output', 'result.json', '--reporter', 'terminal', '--reporter', 'html', '--report-dir', 'report'], {
       cwd: project.dir, env: { KUBECONFIG: `${old.kubeconfig}:${candidate.kubeconfig}` },
     })
-    if (code !== 0) console.log("DEBUG", stdout)
-    expect({ code, stderr }).toEqual({ code: 0, stderr: "" })
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' })
     expect(stdout).toContain('repeats interleaved: calico-3.28, calico-3.29, calico-3.28, calico-3.29 …')
     expect(stdout).toMatch(/✓ calico-3\.29 › tcp › throughput >= 30% of calico-3\.28/)
     // What really ran, as the two API servers saw it: each probe's client alternating between them.
