@@ -79,6 +79,18 @@ describe('order: interleaved on provider kube', () => {
     expect(html).toContain('Order: repeats interleaved: calico-3.28, calico-3.29, calico-3.28, calico-3.29 …')
   })
 
+  test('with -t selecting some expectations, the points are still measured together, interleaved', async () => {
+    const timeline: string[] = []
+    const old = await standIn('old', timeline)
+    const candidate = await standIn('new', timeline)
+    using project = tmpProject({ 'suites/gate.netbench.yaml': gate })
+    const { code, stdout } = await runCli(['-t', 'tcp'], { cwd: project.dir, env: { KUBECONFIG: `${old.kubeconfig}:${candidate.kubeconfig}` } })
+    expect(code).toBe(0)
+    expect(stdout).toMatch(/✓ calico-3\.29 › tcp › throughput >= 30% of calico-3\.28/)
+    expect(stdout).toMatch(/- calico-3\.28 › udp 10M › loss < 5%\s+skipped/)
+    expect(timeline).toEqual(['old', 'new', 'old', 'new', 'old', 'new', 'old', 'new'])
+  })
+
   test('sequential (the default) measures one network after the other, and says so', async () => {
     const timeline: string[] = []
     const old = await standIn('old', timeline)
