@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { afterEach, describe, expect, test } from 'vitest'
-import { runCli } from '../cli.ts'
+import { runCli, startCli } from '../cli.ts'
 import { tmpProject } from '../tmp-project.ts'
 import { startStandIn, type StandInFixture } from './fixture.ts'
 
@@ -89,6 +89,23 @@ describe('order: interleaved on provider kube', () => {
     expect(stdout).toMatch(/✓ calico-3\.29 › tcp › throughput >= 30% of calico-3\.28/)
     expect(stdout).toMatch(/- calico-3\.28 › udp 10M › loss < 5%\s+skipped/)
     expect(timeline).toEqual(['old', 'new', 'old', 'new', 'old', 'new', 'old', 'new'])
+  })
+
+  test('SIGINT while the networks alternate: both contexts are cleaned, exit 130', async () => {
+    const timeline: string[] = []
+    const old = await standIn('old', timeline)
+    const candidate = await standIn('new', timeline)
+    using project = tmpProject({ 'suites/gate.netbench.yaml': gate.replace(/duration: 1s/g, 'duration: 30s') })
+    const cli = startCli([], { cwd: project.dir, env: { KUBECONFIG: `${old.kubeconfig}:${candidate.kubeconfig}` } })
+    const deadline = Date.now() + 60_000
+    while (Date.now() < deadline && timeline.length < 1) await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(timeline).toEqual(['old'])
+    cli.child.kill('SIGINT')
+    const { code, stdout } = await cli.result
+    expect(code).toBe(130)
+    expect(stdout).toMatch(/SIGINT received, stopping and cleaning up/)
+    // No probe started after the interrupt; afterEach checks both stand-ins are empty.
+    expect(timeline).toEqual(['old'])
   })
 
   test('sequential (the default) measures one network after the other, and says so', async () => {
