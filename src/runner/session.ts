@@ -174,10 +174,19 @@ export class SuiteSession {
 
   private async sampleSlot(slot: Extract<Slot, { kind: 'sample' }>, open: Map<string, PointMeasurement>, progress: { index: number; total: number; remainingMs: number }): Promise<void> {
     const point = this.pointById.get(slot.pointId)!
+    // Settled early: a pair this network cannot provide (host and same-node) fails the point alone.
+    if (this.points.has(point.id)) return
     const network = await this.network(slot.network)
     let measurement = open.get(point.id)
     if (!measurement) {
-      measurement = new PointMeasurement(this.plan.suite.name, point, network.pair(point.between, point.endpoint), this.interrupt.signal, this.nextSequence)
+      try {
+        measurement = new PointMeasurement(this.plan.suite.name, point, network.pair(point.between, point.endpoint), this.interrupt.signal, this.nextSequence)
+      } catch (error) {
+        const failed = Promise.reject(error)
+        failed.catch(() => undefined)
+        this.points.set(point.id, failed)
+        return
+      }
       open.set(point.id, measurement)
     }
     appendEvent(this.context.eventsFile, {

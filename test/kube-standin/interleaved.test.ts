@@ -91,6 +91,30 @@ describe('order: interleaved on provider kube', () => {
     expect(timeline).toEqual(['old', 'new', 'old', 'new', 'old', 'new', 'old', 'new'])
   })
 
+  test('a point one network cannot measure (host, same-node) fails alone; the others still alternate', async () => {
+    const old = await standIn('old', [])
+    using project = tmpProject({
+      'suites/mixed.netbench.yaml': [
+        'name: host and calico',
+        'cluster: { provider: kube, context: old, readyTimeout: 20s }',
+        'order: interleaved',
+        'networks: [host, calico]',
+        'steps:',
+        '  - tcp: { duration: 1s, between: same-node, repeat: 2 }',
+        '  - tcp: { duration: 1s, between: nodes, repeat: 2 }',
+        'expect: ["all tcp same-node throughput > 1M", "all tcp nodes throughput > 1M"]',
+      ].join('\n'),
+    })
+    const { code, stdout } = await runCli(['--output', 'result.json'], { cwd: project.dir, env: { KUBECONFIG: old.kubeconfig } })
+    expect(code).toBe(3)
+    expect(stdout).toMatch(/! host › tcp \(same-node\) › throughput > 1M\s+error: .*one endpoint per node/)
+    expect(stdout).toMatch(/✓ calico › tcp \(same-node\) › throughput > 1M/)
+    const [suite] = JSON.parse(readFileSync(project.path('result.json'), 'utf8')).suites
+    const order = suite.points.flatMap((point: { network: string; label: string; samples: Array<{ sequence: number }> }) => point.samples.map((sample) => [sample.sequence, `${point.network} ${point.label}`] as const))
+      .sort((a: readonly [number, string], b: readonly [number, string]) => a[0] - b[0]).map(([, what]: readonly [number, string]) => what)
+    expect(order).toEqual(['calico tcp (same-node)', 'calico tcp (same-node)', 'host tcp (nodes)', 'calico tcp (nodes)', 'host tcp (nodes)', 'calico tcp (nodes)'])
+  })
+
   test('SIGINT while the networks alternate: both contexts are cleaned, exit 130', async () => {
     const timeline: string[] = []
     const old = await standIn('old', timeline)
