@@ -5,7 +5,7 @@ import type { Cluster, Network } from '../providers/types.ts'
 import type { PointResult } from '../results/types.ts'
 import type { RunContext } from '../runner/context.ts'
 import { appendEvent } from '../runner/events.ts'
-import { measurePoint } from '../runner/measure.ts'
+import { measurePoint, sequenceCounter } from '../runner/measure.ts'
 import { watchInterrupt } from '../runner/interrupt.ts'
 import type { Between, LocalClusterSpec } from '../suites/model.ts'
 import { INSTANCE_PRESETS } from '../suites/schema.ts'
@@ -30,6 +30,8 @@ export class Lab {
   private cluster: Promise<Cluster> | undefined
   private readonly networks = new Map<string, Promise<Network>>()
   private count = 0
+  /** Samples numbered across the file's probes, as a suite's are (SampleResult.sequence). */
+  private readonly nextSequence = sequenceCounter()
 
   private readonly interrupt: ReturnType<typeof watchInterrupt>
 
@@ -64,7 +66,7 @@ export class Lab {
       durationMs, omitMs: 0, between: options.between ?? (this.spec.zones > 1 ? 'zones' : 'nodes'), repeat: options.repeat ?? 1,
     }
     const network = await this.network(networkName)
-    const result = await measurePoint(this.file, planned, network.pair(planned.between), this.interrupt.signal)
+    const result = await measurePoint(this.file, planned, network.pair(planned.between), this.interrupt.signal, this.nextSequence)
     appendEvent(this.context.eventsFile, { type: 'point', file: this.file, point: result })
     return result
   }
