@@ -50,6 +50,11 @@ export interface Provider {
   readonly name: string
   /** Networks this provider can build; used to validate suites before anything is provisioned. */
   readonly networks: readonly string[]
+  /**
+   * How many networks besides `host` one cluster holds up at once; absent: any number. Interleaved
+   * order keeps every network of a suite up together, so it needs the suite to fit.
+   */
+  readonly networksAtOnce?: number
   /** Environment checks (root, programs, kernel features); throws exit-3 errors. */
   preflight(spec: ClusterSpec, networks: readonly (string | NetworkSpec)[]): Promise<void>
   createCluster(spec: ClusterSpec, context: ProviderContext): Promise<Cluster>

@@ -23,6 +23,11 @@ export interface SampleResult {
   shaper?: ShaperCounters | null
   mtu: number
   durationMs: number
+  /**
+   * Where this sample ran in its suite's measuring order, 1-based, across all networks (absent in
+   * results of earlier versions): with interleaved order, A's and B's repeats alternate.
+   */
+  sequence?: number
 }
 
 export interface PointResult {
@@ -120,6 +125,8 @@ export interface SuiteResult {
   expectations: ExpectationResult[]
   /** NetworkPolicy steps: one result per network and policy step (absent when the suite has none). */
   policies?: PolicyResult[]
+  /** How repeats were scheduled across networks (absent in results of earlier versions: sequential). */
+  order?: 'sequential' | 'interleaved'
 }
 
 export interface Environment {

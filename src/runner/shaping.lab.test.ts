@@ -46,7 +46,7 @@ const pairOf = (lab: Lab) => {
   return { client: a!.endpoint, server: b!.endpoint, shapers: pathShapers(lab, a!.name, b!.name) }
 }
 
-const measure = (lab: Lab, bitrateBps: number): Promise<PointResult> => measurePoint('s', udpPoint(bitrateBps), pairOf(lab), undefined, senderCeiling)
+const measure = (lab: Lab, bitrateBps: number): Promise<PointResult> => measurePoint('s', udpPoint(bitrateBps), pairOf(lab), { senderCeiling })
 
 function summary(point: PointResult): string {
   const shaper = shaperTotals(point)
