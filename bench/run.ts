@@ -7,6 +7,7 @@ import { benchCore } from './core.ts'
 import { benchMeasurements } from './measurements.ts'
 import { benchLab, formatLabFigures } from './lab.ts'
 import { benchReport } from './report.ts'
+import { benchShaping, formatShapingFigures } from './shaping.ts'
 import { benchStartup } from './startup.ts'
 
 const fixed = (value: number, digits = 2) => value.toFixed(digits)
@@ -42,6 +43,8 @@ console.log(`  max-rate search 1M–1G ±5%   ${measurements.searchProbes} probe
 console.log(`  fixed sweep, same resolution ${measurements.sweepProbesSameResolution} probes (${fixed(measurements.sweepProbesSameResolution / measurements.searchProbes, 1)}× the search)`)
 
 process.stdout.write(`\n${formatLabFigures(await benchLab())}`)
+
+process.stdout.write(`\n${formatShapingFigures(await benchShaping())}`)
 
 const report = await benchReport()
 console.log('\nHTML report, 6 networks × 5 rates × 3 repeats (targets < 1 s, < 2 MB)')

@@ -15,6 +15,9 @@ export interface ChartView {
 
 const shortRate = (value: number) => formatBitrate(value)
 
+/** The sender fell short by itself: a point the link held back is the path's shortfall, not the host's. */
+const hostShort = (point: PointResult) => isSenderLimited(point) && point.limitedBy !== 'link'
+
 /**
  * The share of what the network was asked to carry that arrived: received ÷ offered, except that
  * a sender-limited point is measured against what was actually sent, so the host's shortfall is
@@ -23,7 +26,7 @@ const shortRate = (value: number) => formatBitrate(value)
 function deliveredShare(point: PointResult): number | null {
   const { throughputBps, senderBps } = point.metrics
   if (point.bitrate === null || throughputBps === null) return null
-  const asked = isSenderLimited(point) && senderBps ? senderBps : point.bitrate
+  const asked = hostShort(point) && senderBps ? senderBps : point.bitrate
   return Math.min(1, throughputBps / asked)
 }
 
@@ -37,7 +40,8 @@ function udpCharts(suite: SuiteResult, networks: ReadonlyArray<{ name: string; c
       loss: point.status === 'error' ? null : point.metrics.lossPercent,
       jitter: point.status === 'error' ? null : point.metrics.jitterMs,
       receivedCi: point.status === 'error' ? null : point.stats.throughputBps?.ci95 ?? null,
-      senderLimited: isSenderLimited(point),
+      senderLimited: hostShort(point),
+      heldByLink: point.limitedBy === 'link',
     })),
   })).filter((line) => line.points.length)
   if (!lines.length) return []

@@ -1,4 +1,4 @@
-import { isSenderLimited } from '../../src/results/attribution.ts'
+import { isSenderLimited, limitNote } from '../../src/results/attribution.ts'
 import { describeDelta, type PointChange } from '../../src/results/compare.ts'
 import { percentile } from '../../src/results/stats.ts'
 import type { MetricStats, PointResult } from '../../src/results/types.ts'
@@ -91,10 +91,13 @@ export function limitPills(point: PointResult): Pill[] {
     case 'network':
       pills.push({ kind: 'network', text: 'network loss', title: search ? 'above the rate found, the loss crossed the bound' : 'the network dropped most of the loss' })
       break
+    case 'link':
+      pills.push({ kind: 'network', text: '▼ held by the link', title: 'the link\'s shaper was throttling and held the sender to the link rate: the path pushed back instead of dropping' })
+      break
     default:
       pills.push({ kind: 'none', text: search?.reachedUpperBound ? 'not reached' : 'none', title: search ? 'every probe up to the top of the searched range passed: the limit lies above it' : 'the offered rate arrived' })
   }
-  if (isSenderLimited(point) && point.limitedBy !== 'sender') pills.push({ kind: 'limited', text: '▲ sender short', title: 'the sender also reached less than 95% of the offered rate' })
+  if (isSenderLimited(point) && point.limitedBy !== 'sender' && point.limitedBy !== 'link') pills.push({ kind: 'limited', text: '▲ sender short', title: 'the sender also reached less than 95% of the offered rate' })
   return pills
 }
 
@@ -109,6 +112,7 @@ function noteOf(point: PointResult): string {
     const rtts = point.rttsMs ?? []
     return rtts.length ? `RTT median ${formatMs(percentile(rtts, 50))} · p99 ${formatMs(percentile(rtts, 99))} · ${rtts.length} replies` : `RTT median ${formatMs(point.metrics.rttMs)}`
   }
+  if (point.step === 'udp') return limitNote(point) ?? ''
   return point.step === 'tcp' && point.congestion ? `congestion control ${point.congestion}` : ''
 }
 
@@ -168,7 +172,8 @@ export function pointRow(point: PointResult, change: PointChange | undefined): P
     datagram,
     datagramTitle,
     error: point.status === 'error' ? point.error : null,
-    senderLimited: isSenderLimited(point),
+    // A point the link held back is the path's shortfall, not the sending host's.
+    senderLimited: isSenderLimited(point) && point.limitedBy !== 'link',
     delta: deltaOf(change),
     rawHtml: point.raw.map((raw) => escapeText(JSON.stringify(raw, null, 1))),
   }

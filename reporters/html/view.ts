@@ -1,5 +1,6 @@
 import { formatValue } from '../../src/expect/evaluate.ts'
 import type { PointChange } from '../../src/results/compare.ts'
+import { describeOrder } from '../../src/results/order.ts'
 import type { ExpectationResult, ExpectationStatus, RunResult, SuiteResult } from '../../src/results/types.ts'
 import { formatMs, formatRate } from '../../src/units.ts'
 import { colourOf } from './charts/svg.ts'
@@ -34,6 +35,8 @@ export interface SuiteView {
   file: string
   status: SuiteResult['status']
   cluster: string
+  /** `repeats interleaved: A, B, A, B …` or `sequential: A, then B`; empty for one network. */
+  order: string
   legend: Array<{ network: string; colour: string }>
   charts: SuiteCharts
   /** Max-rate searches and latency: each a section of its own, with charts and a table. */
@@ -120,6 +123,7 @@ function suiteView(suite: SuiteResult, index: number, result: RunResult): SuiteV
     file: suite.file,
     status: suite.status,
     cluster: clusterLine(suite, result.environment.provider),
+    order: describeOrder(suite.order, suite.networks.map((network) => network.name)) ?? '',
     legend,
     charts,
     searches,

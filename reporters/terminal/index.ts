@@ -48,7 +48,7 @@ export function terminalReporter(options: ReporterOptions): NetbenchReporter {
         write(`${pc.red('✗')} network ${event.network.name}: ${event.network.error}\n`)
       } else if (event.type === 'point-start') {
         clearProgress()
-        const repeat = event.repeat > 1 ? ` ×${event.repeat}` : ''
+        const repeat = event.sample !== undefined ? ` (repeat ${event.sample}/${event.repeat})` : event.repeat > 1 ? ` ×${event.repeat}` : ''
         const line = `  ${pc.dim(`[${event.index}/${event.total}]`)} ${event.network} › ${event.label}${repeat}  ${pc.dim(`elapsed ${clock(Date.now() - startedAt)}, ~${clock(event.expectedMs)} left`)}`
         write(options.isTTY ? line : `${line}\n`)
         progressShown = true

@@ -1,6 +1,7 @@
 import pc from 'picocolors'
 import { formatValue } from '../../src/expect/evaluate.ts'
 import type { ExpectationResult, RunResult, SuiteResult } from '../../src/results/types.ts'
+import { describeOrder } from '../../src/results/order.ts'
 import { formatRate, trimNumber } from '../../src/units.ts'
 import { latencyTable, policyTable, searchTable, tcpTable, udpTable } from './tables.ts'
 
@@ -38,6 +39,8 @@ function suiteSection(suite: SuiteResult): string {
     const shaping = cluster.bandwidthBps ? `uplinks ${formatRate(cluster.bandwidthBps)}${cluster.instance ? ` (${cluster.instance})` : ''}` : 'unshaped uplinks'
     lines.push(pc.dim(`local lab: ${cluster.nodes} nodes in ${cluster.zones} zones, ${shaping}`))
   }
+  const order = describeOrder(suite.order, suite.networks.map((network) => network.name))
+  if (order) lines.push(pc.dim(order))
   for (const network of suite.networks.filter((n) => n.status === 'error')) lines.push(pc.red(`  network ${network.name} failed: ${network.error}`))
   const udp = suite.points.filter((point) => point.step === 'udp' && !point.search)
   const searches = suite.points.filter((point) => point.search)

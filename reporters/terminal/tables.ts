@@ -1,5 +1,5 @@
 import pc from 'picocolors'
-import type { LimitedBy } from '../../src/results/attribution.ts'
+import { limitNote, type LimitedBy } from '../../src/results/attribution.ts'
 import type { MetricStats, PointResult } from '../../src/results/types.ts'
 import type { PolicyResult } from '../../src/results/policy.ts'
 import { percentile } from '../../src/results/stats.ts'
@@ -18,10 +18,10 @@ function spread(stats: MetricStats | undefined, format: (value: number) => strin
 }
 
 const limitLabels: Record<LimitedBy, string> = {
-  sender: 'sender-limited', receiver: 'receiver overrun', network: 'network loss',
+  sender: 'sender-limited', receiver: 'receiver overrun', network: 'network loss', link: 'held by the link',
 }
 
-function limitNote(point: PointResult): string {
+function limitCell(point: PointResult): string {
   if (point.status === 'error') return failed(point)
   if (!point.limitedBy) return ''
   return (point.limitedBy === 'sender' ? pc.yellow : pc.red)(`(${limitLabels[point.limitedBy]})`)
@@ -35,10 +35,11 @@ export function udpTable(points: PointResult[]): string {
     rows.push([
       where(point), formatBitrate(point.bitrate ?? 0), formatRate(m.senderBps),
       formatRate(m.throughputBps) + spread(point.stats.throughputBps, formatRate), formatMs(m.jitterMs),
-      percent(m.lossPercent) + spread(point.stats.lossPercent, percent), limitNote(point),
+      percent(m.lossPercent) + spread(point.stats.lossPercent, percent), limitCell(point),
     ])
   }
-  return renderTable(rows)
+  const notes = points.map((point) => ({ point, note: limitNote(point) })).filter((entry) => entry.note !== null)
+  return [renderTable(rows), ...notes.map(({ point, note }) => pc.dim(`  ${where(point)} at ${formatBitrate(point.bitrate ?? 0)}: ${note}`))].join('\n')
 }
 
 /** Max-rate searches: the rate found, the bound, and how many probes it took. */
@@ -49,7 +50,7 @@ export function searchTable(points: PointResult[]): string {
     const found = search?.maxRateBps == null ? '—' : `${formatRate(search.maxRateBps)}${search.reachedUpperBound ? ' or more' : ''}`
     rows.push([
       where(point), found, search ? `<= ${trimNumber(search.lossBoundPercent, 2)}%` : '—', String(search?.probes.length ?? 0),
-      search ? `${formatBitrate(search.fromBps)}–${formatBitrate(search.toBps)} ±${trimNumber(search.resolution * 100, 1)}%` : '—', limitNote(point),
+      search ? `${formatBitrate(search.fromBps)}–${formatBitrate(search.toBps)} ±${trimNumber(search.resolution * 100, 1)}%` : '—', limitCell(point),
     ])
   }
   return renderTable(rows)

@@ -4,6 +4,7 @@ import type { ClusterSpec } from '../suites/model.ts'
 import { displayPath } from '../suites/load.ts'
 import { formatRate } from '../units.ts'
 import { visible } from '../text.ts'
+import { describeOrder } from '../results/order.ts'
 
 function describeCluster(cluster: ClusterSpec): string {
   switch (cluster.provider) {
@@ -23,6 +24,8 @@ export function renderPlan(prepared: PreparedRun): string {
     const { cluster } = plan.suite
     lines.push(`${pc.bold(visible(plan.suite.name))}  ${pc.dim(visible(displayPath(plan.suite.file)))}`)
     lines.push(pc.dim(`  ${describeCluster(cluster)}`))
+    const order = describeOrder(plan.suite.order, plan.networks.map((network) => network.name))
+    if (order) lines.push(pc.dim(`  ${order}`))
     for (const network of plan.networks) {
       for (const point of network.points) {
         const repeat = point.repeat > 1 ? ` ×${point.repeat}` : ''

@@ -126,9 +126,15 @@ cli.command('lab <action> [id]', 'A lab to explore by hand: lab up [--network ca
   })
 cli.command('setup', 'Check and install what the local lab needs (iproute2, iperf3, CNI plugins, bird2, nftables)')
   .option('--yes', 'Install without asking')
-  .option('--dev', "Also what netbench's own tests need (chromium, xmllint)")
+  .option('--dev', "Also what netbench's own tests need (chromium, xmllint, a running Docker engine)")
   .action((flags: { yes?: boolean; dev?: boolean }) => { action = setup({ yes: Boolean(flags.yes), dev: Boolean(flags.dev), stream: out }) })
 
+cli.command('init', 'Start a project: an example suite, netbench.config.ts and, with --ci github, a CI workflow (never overwrites)')
+  .option('--ci <system>', 'Also write a CI workflow: github (a lab gate and a k3s CNI-version gate)')
+  .example('netbench init --ci github')
+  .action((flags: { ci?: string }) => {
+    action = import('./init.ts').then((init) => init.initCommand({ ci: flags.ci, cwd: process.cwd(), stream: out }))
+  })
 cli.command('report <result>', 'Render the reports of a saved result (JSON written by --output)')
   .option('--reporter <name>', 'Reporter to use: terminal, json, html, junit (repeatable; default: terminal, html, junit)')
   .option('--report-dir <dir>', 'Where to write (default: netbench-report)')

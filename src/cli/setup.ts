@@ -3,6 +3,8 @@ import { access } from 'node:fs/promises'
 import { NetbenchError } from '../errors.ts'
 import { run } from '../exec.ts'
 import { findProgram } from '../providers/local/preflight.ts'
+import { engineVersion, ensureDockerEngine } from './docker-engine.ts'
+import { offerSocketBufferSysctls } from './setup-sysctl.ts'
 
 /** What the local lab needs, and the Debian package that provides each. */
 export const REQUIREMENTS = [
@@ -16,17 +18,29 @@ export const REQUIREMENTS = [
   { what: 'ping', pkg: 'iputils-ping', present: async () => Boolean(await findProgram('ping')) },
 ]
 
-/** What netbench's own tests need on top: a real browser for the HTML report, xmllint for JUnit. */
+/**
+ * What netbench's own tests need on top: a real browser for the HTML report, xmllint for JUnit, a
+ * Docker engine for the k3s provider (any engine that answers will do, else Debian's).
+ */
 export const DEV_REQUIREMENTS = [
   { what: 'Chromium (HTML report tests)', pkg: 'chromium', present: async () => Boolean(await findProgram('chromium')) },
   { what: 'xmllint (JUnit schema tests)', pkg: 'libxml2-utils', present: async () => Boolean(await findProgram('xmllint')) },
+  { what: 'Docker engine (k3s provider tests)', pkg: 'docker.io', present: async () => Boolean(await findProgram('dockerd') || await engineVersion()) },
 ]
 
 /**
  * Checks the lab's system packages and installs the missing ones with apt-get when run as root
- * (asking first unless --yes); otherwise prints the exact command. Returns the exit code.
+ * (asking first unless --yes); otherwise prints the exact command. With --dev, a Docker engine is
+ * then started unless one answers. Returns the exit code.
  */
 export async function setup(options: { yes: boolean; dev: boolean; stream: NodeJS.WritableStream }): Promise<number> {
+  const code = await installPackages(options)
+  if (code === 0) await offerSocketBufferSysctls(options)
+  if (code === 0 && options.dev) await ensureDockerEngine(options.stream)
+  return code
+}
+
+async function installPackages(options: { yes: boolean; dev: boolean; stream: NodeJS.WritableStream }): Promise<number> {
   const missing: string[] = []
   for (const requirement of options.dev ? [...REQUIREMENTS, ...DEV_REQUIREMENTS] : REQUIREMENTS) {
     const present = await requirement.present()

@@ -4,7 +4,7 @@
  *   <expectation> ::= <subject> [ "at" <bitrate> ] [ <step> ] [ <topology> ] <metric> [ "." <stat> ] <op> <value>
  *                   | <subject> "setup-time" <op> <time>
  *                   | <subject> "policy" ( "enforced" | "unsupported" )
- *   <subject>     ::= "all" | <network-name>              network-name: [a-z][a-z0-9-]*
+ *   <subject>     ::= "all" | <network-name>              network-name: [a-z][a-z0-9.-]*
  *   <step>        ::= "udp" | "tcp"
  *   <topology>    ::= "same-node" | "nodes" | "zones"
  *   <metric>      ::= "throughput" | "loss" | "loss.network" | "loss.receiver" | "jitter" | "retransmits"
@@ -51,7 +51,8 @@ const TOPOLOGIES: readonly string[] = ['same-node', 'nodes', 'zones']
 const QUALIFIERS: readonly string[] = ['at', ...STEPS, ...TOPOLOGIES]
 const POLICY_VERDICTS: readonly PolicyVerdict[] = ['enforced', 'unsupported']
 const RESERVED = new Set<string>(['all', 'of', 'offered', 'baseline', 'policy', ...QUALIFIERS, ...METRICS])
-const NETWORK_NAME = /^[a-z][a-z0-9-]*$/
+// Dots separate version parts (`calico-3.29`); the tokenizer splits on spaces only, so they stay one token.
+const NETWORK_NAME = /^[a-z][a-z0-9-]*(?:\.[a-z0-9-]+)*$/
 const BARE_NUMBER = /^\d+(?:\.\d+)?$/
 const REFERENCE_HINT = "write 'of offered', 'of baseline' or 'of <network>'"
 /**

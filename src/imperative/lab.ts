@@ -5,7 +5,7 @@ import type { Cluster, Network } from '../providers/types.ts'
 import type { NetworkResult, PointResult } from '../results/types.ts'
 import type { RunContext } from '../runner/context.ts'
 import { appendEvent } from '../runner/events.ts'
-import { measurePoint } from '../runner/measure.ts'
+import { measurePoint, sequenceCounter } from '../runner/measure.ts'
 import { watchInterrupt } from '../runner/interrupt.ts'
 import type { LabSetup } from '../suites/lab-setup.ts'
 import type { Between, NetworkSpec } from '../suites/model.ts'
@@ -37,6 +37,8 @@ export class Lab {
   private readonly points: PointResult[] = []
   private readonly networkResults: NetworkResult[] = []
   private count = 0
+  /** Samples numbered across the file's probes, as a suite's are (SampleResult.sequence). */
+  private readonly nextSequence = sequenceCounter()
 
   private readonly interrupt: ReturnType<typeof watchInterrupt>
 
@@ -124,7 +126,7 @@ export class Lab {
       durationMs, omitMs: 0, between, repeat: options.repeat ?? 1,
     }
     const network = await this.network(networkName, between)
-    const result = await measurePoint(this.file, planned, network.pair(planned.between), this.interrupt.signal)
+    const result = await measurePoint(this.file, planned, network.pair(planned.between), { signal: this.interrupt.signal, nextSequence: this.nextSequence })
     this.points.push(result)
     appendEvent(this.context.eventsFile, { type: 'point', file: this.file, point: result })
     return result

@@ -32,7 +32,9 @@ export async function prepareRun(args: readonly string[], options: { networks?: 
       imperativeLabs.push(...loaded.labs.map((lab) => ({ ...lab, file: loaded.file })))
       continue
     }
-    plans.push(planSuite(loaded.suite, { onlyNetworks: options.networks, place: loaded.place, baseline: options.baseline }))
+    const plan = planSuite(loaded.suite, { onlyNetworks: options.networks, place: loaded.place, baseline: options.baseline })
+    checkOrder(plan, loaded.place)
+    plans.push(plan)
   }
   if (options.networks?.length) {
     const known = new Set(plans.flatMap((plan) => plan.suite.networks))
@@ -44,4 +46,17 @@ export async function prepareRun(args: readonly string[], options: { networks?: 
     }
   }
   return { files, plans, imperativeFiles, imperativeLabs }
+}
+
+/** Interleaved order keeps every network up at once: the suite's provider must hold them all. */
+function checkOrder(plan: SuitePlan, place: (path: readonly (string | number)[]) => string): void {
+  const { suite } = plan
+  const limit = providerFor(suite.cluster.provider).networksAtOnce
+  if (suite.order !== 'interleaved' || limit === undefined) return
+  const cniOf = (name: string) => suite.networkSpecs?.find((spec) => spec.name === name)?.cni ?? name
+  const pods = plan.networks.map((network) => network.name).filter((name) => cniOf(name) !== 'host')
+  if (pods.length <= limit) return
+  throw new NetbenchError('SUITE_INVALID', `${place(['order'])}: interleaved keeps every network up at once, and provider ${suite.cluster.provider} holds host plus ${limit} other network at a time (this suite has ${pods.join(', ')})`, {
+    hint: "compare one network with host here, compare CNIs on provider k3s or kube (their networks coexist), or use order: 'sequential'",
+  })
 }

@@ -1,3 +1,4 @@
+import type { ShaperCounters } from '../results/metrics.ts'
 import type { PolicyResult } from '../results/policy.ts'
 import type { Between, ClusterSpec, EndpointKind, NetworkSpec, PolicyStep } from '../suites/model.ts'
 import type { Endpoint } from './endpoint.ts'
@@ -5,6 +6,8 @@ import type { Endpoint } from './endpoint.ts'
 export interface EndpointPair {
   client: Endpoint
   server: Endpoint
+  /** Reads the counters of the shapers between client and server; absent where the provider has none. */
+  shapers?: () => Promise<ShaperCounters | undefined>
 }
 
 /** A network installed on a cluster: knows its endpoints, nothing about probes. */
@@ -47,6 +50,11 @@ export interface Provider {
   readonly name: string
   /** Networks this provider can build; used to validate suites before anything is provisioned. */
   readonly networks: readonly string[]
+  /**
+   * How many networks besides `host` one cluster holds up at once; absent: any number. Interleaved
+   * order keeps every network of a suite up together, so it needs the suite to fit.
+   */
+  readonly networksAtOnce?: number
   /** Environment checks (root, programs, kernel features); throws exit-3 errors. */
   preflight(spec: ClusterSpec, networks: readonly (string | NetworkSpec)[]): Promise<void>
   createCluster(spec: ClusterSpec, context: ProviderContext): Promise<Cluster>

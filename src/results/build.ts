@@ -85,7 +85,7 @@ export function buildRunResult(input: BuildInput): RunResult {
       : checkResult(plan, check.id, outcomes.get(check.id), points, fileError))
     suites.push({
       name: plan.suite.name, file, status: suiteStatus(expectations, networks, fileError), cluster, networks,
-      points: [...points.values()], expectations, ...policies.length ? { policies } : {},
+      points: [...points.values()], expectations, ...policies.length ? { policies } : {}, order: plan.suite.order ?? 'sequential',
     })
   }
   for (const file of input.imperativeFiles) {

@@ -17,6 +17,13 @@ export interface Metrics {
   rttMs: number | null
 }
 
+/** What the shapers on a path did: packets sent, dropped, and dequeues that had to wait for tokens. */
+export interface ShaperCounters {
+  packets: number
+  drops: number
+  overlimits: number
+}
+
 /** One run of a probe (a repeat). */
 export interface Sample {
   metrics: Metrics
@@ -27,6 +34,10 @@ export interface Sample {
   receiverDrops?: number
   /** UDP payload size chosen from the path MTU. */
   datagramBytes?: number
+  /** UDP: the socket buffer iperf3 was given (`-w`), within what the kernel grants. */
+  socketBufferBytes?: number
+  /** UDP: what the shapers between the endpoints did during the run (the local lab's tbfs). */
+  shaper?: ShaperCounters
   /** TCP: the sender's congestion control. */
   congestion?: string
   mtu: number

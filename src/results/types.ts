@@ -1,5 +1,5 @@
 import type { Between } from '../suites/model.ts'
-import type { Metrics } from './metrics.ts'
+import type { Metrics, ShaperCounters } from './metrics.ts'
 import type { LimitedBy } from './attribution.ts'
 import type { Comparison } from './compare.ts'
 import type { PolicyResult } from './policy.ts'
@@ -17,8 +17,17 @@ export interface SampleResult {
   /** Datagrams the receiver's socket dropped for a full buffer (receiver overrun). */
   receiverDrops: number | null
   datagramBytes: number | null
+  /** UDP: the socket buffer iperf3 was given (`-w`); null before it was recorded. */
+  socketBufferBytes?: number | null
+  /** UDP: what the shapers between the ends did (local lab); null where none were read. */
+  shaper?: ShaperCounters | null
   mtu: number
   durationMs: number
+  /**
+   * Where this sample ran in its suite's measuring order, 1-based, across all networks (absent in
+   * results of earlier versions): with interleaved order, A's and B's repeats alternate.
+   */
+  sequence?: number
 }
 
 export interface PointResult {
@@ -42,6 +51,8 @@ export interface PointResult {
   stats: Partial<Record<keyof Metrics, MetricStats>>
   /** UDP: what held the point back — the sender, the receiver's socket or the network; null if nothing. */
   limitedBy: LimitedBy | null
+  /** UDP, sender short of the offered rate: the client's sending rate on loopback, once per node and run. */
+  senderCeilingBps?: number | null
   /** `find: 'max'`: the highest rate within the loss bound, and every probe it took to find it. */
   search?: SearchSummary
   /** Latency: every echo reply's round-trip time (ms), all repeats; stats like rtt.p99 read these. */
@@ -114,6 +125,8 @@ export interface SuiteResult {
   expectations: ExpectationResult[]
   /** NetworkPolicy steps: one result per network and policy step (absent when the suite has none). */
   policies?: PolicyResult[]
+  /** How repeats were scheduled across networks (absent in results of earlier versions: sequential). */
+  order?: 'sequential' | 'interleaved'
 }
 
 export interface Environment {

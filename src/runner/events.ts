@@ -12,7 +12,7 @@ export type RunEvent =
   /** An imperative file's lab creates its cluster (a suite's session says so with suite-start). */
   | { type: 'cluster'; file: string; cluster: Record<string, unknown> }
   | { type: 'network'; file: string; network: NetworkResult }
-  | { type: 'point-start'; file: string; network: string; label: string; index: number; total: number; repeat: number; expectedMs: number }
+  | { type: 'point-start'; file: string; network: string; label: string; index: number; total: number; repeat: number; expectedMs: number; /** Interleaved order: which repeat (1-based) starts; index/total then count repeats. */ sample?: number }
   | { type: 'point'; file: string; point: PointResult }
   | { type: 'policy'; file: string; policy: PolicyResult }
 

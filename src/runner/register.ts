@@ -54,9 +54,15 @@ export function registerSuite(plan: SuitePlan, context: RunContext): void {
   describe(plan.suite.name, () => {
     afterAll(() => session.dispose(), NO_TIMEOUT)
     const crossNetwork = plan.checks.filter((check) => check.referencePointId !== null)
+    const interleaved = plan.suite.order === 'interleaved'
+    // Interleaved: one test measures every network, their repeats alternating; checks follow.
+    if (interleaved) {
+      const networks = plan.networks.map((network) => network.name).join(', ')
+      test('measure (interleaved)', { timeout: NO_TIMEOUT, meta: { netbench: { kind: 'measure', file, network: networks } } }, () => session.measureInterleaved())
+    }
     for (const network of plan.networks) {
       describe(network.name, () => {
-        test('measure', { timeout: NO_TIMEOUT, meta: { netbench: { kind: 'measure', file, network: network.name } } }, () => session.measureNetwork(network.name))
+        if (!interleaved) test('measure', { timeout: NO_TIMEOUT, meta: { netbench: { kind: 'measure', file, network: network.name } } }, () => session.measureNetwork(network.name))
         registerChecks(plan.checks.filter((check) => check.network === network.name && check.referencePointId === null))
         afterAll(() => session.releaseNetwork(network.name), NO_TIMEOUT)
       })

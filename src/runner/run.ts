@@ -14,6 +14,8 @@ import { captureEnvironment } from '../results/environment.ts'
 import { INTERRUPT_NOTICE_MS, markInterrupted } from './interrupt.ts'
 import { childProcesses, stopProcesses } from '../process.ts'
 import { LAB_FACTS } from '../providers/local/shaping.ts'
+import { localSocketBufferLimits, socketBufferNote } from '../tools/iperf3/socket-buffer.ts'
+import { UDP_SOCKET_BUFFER_BYTES } from '../tools/iperf3/run.ts'
 import type { LoadedResult } from '../results/load-result.ts'
 import type { RunResult } from '../results/types.ts'
 import { OutcomeCollector } from './collector.ts'
@@ -96,7 +98,7 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
   try {
     const reaped = usesLab ? await reapDeadRuns(runId) : []
     if (reaped.length) options.stream.write(`netbench: removed leftovers of dead runs: ${reaped.join(', ')}\n`)
-    const environment = await captureEnvironment([...providerNames].join(', '), usesLab ? LAB_FACTS : undefined)
+    const environment = await captureEnvironment([...providerNames].join(', '), usesLab ? { ...LAB_FACTS, ...await socketBufferFacts(options.stream) } : undefined)
     const context: RunContext = {
       runId, runDir, eventsFile: join(runDir, 'events.jsonl'),
       plans: Object.fromEntries(prepared.plans.map((plan) => [plan.suite.file, plan])),
@@ -243,4 +245,13 @@ async function runVitest(prepared: PreparedRun, context: RunContext, reporters: 
     await drain()
   }
   return { events, collector }
+}
+
+/** The host's socket-buffer limits for the environment; says what low ones cost before measuring. */
+async function socketBufferFacts(stream: NodeJS.WritableStream): Promise<Record<string, string>> {
+  const limits = await localSocketBufferLimits()
+  if (!limits) return {}
+  const note = socketBufferNote(limits, UDP_SOCKET_BUFFER_BYTES)
+  if (note) stream.write(`netbench: ${note}\n`)
+  return { socketBufferLimits: note ?? `net.core.wmem_max ${limits.wmemMax}, rmem_max ${limits.rmemMax}` }
 }

@@ -6,7 +6,10 @@ import type { PolicyResult } from '../results/policy.ts'
 import { isNetbenchError } from '../errors.ts'
 import type { RunContext } from './context.ts'
 import { appendEvent } from './events.ts'
-import { measurePoint } from './measure.ts'
+import { PointMeasurement, sequenceCounter, type MeasureOptions } from './measure.ts'
+import { interleavedSlots, repeatsOf, type Slot } from '../plan/order.ts'
+import { measureSenderCeiling } from '../tools/iperf3/ceiling.ts'
+import type { Endpoint } from '../providers/endpoint.ts'
 import { watchInterrupt } from './interrupt.ts'
 import { FaultSchedule } from './faults.ts'
 import { searchProbeEstimate } from './max-rate.ts'
@@ -26,15 +29,21 @@ export class SuiteSession {
   private readonly networks = new Map<string, Promise<Network>>()
   private readonly points = new Map<string, Promise<PointResult>>()
   private readonly policies = new Map<string, Promise<PolicyResult>>()
+  /** Senders' loopback ceilings, one per node: what a node's CPU can send at all. */
+  private readonly ceilings = new Map<string, Promise<number | null>>()
   private readonly faults: FaultSchedule | undefined
   private readonly pointById: Map<string, PlannedPoint>
   private measuredCount = 0
   private readonly totalPoints: number
+  private interleaved: Promise<void> | undefined
+  /** Every sample numbered in the order it ran, across networks; senders' ceilings on demand. */
+  private readonly measureOptions: MeasureOptions
 
   private readonly interrupt: ReturnType<typeof watchInterrupt>
 
   constructor(private readonly plan: SuitePlan, private readonly context: RunContext) {
     this.interrupt = watchInterrupt(context.runDir)
+    this.measureOptions = { signal: this.interrupt.signal, nextSequence: sequenceCounter(), senderCeiling: (client, signal) => this.senderCeiling(client, signal) }
     this.pointById = new Map(plan.networks.flatMap((network) => network.points.map((point) => [point.id, point] as const)))
     this.totalPoints = this.pointById.size
     if (plan.suite.faults?.length) this.faults = new FaultSchedule(plan.suite.faults, () => this.getCluster())
@@ -62,7 +71,7 @@ export class SuiteSession {
       network = (async () => {
         const cluster = await this.getCluster()
         try {
-          const installed = await cluster.install(this.plan.suite.networkSpecs?.find((spec) => spec.name === name) ?? name)
+          const installed = await cluster.install(this.plan.suite.networkSpecs?.find((spec) => spec.name === name) ?? name, this.interrupt.signal)
           appendEvent(this.context.eventsFile, { type: 'network', file: this.file, network: { name, status: 'ok', error: null, setupMs: installed.setupMs, info: installed.describe() } })
           return installed
         } catch (error) {
@@ -77,13 +86,21 @@ export class SuiteSession {
   }
 
   point(id: string): Promise<PointResult> {
-    let result = this.points.get(id)
-    if (!result) {
-      const planned = this.pointById.get(id)
-      if (!planned) throw new Error(`internal: no planned point ${id}`)
-      result = this.measure(planned)
-      this.points.set(id, result)
+    const known = this.points.get(id)
+    if (known) return known
+    // Interleaved, a point is measured with all the others, never alone (e.g. when -t skipped the
+    // measure test); what is still missing afterwards belongs to a network that failed.
+    if (this.plan.suite.order === 'interleaved') {
+      return this.measureInterleaved().catch(() => undefined).then(() => this.points.get(id) ?? this.measureAlone(id))
     }
+    return this.measureAlone(id)
+  }
+
+  private measureAlone(id: string): Promise<PointResult> {
+    const planned = this.pointById.get(id)
+    if (!planned) throw new Error(`internal: no planned point ${id}`)
+    const result = this.measure(planned)
+    this.points.set(id, result)
     return result
   }
 
@@ -99,7 +116,9 @@ export class SuiteSession {
     })
     this.faults?.begin(point.network, point.stepIndex)
     const startedAt = Date.now()
-    const result = await measurePoint(this.plan.suite.name, point, pair, this.interrupt.signal)
+    const measurement = new PointMeasurement(this.plan.suite.name, point, pair, this.measureOptions)
+    for (let repeat = 0; repeat < repeatsOf(point); repeat++) await measurement.repeat()
+    const result = await measurement.finish()
     const cause = this.faults?.causeFor(point.network, point.stepIndex, startedAt, Date.now(), [pair.client.node, pair.server.node])
     if (cause) {
       result.status = 'error'
@@ -109,6 +128,15 @@ export class SuiteSession {
     if (stepPoints.at(-1)?.id === point.id) await this.faults?.end(point.network, point.stepIndex)
     appendEvent(this.context.eventsFile, { type: 'point', file: this.file, point: result })
     return result
+  }
+
+  private senderCeiling(client: Endpoint, signal?: AbortSignal): Promise<number | null> {
+    let ceiling = this.ceilings.get(client.node)
+    if (!ceiling) {
+      ceiling = measureSenderCeiling(client, signal)
+      this.ceilings.set(client.node, ceiling)
+    }
+    return ceiling
   }
 
   /** Probe time from this point to the end of the suite, for the progress line's estimate. */
@@ -127,6 +155,71 @@ export class SuiteSession {
       ...(planned?.policies ?? []).map((policy) => ({ stepIndex: policy.stepIndex, run: () => this.policy(policy.id) })),
     ].sort((a, b) => a.stepIndex - b.stepIndex)
     for (const item of items) await item.run()
+  }
+
+  /**
+   * Interleaved order: every network up first (all at once), then the schedule of interleavedSlots,
+   * one repeat at a time. A network that fails to install is left out; its points then fail with
+   * its error when read, and this test fails with it, as a sequential network's measure test does.
+   */
+  measureInterleaved(): Promise<void> {
+    this.interleaved ??= this.runInterleaved()
+    return this.interleaved
+  }
+
+  private async runInterleaved(): Promise<void> {
+    const failures: unknown[] = []
+    const up = new Set<string>()
+    for (const { name } of this.plan.networks) {
+      await this.network(name).then(() => up.add(name), (error: unknown) => failures.push(error))
+    }
+    const slots = interleavedSlots(this.plan).filter((slot) => up.has(slot.network))
+    const open = new Map<string, PointMeasurement>()
+    for (const [index, slot] of slots.entries()) {
+      this.interrupt.throwIfInterrupted()
+      if (slot.kind === 'policy') {
+        await this.policy(slot.policyId)
+        continue
+      }
+      await this.sampleSlot(slot, open, { index: index + 1, total: slots.length, remainingMs: this.slotsMs(slots.slice(index)) })
+    }
+    if (failures.length) throw failures[0]
+  }
+
+  private async sampleSlot(slot: Extract<Slot, { kind: 'sample' }>, open: Map<string, PointMeasurement>, progress: { index: number; total: number; remainingMs: number }): Promise<void> {
+    const point = this.pointById.get(slot.pointId)!
+    // Settled early: a pair this network cannot provide (host and same-node) fails the point alone.
+    if (this.points.has(point.id)) return
+    const network = await this.network(slot.network)
+    let measurement = open.get(point.id)
+    if (!measurement) {
+      try {
+        measurement = new PointMeasurement(this.plan.suite.name, point, network.pair(point.between, point.endpoint), this.measureOptions)
+      } catch (error) {
+        const failed = Promise.reject(error)
+        failed.catch(() => undefined)
+        this.points.set(point.id, failed)
+        return
+      }
+      open.set(point.id, measurement)
+    }
+    appendEvent(this.context.eventsFile, {
+      type: 'point-start', file: this.file, network: point.network, label: point.label,
+      index: progress.index, total: progress.total, repeat: point.repeat, sample: slot.repeat + 1, expectedMs: progress.remainingMs,
+    })
+    await measurement.repeat()
+    if (slot.repeat + 1 < slot.of) return
+    const result = await measurement.finish()
+    this.points.set(point.id, Promise.resolve(result))
+    appendEvent(this.context.eventsFile, { type: 'point', file: this.file, point: result })
+  }
+
+  private slotsMs(slots: readonly Slot[]): number {
+    return slots.reduce((total, slot) => {
+      if (slot.kind !== 'sample') return total
+      const point = this.pointById.get(slot.pointId)!
+      return total + (point.durationMs + PER_PROBE_OVERHEAD_MS) * (point.search ? searchProbeEstimate(point.search) : 1)
+    }, 0)
   }
 
   /** Runs a policy step on its network once; every expectation reading it shares the result. */

@@ -196,5 +196,10 @@ export interface Suite {
   policySteps?: PolicyStep[]
   /** The fault schedule (absent when none). */
   faults?: Fault[]
+  /** How repeats are scheduled across networks (absent: sequential). */
+  order?: MeasureOrder
   expectations: Expectation[]
 }
+
+/** sequential: one network after the other; interleaved: every point's repeats alternate across networks. */
+export type MeasureOrder = 'sequential' | 'interleaved'

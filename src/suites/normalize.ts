@@ -43,7 +43,10 @@ export function normalizeSuite(input: SuiteInput, context: NormalizeContext): Su
     }
   })
   const faults = normalizeFaults(input.faults ?? [], input.steps.length, cluster.provider === 'local' ? cluster.nodes : null, fail)
-  return { name: input.name, file: context.file, cluster, networks, networkSpecs, steps, ...policySteps.length ? { policySteps } : {}, ...faults.length ? { faults } : {}, expectations }
+  const order = input.order ?? 'sequential'
+  // A fault spans one network's step; with networks alternating it would hit whichever runs then.
+  if (order === 'interleaved' && faults.length) fail(['order'], "order: 'interleaved' alternates networks within a step, so a fault would hit whichever network runs then", "use order: 'sequential' with faults")
+  return { name: input.name, file: context.file, cluster, networks, networkSpecs, steps, ...policySteps.length ? { policySteps } : {}, ...faults.length ? { faults } : {}, order, expectations }
 }
 
 type Fail = (path: PathSegment[], message: string, hint: string) => never

@@ -231,7 +231,7 @@ export const ClusterSchema = Type.Unsafe<Static<typeof LocalClusterSchema> | Sta
   },
 })
 
-export const NetworkNameSchema = Type.String({ pattern: '^[a-z][a-z0-9-]*$', maxLength: 32, title: 'network name' })
+export const NetworkNameSchema = Type.String({ pattern: '^[a-z][a-z0-9-]*(\\.[a-z0-9-]+)*$', maxLength: 32, title: 'network name', description: 'Lowercase letters, digits and dashes; dots between version parts, e.g. calico-3.29.' })
 
 /**
  * Options of the networks that have them, and which CNI each applies to (checked after the
@@ -269,6 +269,10 @@ export const SuiteSchema = Type.Object({
   steps: Type.Array(StepSchema, { minItems: 1, title: 'list of steps' }),
   expect: Type.Optional(Type.Array(Type.String({ minLength: 1, title: 'expectation' }), { title: 'list of expectations', description: 'e.g. "host at 100M loss < 1%"' })),
   repeat: Type.Optional(Repeat),
+  order: Type.Optional(Type.Union([Type.Literal('sequential'), Type.Literal('interleaved')], {
+    title: 'measurement order',
+    description: "sequential (default): each network is measured in turn. interleaved: every network stays up and the repeats of each point alternate across them (A, B, A, B …), so drift of the machine hits all alike; needs networks that coexist (k3s, kube, or host plus one network on the local lab).",
+  })),
   faults: Type.Optional(Type.Array(Type.Object({
     node: Type.String({ pattern: '^n[0-9]+$', title: 'node name like n2' }),
     uplink: Type.Literal('down', { title: 'fault', description: 'down: the node\'s uplink goes down (the node stops responding on the network).' }),

@@ -33,6 +33,8 @@ export class UserModules implements AsyncDisposable {
       logLevel: 'silent',
       cacheDir: process.cwd(),
       resolve: { alias: { netbench: ownIndex } },
+      // Syntax newer than Node 20 (`using`, decorators) is lowered, as Vitest does in the workers.
+      oxc: { target: 'node20' },
       environments: {
         inline: {
           consumer: 'server',

@@ -6,7 +6,7 @@ import { axisStyle, legendStyle, MUTED, renderChart, type ChartOption } from './
 export interface SweepLine {
   network: string
   colour: string
-  points: Array<{ offered: number; received: number | null; loss: number | null; jitter: number | null; senderLimited: boolean; receivedCi?: [number, number] | null }>
+  points: Array<{ offered: number; received: number | null; loss: number | null; jitter: number | null; senderLimited: boolean; heldByLink?: boolean; receivedCi?: [number, number] | null }>
 }
 
 const WIDE = { width: 1040, height: 420 }
@@ -46,10 +46,17 @@ function networkSeries(lines: readonly SweepLine[], pick: (point: SweepLine['poi
   }))
 }
 
-/** Hollow triangles around the points whose sender fell short: their gap is the host's, not the network's. */
+const HELD_BY_LINK = 'held by the link (it pushed back on the sender)'
+const hollow = { color: 'rgba(0,0,0,0)', borderColor: '#111', borderWidth: 1.6 }
+
+/**
+ * Hollow triangles around the points whose sender fell short: ▲ its gap is the host's, not the
+ * network's; ▼ the link's shaper held it back instead of dropping.
+ */
 function senderLimitedSeries(lines: readonly SweepLine[], pick: (point: SweepLine['points'][number]) => number | null) {
-  const data = lines.flatMap((line) => line.points.filter((point) => point.senderLimited && pick(point) !== null).map((point) => [point.offered, pick(point)]))
-  return data.length ? [{ name: SENDER_LIMITED, type: 'scatter' as const, symbol: 'triangle', symbolSize: 16, z: 5, emphasis: { disabled: true }, itemStyle: { color: 'rgba(0,0,0,0)', borderColor: '#111', borderWidth: 1.6 }, data }] : []
+  const marked = (held: boolean) => lines.flatMap((line) => line.points.filter((point) => (held ? point.heldByLink : point.senderLimited) && pick(point) !== null).map((point) => [point.offered, pick(point)]))
+  const series = (name: string, rotate: number, data: Array<Array<number | null>>) => data.length ? [{ name, type: 'scatter' as const, symbol: 'triangle', symbolRotate: rotate, symbolSize: 16, z: 5, emphasis: { disabled: true }, itemStyle: hollow, data }] : []
+  return [...series(SENDER_LIMITED, 0, marked(false)), ...series(HELD_BY_LINK, 180, marked(true))]
 }
 
 /** A reference line labelled at its right end, instead of a legend entry to decode. */
@@ -61,9 +68,14 @@ export function guide(label: string, from: [number, number], to: [number, number
   }
 }
 
-const legendOf = (lines: readonly SweepLine[]) => lines.some((line) => line.points.some((point) => point.senderLimited))
-  ? { ...legendStyle, data: [{ name: SENDER_LIMITED, icon: 'triangle', itemStyle: { color: 'rgba(0,0,0,0)', borderColor: '#111', borderWidth: 1.6 } }] }
-  : { show: false }
+function legendOf(lines: readonly SweepLine[]) {
+  const has = (test: (point: SweepLine['points'][number]) => boolean | undefined) => lines.some((line) => line.points.some(test))
+  const data = [
+    ...has((point) => point.senderLimited) ? [{ name: SENDER_LIMITED, icon: 'triangle', itemStyle: hollow }] : [],
+    ...has((point) => point.heldByLink) ? [{ name: HELD_BY_LINK, icon: 'path://M0,0 L10,0 L5,10 Z', itemStyle: hollow }] : [],
+  ]
+  return data.length ? { ...legendStyle, itemGap: 44, data } : { show: false }
+}
 
 /** Received vs offered on log–log axes: a lossless network follows the dashed diagonal. */
 export function receivedChart(lines: readonly SweepLine[], uplinkBps: number | null, uplinkLabel: string): string {

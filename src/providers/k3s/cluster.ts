@@ -111,12 +111,13 @@ export async function applyManifest(config: KubeConfig, objects: readonly Manife
 }
 
 /** Every node registered and Ready, every DaemonSet of the manifest fully ready. */
-export async function waitClusterReady(config: KubeConfig, nodes: number, daemonsets: ReadonlyArray<{ namespace: string; name: string }>, timeoutMs: number, where: Where): Promise<void> {
+export async function waitClusterReady(config: KubeConfig, nodes: number, daemonsets: ReadonlyArray<{ namespace: string; name: string }>, timeoutMs: number, where: Where, signal?: AbortSignal): Promise<void> {
   const core = config.makeApiClient(CoreV1Api)
   const apps = config.makeApiClient(AppsV1Api)
   const deadline = Date.now() + timeoutMs
   let waitingFor = ''
   while (Date.now() < deadline) {
+    signal?.throwIfAborted()
     try {
       const list = await core.listNode()
       const ready = list.items.filter((node) => node.status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True'))
@@ -140,25 +141,51 @@ export async function waitClusterReady(config: KubeConfig, nodes: number, daemon
   })
 }
 
-export async function startK3s(options: K3sClusterOptions): Promise<StartedK3s> {
-  const { GenericContainer, Network } = await import('testcontainers')
+/** The Docker side of one cluster: its network, the server and the agents, all labelled with the run. */
+export interface K3sNodes {
+  network: string
+  kubeconfig: string
+  stop(): Promise<void>
+}
+
+/**
+ * Creates the Docker network and the nodes. testcontainers' reaper (Ryuk) is off: its image is
+ * one more pull, impossible offline, and the labels already let `netbench clean` remove what a
+ * killed run left.
+ */
+export async function startK3sNodes(options: Omit<K3sClusterOptions, 'manifest'> & { withFlannel: boolean }): Promise<K3sNodes> {
+  process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true'
+  const { GenericContainer, getContainerRuntimeClient } = await import('testcontainers')
   const { K3sContainer } = await import('@testcontainers/k3s')
-  const objects = options.manifest ? manifestObjects(await readManifest(options.manifest), options.manifest) : []
+  const client = await getContainerRuntimeClient()
   const labels = containerLabels(options.runId, options.key)
   const token = randomBytes(16).toString('hex')
-  const network = await new Network({ nextUuid: () => `netbench-${options.runId}-${options.key}` }).start()
+  const name = `netbench-${options.runId}-${options.key}`
+  const network = await client.network.create({ Name: name, CheckDuplicate: true, Driver: 'bridge', Labels: labels })
   const started: Array<{ stop(): Promise<unknown> }> = []
   const stop = async () => {
     for (const container of started.reverse()) await container.stop().catch(() => undefined)
-    await network.stop().catch(() => undefined)
+    // A container that was created but failed to start is not among them: find it by its labels.
+    const dockerode = client.container.dockerode
+    for (const info of await dockerode.listContainers({ all: true, filters: { label: [`${RUN_LABEL}=${options.runId}`, `${NETWORK_LABEL}=${options.key}`] } })) {
+      await dockerode.getContainer(info.Id).remove({ force: true, v: true }).catch(() => undefined)
+    }
+    await client.network.remove(network).catch(() => undefined)
   }
   try {
-    const server = await new K3sContainer(options.image)
-      .withNetwork(network)
-      .withNetworkAliases(SERVER_ALIAS)
+    // The alias is set at creation: testcontainers' withNetworkAliases would create the server on
+    // the default bridge and connect it to the run's network after, leaving it on both.
+    class K3sServer extends K3sContainer {
+      constructor(image: string) {
+        super(image)
+        this.createOpts.NetworkingConfig = { EndpointsConfig: { [name]: { Aliases: [SERVER_ALIAS] } } }
+      }
+    }
+    const server = await new K3sServer(options.image)
+      .withNetworkMode(name)
       .withLabels(labels)
       .withEnvironment({ K3S_TOKEN: token })
-      .withCommand(serverArgs({ withFlannel: options.manifest === null, zone: zoneOf(0, options.zones) }))
+      .withCommand([...serverArgs({ withFlannel: options.withFlannel, zone: zoneOf(0, options.zones) }), `--tls-san=${SERVER_ALIAS}`])
       .withWaitStrategy(new ApiServerReady())
       .withStartupTimeout(options.readyTimeoutMs)
       .start()
@@ -170,8 +197,8 @@ export async function startK3s(options: K3sClusterOptions): Promise<StartedK3s> 
         ;(this.hostConfig as { CgroupnsMode?: string }).CgroupnsMode = 'host'
       }
     }
-    const agents = await Promise.all(Array.from({ length: options.nodes - 1 }, (_, offset) => new K3sAgent(options.image)
-      .withNetwork(network)
+    const agents = await Promise.allSettled(Array.from({ length: options.nodes - 1 }, (_, offset) => new K3sAgent(options.image)
+      .withNetworkMode(name)
       .withPrivilegedMode()
       .withBindMounts([{ source: '/sys/fs/cgroup', target: '/sys/fs/cgroup' }])
       .withTmpFs({ '/run': 'rw', '/var/run': 'rw' })
@@ -179,16 +206,39 @@ export async function startK3s(options: K3sClusterOptions): Promise<StartedK3s> 
       .withEnvironment(agentEnvironment(token))
       .withCommand(agentArgs({ index: offset + 1, zone: zoneOf(offset + 1, options.zones) }))
       .start()))
-    started.push(...agents)
-    const kubeconfig = server.getKubeConfig()
-    const config = new KubeConfig()
-    config.loadFromString(kubeconfig)
-    const where: Where = { context: `k3s-${options.key}`, server: config.getCurrentCluster()?.server ?? `https://localhost:${API_PORT}` }
-    if (objects.length) await applyManifest(config, objects, where)
-    await waitClusterReady(config, options.nodes, daemonSetsOf(objects), options.readyTimeoutMs, where)
-    return { kubeconfig, where, k3sVersion: options.image.split(':').at(-1) ?? options.image, stop }
+    // Every agent that did start is stopped with the rest, even when another failed.
+    for (const agent of agents) if (agent.status === 'fulfilled') started.push(agent.value)
+    const failed = agents.find((agent) => agent.status === 'rejected')
+    if (failed) throw failed.reason
+    return { network: name, kubeconfig: server.getKubeConfig(), stop }
   } catch (error) {
     await stop()
+    throw startFailure(error)
+  }
+}
+
+/** runc cannot grant a privileged container a capability the engine itself lacks (an engine inside a container). */
+function startFailure(error: unknown): unknown {
+  const message = error instanceof Error ? error.message : String(error)
+  if (!/unable to apply caps/.test(message)) return error
+  return new NetbenchError('PROVIDER', `this Docker engine cannot start privileged containers, which k3s nodes are (${/unable to apply caps[^:]*(: [^:]+)?/.exec(message)![0]})`, {
+    hint: 'the engine lacks capabilities it would grant (it runs inside a container or a restricted sandbox): use an engine on a host or VM, or provider: kube',
+  })
+}
+
+/** `signal` (an interrupted run) ends the wait for the cluster at once; the nodes are removed. */
+export async function startK3s(options: K3sClusterOptions, signal?: AbortSignal): Promise<StartedK3s> {
+  const objects = options.manifest ? manifestObjects(await readManifest(options.manifest), options.manifest) : []
+  const nodes = await startK3sNodes({ ...options, withFlannel: options.manifest === null })
+  try {
+    const config = new KubeConfig()
+    config.loadFromString(nodes.kubeconfig)
+    const where: Where = { context: `k3s-${options.key}`, server: config.getCurrentCluster()?.server ?? `https://localhost:${API_PORT}` }
+    if (objects.length) await applyManifest(config, objects, where)
+    await waitClusterReady(config, options.nodes, daemonSetsOf(objects), options.readyTimeoutMs, where, signal)
+    return { kubeconfig: nodes.kubeconfig, where, k3sVersion: options.image.split(':').at(-1) ?? options.image, stop: nodes.stop }
+  } catch (error) {
+    await nodes.stop()
     throw error
   }
 }

@@ -46,3 +46,34 @@ export async function dockerAvailability(timeoutMs = 10_000): Promise<{ availabl
     return { available: false, reason: (error as Error).message }
   }
 }
+
+/** A pull's error in one line: Docker's is `(HTTP code 500) server error - Get "https://…": …`, multi-line at times. */
+function pullReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error)
+  const json = /"message"\s*:\s*"([^"]+)"/.exec(message)?.[1]
+  return (json ?? message).split('\n')[0]!.replace(/^\(HTTP code \d+\) [\w ]+ - /, '').trim()
+}
+
+/**
+ * The k3s image must be on the engine before anything is created: pulled when a registry answers,
+ * else a one-line exit 3 naming the image and the offline ways in (docker load, docker import).
+ */
+export async function ensureImage(engine: RuntimeClient, image: string): Promise<void> {
+  const docker = engine.container.dockerode
+  try {
+    await docker.getImage(image).inspect()
+    return
+  } catch { /* not here: pull it */ }
+  try {
+    const stream = await docker.pull(image)
+    await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (error: Error | null, events: Array<{ error?: string }>) => {
+      const failed = error ?? events.find((event) => event.error)?.error
+      if (failed) reject(failed instanceof Error ? failed : new Error(failed))
+      else resolve()
+    }))
+  } catch (error) {
+    throw new NetbenchError('PROVIDER', `k3s image ${image} is not on the Docker engine and cannot be pulled (${pullReason(error)})`, {
+      hint: `without a registry, load it: \`docker save ${image}\` where a registry answers, then \`docker load -i <file>\` here (or \`docker import --change 'ENTRYPOINT ["/bin/k3s"]' <rootfs.tar> ${image}\`)`,
+    })
+  }
+}

@@ -17,7 +17,7 @@ import { needsHostNetwork } from '../kube/provider.ts'
 import { KubeTarget } from '../kube/target.ts'
 import type { Cluster, ClusterNode, Network, Provider, ProviderContext } from '../types.ts'
 import { startK3s, type StartedK3s } from './cluster.ts'
-import { dockerEngine } from './docker.ts'
+import { dockerEngine, ensureImage } from './docker.ts'
 
 function asK3s(spec: ClusterSpec): K3sClusterSpec {
   if (spec.provider !== 'k3s') throw new NetbenchError('PROVIDER', `internal: the k3s provider got a ${spec.provider} cluster`)
@@ -50,8 +50,9 @@ export const k3sProvider: Provider = {
   networks: ['host', 'flannel'],
   async preflight(spec: ClusterSpec, networks: readonly (string | NetworkSpec)[]): Promise<void> {
     const names = networks.map((network) => typeof network === 'string' ? network : network.name)
-    await checkManifests(asK3s(spec), names)
-    await dockerEngine()
+    const k3s = asK3s(spec)
+    await checkManifests(k3s, names)
+    await ensureImage(await dockerEngine(), k3s.image)
   },
   async createCluster(spec: ClusterSpec, context: ProviderContext): Promise<Cluster> {
     const k3s = asK3s(spec)
@@ -78,7 +79,7 @@ export const k3sProvider: Provider = {
         const key = clusterKey(k3s, name)
         let cluster = clusters.get(key)
         if (!cluster) {
-          cluster = startK3s({ runId: context.runId, key, manifest: manifestOf(k3s, name), nodes: k3s.nodes, zones: k3s.zones, image: k3s.image, readyTimeoutMs: k3s.readyTimeoutMs })
+          cluster = startK3s({ runId: context.runId, key, manifest: manifestOf(k3s, name), nodes: k3s.nodes, zones: k3s.zones, image: k3s.image, readyTimeoutMs: k3s.readyTimeoutMs }, signal)
           clusters.set(key, cluster)
         }
         const started = await cluster
@@ -120,7 +121,7 @@ export const k3sProvider: Provider = {
   },
 }
 
-/** Docker objects of runs matching `select` (by container labels), removed; [] without an engine. */
+/** Docker containers and networks of runs matching `select` (by their labels), removed; [] without an engine. */
 export async function removeK3sContainers(select: (labels: Record<string, string>) => boolean): Promise<string[]> {
   let engine: Awaited<ReturnType<typeof dockerEngine>>
   try {
@@ -130,19 +131,17 @@ export async function removeK3sContainers(select: (labels: Record<string, string
   }
   const docker = engine.container.dockerode
   const removed: string[] = []
-  const runs = new Set<string>()
-  const containers = await docker.listContainers({ all: true, filters: { label: [`${MANAGED_BY_LABEL}=${MANAGED_BY}`] } })
-  for (const info of containers) {
+  const ours = { label: [`${MANAGED_BY_LABEL}=${MANAGED_BY}`] }
+  for (const info of await docker.listContainers({ all: true, filters: ours })) {
     if (!select(info.Labels)) continue
-    runs.add(info.Labels[RUN_LABEL] ?? '')
     await docker.getContainer(info.Id).remove({ force: true, v: true }).catch(() => undefined)
     removed.push(`container ${info.Names[0]?.replace(/^\//, '') ?? info.Id.slice(0, 12)}`)
   }
-  for (const run of runs) {
-    for (const network of await docker.listNetworks({ filters: { name: [`netbench-${run}-`] } })) {
-      await docker.getNetwork(network.Id).remove().catch(() => undefined)
-      removed.push(`docker network ${network.Name}`)
-    }
+  // Networks carry the same labels: one whose run died before any container started goes too.
+  for (const network of await docker.listNetworks({ filters: ours })) {
+    if (!select(network.Labels ?? {})) continue
+    await docker.getNetwork(network.Id).remove().catch(() => undefined)
+    removed.push(`docker network ${network.Name}`)
   }
   return removed
 }

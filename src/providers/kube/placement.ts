@@ -123,7 +123,8 @@ export function planPods(network: string, nodes: readonly KubeNode[], placements
     const kind = hostNetwork ? 'h' : 'p'
     const onNode = pods.filter((pod) => pod.node.name === node.name && pod.hostNetwork === hostNetwork)
     if (onNode[slot]) return onNode[slot].name
-    const name = `${network}-${kind}${pods.filter((pod) => pod.hostNetwork === hostNetwork).length + 1}`
+    // The pod's name becomes its hostname, a DNS label: version dots (`calico-3.29`) become dashes.
+    const name = `${network.replaceAll('.', '-')}-${kind}${pods.filter((pod) => pod.hostNetwork === hostNetwork).length + 1}`
     pods.push({ name, node, hostNetwork })
     return name
   }

@@ -2,7 +2,8 @@ import { runChecked } from '../../exec.ts'
 import type { LocalClusterSpec } from '../../suites/model.ts'
 import { NetnsEndpoint } from './netns-endpoint.ts'
 import { namespaceName, nodeName, zoneName } from './names.ts'
-import { shapeUplink } from './shaping.ts'
+import { readShaperCounters, shapeUplink } from './shaping.ts'
+import type { ShaperCounters } from '../../results/metrics.ts'
 import { EXEC_CONCURRENCY, mapLimit } from './concurrency.ts'
 import { applyConditions } from './conditions.ts'
 
@@ -15,6 +16,8 @@ export interface LabNode {
   zone: string
   namespace: string
   ip: string
+  /** Uplink shaped: upload through the ifb `ifb`, download on the underlay port `port`. */
+  shaper: { port: string; ifb: string } | null
   /** The node's own network stack as an endpoint (the host network). */
   endpoint: NetnsEndpoint
 }
@@ -75,8 +78,19 @@ async function createNode(runId: string, index: number, spec: LocalClusterSpec, 
   await runChecked('ip', ['-n', underlayNamespace, '-batch', '-'], { input: `link set ${port} master br0\nlink set ${port} up\n`, what: `attaching node ${name}` })
   await runChecked('ip', ['netns', 'exec', namespace, 'sysctl', '-qw', ...nodeSysctls], { what: `setting sysctls on node ${name}` })
   const rate = nodeRate(spec, index)
-  if (rate !== null) await shapeUplink(underlayNamespace, port, `i${name}`, rate)
+  const shaper = rate === null ? null : { port, ifb: `i${name}` }
+  if (shaper) await shapeUplink(underlayNamespace, shaper.port, shaper.ifb, rate!)
   const instance = spec.nodeInstances?.[index]
   const endpoint = new NetnsEndpoint({ name, label: `node ${name} (zone ${zone}${instance ? `, ${instance}` : ''})`, node: name, zone, namespace, ip, mtu: UNDERLAY_MTU })
-  return { name, zone, namespace, ip, endpoint }
+  return { name, zone, namespace, ip, shaper, endpoint }
+}
+
+/**
+ * The shapers traffic from one node to another crosses: the sender's upload and the receiver's
+ * download. Undefined when neither uplink is shaped or both ends are on one node.
+ */
+export function pathShapers(lab: Lab, from: string, to: string): (() => Promise<ShaperCounters | undefined>) | undefined {
+  if (from === to) return undefined
+  const devices = [lab.nodes.find((node) => node.name === from)?.shaper?.ifb, lab.nodes.find((node) => node.name === to)?.shaper?.port].filter((device) => device !== undefined)
+  return devices.length ? () => readShaperCounters(lab.underlayNamespace, devices) : undefined
 }

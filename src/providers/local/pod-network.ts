@@ -7,7 +7,7 @@ import { runLocalPolicy } from './policy.ts'
 import { componentVersions } from './features.ts'
 import type { EndpointPair, Network } from '../types.ts'
 import { EXEC_CONCURRENCY, mapLimit } from './concurrency.ts'
-import type { Lab, LabNode } from './lab.ts'
+import { pathShapers, type Lab, type LabNode } from './lab.ts'
 import { pickNodePair } from './placement.ts'
 import { createPodNamespaces, deleteNamespaces, deletePods, pickPodPair, podSlots, waitReachable, type Pod, type PodSlot } from './pods.ts'
 
@@ -182,8 +182,8 @@ export function pairOf(lab: Lab, pods: readonly Pod[], between: Between, endpoin
       throw new NetbenchError('SUITE_INVALID', 'between: same-node between nodes measures a node with itself', { hint: 'use between: nodes or zones with endpoint: host' })
     }
     const [client, server] = pickNodePair(lab.nodes, between)
-    return { client: client.endpoint, server: server.endpoint }
+    return { client: client.endpoint, server: server.endpoint, shapers: pathShapers(lab, client.name, server.name) }
   }
   const [client, server] = pickPodPair(pods, between)
-  return { client: client.endpoint, server: server.endpoint }
+  return { client: client.endpoint, server: server.endpoint, shapers: pathShapers(lab, client.endpoint.node, server.endpoint.node) }
 }

@@ -52,6 +52,8 @@ export async function checkConditionRequirements(spec: LocalClusterSpec): Promis
 export const localProvider: Provider = {
   name: 'local',
   networks: LOCAL_NETWORKS,
+  // Pod networks share the nodes' devices and pod names (see createLocalCluster); host coexists.
+  networksAtOnce: 1,
   async preflight(spec: ClusterSpec, networks: readonly (string | NetworkSpec)[]) {
     await checkLabEnvironment()
     await checkNetworkRequirements(networks)

@@ -1,16 +1,38 @@
 import { NetbenchError } from '../../errors.ts'
 import { run } from '../../exec.ts'
 import { UDP_SOCKET_BUFFER_BYTES } from '../../tools/iperf3/run.ts'
+import type { ShaperCounters } from '../../results/metrics.ts'
+
+/** Fewest and most bytes a shaper queues: a cloud link's shallow buffer, not a bufferbloated one. */
+export const SHAPER_QUEUE_MIN_BYTES = 16 * 1024
+export const SHAPER_QUEUE_MAX_BYTES = 128 * 1024
+/** Queue time at low rates, where the byte cap does not bind (it binds from ~50 Mbit/s on). */
+const SHAPER_QUEUE_MS = 20
 
 /**
- * tbf parameters for a shaped uplink. The bucket holds a few milliseconds of traffic (at least
- * 128 KiB, so 64 KiB GSO superpackets pass whole) and the queue another 20 ms: enough for TCP to
- * fill the link without tbf's own queue becoming the bottleneck being measured.
+ * Bytes the shaper queues before it drops: 20 ms of the rate, within fixed bounds. The cap is
+ * what keeps loss above the link visible: a packet stays charged to its sending socket across
+ * veths and bridges (Linux >= 4.19 no longer orphans it there), so a queue holding more than the
+ * sender's socket buffer (SO_SNDBUF 212992 by default, doubled by the kernel: ~185 full-size
+ * datagrams at ~2.3 KB truesize each) blocks the sender in sendmsg instead of overflowing.
+ * 128 KiB is ~90 datagrams, half of that: the queue overflows first, with stock buffers too.
+ */
+export function shaperQueueBytes(rateBps: number): number {
+  const bytes = Math.round((rateBps / 8) * (SHAPER_QUEUE_MS / 1000))
+  return Math.min(SHAPER_QUEUE_MAX_BYTES, Math.max(SHAPER_QUEUE_MIN_BYTES, bytes))
+}
+
+/**
+ * tbf parameters for a shaped uplink. The bucket holds 20 ms of traffic (at least 512 KiB; 64 KiB
+ * GSO superpackets pass whole): a sender that a busy host descheduled for a few tens of
+ * milliseconds catches up in a burst, which the bucket passes rather than drops below the rate;
+ * it holds tokens, not packets, so it charges no socket. The queue is shallow (`shaperQueueBytes`), so
+ * traffic above the rate is dropped as a cloud link drops it rather than pushed back on the sender.
  */
 export function tbfArgs(device: string, rateBps: number): string[] {
   const bytesPerMs = rateBps / 8 / 1000
-  const burst = Math.max(128 * 1024, Math.round(bytesPerMs * 4))
-  return ['qdisc', 'replace', 'dev', device, 'root', 'tbf', 'rate', `${Math.round(rateBps)}bit`, 'burst', String(burst), 'latency', '20ms']
+  const burst = Math.max(512 * 1024, Math.round(bytesPerMs * 20))
+  return ['qdisc', 'replace', 'dev', device, 'root', 'tbf', 'rate', `${Math.round(rateBps)}bit`, 'burst', String(burst), 'limit', String(shaperQueueBytes(rateBps))]
 }
 
 /**
@@ -36,6 +58,32 @@ export async function shapeUplink(underlayNamespace: string, port: string, ifb: 
   if (tcResult.exitCode !== 0) throw featureError('tbf', tcResult.stderr, 'the kernel lacks tbf, ingress or mirred (sch_tbf, sch_ingress, act_mirred, cls_u32): load them with modprobe, or set cluster.bandwidth: none')
 }
 
+/** Sums the root qdisc counters of the given devices (`tc -s -j`); undefined if any is unreadable. */
+export async function readShaperCounters(namespace: string, devices: readonly string[]): Promise<ShaperCounters | undefined> {
+  const total: ShaperCounters = { packets: 0, drops: 0, overlimits: 0 }
+  for (const device of devices) {
+    const result = await run('tc', ['-n', namespace, '-s', '-j', 'qdisc', 'show', 'dev', device, 'root'])
+    if (result.exitCode !== 0) return undefined
+    const root = parseRootQdisc(result.stdout)
+    if (!root) return undefined
+    total.packets += root.packets
+    total.drops += root.drops
+    total.overlimits += root.overlimits
+  }
+  return total
+}
+
+function parseRootQdisc(json: string): ShaperCounters | undefined {
+  try {
+    const qdiscs = JSON.parse(json) as Array<Record<string, unknown>>
+    const root = qdiscs.find((qdisc) => qdisc.root === true)
+    if (!root || typeof root.packets !== 'number' || typeof root.drops !== 'number' || typeof root.overlimits !== 'number') return undefined
+    return { packets: root.packets, drops: root.drops, overlimits: root.overlimits }
+  } catch {
+    return undefined
+  }
+}
+
 function featureError(what: string, stderr: string, hint: string): NetbenchError {
   const reason = stderr.trim().split('\n')[0] ?? ''
   return new NetbenchError('KERNEL_FEATURE', `cannot shape the lab's uplinks with ${what}: ${reason}`, { hint })
@@ -43,8 +91,8 @@ function featureError(what: string, stderr: string, hint: string): NetbenchError
 
 /** How the lab shapes and probes, recorded in every result so a run can be reproduced. */
 export const LAB_FACTS: Record<string, string> = {
-  shaping: 'tbf on the underlay side of each node uplink, both directions (ifb for upload); bucket max(128 KiB, 4 ms), queue 20 ms',
-  udpSocketBuffer: `${UDP_SOCKET_BUFFER_BYTES} bytes (iperf3 -w), so shapers drop rather than block the sender`,
+  shaping: `tbf on the underlay side of each node uplink, both directions (ifb for upload); bucket max(512 KiB, 20 ms), queue 20 ms within ${SHAPER_QUEUE_MIN_BYTES / 1024}–${SHAPER_QUEUE_MAX_BYTES / 1024} KiB, so the excess is dropped`,
+  udpSocketBuffer: `iperf3 -w ${UDP_SOCKET_BUFFER_BYTES} bytes, or less where net.core.wmem_max/rmem_max grant less (each point records what it used)`,
   offloads: 'veth defaults (TSO/GSO/GRO on)',
   addresses: '198.18.0.0/15',
 }

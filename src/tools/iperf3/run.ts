@@ -8,6 +8,7 @@ import type { Sample } from '../../results/metrics.ts'
 import { datagramBytesForMtu, pathMtu, serverArgs, tcpClientArgs, udpClientArgs, wholeSeconds } from './args.ts'
 import { parseIperf3Json, parseIperf3Output } from './parse.ts'
 import { readUdpCounters } from '../udp-counters.ts'
+import { grantedSocketBuffer } from './socket-buffer.ts'
 
 export type Iperf3Probe =
   | { kind: 'udp'; bitrateBps: number; durationMs: number; omitMs?: number; socketBufferBytes?: number }
@@ -25,9 +26,8 @@ export interface RunIperf3Options {
 
 export const DEFAULT_PORT = 5201
 /**
- * UDP socket buffer: since Linux 4.19 a packet keeps charging its sender's socket across veth and
- * bridges until it is freed, so with the default 208 KiB a shaper's queue downstream blocks the
- * sender instead of dropping the excess as a cloud network does. 4 MiB outlasts the shapers' queues.
+ * UDP socket buffer wanted: a receiver that falls behind for a moment overruns a small one. Each
+ * probe asks for less where the kernel grants less (`grantedSocketBuffer`) and records what it used.
  */
 export const UDP_SOCKET_BUFFER_BYTES = 4 * 1024 * 1024
 /** Ports tried after "Address already in use" before giving up. */
@@ -64,8 +64,9 @@ export async function runIperf3(options: RunIperf3Options): Promise<Sample> {
     serverIp: server.ip, port, durationMs: probe.durationMs, omitMs: probe.omitMs,
     connectTimeoutMs: options.connectTimeoutMs,
   })
+  const socketBufferBytes = probe.kind === 'udp' ? probe.socketBufferBytes ?? await grantedSocketBuffer(client, server, UDP_SOCKET_BUFFER_BYTES) : undefined
   const clientArgv = (port: number): string[] => probe.kind === 'udp'
-    ? udpClientArgs({ ...common(port), bitrateBps: probe.bitrateBps, datagramBytes: datagramBytes!, socketBufferBytes: probe.socketBufferBytes ?? UDP_SOCKET_BUFFER_BYTES })
+    ? udpClientArgs({ ...common(port), bitrateBps: probe.bitrateBps, datagramBytes: datagramBytes!, socketBufferBytes })
     : tcpClientArgs({ ...common(port), streams: probe.streams, reverse: probe.reverse, bidir: probe.bidir })
   // Build the argv once before starting anything, so bad input (bitrate 0) throws with no server.
   clientArgv(DEFAULT_PORT)
@@ -106,6 +107,7 @@ export async function runIperf3(options: RunIperf3Options): Promise<Sample> {
       if (parsed.packets !== undefined) sample.packets = parsed.packets
       if (parsed.lostPackets !== undefined) sample.lostPackets = parsed.lostPackets
       sample.datagramBytes = parsed.datagramBytes ?? datagramBytes
+      sample.socketBufferBytes = socketBufferBytes
       const countersAfter = countersBefore && await readUdpCounters(server)
       if (countersBefore && countersAfter) sample.receiverDrops = countersAfter.rcvbufErrors - countersBefore.rcvbufErrors
     }

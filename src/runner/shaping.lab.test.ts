@@ -1,0 +1,160 @@
+import { readFile, writeFile } from 'node:fs/promises'
+import { afterAll, describe, expect, test } from 'vitest'
+import { labLeftovers } from '../../test/leftovers.ts'
+import { runChecked } from '../exec.ts'
+import type { PlannedPoint } from '../plan/plan.ts'
+import { runIperf3 } from '../tools/iperf3/run.ts'
+import { createLab, pathShapers, type Lab } from '../providers/local/lab.ts'
+import { newRunId } from '../providers/local/names.ts'
+import { claimRun, removeRun } from '../providers/local/runs.ts'
+import { limitNote, shaperTotals } from '../results/attribution.ts'
+import type { PointResult } from '../results/types.ts'
+import { measureSenderCeiling } from '../tools/iperf3/ceiling.ts'
+import { STOCK_SOCKET_BUFFER_MAX } from '../tools/iperf3/socket-buffer.ts'
+import { formatRate } from '../units.ts'
+import { measurePoint, type SenderCeiling } from './measure.ts'
+
+// Issue 10's proofs on the real lab: a shaped uplink drops what exceeds its rate, as a cloud link
+// does, instead of slowing the sender down to it — and where this machine's sender cannot offer
+// twice the link, the point says so rather than passing in silence.
+
+/** iperf3's payload share of a full-size frame on the wire (tbf counts the Ethernet frame). */
+const PAYLOAD_SHARE = 1472 / 1514
+
+async function withLab<T>(bandwidthBps: number, body: (lab: Lab) => Promise<T>): Promise<T> {
+  const runId = newRunId()
+  await claimRun(runId, '')
+  try {
+    return await body(await createLab(runId, { provider: 'local', nodes: 2, zones: 2, instance: null, bandwidthBps, pods: 1 }))
+  } finally {
+    await removeRun(runId)
+  }
+}
+
+function udpPoint(bitrateBps: number, durationMs = 2000): PlannedPoint {
+  return { id: 'host|0|', network: 'host', stepIndex: 0, step: 'udp', label: `udp ${formatRate(bitrateBps)}`, bitrateBps, streams: null, durationMs, omitMs: 0, between: 'zones', repeat: 1 }
+}
+
+const ceilings = new Map<string, Promise<number | null>>()
+const senderCeiling: SenderCeiling = (client) => {
+  if (!ceilings.has(client.node)) ceilings.set(client.node, measureSenderCeiling(client))
+  return ceilings.get(client.node)!
+}
+
+const pairOf = (lab: Lab) => {
+  const [a, b] = lab.nodes
+  return { client: a!.endpoint, server: b!.endpoint, shapers: pathShapers(lab, a!.name, b!.name) }
+}
+
+const measure = (lab: Lab, bitrateBps: number): Promise<PointResult> => measurePoint('s', udpPoint(bitrateBps), pairOf(lab), { senderCeiling })
+
+function summary(point: PointResult): string {
+  const shaper = shaperTotals(point)
+  return `offered ${formatRate(point.bitrate)}, sent ${formatRate(point.metrics.senderBps)}, received ${formatRate(point.metrics.throughputBps)}, loss ${point.metrics.lossPercent?.toFixed(1)}%, shaper drops ${shaper?.drops} overlimits ${shaper?.overlimits}, limited by ${point.limitedBy}`
+}
+
+/** One UDP run with a fixed socket buffer, and the shapers' counters around it. */
+async function udpWithBuffer(lab: Lab, bitrateBps: number, socketBufferBytes: number) {
+  const pair = pairOf(lab)
+  const before = (await pair.shapers!())!
+  const sample = await runIperf3({ client: pair.client, server: pair.server, probe: { kind: 'udp', bitrateBps, durationMs: 2000, socketBufferBytes } })
+  const after = (await pair.shapers!())!
+  const drops = after.drops - before.drops
+  const text = `-w ${socketBufferBytes}: sent ${formatRate(sample.metrics.senderBps)}, received ${formatRate(sample.metrics.throughputBps)}, loss ${sample.metrics.lossPercent?.toFixed(1)}%, shaper drops ${drops}, overlimits ${after.overlimits - before.overlimits}`
+  return { sample, drops, text }
+}
+
+afterAll(() => {
+  expect(labLeftovers()).toEqual([])
+})
+
+describe('the mechanism: a packet charges its sender\'s socket until it leaves the shaper', () => {
+  // tbf as the lab shaped before issue 10: a 20 ms queue plus a 128 KiB bucket.
+  const deepQueue = async (lab: Lab, rateBps: number) => {
+    const devices = lab.nodes.flatMap((node) => node.shaper ? [node.shaper.ifb, node.shaper.port] : [])
+    const input = devices.map((device) => `qdisc replace dev ${device} root tbf rate ${rateBps}bit burst 131072 latency 20ms`).join('\n') + '\n'
+    await runChecked('tc', ['-n', lab.underlayNamespace, '-batch', '-'], { input, what: 'deepening the shapers\' queues' })
+  }
+
+  test('stock socket buffer, 20 ms queue: the sender is paced to the link and nothing is dropped; a shallow queue drops the excess', async ({ annotate }) => {
+    const rate = 100e6
+    await withLab(rate, async (lab) => {
+      const shallow = await udpWithBuffer(lab, 2 * rate, STOCK_SOCKET_BUFFER_MAX)
+      await deepQueue(lab, rate)
+      const deepStock = await udpWithBuffer(lab, 2 * rate, STOCK_SOCKET_BUFFER_MAX)
+      const deepLarge = await udpWithBuffer(lab, 2 * rate, 4 * 1024 * 1024)
+      for (const line of [`shallow queue, ${shallow.text}`, `20 ms queue, ${deepStock.text}`, `20 ms queue, ${deepLarge.text}`]) await annotate(line)
+      // 20 ms of 100M plus the bucket (~380 KB, ~260 datagrams, ~600 KB in truesize) outlasts the
+      // stock buffer (SO_SNDBUF 2 × 212992): the sender blocks in sendmsg, the queue never overflows.
+      expect(deepStock.sample.metrics.senderBps!).toBeLessThan(rate * 1.1)
+      // (A busy host's receiver may still drop a little at its socket: paced means ~nothing, not ~half.)
+      expect(deepStock.drops).toBeLessThan(deepStock.sample.packets! * 0.05)
+      expect(deepStock.sample.metrics.lossPercent!).toBeLessThan(5)
+      // The same queue with a buffer larger than it overflows: the socket charge, not the queue, paced.
+      expect(deepLarge.sample.metrics.lossPercent!).toBeGreaterThan(40)
+      // The lab's shallow queue overflows before the stock buffer fills, and counts what it drops.
+      expect(shallow.sample.metrics.lossPercent!).toBeGreaterThan(40)
+      expect(Math.abs(shallow.drops - shallow.sample.lostPackets!)).toBeLessThan(shallow.sample.packets! * 0.03)
+    })
+  })
+})
+
+describe('loss above the link across the rates the lab shapes to', () => {
+  for (const rate of [100e6, 300e6, 450e6, 750e6, 1e9]) {
+    test(`${formatRate(rate)} link offered twice its rate: the excess is dropped and counted by the shaper`, async ({ annotate }) => {
+      await withLab(rate, async (lab) => {
+        const point = await measure(lab, 2 * rate)
+        const shaper = shaperTotals(point)!
+        const packets = point.samples[0]!.packets!
+        const sent = point.metrics.senderBps!
+        await annotate(summary(point) + (point.senderCeilingBps ? `, sender ceiling ${formatRate(point.senderCeilingBps)}` : ''))
+        expect(point.status).toBe('ok')
+        // What the shaper dropped is what iperf3 lost on the network, within a few percent of sent.
+        expect(Math.abs((shaper.drops / packets) * 100 - point.metrics.lossNetworkPercent!)).toBeLessThan(3)
+        if (sent >= 1.8 * rate) {
+          expect(point.metrics.lossPercent!).toBeGreaterThanOrEqual(40)
+          expect(point.limitedBy).toBe('network')
+          expect(Math.abs(point.metrics.throughputBps! / (rate * PAYLOAD_SHARE) - 1)).toBeLessThan(0.05)
+          return
+        }
+        // This machine could not offer twice the link: the point must say so, and still be right.
+        await annotate(`this host's sender offered only ${formatRate(sent)}: twice the link was not tested`)
+        expect(limitNote(point)).toMatch(/could offer only|held the sender/)
+        const linkPayload = rate * PAYLOAD_SHARE
+        if (sent > linkPayload * 1.05) {
+          // Above the link: what exceeds it is still dropped, not pushed back.
+          expect(point.limitedBy).toBe('network')
+          expect(point.metrics.lossPercent!).toBeGreaterThan((1 - linkPayload / sent) * 100 - 3)
+        } else {
+          // At or below the link nothing is above it to drop: the host's sender or receiver set the limit, or the link held it.
+          expect(['sender', 'link', 'receiver']).toContain(point.limitedBy)
+        }
+      })
+    })
+  }
+})
+
+describe('stock socket-buffer limits (net.core.wmem_max/rmem_max = 212992)', () => {
+  const files = ['/proc/sys/net/core/wmem_max', '/proc/sys/net/core/rmem_max']
+
+  // These sysctls are global (a network namespace sees them read-only), so the test sets the stock
+  // values on the machine for one short point and restores them at once, whatever happens.
+  test('UDP runs with the buffer the kernel grants, records it, and the shaper still drops the excess', async () => {
+    const rate = 100e6
+    await withLab(rate, async (lab) => {
+      const saved = await Promise.all(files.map((file) => readFile(file, 'utf8')))
+      let point: PointResult
+      try {
+        await Promise.all(files.map((file) => writeFile(file, String(STOCK_SOCKET_BUFFER_MAX))))
+        point = await measure(lab, 2 * rate)
+      } finally {
+        await Promise.all(files.map((file, index) => writeFile(file, saved[index]!)))
+      }
+      expect(point.status, point.error ?? '').toBe('ok')
+      expect(point.samples[0]!.socketBufferBytes).toBe(STOCK_SOCKET_BUFFER_MAX)
+      expect(point.metrics.lossPercent!).toBeGreaterThan(40)
+      expect(point.limitedBy).toBe('network')
+    })
+    expect((await readFile(files[0]!, 'utf8')).trim()).not.toBe('')
+  })
+})
