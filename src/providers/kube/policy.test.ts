@@ -14,7 +14,8 @@ import { DNS_LABEL } from './labels.ts'
 import { NAMESPACE_NAME_LABEL, networkPolicyManifest, policyNamespaceManifest, policyNamespaceOf } from './manifests.ts'
 import type { KubeNode } from './placement.ts'
 import { POLICY_AGENT } from './policy-agent.ts'
-import { placePolicyPods, verdict } from './policy.ts'
+import { placePolicyPods } from './policy.ts'
+import { policyVerdict as verdict } from '../../tools/connect/matrix.ts'
 import { kubeProvider } from './provider.ts'
 
 /** The wire form client-node's serializer sends (its model calls `from` `_from`). */
@@ -39,13 +40,15 @@ const policies: NetworkPolicy[] = [
 const step: PolicyStep = {
   kind: 'policy', index: 1,
   pods: [
-    { name: 'frontend', labels: { role: 'frontend' }, namespace: 'default', node: null },
-    { name: 'intruder', labels: { role: 'other' }, namespace: 'default', node: 'n2' },
-    { name: 'web', labels: { app: 'web' }, namespace: 'prod', node: null },
+    { name: 'frontend', labels: { role: 'frontend' }, namespace: 'default', node: null, namedPorts: {} },
+    { name: 'intruder', labels: { role: 'other' }, namespace: 'default', node: 'n2', namedPorts: {} },
+    { name: 'web', labels: { app: 'web' }, namespace: 'prod', node: null, namedPorts: {} },
   ],
   namespaces: { default: { 'kubernetes.io/metadata.name': 'default' }, prod: { 'kubernetes.io/metadata.name': 'prod', env: 'prod' } },
   policies,
-  ports: { tcp: 8080, udp: 5353 },
+  ports: { tcp: [8080], udp: [5353] },
+  probeTimeoutMs: 1000,
+  updates: [],
 }
 
 describe('NetworkPolicy objects', () => {
@@ -86,20 +89,20 @@ describe('NetworkPolicy objects', () => {
 })
 
 test('the Python probe agent (run for real): TCP accept, UDP echo, refused and silent ports', async () => {
-  const server = spawn('python3', ['-c', POLICY_AGENT, 'serve', '127.0.0.1', '18473', '18474'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const server = spawn('python3', ['-c', POLICY_AGENT, 'serve', '127.0.0.1', '18473,18477', '18474'], { stdio: ['ignore', 'pipe', 'pipe'] })
   try {
     await new Promise<void>((resolve, reject) => {
       server.stdout.on('data', (chunk: Buffer) => { if (String(chunk).includes('ready')) resolve() })
       server.on('exit', (code) => reject(new Error(`agent exited with ${code}`)))
     })
-    const probe = (tcp: number, udp: number) => new Promise<string>((resolve) => {
-      const child = spawn('python3', ['-c', POLICY_AGENT, 'probe', JSON.stringify([{ name: 'web', ip: '127.0.0.1' }]), String(tcp), String(udp), '600'])
+    const probe = (tcp: string, udp: string) => new Promise<string>((resolve) => {
+      const child = spawn('python3', ['-c', POLICY_AGENT, 'probe', JSON.stringify([{ name: 'web', ip: '127.0.0.1' }]), tcp, udp, '600'])
       let output = ''
       child.stdout.on('data', (chunk: Buffer) => { output += String(chunk) })
       child.on('close', () => resolve(output.trim()))
     })
-    expect(JSON.parse(await probe(18473, 18474))).toEqual([{ name: 'web', tcp: 'allowed', udp: 'allowed' }])
-    expect(JSON.parse(await probe(18475, 18476))).toEqual([{ name: 'web', tcp: 'refused', udp: 'blocked' }])
+    expect(JSON.parse(await probe('18473,18477', '18474'))).toEqual([{ name: 'web', tcp: { 18473: 'allowed', 18477: 'allowed' }, udp: { 18474: 'allowed' } }])
+    expect(JSON.parse(await probe('18475', '18476'))).toEqual([{ name: 'web', tcp: { 18475: 'refused' }, udp: { 18476: 'blocked' } }])
   } finally {
     server.kill('SIGKILL')
   }

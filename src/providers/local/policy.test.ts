@@ -13,17 +13,19 @@ const step: PolicyStep = {
   kind: 'policy',
   index: 0,
   pods: [
-    { name: 'web', labels: { app: 'web' }, namespace: 'default', node: 'n1' },
-    { name: 'client', labels: { app: 'client' }, namespace: 'default', node: null },
-    { name: 'neighbour', labels: { app: 'other' }, namespace: 'default', node: 'n1' },
-    { name: 'dev', labels: { app: 'client' }, namespace: 'dev', node: null },
+    { name: 'web', labels: { app: 'web' }, namespace: 'default', node: 'n1', namedPorts: {} },
+    { name: 'client', labels: { app: 'client' }, namespace: 'default', node: null, namedPorts: {} },
+    { name: 'neighbour', labels: { app: 'other' }, namespace: 'default', node: 'n1', namedPorts: {} },
+    { name: 'dev', labels: { app: 'client' }, namespace: 'dev', node: null, namedPorts: {} },
   ],
   namespaces: { default: { 'kubernetes.io/metadata.name': 'default' }, dev: { 'kubernetes.io/metadata.name': 'dev' } },
   policies: [
     { metadata: { name: 'web-from-clients', namespace: 'default' }, spec: { podSelector: { matchLabels: { app: 'web' } }, policyTypes: ['Ingress'], ingress: [{ from: [{ podSelector: { matchLabels: { app: 'client' } } }], ports: [{ protocol: 'TCP', port: 8080 }] }] } },
     { metadata: { name: 'dev-egress', namespace: 'dev' }, spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'default' } }, podSelector: { matchLabels: { app: 'client' } } }] }] } },
   ],
-  ports: { tcp: 8080, udp: 5353 },
+  ports: { tcp: [8080], udp: [5353] },
+  probeTimeoutMs: 1000,
+  updates: [],
 }
 
 describe.sequential('NetworkPolicy on the local lab', () => {
