@@ -1,8 +1,11 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { NetbenchError } from '../../errors.ts'
 import { run, runChecked } from '../../exec.ts'
 import type { PolicyCell, PolicyResult } from '../../results/policy.ts'
 import type { NetworkPolicy, PolicyPeer, PolicyPort, PolicyStep } from '../../suites/model.ts'
-import { probeFrom, startConnectServer } from '../../tools/connect/agent.ts'
+import { probeThrough, startConnectServer } from '../../tools/connect/agent.ts'
 import { parseCidr } from '../../suites/policy-validate.ts'
 import { selectingPolicies, selects, type Direction, type PolicyPod } from '../../tools/connect/semantics.ts'
 import { connectivityMatrix, policyVerdict } from '../../tools/connect/matrix.ts'
@@ -199,16 +202,19 @@ export async function runLocalPolicy(network: LocalNetwork, step: PolicyStep, id
       await runChecked('ip', ['netns', 'exec', node.namespace, 'nft', '-f', '-'], { input: `table ${table} {}\ndelete table ${table}\n${ruleset ?? ''}`, what: `programming NetworkPolicy on node ${node.name}` })
     })
   }
+  const controlDir = await mkdtemp(join(tmpdir(), `${prefix(runId)}-policy-`))
+  const control = (pod: PolicyPod) => join(controlDir, `${placed.findIndex((entry) => entry.name === pod.name)}.sock`)
   const probe = async (view: PhaseView<PolicyPod & { pod?: Pod }>, timeoutMs: number) => {
     const current = view.pods.filter((pod): pod is PlacedPod => placed.some((entry) => entry.name === pod.name))
     const observed = await Promise.all(current.map(async (from) => ({
       from,
-      results: await probeFrom(from.pod.endpoint, current.filter((to) => to !== from).map((to) => ({ name: to.name, ip: to.ip })), step.ports, undefined, timeoutMs),
+      results: await probeThrough(control(from), from.pod.endpoint.label, current.filter((to) => to !== from).map((to) => ({ name: to.name, ip: to.ip })), step.ports, timeoutMs),
     })))
     return connectivityMatrix(observed, { ...view, pods: current }, step.ports)
   }
   try {
-    servers.push(...await Promise.all(placed.map((pod) => startConnectServer(pod.pod.endpoint, step.ports))))
+    // Servers with a control socket: every phase probes through them, starting no process.
+    servers.push(...await Promise.all(placed.map((pod) => startConnectServer(pod.pod.endpoint, step.ports, undefined, control(pod)))))
     const matrix: PolicyCell[] = []
     for (const view of stepPhases(step, all)) {
       if (enforce) await program(view)
@@ -221,6 +227,7 @@ export async function runLocalPolicy(network: LocalNetwork, step: PolicyStep, id
     return { ...base, status, error: null, enforcement: enforce ? ENFORCEMENT[bridged ? 'bridged' : 'routed'] : null, pods, matrix }
   } finally {
     await Promise.all(servers.map((server) => server.stop()))
+    await rm(controlDir, { recursive: true, force: true })
     await mapLimit([...programmed], EXEC_CONCURRENCY, async (node) => {
       await run('ip', ['netns', 'exec', node.namespace, 'nft', 'delete', 'table', 'inet', policyTableName(runId)])
       if (bridged) await run('ip', ['netns', 'exec', node.namespace, 'sysctl', '-qw', 'net.bridge.bridge-nf-call-iptables=0'])
