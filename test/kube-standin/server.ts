@@ -177,6 +177,8 @@ function validateModel(model: { validate(): void }, kind: string, name: unknown)
 export class KubeStandIn {
   readonly options: StandInOptions
   readonly requests: RecordedRequest[] = []
+  /** Every NetworkPolicy as stored on create or update (after defaulting), in order. */
+  readonly policyLog: Json[] = []
   /** Requests for endpoints the stand-in does not implement: netbench should make none. */
   readonly unknownRequests: string[] = []
   readonly execs: Array<{ pod: string; argv: string[]; protocol: string }> = []
@@ -561,6 +563,7 @@ export class KubeStandIn {
     if (record.networkPolicies.has(name)) throw new HttpError(409, 'AlreadyExists', `networkpolicies.networking.k8s.io "${name}" already exists`, { name, kind: 'networkpolicies' })
     const object = { ...defaultPolicy(body), metadata: { ...body.metadata, namespace: record.object.metadata.name, uid: randomUUID(), creationTimestamp: now() } }
     record.networkPolicies.set(name, object)
+    this.policyLog.push(object)
     return object
   }
 
@@ -572,6 +575,7 @@ export class KubeStandIn {
     validateModel(new NetworkPolicy(body as ConstructorParameters<typeof NetworkPolicy>[0]), 'NetworkPolicy', name)
     const object = { ...defaultPolicy(body), metadata: { ...body.metadata, namespace: record.object.metadata.name, uid: old.metadata.uid, creationTimestamp: old.metadata.creationTimestamp } }
     record.networkPolicies.set(name, object)
+    this.policyLog.push(object)
     return object
   }
 

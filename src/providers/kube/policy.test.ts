@@ -9,6 +9,8 @@ import { Namespace } from 'kubernetes-models/v1/Namespace'
 import { NetworkPolicy as NetworkPolicyModel } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy'
 import { NetbenchError } from '../../errors.ts'
 import type { ClusterSpec, NetworkPolicy, PolicyStep } from '../../suites/model.ts'
+import { normalizePolicyStep } from '../../suites/policy-step.ts'
+import type { PolicyStepInput } from '../../suites/schema.ts'
 import { kubeSpec, startStandIn, type StandInFixture } from '../../../test/kube-standin/fixture.ts'
 import { DNS_LABEL } from './labels.ts'
 import { NAMESPACE_NAME_LABEL, networkPolicyManifest, policyNamespaceManifest, policyNamespaceOf } from './manifests.ts'
@@ -117,7 +119,7 @@ describe('policy steps against the API stand-in', () => {
     await fixture?.[Symbol.asyncDispose]()
   })
 
-  async function runStep(enforcement: 'enforce' | 'ignore' | 'tcp-only', network = 'calico') {
+  async function runStep(enforcement: 'enforce' | 'ignore' | 'tcp-only', network = 'calico', policyStep = step) {
     fixture = await startStandIn({ policyEnforcement: enforcement })
     fixture.useKubeconfig()
     const spec = kubeSpec({ contexts: { [network]: null }, networkPolicies: true }) as ClusterSpec
@@ -125,7 +127,7 @@ describe('policy steps against the API stand-in', () => {
     const cluster = await kubeProvider.createCluster(spec, { runId: 'po01', runDir: '/tmp' })
     try {
       const installed = await cluster.install(network)
-      const result = await installed.runPolicy!(step, `${network}|1|policy`)
+      const result = await installed.runPolicy!(policyStep, `${network}|${policyStep.index}|policy`)
       // The step cleaned up after itself: only the network's own pods remain.
       expect(fixture.standIn.namespaces()).toEqual(['netbench-po01'])
       expect(fixture.standIn.networkPolicies()).toEqual([])
@@ -159,6 +161,37 @@ describe('policy steps against the API stand-in', () => {
   test('a CNI that enforces TCP only: violated', async () => {
     expect((await runStep('tcp-only')).status).toBe('violated')
   }, 30_000)
+
+  test('updates in place, several ports, a named port, policyTypes [] defaulted, {pod}/32 resolved', async () => {
+    const input: PolicyStepInput = {
+      pods: { a: { labels: { app: 'a' } }, b: { labels: { app: 'b' } }, c: { namespace: 'other' } },
+      ports: { tcp: [8080, 8081], udp: 5353 },
+      namedPorts: { 'serve-alt': { port: 8081 } },
+      policies: [{ metadata: { name: 'into-a' }, spec: { podSelector: { matchLabels: { app: 'a' } }, policyTypes: [], ingress: [{ from: [{ podSelector: { matchLabels: { app: 'b' } } }], ports: [{ port: 'serve-alt' }] }] } }],
+      updates: [
+        { labels: { b: { app: 'x' } } },
+        { policies: [{ metadata: { name: 'into-a' }, spec: { podSelector: { matchLabels: { app: 'a' } }, ingress: [{ from: [{ ipBlock: { cidr: '{c}/32' } }] }] } }] },
+        { policies: [] },
+      ],
+    }
+    const updated = normalizePolicyStep(input, 2, null, (path, message) => { throw new Error(`${path.join('.')}: ${message}`) })
+    const result = await runStep('enforce', 'calico', updated)
+    expect(result.status).toBe('enforced')
+    const cell = (phase: number, from: string, to: string, port: string) => result.matrix.find((c) => c.phase === phase && c.from === from && c.to === to && `${c.protocol}/${c.port}` === port)?.expected
+    expect([cell(0, 'b', 'a', 'tcp/8081'), cell(0, 'b', 'a', 'tcp/8080'), cell(0, 'b', 'a', 'udp/5353'), cell(0, 'c', 'a', 'tcp/8081'), cell(0, 'a', 'b', 'tcp/8080')]).toEqual(['allowed', 'blocked', 'blocked', 'blocked', 'allowed'])
+    // b relabelled: the policy no longer selects it as a peer.
+    expect(cell(1, 'b', 'a', 'tcp/8081')).toBe('blocked')
+    // Every stand-in pod is 127.0.0.1, so {c}/32 admits them all; then the policy is deleted.
+    expect(cell(2, 'b', 'a', 'tcp/8080')).toBe('allowed')
+    expect(cell(3, 'c', 'a', 'udp/5353')).toBe('allowed')
+    expect(result.matrix).toHaveLength(4 * 6 * 3)
+    const calls = fixture!.standIn.requests.filter((request) => /networkpolicies|pods\/policy-b$/.test(request.path) && request.method !== 'GET').map((request) => `${request.method} ${request.path.split('/').slice(-2).join('/')}`)
+    expect(calls).toEqual(['POST netbench-po01-p2-default/networkpolicies', 'PATCH pods/policy-b', 'PUT networkpolicies/into-a', 'DELETE networkpolicies/into-a'])
+    const stored = fixture!.standIn.policyLog
+    expect(stored[0]!.spec.policyTypes).toEqual(['Ingress'])
+    expect(stored[0]!.spec.ingress[0].ports).toEqual([{ port: 'serve-alt' }])
+    expect(stored[1]!.spec.ingress[0].from).toEqual([{ ipBlock: { cidr: '127.0.0.1/32' } }])
+  }, 60_000)
 
   test('hostNetwork pods are not subject to NetworkPolicy', async () => {
     const result = await runStep('enforce', 'host')

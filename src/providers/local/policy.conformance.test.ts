@@ -246,7 +246,7 @@ const input: PolicyStepInput = {
   policies: first!.policies!,
   ports: { tcp: [80, 81], udp: 80 },
   namedPorts: { 'serve-80-tcp': { port: 80 }, 'serve-81-tcp': { port: 81 }, 'serve-80-udp': { port: 80, protocol: 'UDP' } },
-  probeTimeout: '300ms',
+  probeTimeout: '200ms',
   updates: rest.map((scenario) => ({
     ...scenario.policies ? { policies: scenario.policies } : {},
     ...scenario.labels ? { labels: scenario.labels } : {},
