@@ -1,7 +1,7 @@
 /**
  * NetworkPolicy in the lab (needs root): the networks that enforce policy (calico, canal, weave,
- * cilium) block exactly what the policies say in a real TCP/UDP matrix; flannel and romana do not
- * (as the real CNIs), and are reported as unsupported. Rules are gone after each step.
+ * cilium, romana) block exactly what the policies say in a real TCP/UDP matrix; flannel does not
+ * (as the real CNI), which the matrix shows as unsupported. Rules are gone after each step.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { run } from '../../exec.ts'
@@ -72,6 +72,20 @@ describe.sequential('NetworkPolicy on the local lab', () => {
       }
     } finally {
       await network[Symbol.asyncDispose]()
+    }
+  })
+
+  test('one verdict rule: a policy selecting no pod is enforced on every network, flannel included', async () => {
+    const nobody: PolicyStep = { ...step, policies: [{ metadata: { name: 'nobody', namespace: 'default' }, spec: { podSelector: { matchLabels: { app: 'nobody' } }, policyTypes: ['Ingress', 'Egress'] } }] }
+    for (const spec of ['flannel', 'calico'] as const) {
+      const network = await lab.cluster.install(spec)
+      try {
+        const result = await network.runPolicy!(nobody, `${spec}|0|policy`)
+        expect(result.matrix.every((cell) => cell.expected === 'allowed' && cell.observed === 'allowed')).toBe(true)
+        expect(result.status, spec).toBe('enforced')
+      } finally {
+        await network[Symbol.asyncDispose]()
+      }
     }
   })
 
