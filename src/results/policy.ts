@@ -36,6 +36,7 @@ export interface PolicyResult {
   /** How the lab enforced it, e.g. `nftables on the pods' host-side interfaces`; null when not. */
   enforcement: string | null
   pods: Array<{ name: string; endpoint: string; ip: string; namespace: string; labels: Record<string, string> }>
+  /** Every policy the step applied, at any phase, as `namespace/name`. */
   policies: string[]
   matrix: PolicyCell[]
 }

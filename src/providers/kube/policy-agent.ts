@@ -62,11 +62,13 @@ else:
             return 'blocked'
         finally:
             s.close()
-    results = [None] * len(targets)
-    def run(index, target):
-        ip = target['ip']
-        results[index] = {'name': target['name'], 'tcp': {str(p): tcp(ip, p) for p in tcp_ports}, 'udp': {str(p): udp(ip, p) for p in udp_ports}}
-    threads = [threading.Thread(target=run, args=(index, target)) for index, target in enumerate(targets)]
+    # One thread per target, protocol and port: every probe waits at most one timeout.
+    results = [{'name': target['name'], 'tcp': {}, 'udp': {}} for target in targets]
+    def run(index, protocol, port):
+        probe = tcp if protocol == 'tcp' else udp
+        results[index][protocol][str(port)] = probe(targets[index]['ip'], port)
+    jobs = [(index, 'tcp', port) for index in range(len(targets)) for port in tcp_ports] + [(index, 'udp', port) for index in range(len(targets)) for port in udp_ports]
+    threads = [threading.Thread(target=run, args=job) for job in jobs]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -11,7 +11,7 @@ import type { PolicyCell, PolicyResult } from '../../results/policy.ts'
 import type { PolicyStep } from '../../suites/model.ts'
 import { type PolicyPod } from '../../tools/connect/semantics.ts'
 import { connectivityMatrix, policyVerdict } from '../../tools/connect/matrix.ts'
-import { stepPhases, type PhaseView } from '../../tools/connect/phases.ts'
+import { stepPhases, stepPolicyNames, type PhaseView } from '../../tools/connect/phases.ts'
 import type { RunningProcess } from '../endpoint.ts'
 import { CONTAINER, MANAGED_SELECTOR, RUN_LABEL } from './labels.ts'
 import { endpointPodManifest, networkPolicyManifest, policyNamespaceManifest, policyNamespaceOf } from './manifests.ts'
@@ -78,7 +78,7 @@ async function probePhase(view: PhaseView<PolicyPod>, step: PolicyStep, endpoint
 
 export async function runKubePolicy(options: KubePolicyOptions, step: PolicyStep, id: string): Promise<PolicyResult> {
   const { target } = options
-  const base = { id, network: options.network, stepIndex: step.index, policies: step.policies.map((policy) => `${policy.metadata.namespace}/${policy.metadata.name}`) }
+  const base = { id, network: options.network, stepIndex: step.index, policies: stepPolicyNames(step) }
   if (options.network === 'host') {
     // hostNetwork pods are not subject to NetworkPolicy, on any CNI.
     return { ...base, status: 'unsupported', error: null, enforcement: null, pods: [], matrix: [] }

@@ -9,7 +9,7 @@ import { probeThrough, startConnectServer } from '../../tools/connect/agent.ts'
 import { parseCidr } from '../../suites/policy-validate.ts'
 import { selectingPolicies, selects, type Direction, type PolicyPod } from '../../tools/connect/semantics.ts'
 import { connectivityMatrix, policyVerdict } from '../../tools/connect/matrix.ts'
-import { stepPhases, type PhaseView } from '../../tools/connect/phases.ts'
+import { stepPhases, stepPolicyNames, type PhaseView } from '../../tools/connect/phases.ts'
 import type { RunningProcess } from '../endpoint.ts'
 import { EXEC_CONCURRENCY, mapLimit } from './concurrency.ts'
 import type { LabNode } from './lab.ts'
@@ -176,7 +176,7 @@ const RECHECK_FACTOR = 3
  * it with what the policies call for. Everything is removed again before returning.
  */
 export async function runLocalPolicy(network: LocalNetwork, step: PolicyStep, id: string): Promise<PolicyResult> {
-  const base = { id, network: network.name, stepIndex: step.index, policies: step.policies.map((policy) => `${policy.metadata.namespace}/${policy.metadata.name}`) }
+  const base = { id, network: network.name, stepIndex: step.index, policies: stepPolicyNames(step) }
   if (!network.pods.length) {
     return { ...base, status: 'unsupported', error: null, enforcement: null, pods: [], matrix: [] }
   }

@@ -48,3 +48,8 @@ export function stepPhases<P extends PolicyPod>(step: PolicyStep, pods: readonly
     pods: pods.map((pod) => ({ ...pod, labels: state.labels[pod.name] ?? pod.labels })),
   }))
 }
+
+/** Every policy the step applies at some phase, as `namespace/name`, in first-use order. */
+export function stepPolicyNames(step: PolicyStep): string[] {
+  return [...new Set([step.policies, ...step.updates.map((state) => state.policies)].flat().map((policy) => `${policy.metadata.namespace}/${policy.metadata.name}`))]
+}
