@@ -4,6 +4,7 @@
  * anything is provisioned (exit 2, naming the field), and an empty policyTypes is a missing one.
  */
 import { describe, expect, test } from 'vitest'
+import { runCli } from '../../test/cli.ts'
 import { tmpProject } from '../../test/tmp-project.ts'
 import { isNetbenchError } from '../errors.ts'
 import { LOCAL_NETWORKS } from '../providers/local/provider.ts'
@@ -68,4 +69,13 @@ describe('policy objects as the API server validates them', () => {
       [0, { app: 'c' }, { team: 't', 'kubernetes.io/metadata.name': 'y' }],
     ])
   })
+})
+
+test('the CLI refuses an invalid policy with exit 2 and one line naming the field, before the lab exists', async () => {
+  using project = tmpProject({ 'p.netbench.yaml': `name: t\nnetworks: [calico]\nsteps:\n  - policy:\n      pods: { a: {}, b: {} }\n${spec("{ podSelector: {}, ingress: [{ from: [{ ipBlock: { cidr: '198.19.0.0/33' } }] }] }")}\nexpect: [calico policy enforced]\n` })
+  const result = await runCli([project.path('p.netbench.yaml')])
+  expect(result.code).toBe(2)
+  expect(result.stderr).toMatch(/p\.netbench\.yaml:\d+:\d+: steps\[0\]\.policy\.policies\[0\]\.spec\.ingress\[0\]\.from\[0\]\.ipBlock\.cidr: 198\.19\.0\.0\/33 has prefix length 33/)
+  expect(result.stderr).not.toMatch(/netbench clean/)
+  expect(result.stdout).not.toMatch(/calico/)
 })
