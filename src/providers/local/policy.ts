@@ -214,7 +214,11 @@ export async function runLocalPolicy(network: LocalNetwork, step: PolicyStep, id
   }
   try {
     // Servers with a control socket: every phase probes through them, starting no process.
-    servers.push(...await Promise.all(placed.map((pod) => startConnectServer(pod.pod.endpoint, step.ports, undefined, control(pod)))))
+    const started = await Promise.allSettled(placed.map((pod) => startConnectServer(pod.pod.endpoint, step.ports, undefined, control(pod))))
+    for (const server of started) if (server.status === 'fulfilled') servers.push(server.value)
+    // Every server that did start is stopped below, even when another did not.
+    const failed = started.find((server) => server.status === 'rejected')
+    if (failed) throw failed.reason
     const matrix: PolicyCell[] = []
     for (const view of stepPhases(step, all)) {
       if (enforce) await program(view)
