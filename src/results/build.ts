@@ -54,8 +54,9 @@ function checkResult(plan: SuitePlan, checkId: string, outcome: TestOutcome | un
   return { ...base, status: verdict.status, actual: verdict.actual, expected: verdict.expected, unit: verdict.unit, message: verdict.message }
 }
 
-function suiteStatus(expectations: readonly ExpectationResult[], networks: readonly NetworkResult[], fileError: string | undefined): SuiteResult['status'] {
-  if (fileError || networks.some((network) => network.status === 'error') || expectations.some((e) => e.status === 'error')) return 'error'
+function suiteStatus(expectations: readonly ExpectationResult[], networks: readonly NetworkResult[], fileError: string | undefined, policies: readonly PolicyResult[] = []): SuiteResult['status'] {
+  // A policy step whose probe could not run is an environment problem even when no expectation reads it.
+  if (fileError || networks.some((network) => network.status === 'error') || expectations.some((e) => e.status === 'error') || policies.some((policy) => policy.status === 'error')) return 'error'
   if (expectations.some((e) => e.status === 'failed')) return 'failed'
   if (expectations.length && expectations.every((e) => e.status === 'skipped')) return 'skipped'
   return 'passed'
@@ -84,7 +85,7 @@ export function buildRunResult(input: BuildInput): RunResult {
       ? networkCheckResult(check, outcomes.get(check.id), networks, fileError, policies)
       : checkResult(plan, check.id, outcomes.get(check.id), points, fileError))
     suites.push({
-      name: plan.suite.name, file, status: suiteStatus(expectations, networks, fileError), cluster, networks,
+      name: plan.suite.name, file, status: suiteStatus(expectations, networks, fileError, policies), cluster, networks,
       points: [...points.values()], expectations, ...policies.length ? { policies } : {}, order: plan.suite.order ?? 'sequential',
     })
   }

@@ -71,7 +71,7 @@ describe('steps: endpoint and policy', () => {
       '  - tcp: { duration: 1s }',
       'expect: [calico policy enforced, flannel policy unsupported, calico setup-time < 5s]', '',
     ].join('\n'))
-    expect(suite.policySteps?.[0]).toMatchObject({ kind: 'policy', index: 0, ports: { tcp: 8080, udp: 5353 }, pods: [{ name: 'web', namespace: 'default', node: null }, { name: 'client' }] })
+    expect(suite.policySteps?.[0]).toMatchObject({ kind: 'policy', index: 0, ports: { tcp: [8080], udp: [5353] }, pods: [{ name: 'web', namespace: 'default', node: null }, { name: 'client' }] })
     expect(suite.policySteps?.[0]?.namespaces.default).toEqual({ 'kubernetes.io/metadata.name': 'default' })
     expect(suite.steps.map((step) => step.index)).toEqual([1])
     expect(plan.networks.map((network) => network.policies?.map((policy) => policy.id))).toEqual([['flannel|0|policy'], ['calico|0|policy']])

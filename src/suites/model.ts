@@ -82,7 +82,8 @@ export interface PolicyPeer {
 
 export interface PolicyPort {
   protocol?: 'TCP' | 'UDP'
-  port?: number
+  /** A number, or the name of a container port of the destination pod (`serve-80-tcp`). */
+  port?: number | string
   endPort?: number
 }
 
@@ -104,12 +105,34 @@ export interface NetworkPolicy {
 export interface PolicyStep {
   kind: 'policy'
   index: number
-  /** The probed pods, in suite order; `node` pins one to a node (`n2`), else they are spread. */
-  pods: Array<{ name: string; labels: Record<string, string>; namespace: string; node: string | null }>
+  /**
+   * The probed pods, in suite order; `node` pins one to a node (`n2`), else they are spread;
+   * `namedPorts` are its named container ports, which policies may name instead of a number.
+   */
+  pods: Array<{ name: string; labels: Record<string, string>; namespace: string; node: string | null; namedPorts: Record<string, NamedPort> }>
   /** Labels per namespace, `kubernetes.io/metadata.name` included. */
   namespaces: Record<string, Record<string, string>>
+  /** ipBlock CIDRs may name a pod's address as `{pod}/32`, resolved once the pods have addresses. */
   policies: NetworkPolicy[]
-  ports: { tcp: number; udp: number }
+  /** Every pod serves and every probe tries each of these ports. */
+  ports: { tcp: number[]; udp: number[] }
+  /** How long a probe waits before it calls a connection blocked. */
+  probeTimeoutMs: number
+  /**
+   * Changes applied in order to the running step (policies and labels updated in place, the probe
+   * servers kept): each is the complete state after it, probed again as phase 1, 2, …
+   */
+  updates: PolicyState[]
+}
+
+export interface NamedPort { port: number; protocol: 'TCP' | 'UDP' }
+
+/** What a policy step's pods are subject to at one phase. */
+export interface PolicyState {
+  policies: NetworkPolicy[]
+  /** Labels per pod name. */
+  labels: Record<string, Record<string, string>>
+  namespaces: Record<string, Record<string, string>>
 }
 
 /** The local lab (`cluster: { provider: 'local' }`, the default). */

@@ -102,15 +102,21 @@ const PolicyPeer = Type.Object({
   podSelector: Type.Optional(LabelSelector),
   namespaceSelector: Type.Optional(LabelSelector),
   ipBlock: Type.Optional(Type.Object({
-    cidr: Type.String({ pattern: '^\\d+\\.\\d+\\.\\d+\\.\\d+/\\d+$', title: 'IPv4 CIDR' }),
-    except: Type.Optional(Type.Array(Type.String({ pattern: '^\\d+\\.\\d+\\.\\d+\\.\\d+/\\d+$', title: 'IPv4 CIDR' }))),
+    cidr: Type.String({ minLength: 1, title: 'IPv4 CIDR', description: 'e.g. 198.19.0.0/16, or {pod}/32 for a pod of the step by its address' }),
+    except: Type.Optional(Type.Array(Type.String({ minLength: 1, title: 'IPv4 CIDR' }))),
   }, { additionalProperties: false, title: 'ipBlock' })),
 }, { additionalProperties: false, title: 'policy peer' })
 const PolicyPort = Type.Object({
   protocol: Type.Optional(Type.Union([Type.Literal('TCP'), Type.Literal('UDP')], { title: 'protocol' })),
-  port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, title: 'port number', description: 'Numeric ports only: the lab pods have no named container ports.' })),
+  port: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 65535, title: 'port number' }), Type.String({ minLength: 1, title: 'port name', description: 'A named container port of the destination pod (see namedPorts).' })], { title: 'port number or name' })),
   endPort: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, title: 'port number' })),
 }, { additionalProperties: false, title: 'policy port' })
+const ProbePort = Type.Integer({ minimum: 1, maximum: 65535, title: 'port number' })
+const ProbePorts = Type.Union([ProbePort, Type.Array(ProbePort, { minItems: 1, maxItems: 8, uniqueItems: true })], { title: 'port or list of ports' })
+const NamedPorts = Type.Record(Type.String({ minLength: 1 }), Type.Object({
+  port: ProbePort,
+  protocol: Type.Optional(Type.Union([Type.Literal('TCP'), Type.Literal('UDP')], { title: 'protocol' })),
+}, { additionalProperties: false, title: 'named port' }), { title: 'named container ports', description: 'Container port names, e.g. { "serve-80-tcp": { port: 80 } }: every pod of the step has them (a pod may add its own).' })
 export const NetworkPolicySchema = Type.Object({
   apiVersion: Type.Optional(Type.Literal('networking.k8s.io/v1')),
   kind: Type.Optional(Type.Literal('NetworkPolicy')),
@@ -131,15 +137,25 @@ export const PolicyStepSchema = Type.Object({
     labels: Type.Optional(LabelMap),
     namespace: Type.Optional(Type.String({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', title: 'namespace name' })),
     node: Type.Optional(Type.String({ pattern: '^n[0-9]+$', title: 'node name like n2' })),
+    namedPorts: Type.Optional(NamedPorts),
   }, { additionalProperties: false, title: 'policy pod' }), {
     title: 'labelled pods', description: 'The pods the connectivity matrix probes, by name: labels, namespace (default: default), node (default: spread over nodes).',
   }),
   namespaces: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' }), LabelMap, { title: 'namespace labels', description: 'Labels per namespace (kubernetes.io/metadata.name is added).' })),
   policies: Type.Array(NetworkPolicySchema, { title: 'list of NetworkPolicies' }),
   ports: Type.Optional(Type.Object({
-    tcp: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, title: 'port number' })),
-    udp: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, title: 'port number' })),
-  }, { additionalProperties: false, title: 'probe ports', description: 'Where every pod listens: TCP (default 8080) for the connect probe, UDP (default 5353) for the echo probe.' })),
+    tcp: Type.Optional(ProbePorts),
+    udp: Type.Optional(ProbePorts),
+  }, { additionalProperties: false, title: 'probe ports', description: 'Where every pod listens: TCP (default 8080) for the connect probe, UDP (default 5353) for the echo probe; a list probes each.' })),
+  namedPorts: Type.Optional(NamedPorts),
+  probeTimeout: Type.Optional(Type.Union([Duration], { title: 'probe timeout like 1s', description: 'How long a probe waits before calling a connection blocked (default 1s; a mismatch is probed again with three times as long).' })),
+  updates: Type.Optional(Type.Array(Type.Object({
+    policies: Type.Optional(Type.Array(NetworkPolicySchema, { title: 'list of NetworkPolicies', description: 'The complete new list: policies left out are deleted, same names updated.' })),
+    labels: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z][a-z0-9-]*$' }), LabelMap, { title: 'pod labels', description: 'New labels per pod (replacing its labels).' })),
+    namespaces: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' }), LabelMap, { title: 'namespace labels', description: 'New labels per namespace.' })),
+  }, { additionalProperties: false, minProperties: 1, title: 'policy update' }), {
+    title: 'updates', description: 'Changes applied in order while the step runs (its servers stay up), each probed again.',
+  })),
 }, { additionalProperties: false, title: 'policy step', description: 'Applies NetworkPolicies and probes the connectivity matrix between labelled pods (TCP connect + UDP echo).' })
 
 export const StepSchema = Type.Object({

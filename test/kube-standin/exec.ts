@@ -86,11 +86,11 @@ export interface ExecRequest {
   answerProbe(probe: PolicyProbe): string
 }
 
-/** netbench's policy probe (`python3 -c <agent> probe <targets> <tcp> <udp> <timeout>`). */
+/** netbench's policy probe (`python3 -c <agent> probe <targets> <tcp ports> <udp ports> <timeout>`, ports comma-separated). */
 export interface PolicyProbe {
   targets: Array<{ name: string; ip: string }>
-  tcpPort: number
-  udpPort: number
+  tcpPorts: number[]
+  udpPorts: number[]
 }
 
 export interface ExecSession {
@@ -136,8 +136,9 @@ export function runExec(ws: WebSocket, request: ExecRequest): ExecSession {
   ws.on('message', () => undefined)
   const agent = policyAgent(argv)
   if (agent?.mode === 'probe') {
-    const [targets, tcpPort, udpPort] = agent.args
-    send(ws, CHANNEL.stdout, request.answerProbe({ targets: JSON.parse(targets!) as PolicyProbe['targets'], tcpPort: Number(tcpPort), udpPort: Number(udpPort) }))
+    const [targets, tcpPorts, udpPorts] = agent.args
+    const ports = (text: string | undefined) => (text ?? '').split(',').filter(Boolean).map(Number)
+    send(ws, CHANNEL.stdout, request.answerProbe({ targets: JSON.parse(targets!) as PolicyProbe['targets'], tcpPorts: ports(tcpPorts), udpPorts: ports(udpPorts) }))
     finish(ws, successStatus())
     return { process: undefined, done: Promise.resolve() }
   }

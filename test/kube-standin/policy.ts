@@ -14,6 +14,29 @@ export type PolicyEnforcement = 'enforce' | 'ignore' | 'tcp-only'
 export interface StandInPod {
   namespace: string
   labels: Record<string, string>
+  containerPorts?: Array<{ name?: string; containerPort: number; protocol?: string }>
+}
+
+/** What the API server's defaulting does on create and update: an empty or missing policyTypes. */
+export function defaultPolicy(body: Json): Json {
+  const spec = body.spec ?? {}
+  if (spec.policyTypes?.length) return body
+  return { ...body, spec: { ...spec, policyTypes: spec.egress?.length ? ['Ingress', 'Egress'] : ['Ingress'] } }
+}
+
+/** A JSON patch of an object's labels (add, replace, remove), as a policy step's update sends. */
+export function patchLabels(object: Json, body: Json, contentType: string): Json {
+  if (!contentType.includes('json-patch')) throw Object.assign(new Error(`the stand-in only applies application/json-patch+json, got ${contentType}`), { status: 415 })
+  const labels: Record<string, string> = { ...object.metadata.labels }
+  for (const op of body as unknown as Array<{ op: string; path: string; value?: string }>) {
+    const match = /^\/metadata\/labels\/(.+)$/.exec(op.path)
+    if (!match || !['add', 'replace', 'remove'].includes(op.op)) throw Object.assign(new Error(`the stand-in cannot apply ${op.op} ${op.path}`), { status: 422 })
+    const key = match[1]!.replace(/~1/g, '/').replace(/~0/g, '~')
+    if (op.op === 'remove') delete labels[key]
+    else labels[key] = String(op.value)
+  }
+  object.metadata.labels = labels
+  return object
 }
 
 function matches(selector: Json | undefined, labels: Record<string, string>): boolean {
@@ -31,8 +54,7 @@ function matches(selector: Json | undefined, labels: Record<string, string>): bo
 }
 
 function types(policy: Json): string[] {
-  if (policy.spec.policyTypes) return policy.spec.policyTypes as string[]
-  return policy.spec.egress ? ['Ingress', 'Egress'] : ['Ingress']
+  return defaultPolicy(policy).spec.policyTypes as string[]
 }
 
 function peerAllows(peer: Json, policyNamespace: string, other: StandInPod, namespaceLabels: (name: string) => Record<string, string>): boolean {
@@ -45,9 +67,15 @@ function peerAllows(peer: Json, policyNamespace: string, other: StandInPod, name
   return namespaceOk && matches(peer.podSelector, other.labels)
 }
 
-function portAllows(ports: Json[] | undefined, protocol: string, port: number): boolean {
+/** A named port is the destination pod's container port of that name (and protocol). */
+function portAllows(ports: Json[] | undefined, protocol: string, port: number, destination: StandInPod): boolean {
   if (!ports?.length) return true
-  return ports.some((entry) => (entry.protocol ?? 'TCP') === protocol.toUpperCase() && (entry.port === undefined || (port >= entry.port && port <= (entry.endPort ?? entry.port))))
+  return ports.some((entry) => {
+    if ((entry.protocol ?? 'TCP') !== protocol.toUpperCase()) return false
+    if (entry.port === undefined) return true
+    if (typeof entry.port === 'string') return (destination.containerPorts ?? []).some((named) => named.name === entry.port && named.containerPort === port && (named.protocol ?? 'TCP') === protocol.toUpperCase())
+    return port >= entry.port && port <= (entry.endPort ?? entry.port)
+  })
 }
 
 /** One side of a connection: isolated pods only let through what a rule of a selecting policy allows. */
@@ -59,7 +87,7 @@ function sideAllows(policies: Json[], pod: StandInPod, other: StandInPod, direct
     for (const rule of rules ?? []) {
       const peers = (direction === 'Ingress' ? rule.from : rule.to) as Json[] | undefined
       const peerOk = !peers?.length || peers.some((peer) => peerAllows(peer, policy.metadata.namespace, other, namespaceLabels))
-      if (peerOk && portAllows(rule.ports, protocol, port)) return true
+      if (peerOk && portAllows(rule.ports, protocol, port, direction === 'Ingress' ? pod : other)) return true
     }
   }
   return false

@@ -18,7 +18,7 @@ import { Namespace } from 'kubernetes-models/v1/Namespace'
 import { Pod } from 'kubernetes-models/v1/Pod'
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy'
 import { IMAGE_PROGRAMS, imageBin, runExec, type ExecSession, type PolicyProbe } from './exec.ts'
-import { standInAllows, type PolicyEnforcement } from './policy.ts'
+import { defaultPolicy, patchLabels, standInAllows, type PolicyEnforcement } from './policy.ts'
 import { standInCertificate } from './tls.ts'
 
 export interface StandInNode {
@@ -177,6 +177,8 @@ function validateModel(model: { validate(): void }, kind: string, name: unknown)
 export class KubeStandIn {
   readonly options: StandInOptions
   readonly requests: RecordedRequest[] = []
+  /** Every NetworkPolicy as stored on create or update (after defaulting), in order. */
+  readonly policyLog: Json[] = []
   /** Requests for endpoints the stand-in does not implement: netbench should make none. */
   readonly unknownRequests: string[] = []
   readonly execs: Array<{ pod: string; argv: string[]; protocol: string }> = []
@@ -369,6 +371,10 @@ export class KubeStandIn {
         this.check('list', 'networkpolicies', 'networking.k8s.io', namespace, null)
         return { body: { kind: 'NetworkPolicyList', apiVersion: 'networking.k8s.io/v1', metadata: {}, items: [...record.networkPolicies.values()] } }
       }
+      if (method === 'PUT' && name) {
+        this.check('update', 'networkpolicies', 'networking.k8s.io', namespace, name)
+        return { body: this.replaceNetworkPolicy(record, name, await this.body(request)) }
+      }
       if (method === 'DELETE' && name) {
         this.check('delete', 'networkpolicies', 'networking.k8s.io', namespace, name)
         const policy = record.networkPolicies.get(name)
@@ -425,6 +431,12 @@ export class KubeStandIn {
           const pod = record.pods.get(name)
           if (!pod) throw new HttpError(404, 'NotFound', `pods "${name}" not found`, { name, kind: 'pods' })
           return { body: pod.object }
+        }
+        if (method === 'PATCH') {
+          this.check('patch', 'pods', '', namespace, name)
+          const pod = record.pods.get(name)
+          if (!pod) throw new HttpError(404, 'NotFound', `pods "${name}" not found`, { name, kind: 'pods' })
+          return { body: patchLabels(pod.object, await this.body(request), String(request.headers['content-type'])) }
         }
         if (method === 'DELETE') {
           this.check('delete', 'pods', '', namespace, name)
@@ -549,8 +561,21 @@ export class KubeStandIn {
     validateMeta(body.metadata, 'NetworkPolicy')
     validateModel(new NetworkPolicy(body as ConstructorParameters<typeof NetworkPolicy>[0]), 'NetworkPolicy', name)
     if (record.networkPolicies.has(name)) throw new HttpError(409, 'AlreadyExists', `networkpolicies.networking.k8s.io "${name}" already exists`, { name, kind: 'networkpolicies' })
-    const object = { ...body, metadata: { ...body.metadata, namespace: record.object.metadata.name, uid: randomUUID(), creationTimestamp: now() } }
+    const object = { ...defaultPolicy(body), metadata: { ...body.metadata, namespace: record.object.metadata.name, uid: randomUUID(), creationTimestamp: now() } }
     record.networkPolicies.set(name, object)
+    this.policyLog.push(object)
+    return object
+  }
+
+  /** PUT: the policy replaced in place (validated and defaulted as on create). */
+  private replaceNetworkPolicy(record: NamespaceRecord, name: string, body: Json): Json {
+    const old = record.networkPolicies.get(name)
+    if (!old) throw new HttpError(404, 'NotFound', `networkpolicies.networking.k8s.io "${name}" not found`, { name, kind: 'networkpolicies' })
+    validateMeta(body.metadata, 'NetworkPolicy')
+    validateModel(new NetworkPolicy(body as ConstructorParameters<typeof NetworkPolicy>[0]), 'NetworkPolicy', name)
+    const object = { ...defaultPolicy(body), metadata: { ...body.metadata, namespace: record.object.metadata.name, uid: old.metadata.uid, creationTimestamp: old.metadata.creationTimestamp } }
+    record.networkPolicies.set(name, object)
+    this.policyLog.push(object)
     return object
   }
 
@@ -562,7 +587,10 @@ export class KubeStandIn {
     const self = pods.find((entry) => entry.namespace === fromNamespace && entry.pod.object.metadata.name === fromPod)!
     const namespaceLabels = (name: string) => (this.namespaceMap.get(name)?.object.metadata.labels ?? {}) as Record<string, string>
     const policies = this.networkPolicies()
-    const asPod = (entry: typeof self) => ({ namespace: entry.namespace, labels: entry.pod.object.metadata.labels as Record<string, string> })
+    const asPod = (entry: typeof self) => ({
+      namespace: entry.namespace, labels: entry.pod.object.metadata.labels as Record<string, string>,
+      containerPorts: ((entry.pod.object.spec?.containers?.[0]?.ports ?? []) as Array<{ name?: string; containerPort: number; protocol?: string }>),
+    })
     return JSON.stringify(probe.targets.map((target) => {
       // Targets are named by netbench's policy-pod label: every pod's IP is 127.0.0.1 here.
       const to = pods.find((entry) => entry.pod.object.metadata.labels?.['netbench.io/policy-pod'] === target.name)
@@ -570,7 +598,8 @@ export class KubeStandIn {
         if (!to || !to.pod.serving) return protocol === 'tcp' ? 'refused' : 'blocked'
         return standInAllows(this.options.policyEnforcement, policies, asPod(self), asPod(to), protocol, port, namespaceLabels) ? 'allowed' : 'blocked'
       }
-      return { name: target.name, tcp: outcome('tcp', probe.tcpPort), udp: outcome('udp', probe.udpPort) }
+      const each = (protocol: 'tcp' | 'udp', ports: number[]) => Object.fromEntries(ports.map((port) => [port, outcome(protocol, port)]))
+      return { name: target.name, tcp: each('tcp', probe.tcpPorts), udp: each('udp', probe.udpPorts) }
     })) + '\n'
   }
 

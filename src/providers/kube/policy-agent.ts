@@ -1,7 +1,7 @@
 /**
  * The connectivity probe of a policy step, for pods: the same protocol as the lab's Node agent
- * (tools/connect/agent.ts) — `serve` accepts TCP and echoes UDP on the pod's IP, `probe` tries a
- * TCP connect and a UDP echo to every target at once and prints one JSON line — written in Python,
+ * (tools/connect/agent.ts) — `serve` accepts TCP and echoes UDP on the pod's IP (each listed port),
+ * `probe` tries a TCP connect and a UDP echo to every target (and port) at once and prints one JSON line — written in Python,
  * which the pod image has (netshoot does) where Node is not. Passed with `python3 -c`, as argv.
  */
 import type { ConnectAgent } from '../../tools/connect/agent.ts'
@@ -9,30 +9,34 @@ import type { ConnectAgent } from '../../tools/connect/agent.ts'
 export const POLICY_AGENT = String.raw`
 import json, socket, sys, threading, time
 mode = sys.argv[1]
+def ports(text):
+    return [int(port) for port in text.split(',') if port]
 if mode == 'serve':
-    ip, tcp_port, udp_port = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-    tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    tcp.bind((ip, tcp_port))
-    tcp.listen(64)
-    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    udp.bind((ip, udp_port))
-    def accept():
+    ip, tcp_ports, udp_ports = sys.argv[2], ports(sys.argv[3]), ports(sys.argv[4])
+    def accept(tcp):
         while True:
             connection, _ = tcp.accept()
             connection.close()
-    def echo():
+    def echo(udp):
         while True:
             data, peer = udp.recvfrom(2048)
             udp.sendto(data, peer)
-    threading.Thread(target=accept, daemon=True).start()
-    threading.Thread(target=echo, daemon=True).start()
+    for port in tcp_ports:
+        tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        tcp.bind((ip, port))
+        tcp.listen(64)
+        threading.Thread(target=accept, args=(tcp,), daemon=True).start()
+    for port in udp_ports:
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        udp.bind((ip, port))
+        threading.Thread(target=echo, args=(udp,), daemon=True).start()
     print('ready', flush=True)
     while True:
         time.sleep(3600)
 else:
-    targets, tcp_port, udp_port, timeout = json.loads(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]) / 1000.0
-    def tcp(ip):
+    targets, tcp_ports, udp_ports, timeout = json.loads(sys.argv[2]), ports(sys.argv[3]), ports(sys.argv[4]), int(sys.argv[5]) / 1000.0
+    def tcp(ip, tcp_port):
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         s.settimeout(timeout)
         try:
@@ -44,7 +48,7 @@ else:
             return 'blocked'
         finally:
             s.close()
-    def udp(ip):
+    def udp(ip, udp_port):
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.settimeout(timeout / 3)
         try:
@@ -58,10 +62,13 @@ else:
             return 'blocked'
         finally:
             s.close()
-    results = [None] * len(targets)
-    def run(index, target):
-        results[index] = {'name': target['name'], 'tcp': tcp(target['ip']), 'udp': udp(target['ip'])}
-    threads = [threading.Thread(target=run, args=(index, target)) for index, target in enumerate(targets)]
+    # One thread per target, protocol and port: every probe waits at most one timeout.
+    results = [{'name': target['name'], 'tcp': {}, 'udp': {}} for target in targets]
+    def run(index, protocol, port):
+        probe = tcp if protocol == 'tcp' else udp
+        results[index][protocol][str(port)] = probe(targets[index]['ip'], port)
+    jobs = [(index, 'tcp', port) for index in range(len(targets)) for port in tcp_ports] + [(index, 'udp', port) for index in range(len(targets)) for port in udp_ports]
+    threads = [threading.Thread(target=run, args=job) for job in jobs]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -9,12 +9,15 @@ import { Namespace } from 'kubernetes-models/v1/Namespace'
 import { NetworkPolicy as NetworkPolicyModel } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy'
 import { NetbenchError } from '../../errors.ts'
 import type { ClusterSpec, NetworkPolicy, PolicyStep } from '../../suites/model.ts'
+import { normalizePolicyStep } from '../../suites/policy-step.ts'
+import type { PolicyStepInput } from '../../suites/schema.ts'
 import { kubeSpec, startStandIn, type StandInFixture } from '../../../test/kube-standin/fixture.ts'
 import { DNS_LABEL } from './labels.ts'
 import { NAMESPACE_NAME_LABEL, networkPolicyManifest, policyNamespaceManifest, policyNamespaceOf } from './manifests.ts'
 import type { KubeNode } from './placement.ts'
 import { POLICY_AGENT } from './policy-agent.ts'
-import { placePolicyPods, verdict } from './policy.ts'
+import { placePolicyPods } from './policy.ts'
+import { policyVerdict as verdict } from '../../tools/connect/matrix.ts'
 import { kubeProvider } from './provider.ts'
 
 /** The wire form client-node's serializer sends (its model calls `from` `_from`). */
@@ -39,13 +42,15 @@ const policies: NetworkPolicy[] = [
 const step: PolicyStep = {
   kind: 'policy', index: 1,
   pods: [
-    { name: 'frontend', labels: { role: 'frontend' }, namespace: 'default', node: null },
-    { name: 'intruder', labels: { role: 'other' }, namespace: 'default', node: 'n2' },
-    { name: 'web', labels: { app: 'web' }, namespace: 'prod', node: null },
+    { name: 'frontend', labels: { role: 'frontend' }, namespace: 'default', node: null, namedPorts: {} },
+    { name: 'intruder', labels: { role: 'other' }, namespace: 'default', node: 'n2', namedPorts: {} },
+    { name: 'web', labels: { app: 'web' }, namespace: 'prod', node: null, namedPorts: {} },
   ],
   namespaces: { default: { 'kubernetes.io/metadata.name': 'default' }, prod: { 'kubernetes.io/metadata.name': 'prod', env: 'prod' } },
   policies,
-  ports: { tcp: 8080, udp: 5353 },
+  ports: { tcp: [8080], udp: [5353] },
+  probeTimeoutMs: 1000,
+  updates: [],
 }
 
 describe('NetworkPolicy objects', () => {
@@ -86,20 +91,20 @@ describe('NetworkPolicy objects', () => {
 })
 
 test('the Python probe agent (run for real): TCP accept, UDP echo, refused and silent ports', async () => {
-  const server = spawn('python3', ['-c', POLICY_AGENT, 'serve', '127.0.0.1', '18473', '18474'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const server = spawn('python3', ['-c', POLICY_AGENT, 'serve', '127.0.0.1', '18473,18477', '18474'], { stdio: ['ignore', 'pipe', 'pipe'] })
   try {
     await new Promise<void>((resolve, reject) => {
       server.stdout.on('data', (chunk: Buffer) => { if (String(chunk).includes('ready')) resolve() })
       server.on('exit', (code) => reject(new Error(`agent exited with ${code}`)))
     })
-    const probe = (tcp: number, udp: number) => new Promise<string>((resolve) => {
-      const child = spawn('python3', ['-c', POLICY_AGENT, 'probe', JSON.stringify([{ name: 'web', ip: '127.0.0.1' }]), String(tcp), String(udp), '600'])
+    const probe = (tcp: string, udp: string) => new Promise<string>((resolve) => {
+      const child = spawn('python3', ['-c', POLICY_AGENT, 'probe', JSON.stringify([{ name: 'web', ip: '127.0.0.1' }]), tcp, udp, '600'])
       let output = ''
       child.stdout.on('data', (chunk: Buffer) => { output += String(chunk) })
       child.on('close', () => resolve(output.trim()))
     })
-    expect(JSON.parse(await probe(18473, 18474))).toEqual([{ name: 'web', tcp: 'allowed', udp: 'allowed' }])
-    expect(JSON.parse(await probe(18475, 18476))).toEqual([{ name: 'web', tcp: 'refused', udp: 'blocked' }])
+    expect(JSON.parse(await probe('18473,18477', '18474'))).toEqual([{ name: 'web', tcp: { 18473: 'allowed', 18477: 'allowed' }, udp: { 18474: 'allowed' } }])
+    expect(JSON.parse(await probe('18475', '18476'))).toEqual([{ name: 'web', tcp: { 18475: 'refused' }, udp: { 18476: 'blocked' } }])
   } finally {
     server.kill('SIGKILL')
   }
@@ -114,7 +119,7 @@ describe('policy steps against the API stand-in', () => {
     await fixture?.[Symbol.asyncDispose]()
   })
 
-  async function runStep(enforcement: 'enforce' | 'ignore' | 'tcp-only', network = 'calico') {
+  async function runStep(enforcement: 'enforce' | 'ignore' | 'tcp-only', network = 'calico', policyStep = step) {
     fixture = await startStandIn({ policyEnforcement: enforcement })
     fixture.useKubeconfig()
     const spec = kubeSpec({ contexts: { [network]: null }, networkPolicies: true }) as ClusterSpec
@@ -122,7 +127,7 @@ describe('policy steps against the API stand-in', () => {
     const cluster = await kubeProvider.createCluster(spec, { runId: 'po01', runDir: '/tmp' })
     try {
       const installed = await cluster.install(network)
-      const result = await installed.runPolicy!(step, `${network}|1|policy`)
+      const result = await installed.runPolicy!(policyStep, `${network}|${policyStep.index}|policy`)
       // The step cleaned up after itself: only the network's own pods remain.
       expect(fixture.standIn.namespaces()).toEqual(['netbench-po01'])
       expect(fixture.standIn.networkPolicies()).toEqual([])
@@ -156,6 +161,37 @@ describe('policy steps against the API stand-in', () => {
   test('a CNI that enforces TCP only: violated', async () => {
     expect((await runStep('tcp-only')).status).toBe('violated')
   }, 30_000)
+
+  test('updates in place, several ports, a named port, policyTypes [] defaulted, {pod}/32 resolved', async () => {
+    const input: PolicyStepInput = {
+      pods: { a: { labels: { app: 'a' } }, b: { labels: { app: 'b' } }, c: { namespace: 'other' } },
+      ports: { tcp: [8080, 8081], udp: 5353 },
+      namedPorts: { 'serve-alt': { port: 8081 } },
+      policies: [{ metadata: { name: 'into-a' }, spec: { podSelector: { matchLabels: { app: 'a' } }, policyTypes: [], ingress: [{ from: [{ podSelector: { matchLabels: { app: 'b' } } }], ports: [{ port: 'serve-alt' }] }] } }],
+      updates: [
+        { labels: { b: { app: 'x' } } },
+        { policies: [{ metadata: { name: 'into-a' }, spec: { podSelector: { matchLabels: { app: 'a' } }, ingress: [{ from: [{ ipBlock: { cidr: '{c}/32' } }] }] } }] },
+        { policies: [] },
+      ],
+    }
+    const updated = normalizePolicyStep(input, 2, null, (path, message) => { throw new Error(`${path.join('.')}: ${message}`) })
+    const result = await runStep('enforce', 'calico', updated)
+    expect(result.status).toBe('enforced')
+    const cell = (phase: number, from: string, to: string, port: string) => result.matrix.find((c) => c.phase === phase && c.from === from && c.to === to && `${c.protocol}/${c.port}` === port)?.expected
+    expect([cell(0, 'b', 'a', 'tcp/8081'), cell(0, 'b', 'a', 'tcp/8080'), cell(0, 'b', 'a', 'udp/5353'), cell(0, 'c', 'a', 'tcp/8081'), cell(0, 'a', 'b', 'tcp/8080')]).toEqual(['allowed', 'blocked', 'blocked', 'blocked', 'allowed'])
+    // b relabelled: the policy no longer selects it as a peer.
+    expect(cell(1, 'b', 'a', 'tcp/8081')).toBe('blocked')
+    // Every stand-in pod is 127.0.0.1, so {c}/32 admits them all; then the policy is deleted.
+    expect(cell(2, 'b', 'a', 'tcp/8080')).toBe('allowed')
+    expect(cell(3, 'c', 'a', 'udp/5353')).toBe('allowed')
+    expect(result.matrix).toHaveLength(4 * 6 * 3)
+    const calls = fixture!.standIn.requests.filter((request) => /networkpolicies|pods\/policy-b$/.test(request.path) && request.method !== 'GET').map((request) => `${request.method} ${request.path.split('/').slice(-2).join('/')}`)
+    expect(calls).toEqual(['POST netbench-po01-p2-default/networkpolicies', 'PATCH pods/policy-b', 'PUT networkpolicies/into-a', 'DELETE networkpolicies/into-a'])
+    const stored = fixture!.standIn.policyLog
+    expect(stored[0]!.spec.policyTypes).toEqual(['Ingress'])
+    expect(stored[0]!.spec.ingress[0].ports).toEqual([{ port: 'serve-alt' }])
+    expect(stored[1]!.spec.ingress[0].from).toEqual([{ ipBlock: { cidr: '127.0.0.1/32' } }])
+  }, 60_000)
 
   test('hostNetwork pods are not subject to NetworkPolicy', async () => {
     const result = await runStep('enforce', 'host')

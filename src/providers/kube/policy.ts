@@ -10,7 +10,8 @@ import { NetbenchError } from '../../errors.ts'
 import type { PolicyCell, PolicyResult } from '../../results/policy.ts'
 import type { PolicyStep } from '../../suites/model.ts'
 import { type PolicyPod } from '../../tools/connect/semantics.ts'
-import { connectivityMatrix } from '../../tools/connect/matrix.ts'
+import { connectivityMatrix, policyVerdict } from '../../tools/connect/matrix.ts'
+import { stepPhases, stepPolicyNames, type PhaseView } from '../../tools/connect/phases.ts'
 import type { RunningProcess } from '../endpoint.ts'
 import { CONTAINER, MANAGED_SELECTOR, RUN_LABEL } from './labels.ts'
 import { endpointPodManifest, networkPolicyManifest, policyNamespaceManifest, policyNamespaceOf } from './manifests.ts'
@@ -20,6 +21,7 @@ import { PodEndpoint } from './pod-endpoint.ts'
 import { PYTHON_AGENT } from './policy-agent.ts'
 import { probeFrom, startConnectServer } from '../../tools/connect/agent.ts'
 import { deleteNamespace, waitNamespaceGone, type KubeTarget } from './target.ts'
+import { applyPolicyUpdate } from './policy-update.ts'
 
 export const POLICY_POD_LABEL = 'netbench.io/policy-pod'
 /** CNIs program policies asynchronously: probe again while the matrix does not match yet. */
@@ -58,17 +60,25 @@ export function placePolicyPods(step: PolicyStep, nodes: readonly KubeNode[]): M
   return placed
 }
 
-/** enforced: every cell as expected; unsupported: everything got through although some should not; else violated. */
-export function verdict(matrix: readonly PolicyCell[]): 'enforced' | 'violated' | 'unsupported' {
-  if (matrix.every((cell) => cell.observed === cell.expected)) return 'enforced'
-  const shouldBlock = matrix.filter((cell) => cell.expected === 'blocked')
-  if (shouldBlock.length && matrix.every((cell) => cell.observed === 'allowed')) return 'unsupported'
-  return 'violated'
+/** One phase's matrix; a CNI programs policies asynchronously, so a mismatch is probed again. */
+async function probePhase(view: PhaseView<PolicyPod>, step: PolicyStep, endpoints: ReadonlyMap<string, PodEndpoint>, signal: AbortSignal | undefined): Promise<{ matrix: PolicyCell[]; refused: string | undefined }> {
+  let result: { matrix: PolicyCell[]; refused: string | undefined } = { matrix: [], refused: undefined }
+  for (let round = 0; round < PROBE_ROUNDS; round++) {
+    if (round > 0) await new Promise((resolve) => setTimeout(resolve, SETTLE_MS))
+    signal?.throwIfAborted()
+    const observed = await Promise.all(view.pods.map(async (from) => ({
+      from,
+      results: await probeFrom(endpoints.get(from.name)!, view.pods.filter((to) => to !== from).map((to) => ({ name: to.name, ip: to.ip })), step.ports, PYTHON_AGENT, step.probeTimeoutMs),
+    })))
+    result = connectivityMatrix(observed, view, step.ports)
+    if (result.refused || policyVerdict(result.matrix) === 'enforced') break
+  }
+  return result
 }
 
 export async function runKubePolicy(options: KubePolicyOptions, step: PolicyStep, id: string): Promise<PolicyResult> {
   const { target } = options
-  const base = { id, network: options.network, stepIndex: step.index, policies: step.policies.map((policy) => `${policy.metadata.namespace}/${policy.metadata.name}`) }
+  const base = { id, network: options.network, stepIndex: step.index, policies: stepPolicyNames(step) }
   if (options.network === 'host') {
     // hostNetwork pods are not subject to NetworkPolicy, on any CNI.
     return { ...base, status: 'unsupported', error: null, enforcement: null, pods: [], matrix: [] }
@@ -91,6 +101,9 @@ export async function runKubePolicy(options: KubePolicyOptions, step: PolicyStep
         runId: options.runId, namespace: kubeNamespace(pod.namespace), labels: { ...pod.labels, [POLICY_POD_LABEL]: pod.name },
         name: `policy-${pod.name}`, network: options.network, node: placement.get(pod.name)!.name, image: options.podImage, hostNetwork: false,
       })
+      // Named container ports, so policies naming a port resolve on the pod as on any cluster.
+      const ports = Object.entries(pod.namedPorts).map(([name, port]) => ({ name, containerPort: port.port, protocol: port.protocol }))
+      if (ports.length) body.spec!.containers[0]!.ports = ports
       await target.call(`creating policy pod ${pod.name}`, () => target.core.createNamespacedPod({ namespace: kubeNamespace(pod.namespace), body }))
     }
     const endpoints = new Map<string, PodEndpoint>()
@@ -107,27 +120,27 @@ export async function runKubePolicy(options: KubePolicyOptions, step: PolicyStep
         }))
       }
     }
-    for (const policy of step.policies) {
+    const pods: PolicyPod[] = step.pods.map((pod) => ({ name: pod.name, ip: endpoints.get(pod.name)!.ip, namespace: pod.namespace, labels: pod.labels, namedPorts: pod.namedPorts }))
+    // `{pod}/N` ipBlocks are resolved now that the pods have addresses.
+    const phases = stepPhases(step, pods)
+    for (const policy of phases[0]!.policies) {
       const body = networkPolicyManifest(policy, kubeNamespace(policy.metadata.namespace), options.runId)
       await target.call(`creating NetworkPolicy ${policy.metadata.namespace}/${policy.metadata.name}`, () => networking.createNamespacedNetworkPolicy({ namespace: body.metadata!.namespace!, body }))
     }
-    const pods: PolicyPod[] = step.pods.map((pod) => ({ name: pod.name, ip: endpoints.get(pod.name)!.ip, namespace: pod.namespace, labels: pod.labels }))
     servers.push(...await Promise.all(step.pods.map((pod) => startConnectServer(endpoints.get(pod.name)!, step.ports, PYTHON_AGENT))))
-    let matrix: PolicyCell[] = []
+    const matrix: PolicyCell[] = []
     let refused: string | undefined
-    for (let round = 0; round < PROBE_ROUNDS; round++) {
-      if (round > 0) await new Promise((resolve) => setTimeout(resolve, SETTLE_MS))
-      options.signal?.throwIfAborted()
-      const observed = await Promise.all(pods.map(async (from) => ({
-        from,
-        results: await probeFrom(endpoints.get(from.name)!, pods.filter((to) => to !== from).map((to) => ({ name: to.name, ip: to.ip })), step.ports, PYTHON_AGENT),
-      })))
-      ;({ matrix, refused } = connectivityMatrix(observed, pods, step))
-      if (refused || verdict(matrix) === 'enforced') break
+    const update = { target, networking, runId: options.runId, kubeNamespace, kubePod: (name: string) => `policy-${name}` }
+    for (const view of phases) {
+      if (view.phase > 0) await applyPolicyUpdate(update, phases[view.phase - 1]!, view)
+      const phase = await probePhase(view, step, endpoints, options.signal)
+      matrix.push(...phase.matrix)
+      refused = phase.refused
+      if (refused) break
     }
     const described = step.pods.map((pod) => ({ name: pod.name, endpoint: `${kubeNamespace(pod.namespace)}/policy-${pod.name}`, ip: endpoints.get(pod.name)!.ip, namespace: pod.namespace, labels: pod.labels }))
     if (refused) return { ...base, status: 'error', error: refused, enforcement: null, pods: described, matrix }
-    const status = verdict(matrix)
+    const status = policyVerdict(matrix)
     return {
       ...base, status, error: null,
       enforcement: status === 'unsupported' ? null : `NetworkPolicy objects (networking.k8s.io/v1) enforced by the cluster's CNI (${options.cni})`,

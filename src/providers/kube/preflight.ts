@@ -39,6 +39,10 @@ export const REQUIRED_PERMISSIONS: readonly Permission[] = [
 /** What a policy step adds: real NetworkPolicy objects (deleted with the step's namespaces). */
 export const POLICY_PERMISSIONS: readonly Permission[] = [
   { verb: 'create', resource: 'networkpolicies', group: 'networking.k8s.io', namespaced: true },
+  // A step's updates replace and delete policies and relabel pods in place.
+  { verb: 'update', resource: 'networkpolicies', group: 'networking.k8s.io', namespaced: true },
+  { verb: 'delete', resource: 'networkpolicies', group: 'networking.k8s.io', namespaced: true },
+  { verb: 'patch', resource: 'pods', namespaced: true },
 ]
 
 export function permissionName(permission: Permission): string {

@@ -1,7 +1,7 @@
 /**
  * NetworkPolicy in the lab (needs root): the networks that enforce policy (calico, canal, weave,
- * cilium) block exactly what the policies say in a real TCP/UDP matrix; flannel and romana do not
- * (as the real CNIs), and are reported as unsupported. Rules are gone after each step.
+ * cilium, romana) block exactly what the policies say in a real TCP/UDP matrix; flannel does not
+ * (as the real CNI), which the matrix shows as unsupported. Rules are gone after each step.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { run } from '../../exec.ts'
@@ -13,17 +13,19 @@ const step: PolicyStep = {
   kind: 'policy',
   index: 0,
   pods: [
-    { name: 'web', labels: { app: 'web' }, namespace: 'default', node: 'n1' },
-    { name: 'client', labels: { app: 'client' }, namespace: 'default', node: null },
-    { name: 'neighbour', labels: { app: 'other' }, namespace: 'default', node: 'n1' },
-    { name: 'dev', labels: { app: 'client' }, namespace: 'dev', node: null },
+    { name: 'web', labels: { app: 'web' }, namespace: 'default', node: 'n1', namedPorts: {} },
+    { name: 'client', labels: { app: 'client' }, namespace: 'default', node: null, namedPorts: {} },
+    { name: 'neighbour', labels: { app: 'other' }, namespace: 'default', node: 'n1', namedPorts: {} },
+    { name: 'dev', labels: { app: 'client' }, namespace: 'dev', node: null, namedPorts: {} },
   ],
   namespaces: { default: { 'kubernetes.io/metadata.name': 'default' }, dev: { 'kubernetes.io/metadata.name': 'dev' } },
   policies: [
     { metadata: { name: 'web-from-clients', namespace: 'default' }, spec: { podSelector: { matchLabels: { app: 'web' } }, policyTypes: ['Ingress'], ingress: [{ from: [{ podSelector: { matchLabels: { app: 'client' } } }], ports: [{ protocol: 'TCP', port: 8080 }] }] } },
     { metadata: { name: 'dev-egress', namespace: 'dev' }, spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'default' } }, podSelector: { matchLabels: { app: 'client' } } }] }] } },
   ],
-  ports: { tcp: 8080, udp: 5353 },
+  ports: { tcp: [8080], udp: [5353] },
+  probeTimeoutMs: 1000,
+  updates: [],
 }
 
 describe.sequential('NetworkPolicy on the local lab', () => {
@@ -70,6 +72,20 @@ describe.sequential('NetworkPolicy on the local lab', () => {
       }
     } finally {
       await network[Symbol.asyncDispose]()
+    }
+  })
+
+  test('one verdict rule: a policy selecting no pod is enforced on every network, flannel included', async () => {
+    const nobody: PolicyStep = { ...step, policies: [{ metadata: { name: 'nobody', namespace: 'default' }, spec: { podSelector: { matchLabels: { app: 'nobody' } }, policyTypes: ['Ingress', 'Egress'] } }] }
+    for (const spec of ['flannel', 'calico'] as const) {
+      const network = await lab.cluster.install(spec)
+      try {
+        const result = await network.runPolicy!(nobody, `${spec}|0|policy`)
+        expect(result.matrix.every((cell) => cell.expected === 'allowed' && cell.observed === 'allowed')).toBe(true)
+        expect(result.status, spec).toBe('enforced')
+      } finally {
+        await network[Symbol.asyncDispose]()
+      }
     }
   })
 

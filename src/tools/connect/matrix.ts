@@ -1,6 +1,6 @@
-import type { PolicyCell } from '../../results/policy.ts'
-import type { NetworkPolicy } from '../../suites/model.ts'
-import type { ProbeResult } from './agent.ts'
+import type { PolicyCell, PolicyResult } from '../../results/policy.ts'
+import type { ProbePorts, ProbeResult } from './agent.ts'
+import type { PhaseView } from './phases.ts'
 import { connectionAllowed, type PolicyPod } from './semantics.ts'
 
 export interface ObservedRow<P extends PolicyPod> {
@@ -8,34 +8,44 @@ export interface ObservedRow<P extends PolicyPod> {
   results: readonly ProbeResult[]
 }
 
-interface MatrixStep {
-  policies: readonly NetworkPolicy[]
-  namespaces: Record<string, Record<string, string>>
-  ports: { tcp: number; udp: number }
-}
-
 /**
- * The connectivity matrix: every probed pair and protocol, what the policies say should happen
- * and what the probe saw. A refused connection means the probe server itself was not listening,
- * which says nothing about policy: the first one is returned so the step can report it as an error.
+ * The connectivity matrix of one phase: every probed pair, protocol and port, what the policies
+ * say should happen and what the probe saw. A refused connection means the probe server itself
+ * was not listening, which says nothing about policy: the first one is returned so the step can
+ * report it as an error.
  */
-export function connectivityMatrix<P extends PolicyPod>(observed: readonly ObservedRow<P>[], pods: readonly P[], step: MatrixStep): { matrix: PolicyCell[]; refused: string | undefined } {
+export function connectivityMatrix<P extends PolicyPod>(observed: readonly ObservedRow<P>[], view: PhaseView<P>, ports: ProbePorts): { matrix: PolicyCell[]; refused: string | undefined } {
   const matrix: PolicyCell[] = []
   let refused: string | undefined
+  const current = (pod: P) => view.pods.find((candidate) => candidate.name === pod.name)!
   for (const { from, results } of observed) {
     for (const result of results) {
-      const to = pods.find((pod) => pod.name === result.name)!
+      const to = view.pods.find((pod) => pod.name === result.name)!
       for (const protocol of ['tcp', 'udp'] as const) {
-        const port = step.ports[protocol]
-        const outcome = result[protocol]
-        if (outcome === 'refused') refused ??= `${from.name}→${to.name} ${protocol}/${port} was refused: the probe server is not listening`
-        matrix.push({
-          from: from.name, to: to.name, protocol, port,
-          expected: connectionAllowed(step.policies, from, to, protocol, port, step.namespaces) ? 'allowed' : 'blocked',
-          observed: outcome === 'refused' ? null : outcome,
-        })
+        for (const port of ports[protocol]) {
+          const outcome = result[protocol][String(port)]
+          if (outcome === 'refused' || outcome === undefined) refused ??= `${from.name}→${to.name} ${protocol}/${port} was ${outcome ?? 'not probed'}: the probe server is not listening`
+          matrix.push({
+            from: from.name, to: to.name, protocol, port, phase: view.phase,
+            expected: connectionAllowed(view.policies, current(from), to, protocol, port, view.namespaces) ? 'allowed' : 'blocked',
+            observed: outcome === 'refused' || outcome === undefined ? null : outcome,
+          })
+        }
       }
     }
   }
   return { matrix, refused }
+}
+
+/**
+ * The one verdict rule of every target, from the matrix alone: `enforced` when every cell is as
+ * the policies say (a policy that selects no pod leaves every cell open: nothing to violate);
+ * `unsupported` when cells that should have been blocked all got through and nothing else went
+ * wrong — the network ignores NetworkPolicy; `violated` otherwise.
+ */
+export function policyVerdict(matrix: readonly PolicyCell[]): Exclude<PolicyResult['status'], 'error'> {
+  if (matrix.every((cell) => cell.observed === cell.expected)) return 'enforced'
+  const shouldBlock = matrix.filter((cell) => cell.expected === 'blocked')
+  if (shouldBlock.length && matrix.every((cell) => cell.observed === 'allowed')) return 'unsupported'
+  return 'violated'
 }

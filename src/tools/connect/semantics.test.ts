@@ -23,6 +23,23 @@ describe('NetworkPolicy semantics', () => {
   it('defaults policyTypes like Kubernetes', () => {
     expect(policyTypes(policy({ podSelector: {} }))).toEqual(['Ingress'])
     expect(policyTypes(policy({ podSelector: {}, egress: [{}] }))).toEqual(['Ingress', 'Egress'])
+    // An empty list is a missing one (SetDefaults_NetworkPolicy), not "no direction".
+    expect(policyTypes(policy({ podSelector: {}, policyTypes: [], ingress: [] }))).toEqual(['Ingress'])
+    expect(policyTypes(policy({ podSelector: {}, policyTypes: [], egress: [{}] }))).toEqual(['Ingress', 'Egress'])
+    expect(connectionAllowed([policy({ podSelector: {}, policyTypes: [], ingress: [] })], client, web, 'tcp', 8080, namespaces)).toBe(false)
+  })
+
+  it('a named port is the destination pod\'s container port of that name and protocol', () => {
+    const named = { ...web, namedPorts: { http: { port: 8080, protocol: 'TCP' as const }, dns: { port: 5353, protocol: 'UDP' as const } } }
+    const into = (ports: NonNullable<NetworkPolicy['spec']['ingress']>[number]['ports']) => [policy({ podSelector: { matchLabels: { app: 'web' } }, ingress: [{ ports }] })]
+    expect(connectionAllowed(into([{ port: 'http' }]), client, named, 'tcp', 8080, namespaces)).toBe(true)
+    expect(connectionAllowed(into([{ port: 'http' }]), client, named, 'tcp', 8081, namespaces)).toBe(false)
+    expect(connectionAllowed(into([{ port: 'dns' }]), client, named, 'udp', 5353, namespaces)).toBe(false)
+    expect(connectionAllowed(into([{ port: 'dns', protocol: 'UDP' }]), client, named, 'udp', 5353, namespaces)).toBe(true)
+    expect(connectionAllowed(into([{ port: 'http' }]), client, web, 'tcp', 8080, namespaces)).toBe(false)
+    const out = [policy({ podSelector: { matchLabels: { app: 'client' } }, policyTypes: ['Egress'], egress: [{ ports: [{ port: 'http' }] }] })]
+    expect(connectionAllowed(out, client, named, 'tcp', 8080, namespaces)).toBe(true)
+    expect(connectionAllowed(out, client, dev, 'tcp', 8080, namespaces)).toBe(false)
   })
 
   it('leaves unselected pods open and isolates selected ones', () => {

@@ -5,13 +5,16 @@
  * needs both the source's egress and the destination's ingress to allow it. Replies of allowed
  * connections always pass (policies are stateful).
  */
-import type { LabelSelector, NetworkPolicy, PolicyPeer, PolicyPort } from '../../suites/model.ts'
+import type { LabelSelector, NamedPort, NetworkPolicy, PolicyPeer, PolicyPort } from '../../suites/model.ts'
+import { defaultPolicyTypes } from '../../suites/policy-validate.ts'
 
 export interface PolicyPod {
   name: string
   ip: string
   namespace: string
   labels: Record<string, string>
+  /** Named container ports (a policy port given by name resolves on the destination pod). */
+  namedPorts?: Record<string, NamedPort>
 }
 
 export type Direction = 'Ingress' | 'Egress'
@@ -34,9 +37,9 @@ export function selects(selector: LabelSelector, labels: Record<string, string>)
   return true
 }
 
-/** Policy types as Kubernetes defaults them: Ingress always, Egress when there are egress rules. */
+/** Policy types as Kubernetes defaults a missing or empty list: Ingress, Egress when there are egress rules. */
 export function policyTypes(policy: NetworkPolicy): Direction[] {
-  return policy.spec.policyTypes ?? (policy.spec.egress?.length ? ['Ingress', 'Egress'] : ['Ingress'])
+  return defaultPolicyTypes(policy.spec)
 }
 
 export function selectingPolicies(policies: readonly NetworkPolicy[], pod: PolicyPod, direction: Direction): NetworkPolicy[] {
@@ -64,11 +67,19 @@ export function peerMatches(peer: PolicyPeer, policyNamespace: string, other: Po
   return namespaceOk && podOk && (peer.namespaceSelector !== undefined || peer.podSelector !== undefined)
 }
 
-export function portMatches(ports: readonly PolicyPort[] | undefined, protocol: Protocol, port: number): boolean {
+/**
+ * Whether a rule's ports admit `protocol`/`port` on `destination`: a named port is the destination
+ * pod's container port of that name and protocol (no such port: no match).
+ */
+export function portMatches(ports: readonly PolicyPort[] | undefined, protocol: Protocol, port: number, destination: Pick<PolicyPod, 'namedPorts'>): boolean {
   if (!ports?.length) return true
   return ports.some((entry) => {
     if ((entry.protocol ?? 'TCP').toLowerCase() !== protocol) return false
     if (entry.port === undefined) return true
+    if (typeof entry.port === 'string') {
+      const named = destination.namedPorts?.[entry.port]
+      return named !== undefined && named.protocol.toLowerCase() === protocol && named.port === port
+    }
     return port >= entry.port && port <= (entry.endPort ?? entry.port)
   })
 }
@@ -81,7 +92,8 @@ export function directionAllows(policies: readonly NetworkPolicy[], pod: PolicyP
     const rules = direction === 'Ingress'
       ? (policy.spec.ingress ?? []).map((rule) => ({ peers: rule.from, ports: rule.ports }))
       : (policy.spec.egress ?? []).map((rule) => ({ peers: rule.to, ports: rule.ports }))
-    return rules.some((rule) => (!rule.peers?.length || rule.peers.some((peer) => peerMatches(peer, policy.metadata.namespace, other, namespaceLabels))) && portMatches(rule.ports, protocol, port))
+    const destination = direction === 'Ingress' ? pod : other
+    return rules.some((rule) => (!rule.peers?.length || rule.peers.some((peer) => peerMatches(peer, policy.metadata.namespace, other, namespaceLabels))) && portMatches(rule.ports, protocol, port, destination))
   })
 }
 

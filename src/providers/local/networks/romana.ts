@@ -9,7 +9,9 @@ import { programNodeRoutes } from './vxlan.ts'
 /**
  * Romana: routed, no overlay. Every node has a gateway address (the ptp plugin puts the node
  * subnet's .1 on each pod's host veth) answered with proxy ARP, /32 routes to local pods, and
- * remote pod blocks routed via the remote node IP.
+ * remote pod blocks routed via the remote node IP. Romana enforces Kubernetes NetworkPolicy (its
+ * policy agent programs iptables per pod interface on each node); the lab does the same with
+ * nftables on the host-side veths, as for the other routed networks.
  */
 export async function buildRomana(context: InstallContext): Promise<Datapath> {
   const mtu = UNDERLAY_MTU
@@ -28,7 +30,7 @@ export async function buildRomana(context: InstallContext): Promise<Datapath> {
     pods,
     mtu,
     encapsulation: { kind: 'none' },
-    policy: 'unsupported',
+    policy: 'enforced',
     describe: {
       podCidr: `${POD_NETWORK} (/24 per node)`,
       wiring: 'routed veths (CNI ptp plugin: gateway .1 on every host veth, proxy ARP), host-local IPAM',
