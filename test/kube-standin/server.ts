@@ -17,6 +17,7 @@ import { WebSocketServer } from 'ws'
 import { Namespace } from 'kubernetes-models/v1/Namespace'
 import { Pod } from 'kubernetes-models/v1/Pod'
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy'
+import { kubeletRefusal, levelOf, podIdentity, podSecurityDenial, serviceAccountDenial, type PodSecurityLevel } from './admission.ts'
 import { IMAGE_PROGRAMS, imageBin, runExec, type ExecSession, type PolicyProbe } from './exec.ts'
 import { standInAllows, type PolicyEnforcement } from './policy.ts'
 import { standInCertificate } from './tls.ts'
@@ -71,6 +72,15 @@ export interface StandInOptions {
   execRefusal: number | null
   /** How the stand-in's "CNI" treats NetworkPolicy (see policy.ts). */
   policyEnforcement: PolicyEnforcement
+  /**
+   * Pod Security level of namespaces without an enforce label (an AdmissionConfiguration default,
+   * as on clusters that enforce `restricted` everywhere); stock Kubernetes has `privileged`.
+   */
+  podSecurityDefault: PodSecurityLevel
+  /** How long after a namespace its `default` ServiceAccount appears (pods are refused until then). */
+  serviceAccountDelayMs: number
+  /** A validating webhook (Kyverno, Gatekeeper) that refuses every pod with this message. */
+  podWebhookDenial: string | null
 }
 
 export const STANDIN_USER = 'netbench-tester'
@@ -103,6 +113,9 @@ export function defaultOptions(): StandInOptions {
     killServerAfterListening: false,
     execRefusal: null,
     policyEnforcement: 'enforce',
+    podSecurityDefault: 'restricted',
+    serviceAccountDelayMs: 150,
+    podWebhookDenial: null,
   }
 }
 
@@ -121,6 +134,8 @@ interface NamespaceRecord {
   pods: Map<string, PodRecord>
   events: Json[]
   networkPolicies: Map<string, Json>
+  /** The `default` ServiceAccount exists (the token controller has caught up). */
+  serviceAccount: boolean
 }
 
 export interface RecordedRequest {
@@ -180,6 +195,8 @@ export class KubeStandIn {
   /** Requests for endpoints the stand-in does not implement: netbench should make none. */
   readonly unknownRequests: string[] = []
   readonly execs: Array<{ pod: string; argv: string[]; protocol: string }> = []
+  /** Pods admission refused (ServiceAccount, Pod Security, webhook), with the message. */
+  readonly admissionDenials: string[] = []
   private readonly namespaceMap = new Map<string, NamespaceRecord>()
   private readonly timers = new Set<NodeJS.Timeout>()
   private readonly sockets = new Set<Duplex>()
@@ -498,7 +515,9 @@ export class KubeStandIn {
       spec: { finalizers: ['kubernetes'] },
       status: { phase: 'Active' },
     }
-    this.namespaceMap.set(name, { object, pods: new Map(), events: [], networkPolicies: new Map() })
+    const record: NamespaceRecord = { object, pods: new Map(), events: [], networkPolicies: new Map(), serviceAccount: false }
+    this.namespaceMap.set(name, record)
+    this.later(this.options.serviceAccountDelayMs, () => { record.serviceAccount = true })
     return object
   }
 
@@ -592,6 +611,14 @@ export class KubeStandIn {
     validateModel(new Pod(body as ConstructorParameters<typeof Pod>[0]), 'Pod', name)
     if (body.metadata.namespace && body.metadata.namespace !== namespace) throw new HttpError(400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request')
     if (record.pods.has(name)) throw new HttpError(409, 'AlreadyExists', `pods "${name}" already exists`, { name, kind: 'pods' })
+    // Mutating admission (ServiceAccount) runs before validating admission (PodSecurity, webhooks).
+    const webhook = this.options.podWebhookDenial && `admission webhook "validate.kyverno.svc-fail" denied the request: ${this.options.podWebhookDenial}`
+    const denial = (!record.serviceAccount && serviceAccountDenial(body, namespace))
+      || podSecurityDenial(body, levelOf(record.object, this.options.podSecurityDefault)) || webhook
+    if (denial) {
+      this.admissionDenials.push(denial)
+      throw new HttpError(403, 'Forbidden', denial, { name, kind: 'pods' })
+    }
     const container = body.spec.containers[0]
     const object: Json = {
       ...body,
@@ -628,6 +655,16 @@ export class KubeStandIn {
     }
     if (this.options.sandboxFailure) {
       this.event(record, name, 'Warning', 'FailedCreatePodSandBox', this.options.sandboxFailure)
+      return
+    }
+    const refusal = kubeletRefusal(pod.object)
+    if (refusal?.phase === 'Failed') {
+      Object.assign(status, { phase: 'Failed', reason: refusal.reason, message: refusal.message })
+      return
+    }
+    if (refusal) {
+      status.containerStatuses[0].state = { waiting: { reason: refusal.reason, message: refusal.message } }
+      this.event(record, name, 'Warning', 'Failed', `Error: ${refusal.message}`)
       return
     }
     const host = pod.object.spec.hostNetwork === true
@@ -722,6 +759,7 @@ export class KubeStandIn {
         network: { ip: '127.0.0.1', mtu: host ? this.options.hostMtu : this.options.podMtu, ifname: host ? 'ens5' : 'eth0' },
         killServerAfterListening: this.options.killServerAfterListening,
         answerProbe: (probe) => this.answerProbe(namespace, name, probe),
+        identity: podIdentity(pod.object),
       })
       pod.sessions.add(session)
       if (session.serving) pod.serving = true

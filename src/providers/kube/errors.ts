@@ -7,6 +7,20 @@ import { NetbenchError, isNetbenchError } from '../../errors.ts'
 
 export const RBAC_HINT = 'grant the netbench ClusterRole from docs/kubernetes.md (RBAC section); never cluster-admin'
 
+export const ADMISSION_HINT = 'netbench\'s pods meet Pod Security `restricted` except hostNetwork pods, which need `privileged` (docs/kubernetes.md, Admission): exempt namespaces labelled app.kubernetes.io/managed-by=netbench from the policy named above, or on OpenShift grant the hostnetwork-v2 SCC'
+
+/** An admission plugin or webhook refused the object (not RBAC): Pod Security, SCC, Kyverno, Gatekeeper, VAP. */
+const ADMISSION = /violates PodSecurity|admission webhook "[^"]*" denied|unable to validate against any security context constraint|ValidatingAdmissionPolicy '[^']*' .*denied|error looking up service account/
+
+export function isAdmissionDenial(message: string | undefined): boolean {
+  return message !== undefined && ADMISSION.test(message)
+}
+
+/** ServiceAccount admission refuses pods until the namespace's `default` ServiceAccount exists. */
+export function isServiceAccountRace(error: unknown): boolean {
+  return httpCode(error) === 403 && /error looking up service account .*\/default: serviceaccount "default" not found|service account .*\/default was not found/.test(statusOf(error)?.message ?? '')
+}
+
 export interface KubeStatus {
   kind?: string
   status?: string
@@ -72,6 +86,9 @@ export function kubeError(error: unknown, what: string, where: Where): NetbenchE
   if (code !== undefined) {
     const status = statusOf(error)
     const message = status?.message?.split('\n')[0]
+    if (isAdmissionDenial(message)) {
+      return new NetbenchError('PROVIDER', `context '${where.context}': an admission policy refused ${what}: ${message}`, { hint: ADMISSION_HINT, cause: error })
+    }
     if (code === 403) {
       return new NetbenchError('PROVIDER', `context '${where.context}': ${message ?? `forbidden while ${what}`}`, { hint: RBAC_HINT, cause: error })
     }

@@ -67,7 +67,7 @@ describe('NetworkPolicy objects', () => {
     expect(name).toMatch(DNS_LABEL)
     const manifest = policyNamespaceManifest({ runId: 'ab12', owner: { host: 'h', pid: 1, start: '1' }, name: 'prod', labels: step.namespaces.prod!, kubeName: name })
     expect(() => new Namespace(manifest as ConstructorParameters<typeof Namespace>[0]).validate()).not.toThrow()
-    expect(manifest.metadata!.labels).toEqual({ env: 'prod', [NAMESPACE_NAME_LABEL]: 'prod', 'app.kubernetes.io/managed-by': 'netbench', 'netbench.io/run': 'ab12' })
+    expect(manifest.metadata!.labels).toEqual({ env: 'prod', [NAMESPACE_NAME_LABEL]: 'prod', 'app.kubernetes.io/managed-by': 'netbench', 'netbench.io/run': 'ab12', 'pod-security.kubernetes.io/enforce': 'restricted' })
   })
 
   test('pods: nK is the K-th schedulable node, the rest spread', () => {

@@ -91,7 +91,7 @@ export async function runKubePolicy(options: KubePolicyOptions, step: PolicyStep
         runId: options.runId, namespace: kubeNamespace(pod.namespace), labels: { ...pod.labels, [POLICY_POD_LABEL]: pod.name },
         name: `policy-${pod.name}`, network: options.network, node: placement.get(pod.name)!.name, image: options.podImage, hostNetwork: false,
       })
-      await target.call(`creating policy pod ${pod.name}`, () => target.core.createNamespacedPod({ namespace: kubeNamespace(pod.namespace), body }))
+      await target.createPod(kubeNamespace(pod.namespace), body, `creating policy pod ${pod.name}`)
     }
     const endpoints = new Map<string, PodEndpoint>()
     for (const name of namespaces) {
