@@ -77,6 +77,13 @@ export interface PodNetwork {
   ip: string
   mtu: number
   ifname: string
+  /** MTU set on the pod's routes (Cilium's route MTU); null: routes without one. */
+  routeMtu: number | null
+}
+
+/** `ip -json route get <peer>` in a pod. */
+export function routeJson(net: PodNetwork, peer: string): string {
+  return JSON.stringify([{ dst: peer, dev: net.ifname, prefsrc: net.ip, flags: [], uid: 0, cache: [], ...net.routeMtu ? { metrics: [{ mtu: net.routeMtu }] } : {} }]) + '\n'
 }
 
 /** `ip -json addr show` of a pod. Its IP is 127.0.0.1 here, so lo lists only ::1 (one match). */
@@ -180,6 +187,9 @@ export function runExec(ws: WebSocket, request: ExecRequest): ExecSession {
   if (program === 'ip') {
     if (argv.join(' ') === 'ip -json addr show') {
       send(ws, CHANNEL.stdout, ipJson(request.network))
+      finish(ws, successStatus())
+    } else if (argv.length === 5 && argv.slice(0, 4).join(' ') === 'ip -json route get') {
+      send(ws, CHANNEL.stdout, routeJson(request.network, argv[4]!))
       finish(ws, successStatus())
     } else {
       send(ws, CHANNEL.stderr, `stand-in ip: unsupported arguments ${argv.slice(1).join(' ')}\n`)

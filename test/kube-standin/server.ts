@@ -53,6 +53,8 @@ export interface StandInOptions {
   protocols: string[]
   podMtu: number
   hostMtu: number
+  /** MTU on pod routes below the device's, as Cilium sets it; null: none (Calico, flannel). */
+  podRouteMtu: number | null
   readyDelayMs: number
   namespaceDeleteDelayMs: number
   /** Namespace deletion never completes (a finalizer nobody removes). */
@@ -81,6 +83,8 @@ export interface StandInOptions {
   serviceAccountDelayMs: number
   /** A validating webhook (Kyverno, Gatekeeper) that refuses every pod with this message. */
   podWebhookDenial: string | null
+  /** Ports a node's firewall drops inbound (a node security group without the iperf3 range). */
+  firewall: Array<{ node: string; port: number; protocol: 'tcp' | 'udp' }>
 }
 
 export const STANDIN_USER = 'netbench-tester'
@@ -102,6 +106,7 @@ export function defaultOptions(): StandInOptions {
     protocols: ['v5.channel.k8s.io', 'v4.channel.k8s.io'],
     podMtu: 1450,
     hostMtu: 9001,
+    podRouteMtu: null,
     readyDelayMs: 40,
     namespaceDeleteDelayMs: 150,
     stuckNamespaces: false,
@@ -116,6 +121,7 @@ export function defaultOptions(): StandInOptions {
     podSecurityDefault: 'restricted',
     serviceAccountDelayMs: 150,
     podWebhookDenial: null,
+    firewall: [],
   }
 }
 
@@ -583,9 +589,11 @@ export class KubeStandIn {
     const policies = this.networkPolicies()
     const asPod = (entry: typeof self) => ({ namespace: entry.namespace, labels: entry.pod.object.metadata.labels as Record<string, string> })
     return JSON.stringify(probe.targets.map((target) => {
-      // Targets are named by netbench's policy-pod label: every pod's IP is 127.0.0.1 here.
-      const to = pods.find((entry) => entry.pod.object.metadata.labels?.['netbench.io/policy-pod'] === target.name)
+      // Targets are named by netbench's policy-pod label or the pod's name: every pod's IP is 127.0.0.1 here.
+      const to = pods.find((entry) => entry.pod.object.metadata.labels?.['netbench.io/policy-pod'] === target.name || entry.pod.object.metadata.name === target.name)
       const outcome = (protocol: 'tcp' | 'udp', port: number) => {
+        const node = to?.pod.object.spec.nodeName
+        if (this.options.firewall.some((rule) => rule.node === node && rule.port === port && rule.protocol === protocol)) return 'blocked'
         if (!to || !to.pod.serving) return protocol === 'tcp' ? 'refused' : 'blocked'
         return standInAllows(this.options.policyEnforcement, policies, asPod(self), asPod(to), protocol, port, namespaceLabels) ? 'allowed' : 'blocked'
       }
@@ -756,7 +764,7 @@ export class KubeStandIn {
       }
       const session = runExec(ws, {
         argv, pod: name, bin: bin.dir, missing,
-        network: { ip: '127.0.0.1', mtu: host ? this.options.hostMtu : this.options.podMtu, ifname: host ? 'ens5' : 'eth0' },
+        network: { ip: '127.0.0.1', mtu: host ? this.options.hostMtu : this.options.podMtu, ifname: host ? 'ens5' : 'eth0', routeMtu: host ? null : this.options.podRouteMtu },
         killServerAfterListening: this.options.killServerAfterListening,
         answerProbe: (probe) => this.answerProbe(namespace, name, probe),
         identity: podIdentity(pod.object),

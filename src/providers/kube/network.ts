@@ -7,9 +7,10 @@ import { NetbenchError } from '../../errors.ts'
 import type { Between, EndpointKind, Placement, PolicyStep } from '../../suites/model.ts'
 import type { EndpointPair, Network } from '../types.ts'
 import { CONTAINER } from './labels.ts'
-import { mtuFromIpJson, mtuFromSysfs } from './mtu.ts'
+import { mtuFromIpJson, mtuFromRouteJson, mtuFromSysfs } from './mtu.ts'
 import { PodEndpoint } from './pod-endpoint.ts'
 import { runKubePolicy } from './policy.ts'
+import { checkReachability } from './reachability.ts'
 import { placementKey, planPods, type PlannedPod } from './placement.ts'
 import type { KubeTarget, ReadyPod } from './target.ts'
 
@@ -42,6 +43,29 @@ async function readMtu(target: KubeTarget, pod: ReadyPod): Promise<{ mtu: number
   })
 }
 
+/** The route MTU towards a peer, when the route sets one; the link MTU alone otherwise. */
+async function routeMtu(target: KubeTarget, pod: string, peer: string): Promise<number | undefined> {
+  const route = await target.run(pod, ['ip', '-json', 'route', 'get', peer])
+  return route.exitCode === 0 ? mtuFromRouteJson(route.stdout) : undefined
+}
+
+/**
+ * Each pod's MTU for datagram sizing: the smaller of its link MTU and the route MTU towards every
+ * peer it is paired with (a route MTU below the link's would otherwise make datagrams fragment).
+ */
+async function pathMtus(target: KubeTarget, plan: ReturnType<typeof planPods>, ready: Map<string, ReadyPod>): Promise<Map<string, number>> {
+  const mtus = new Map<string, number>()
+  for (const pod of plan.pods) mtus.set(pod.name, (await readMtu(target, ready.get(pod.name)!)).mtu)
+  for (const { client, server } of plan.pairs.values()) {
+    if (client === server) continue
+    for (const [from, to] of [[client, server], [server, client]] as const) {
+      const route = await routeMtu(target, from, ready.get(to)!.ip)
+      if (route !== undefined) mtus.set(from, Math.min(mtus.get(from)!, route))
+    }
+  }
+  return mtus
+}
+
 /** `iperf3 3.12 (cJSON 1.7.15)`; fails clearly when the image has no iperf3. */
 async function iperf3Version(target: KubeTarget, pod: string, image: string): Promise<string> {
   const result = await target.run(pod, ['iperf3', '--version'])
@@ -65,12 +89,10 @@ export async function installKubeNetwork(options: KubeNetworkOptions): Promise<N
     await target.createPods(name, plan.pods, options.podImage)
     const ready = await target.waitReady(name, plan.pods.map((pod) => pod.name), options.readyTimeoutMs, options.signal)
     endpoints = new Map()
-    for (const pod of plan.pods) {
-      const live = ready.get(pod.name)!
-      const { mtu } = await readMtu(target, live)
-      endpoints.set(pod.name, endpointFor(target, pod, live, mtu, options.podImage))
-    }
+    const mtus = await pathMtus(target, plan, ready)
+    for (const pod of plan.pods) endpoints.set(pod.name, endpointFor(target, pod, ready.get(pod.name)!, mtus.get(pod.name)!, options.podImage))
     iperf3 = await iperf3Version(target, plan.pods[0]!.name, options.podImage)
+    await checkReachability([...plan.pairs.values()].map((pair) => ({ client: endpoints.get(pair.client)!, server: endpoints.get(pair.server)! })), target.context)
   } catch (error) {
     await target.deletePods(name).catch(() => undefined)
     throw error

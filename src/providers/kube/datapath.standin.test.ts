@@ -1,0 +1,63 @@
+/**
+ * What a real cluster's datapath does to a run, against the Kubernetes API STAND-IN
+ * (test/kube-standin): node firewalls that drop the iperf3 ports, route MTUs below the device MTU
+ * (Cilium), exec streams that are lost or cut when quiet. iperf3 runs for real on loopback.
+ */
+import { afterEach, describe, expect, test } from 'vitest'
+import { isNetbenchError } from '../../errors.ts'
+import type { ClusterSpec } from '../../suites/model.ts'
+import { runIperf3 } from '../../tools/iperf3/run.ts'
+import { kubeSpec, startStandIn, type StandInFixture } from '../../../test/kube-standin/fixture.ts'
+import { kubeProvider } from './provider.ts'
+
+let fixture: StandInFixture | undefined
+afterEach(async () => {
+  const standIn = fixture?.standIn
+  await fixture?.[Symbol.asyncDispose]()
+  fixture = undefined
+  expect(standIn?.unknownRequests ?? []).toEqual([])
+})
+
+async function standIn(...args: Parameters<typeof startStandIn>): Promise<StandInFixture> {
+  fixture = await startStandIn(...args)
+  fixture.useKubeconfig()
+  return fixture
+}
+
+const spec = (overrides: Record<string, unknown> = {}) => kubeSpec(overrides) as ClusterSpec
+const context = (runId: string) => ({ runId, runDir: '/tmp' })
+
+async function failure(promise: Promise<unknown>): Promise<{ oneLine: string; exitCode: number }> {
+  try {
+    await promise
+  } catch (error) {
+    if (!isNetbenchError(error)) throw error
+    return { oneLine: error.oneLine, exitCode: error.exitCode }
+  }
+  throw new Error('expected a failure')
+}
+
+describe('the datapath of a real cluster, on the stand-in', () => {
+  test('a node firewall dropping iperf3 ports: install fails before measuring, naming ports, pods and nodes (exit 3)', async () => {
+    const { standIn: server } = await standIn({ firewall: [{ node: 'node-b1', port: 5201, protocol: 'tcp' }, { node: 'node-b1', port: 5250, protocol: 'udp' }] })
+    const cluster = await kubeProvider.createCluster(spec(), context('fw01'))
+    const error = await failure(cluster.install('calico'))
+    expect(error.exitCode).toBe(3)
+    expect(error.oneLine).toBe("context 'standin': the iperf3 ports 5201–5250 are not reachable between the test pods (pod calico-p1 on node-a1 (zone eu-west-1a) → pod calico-p2 on node-b1 (zone eu-west-1b): TCP 5201, UDP 5250) — open TCP and UDP 5201-5250 between the nodes (EKS: the node security group; OpenShift/firewalld: the host firewall), or run on a network that allows it")
+    await cluster[Symbol.asyncDispose]()
+    expect(server.namespaces()).toEqual([])
+    expect(server.processes()).toBe(0)
+  })
+
+  test('datagrams are sized from the route MTU when the route sets one below the link (Cilium)', async () => {
+    await standIn({ podMtu: 1500, podRouteMtu: 1450 })
+    const cluster = await kubeProvider.createCluster(spec({ placements: [{ between: 'zones', endpoint: 'pod' }, { between: 'same-node', endpoint: 'pod' }] }), context('mt01'))
+    const network = await cluster.install('calico')
+    const zones = network.pair('zones')
+    expect([zones.client.mtu, zones.server.mtu]).toEqual([1450, 1450])
+    const udp = await runIperf3({ ...zones, probe: { kind: 'udp', bitrateBps: 5e6, durationMs: 1000 } })
+    expect(udp.datagramBytes).toBe(1450 - 28)
+    expect(network.describe().mtu).toBe(1450)
+    await cluster[Symbol.asyncDispose]()
+  })
+})
