@@ -30,6 +30,10 @@ export interface StandInNode {
   tainted?: boolean
   ready?: boolean
   cordoned?: boolean
+  /** Default linux; a Linux image on a Windows node never pulls (no matching manifest). */
+  os?: 'linux' | 'windows'
+  /** Default amd64. */
+  arch?: 'amd64' | 'arm64'
 }
 
 export interface StandInDaemonSet {
@@ -95,9 +99,12 @@ export function defaultOptions(): StandInOptions {
     version: 'v1.30.2',
     nodes: [
       { name: 'cp1', zone: 'eu-west-1a', instanceType: 'm5.large', tainted: true },
+      // An untainted Windows pool sorts first in its zone: pods pinned there would never start.
+      { name: 'akswin-a1', zone: 'eu-west-1a', instanceType: 'm5.large', os: 'windows' },
       { name: 'node-a1', zone: 'eu-west-1a', instanceType: 'm4.large' },
       { name: 'node-b1', zone: 'eu-west-1b', instanceType: 'm4.large' },
       { name: 'node-c1', zone: 'eu-west-1c', instanceType: 'm4.large' },
+      { name: 'node-c2', zone: 'eu-west-1c', instanceType: 'm6g.large', arch: 'arm64' },
     ],
     daemonsets: [
       { namespace: 'kube-system', name: 'calico-node', image: 'docker.io/calico/node:v3.28.0' },
@@ -465,8 +472,10 @@ export class KubeStandIn {
   // ---------------------------------------------------------------- objects
 
   private nodeObject(node: StandInNode): Json {
+    const os = node.os ?? 'linux'
+    const arch = node.arch ?? 'amd64'
     const labels: Record<string, string> = {
-      'kubernetes.io/hostname': node.name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64',
+      'kubernetes.io/hostname': node.name, 'kubernetes.io/os': os, 'kubernetes.io/arch': arch,
     }
     if (node.zone) labels['topology.kubernetes.io/zone'] = node.zone
     if (node.instanceType) labels['node.kubernetes.io/instance-type'] = node.instanceType
@@ -483,9 +492,9 @@ export class KubeStandIn {
         addresses: [{ type: 'InternalIP', address: '127.0.0.1' }, { type: 'Hostname', address: node.name }],
         nodeInfo: {
           machineID: 'standin', systemUUID: 'standin', bootID: 'standin',
-          kernelVersion: '6.1.0-standin-amd64', osImage: 'Stand-in Linux 12 (bookworm)',
+          kernelVersion: os === 'windows' ? '10.0.20348.2527' : `6.1.0-standin-${arch}`, osImage: os === 'windows' ? 'Windows Server 2022 Datacenter' : 'Stand-in Linux 12 (bookworm)',
           containerRuntimeVersion: 'containerd://1.7.18', kubeletVersion: this.options.version, kubeProxyVersion: this.options.version,
-          operatingSystem: 'linux', architecture: 'amd64',
+          operatingSystem: os, architecture: arch,
         },
       },
     }
@@ -652,6 +661,13 @@ export class KubeStandIn {
     const name = pod.object.metadata.name as string
     const status = pod.object.status
     const image = pod.object.spec.containers[0].image as string
+    const node = this.options.nodes.find((candidate) => candidate.name === pod.object.spec.nodeName)
+    if (node?.os === 'windows') {
+      const message = `rpc error: code = NotFound desc = failed to pull and unpack image "docker.io/${image}": no match for platform in manifest: not found`
+      status.containerStatuses[0].state = { waiting: { reason: 'ErrImagePull', message } }
+      this.event(record, name, 'Warning', 'Failed', `Failed to pull image "${image}": ${message}`)
+      return
+    }
     if (this.options.badImages.includes(image)) {
       const message = `rpc error: code = NotFound desc = failed to pull and unpack image "docker.io/${image}": not found`
       status.containerStatuses[0].state = { waiting: { reason: 'ErrImagePull', message } }

@@ -60,4 +60,22 @@ describe('the datapath of a real cluster, on the stand-in', () => {
     expect(network.describe().mtu).toBe(1450)
     await cluster[Symbol.asyncDispose]()
   })
+
+  test('placement: Windows nodes are skipped, arm64 ones used, pairs of different instance types are flagged in the result', async () => {
+    const { standIn: server } = await standIn()
+    const cluster = await kubeProvider.createCluster(spec({ placements: [{ between: 'zones', endpoint: 'pod' }, { between: 'nodes', endpoint: 'pod' }] }), context('pl01'))
+    const network = await cluster.install('calico')
+    expect(server.podObjects().map((pod) => `${pod.metadata.name}@${pod.spec.nodeName}`)).toEqual(['calico-p1@node-a1', 'calico-p2@node-b1', 'calico-p3@node-c1', 'calico-p4@node-c2'])
+    expect(network.describe().warnings).toEqual(['between: nodes pairs node-c1 (m4.large) with node-c2 (m6g.large): different instance types, whose network bandwidth may differ'])
+    await cluster[Symbol.asyncDispose]()
+  })
+
+  test('placement: AKS fault domains in the zone label are not zones', async () => {
+    const { standIn: server } = await standIn({ nodes: [{ name: 'aks-nodepool1-0', zone: '0' }, { name: 'aks-nodepool1-1', zone: '1' }] })
+    const cluster = await kubeProvider.createCluster(spec(), context('fd01'))
+    const error = await failure(cluster.install('calico'))
+    expect(error.oneLine).toMatch(/^between: zones needs zones, but the topology\.kubernetes\.io\/zone labels of context 'standin' hold fault domains \(0, 1\)/)
+    await cluster[Symbol.asyncDispose]()
+    expect(server.namespaces()).toEqual([])
+  })
 })

@@ -133,6 +133,7 @@ export async function installKubeNetwork(options: KubeNetworkOptions): Promise<N
       iperf3,
       nodes: nodeFacts,
       nodeCount: nodes.length,
+      warnings: plan.warnings,
       endpoints: [...endpoints.values()].map((endpoint) => ({
         name: endpoint.name, pod: endpoint.pod, node: endpoint.node, zone: endpoint.zone, ip: endpoint.ip, mtu: endpoint.mtu,
         hostNetwork: plan.pods.find((pod) => pod.name === endpoint.pod)?.hostNetwork ?? false,

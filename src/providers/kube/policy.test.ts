@@ -71,7 +71,7 @@ describe('NetworkPolicy objects', () => {
   })
 
   test('pods: nK is the K-th schedulable node, the rest spread', () => {
-    const node = (name: string, zone: string, unusable: string | null = null): KubeNode => ({ name, zone, ip: '', instanceType: null, unusable })
+    const node = (name: string, zone: string, unusable: string | null = null): KubeNode => ({ name, zone, ip: '', instanceType: null, faultDomain: null, unusable })
     const placed = placePolicyPods(step, [node('cp', 'a', 'tainted'), node('w2', 'b'), node('w1', 'a')])
     expect(Object.fromEntries([...placed].map(([pod, where]) => [pod, where.name]))).toEqual({ intruder: 'w2', frontend: 'w1', web: 'w1' })
     expect(() => placePolicyPods({ ...step, pods: [{ ...step.pods[0]!, node: 'n3' }] }, [node('w1', 'a')])).toThrow(NetbenchError)
