@@ -87,6 +87,11 @@ export interface StandInOptions {
   serviceAccountDelayMs: number
   /** A validating webhook (Kyverno, Gatekeeper) that refuses every pod with this message. */
   podWebhookDenial: string | null
+  /**
+   * Exec streams with no traffic either way (data or WebSocket ping) for this long are cut
+   * without a close frame, as a load balancer's idle timeout does; null: never.
+   */
+  execIdleTimeoutMs: number | null
   /** Ports a node's firewall drops inbound (a node security group without the iperf3 range). */
   firewall: Array<{ node: string; port: number; protocol: 'tcp' | 'udp' }>
 }
@@ -129,6 +134,7 @@ export function defaultOptions(): StandInOptions {
     serviceAccountDelayMs: 150,
     podWebhookDenial: null,
     firewall: [],
+    execIdleTimeoutMs: null,
   }
 }
 
@@ -786,12 +792,29 @@ export class KubeStandIn {
         identity: podIdentity(pod.object),
       })
       pod.sessions.add(session)
+      this.idleTimeout(ws)
       if (session.serving) pod.serving = true
       void session.done.then(() => {
         pod.sessions.delete(session)
         if (session.serving) pod.serving = false
       })
     })
+  }
+
+  /** Cuts a quiet exec stream like an idle load balancer: any frame either way rearms the timer. */
+  private idleTimeout(ws: import('ws').WebSocket): void {
+    const idleMs = this.options.execIdleTimeoutMs
+    if (idleMs === null) return
+    let timer = setTimeout(() => ws.terminate(), idleMs)
+    const rearm = () => {
+      clearTimeout(timer)
+      timer = setTimeout(() => ws.terminate(), idleMs)
+    }
+    const send = ws.send.bind(ws)
+    ws.send = ((...args: Parameters<typeof ws.send>) => { rearm(); return send(...args) }) as typeof ws.send
+    ws.on('ping', rearm)
+    ws.on('message', rearm)
+    ws.on('close', () => clearTimeout(timer))
   }
 
   // ---------------------------------------------------------------- kubeconfig

@@ -8,6 +8,7 @@ import { isNetbenchError } from '../../errors.ts'
 import type { ClusterSpec } from '../../suites/model.ts'
 import { runIperf3 } from '../../tools/iperf3/run.ts'
 import { kubeSpec, startStandIn, type StandInFixture } from '../../../test/kube-standin/fixture.ts'
+import { execKeepalive } from './exec.ts'
 import { kubeProvider } from './provider.ts'
 
 let fixture: StandInFixture | undefined
@@ -77,5 +78,26 @@ describe('the datapath of a real cluster, on the stand-in', () => {
     expect(error.oneLine).toMatch(/^between: zones needs zones, but the topology\.kubernetes\.io\/zone labels of context 'standin' hold fault domains \(0, 1\)/)
     await cluster[Symbol.asyncDispose]()
     expect(server.namespaces()).toEqual([])
+  })
+
+  test('exec: quiet streams outlive an idle timeout through WebSocket pings; a stream cut anyway leaves nothing running', async () => {
+    const { standIn: server } = await standIn({ execIdleTimeoutMs: 800 })
+    const keepalive = execKeepalive.intervalMs
+    execKeepalive.intervalMs = 250
+    try {
+      const cluster = await kubeProvider.createCluster(spec(), context('ka01'))
+      const { client } = (await cluster.install('calico')).pair('zones')
+      const quiet = await client.exec(['sleep', '2'])
+      expect(quiet).toMatchObject({ exitCode: 0, stderr: '' })
+      // Without pings the stand-in cuts the stream, as a load balancer would; the program must not live on.
+      execKeepalive.intervalMs = 0
+      const cut = await client.exec(['sleep', '30'])
+      expect(cut.exitCode).toBeNull()
+      expect(cut.stderr).toContain('the exec stream closed without a status')
+      expect(server.processes()).toBe(0)
+      await cluster[Symbol.asyncDispose]()
+    } finally {
+      execKeepalive.intervalMs = keepalive
+    }
   })
 })

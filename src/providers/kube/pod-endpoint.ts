@@ -124,6 +124,9 @@ export class PodEndpoint implements Endpoint {
       } else {
         outcome = await stream.done
         ended = true
+        // A lost stream (connection cut, not the pod gone) leaves the program running in the pod:
+        // stop it, or an iperf3 client would go on sending into the next point.
+        if (outcome.lost) await execToEnd(this.config, this.ref, stopper(pidFile), 10_000).catch(() => undefined)
         // Let the last chunks reach our listeners before reporting the end.
         await new Promise((resolve) => setImmediate(resolve))
       }
