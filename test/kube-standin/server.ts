@@ -63,6 +63,11 @@ export interface StandInOptions {
   namespaceDeleteDelayMs: number
   /** Namespace deletion never completes (a finalizer nobody removes). */
   stuckNamespaces: boolean
+  /**
+   * An aggregated API does not answer: deleted namespaces lose their content but stay Terminating
+   * with NamespaceDeletionDiscoveryFailure (until releaseNamespaces()).
+   */
+  discoveryFailure: boolean
   /** Images whose pull fails (pods stay ErrImagePull / ImagePullBackOff). */
   badImages: string[]
   /** Pods stay ContainerCreating with this FailedCreatePodSandBox event (a broken CNI). */
@@ -122,6 +127,7 @@ export function defaultOptions(): StandInOptions {
     readyDelayMs: 40,
     namespaceDeleteDelayMs: 150,
     stuckNamespaces: false,
+    discoveryFailure: false,
     badImages: [],
     sandboxFailure: null,
     forbid: [],
@@ -550,7 +556,13 @@ export class KubeStandIn {
     record.object.metadata.deletionTimestamp = now()
     record.object.status = { phase: 'Terminating' }
     for (const pod of [...record.pods.keys()]) this.deletePod(record, pod)
-    if (this.options.stuckNamespaces) {
+    if (this.options.discoveryFailure) {
+      record.object.status.conditions = [{
+        type: 'NamespaceDeletionDiscoveryFailure', status: 'True', reason: 'DiscoveryFailed',
+        message: 'Discovery failed for some groups, 1 failing: unable to retrieve the complete list of server APIs: metrics.k8s.io/v1beta1: stale GroupVersion discovery: metrics.k8s.io/v1beta1',
+        lastTransitionTime: now(),
+      }]
+    } else if (this.options.stuckNamespaces) {
       record.object.status.conditions = [{
         type: 'NamespaceFinalizersRemaining', status: 'True', reason: 'SomeFinalizersRemain',
         message: 'Some content in the namespace has finalizers remaining: example.com/stand-in-finalizer in 1 resource instances',

@@ -100,4 +100,17 @@ describe('the datapath of a real cluster, on the stand-in', () => {
       execKeepalive.intervalMs = keepalive
     }
   })
+
+  test('a namespace held only by NamespaceDeletionDiscoveryFailure (metrics-server down) is no cleanup failure: its pods are gone', async () => {
+    const { standIn: server } = await standIn({ discoveryFailure: true })
+    const cluster = await kubeProvider.createCluster(spec({ deleteTimeoutMs: 20_000 }), context('df01'))
+    await cluster.install('calico')
+    const started = Date.now()
+    await cluster[Symbol.asyncDispose]()
+    expect(Date.now() - started).toBeLessThan(5000)
+    expect(server.pods()).toEqual([])
+    expect(server.processes()).toBe(0)
+    expect(server.namespace('netbench-df01')!.status.conditions[0].type).toBe('NamespaceDeletionDiscoveryFailure')
+    server.releaseNamespaces()
+  })
 })

@@ -33,6 +33,19 @@ export interface KubeStatus {
 export interface Where {
   context: string
   server: string
+  /** The kubeconfig user's exec credential plugin (`aws`, `aws-iam-authenticator`, `gke-gcloud-auth-plugin`). */
+  authCommand?: string
+}
+
+/**
+ * EKS answers 401 both for an expired token and for a valid AWS identity that has no access entry
+ * (or aws-auth mapping) in the cluster; refreshing credentials fixes only the first.
+ */
+function unauthorizedHint(where: Where): string {
+  if (where.authCommand && /(^|\/)(aws|aws-iam-authenticator)$/.test(where.authCommand)) {
+    return 'on EKS a valid AWS identity without access to this cluster gets 401 too: check `aws sts get-caller-identity` against the cluster\'s access entries (or aws-auth ConfigMap), then refresh the credentials (aws eks update-kubeconfig)'
+  }
+  return 'refresh the credentials of this context (log in again with your cloud CLI), then retry'
 }
 
 /** The HTTP status of an API error, or undefined when the request never got an answer. */
@@ -94,7 +107,7 @@ export function kubeError(error: unknown, what: string, where: Where): NetbenchE
     }
     if (code === 401) {
       return new NetbenchError('PROVIDER', `context '${where.context}': the API server rejected the credentials (401 Unauthorized) while ${what}`, {
-        hint: 'refresh the credentials of this context (log in again with your cloud CLI), then retry',
+        hint: unauthorizedHint(where),
         cause: error,
       })
     }

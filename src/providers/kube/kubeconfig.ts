@@ -7,6 +7,7 @@ import { homedir } from 'node:os'
 import { delimiter, join } from 'node:path'
 import { KubeConfig } from '@kubernetes/client-node'
 import { NetbenchError } from '../../errors.ts'
+import type { Where } from './errors.ts'
 
 const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token'
 
@@ -91,6 +92,12 @@ export function configForContext(loaded: LoadedKubeConfig, context: string): Kub
     currentContext: context,
   })
   return config
+}
+
+/** What error messages name about a context: its name, server and credential plugin. */
+export function whereOf(context: string, config: KubeConfig): Where {
+  const command = config.getCurrentUser()?.exec?.command
+  return { context, server: serverOf(config), ...typeof command === 'string' ? { authCommand: command } : {} }
 }
 
 /** The API server URL of the config's current context, for messages. */
