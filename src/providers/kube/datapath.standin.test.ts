@@ -7,7 +7,10 @@ import { afterEach, describe, expect, test } from 'vitest'
 import { isNetbenchError } from '../../errors.ts'
 import type { ClusterSpec } from '../../suites/model.ts'
 import { runIperf3 } from '../../tools/iperf3/run.ts'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { kubeSpec, startStandIn, type StandInFixture } from '../../../test/kube-standin/fixture.ts'
+import { PROXIED_HOST, startProxy } from '../../../test/kube-standin/proxy.ts'
 import { execKeepalive } from './exec.ts'
 import { kubeProvider } from './provider.ts'
 
@@ -112,5 +115,27 @@ describe('the datapath of a real cluster, on the stand-in', () => {
     expect(server.processes()).toBe(0)
     expect(server.namespace('netbench-df01')!.status.conditions[0].type).toBe('NamespaceDeletionDiscoveryFailure')
     server.releaseNamespaces()
+  })
+
+  test('HTTPS_PROXY is honoured for API calls and exec streams: the server name resolves only through the proxy', async () => {
+    const { standIn: server, dir } = await standIn()
+    await using proxy = await startProxy()
+    const kubeconfig = join(dir, 'proxied')
+    writeFileSync(kubeconfig, server.kubeconfig().replace(server.url, `https://${PROXIED_HOST}:${new URL(server.url).port}`))
+    fixture!.useKubeconfig(kubeconfig)
+    const saved = process.env.HTTPS_PROXY
+    process.env.HTTPS_PROXY = proxy.url
+    try {
+      const cluster = await kubeProvider.createCluster(spec(), context('px01'))
+      const network = await cluster.install('calico')
+      expect((await network.pair('zones').client.exec(['cat', '/proc/self/status'])).exitCode).toBe(0)
+      await cluster[Symbol.asyncDispose]()
+    } finally {
+      if (saved === undefined) delete process.env.HTTPS_PROXY
+      else process.env.HTTPS_PROXY = saved
+    }
+    expect(proxy.tunnels.length).toBeGreaterThan(5)
+    expect(server.execs.length).toBeGreaterThan(0)
+    expect(server.namespaces()).toEqual([])
   })
 })

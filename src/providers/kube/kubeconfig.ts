@@ -8,6 +8,7 @@ import { delimiter, join } from 'node:path'
 import { KubeConfig } from '@kubernetes/client-node'
 import { NetbenchError } from '../../errors.ts'
 import type { Where } from './errors.ts'
+import { proxyFor } from './proxy.ts'
 
 const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token'
 
@@ -86,7 +87,8 @@ export function resolveContextName(loaded: LoadedKubeConfig, context: string | n
 export function configForContext(loaded: LoadedKubeConfig, context: string): KubeConfig {
   const config = new KubeConfig()
   config.loadFromOptions({
-    clusters: loaded.config.clusters,
+    // A cluster without its own proxy-url goes through HTTPS_PROXY, as with kubectl.
+    clusters: loaded.config.clusters.map((cluster) => cluster.proxyUrl ? cluster : { ...cluster, proxyUrl: proxyFor(cluster.server) }),
     users: loaded.config.users,
     contexts: loaded.config.contexts,
     currentContext: context,
