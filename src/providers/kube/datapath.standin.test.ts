@@ -47,10 +47,21 @@ describe('the datapath of a real cluster, on the stand-in', () => {
     const cluster = await kubeProvider.createCluster(spec(), context('fw01'))
     const error = await failure(cluster.install('calico'))
     expect(error.exitCode).toBe(3)
-    expect(error.oneLine).toBe("context 'standin': the iperf3 ports 5201–5250 are not reachable between the test pods (pod calico-p1 on node-a1 (zone eu-west-1a) → pod calico-p2 on node-b1 (zone eu-west-1b): TCP 5201, UDP 5250) — open TCP and UDP 5201-5250 between the nodes (EKS: the node security group; OpenShift/firewalld: the host firewall), or run on a network that allows it")
+    expect(error.oneLine).toBe("context 'standin': the iperf3 ports 5201–5250 are not reachable between the test pods (pod calico-p1 on node-a1 (zone eu-west-1a) → pod calico-p2 on node-b1 (zone eu-west-1b): TCP 5201, UDP 5250) — open TCP and UDP 5201-5250 between the nodes (EKS: the node security group; OpenShift/firewalld: the host firewall), or set cluster.ports to a range that is open")
     await cluster[Symbol.asyncDispose]()
     expect(server.namespaces()).toEqual([])
     expect(server.processes()).toBe(0)
+  })
+
+  test('cluster.ports moves iperf3 to a range the firewall opens: checked, then used', async () => {
+    const { standIn: server } = await standIn({ firewall: [{ node: 'node-b1', port: 5201, protocol: 'tcp' }] })
+    const cluster = await kubeProvider.createCluster(spec({ ports: { first: 30100, last: 30104 } }), context('fw02'))
+    const zones = (await cluster.install('calico')).pair('zones')
+    for (let run = 0; run < 2; run++) await runIperf3({ ...zones, probe: { kind: 'tcp', streams: 1, durationMs: 1000 } })
+    const used = server.execs.filter((exec) => exec.argv.includes('-s')).map((exec) => Number(exec.argv[exec.argv.indexOf('-p') + 1]))
+    expect(used.length).toBe(2)
+    for (const port of used) expect(port >= 30100 && port <= 30104).toBe(true)
+    await cluster[Symbol.asyncDispose]()
   })
 
   test('datagrams are sized from the route MTU when the route sets one below the link (Cilium)', async () => {

@@ -5,7 +5,9 @@
  */
 import { NetbenchError } from '../../errors.ts'
 import type { Between, EndpointKind, Placement, PolicyStep } from '../../suites/model.ts'
+import type { PortRange } from '../endpoint.ts'
 import type { EndpointPair, Network } from '../types.ts'
+import { DEFAULT_PORTS } from '../../tools/iperf3/run.ts'
 import { CONTAINER } from './labels.ts'
 import { mtuFromIpJson, mtuFromRouteJson, mtuFromSysfs } from './mtu.ts'
 import { PodEndpoint } from './pod-endpoint.ts'
@@ -27,6 +29,8 @@ export interface KubeNetworkOptions {
   runId: string
   deleteTimeoutMs: number
   signal?: AbortSignal
+  /** Ports iperf3 may use between the pods (default 5201–5250). */
+  ports?: PortRange
 }
 
 /** Reads the MTU of a pod's interface: `ip -json`, else sysfs eth0; a clear error otherwise. */
@@ -90,9 +94,10 @@ export async function installKubeNetwork(options: KubeNetworkOptions): Promise<N
     const ready = await target.waitReady(name, plan.pods.map((pod) => pod.name), options.readyTimeoutMs, options.signal)
     endpoints = new Map()
     const mtus = await pathMtus(target, plan, ready)
-    for (const pod of plan.pods) endpoints.set(pod.name, endpointFor(target, pod, ready.get(pod.name)!, mtus.get(pod.name)!, options.podImage))
+    const ports = options.ports ?? DEFAULT_PORTS
+    for (const pod of plan.pods) endpoints.set(pod.name, endpointFor(target, pod, ready.get(pod.name)!, mtus.get(pod.name)!, options.podImage, ports))
     iperf3 = await iperf3Version(target, plan.pods[0]!.name, options.podImage)
-    await checkReachability([...plan.pairs.values()].map((pair) => ({ client: endpoints.get(pair.client)!, server: endpoints.get(pair.server)! })), target.context)
+    await checkReachability([...plan.pairs.values()].map((pair) => ({ client: endpoints.get(pair.client)!, server: endpoints.get(pair.server)! })), target.context, ports)
   } catch (error) {
     await target.deletePods(name).catch(() => undefined)
     throw error
@@ -150,7 +155,7 @@ export async function installKubeNetwork(options: KubeNetworkOptions): Promise<N
   }
 }
 
-function endpointFor(target: KubeTarget, pod: PlannedPod, live: ReadyPod, mtu: number, image: string): PodEndpoint {
+function endpointFor(target: KubeTarget, pod: PlannedPod, live: ReadyPod, mtu: number, image: string, ports: PortRange): PodEndpoint {
   const zone = pod.node.zone ?? '-'
   const kind = pod.hostNetwork ? 'hostNetwork pod' : 'pod'
   return new PodEndpoint({
@@ -163,5 +168,6 @@ function endpointFor(target: KubeTarget, pod: PlannedPod, live: ReadyPod, mtu: n
     config: target.config,
     ref: { namespace: target.namespace, pod: pod.name, container: CONTAINER },
     image,
+    ports,
   })
 }

@@ -81,7 +81,7 @@ export const kubeProvider: Provider = {
         installed.add(name)
         return installKubeNetwork({
           target: session.target(name), name, placements: kube.placements, podImage: kube.podImage,
-          readyTimeoutMs: kube.readyTimeoutMs, privileged: privileged || name === 'host', signal,
+          readyTimeoutMs: kube.readyTimeoutMs, privileged: privileged || name === 'host', signal, ports: kube.ports,
           runId: context.runId, deleteTimeoutMs: kube.deleteTimeoutMs,
         })
       },

@@ -1,19 +1,17 @@
 /**
  * Before measuring, every pair of a network must reach the ports iperf3 will use: node security
  * groups (EKS), OpenShift host networking and firewalld close 5201–5250 between nodes by default,
- * which would otherwise show up as iperf3 connect timeouts in the middle of a run. The check runs
+ * which would otherwise show up as iperf3 connect timeouts in the middle of a run. The range is
+ * cluster.ports (default 5201–5250). The check runs
  * the connectivity agent (TCP connect, UDP echo) at both ends of the range, server side in the
  * pair's server pod, and names every port and node that did not answer.
  */
 import { NetbenchError } from '../../errors.ts'
 import { probeFrom, startConnectServer } from '../../tools/connect/agent.ts'
-import { DEFAULT_PORT } from '../../tools/iperf3/run.ts'
+import type { PortRange } from '../endpoint.ts'
 import type { EndpointPair } from '../types.ts'
 import type { PodEndpoint } from './pod-endpoint.ts'
 import { PYTHON_AGENT } from './policy-agent.ts'
-
-/** iperf3 runs take DEFAULT_PORT plus a counter modulo 50 (tools/iperf3/run.ts). */
-export const IPERF3_PORTS = { first: DEFAULT_PORT, last: DEFAULT_PORT + 49 } as const
 
 export interface Unreachable {
   from: string
@@ -33,7 +31,7 @@ async function checkPair(client: PodEndpoint, server: PodEndpoint, port: number)
 }
 
 /** Throws (exit 3) naming every pair and port that cannot be reached; same-pod pairs are skipped. */
-export async function checkReachability(pairs: readonly EndpointPair[], context: string): Promise<void> {
+export async function checkReachability(pairs: readonly EndpointPair[], context: string, ports: PortRange): Promise<void> {
   const unique = new Map<string, { client: PodEndpoint; server: PodEndpoint }>()
   for (const pair of pairs) {
     const client = pair.client as PodEndpoint
@@ -42,13 +40,13 @@ export async function checkReachability(pairs: readonly EndpointPair[], context:
   }
   const failed: Unreachable[] = []
   for (const { client, server } of unique.values()) {
-    for (const port of [IPERF3_PORTS.first, IPERF3_PORTS.last]) failed.push(...await checkPair(client, server, port))
+    for (const port of new Set([ports.first, ports.last])) failed.push(...await checkPair(client, server, port))
   }
   if (!failed.length) return
   const byPair = new Map<string, string[]>()
   for (const entry of failed) byPair.set(`${entry.from} → ${entry.to}`, [...byPair.get(`${entry.from} → ${entry.to}`) ?? [], entry.what])
   const list = [...byPair].map(([pair, what]) => `${pair}: ${what.join(', ')}`).join('; ')
-  throw new NetbenchError('PROVIDER', `context '${context}': the iperf3 ports ${IPERF3_PORTS.first}–${IPERF3_PORTS.last} are not reachable between the test pods (${list})`, {
-    hint: `open TCP and UDP ${IPERF3_PORTS.first}-${IPERF3_PORTS.last} between the nodes (EKS: the node security group; OpenShift/firewalld: the host firewall), or run on a network that allows it`,
+  throw new NetbenchError('PROVIDER', `context '${context}': the iperf3 ports ${ports.first}–${ports.last} are not reachable between the test pods (${list})`, {
+    hint: `open TCP and UDP ${ports.first}-${ports.last} between the nodes (EKS: the node security group; OpenShift/firewalld: the host firewall), or set cluster.ports to a range that is open`,
   })
 }
