@@ -83,6 +83,10 @@ export interface StandInOptions {
   execRefusal: number | null
   /** How the stand-in's "CNI" treats NetworkPolicy (see policy.ts). */
   policyEnforcement: PolicyEnforcement
+  /** Blocked TCP is refused (REJECT, as kube-router does), not dropped. */
+  policyRejects: boolean
+  /** A NetworkPolicy takes effect only this long after it is created (agents program late). */
+  policyProgrammingDelayMs: number
   /**
    * Pod Security level of namespaces without an enforce label (an AdmissionConfiguration default,
    * as on clusters that enforce `restricted` everywhere); stock Kubernetes has `privileged`.
@@ -136,6 +140,8 @@ export function defaultOptions(): StandInOptions {
     killServerAfterListening: false,
     execRefusal: null,
     policyEnforcement: 'enforce',
+    policyRejects: false,
+    policyProgrammingDelayMs: 0,
     podSecurityDefault: 'restricted',
     serviceAccountDelayMs: 150,
     podWebhookDenial: null,
@@ -588,6 +594,9 @@ export class KubeStandIn {
     return record.object
   }
 
+  /** When each stored NetworkPolicy takes effect in the stand-in's "CNI". */
+  private readonly programmedAt = new WeakMap<Json, number>()
+
   /** NetworkPolicies the stand-in has stored, in every namespace. */
   networkPolicies(): Json[] {
     return [...this.namespaceMap.values()].flatMap((record) => [...record.networkPolicies.values()])
@@ -603,6 +612,7 @@ export class KubeStandIn {
     if (record.networkPolicies.has(name)) throw new HttpError(409, 'AlreadyExists', `networkpolicies.networking.k8s.io "${name}" already exists`, { name, kind: 'networkpolicies' })
     const object = { ...body, metadata: { ...body.metadata, namespace: record.object.metadata.name, uid: randomUUID(), creationTimestamp: now() } }
     record.networkPolicies.set(name, object)
+    this.programmedAt.set(object, Date.now() + this.options.policyProgrammingDelayMs)
     return object
   }
 
@@ -613,7 +623,7 @@ export class KubeStandIn {
       [...record.pods.values()].map((pod) => ({ namespace, pod })))
     const self = pods.find((entry) => entry.namespace === fromNamespace && entry.pod.object.metadata.name === fromPod)!
     const namespaceLabels = (name: string) => (this.namespaceMap.get(name)?.object.metadata.labels ?? {}) as Record<string, string>
-    const policies = this.networkPolicies()
+    const policies = this.networkPolicies().filter((policy) => (this.programmedAt.get(policy) ?? 0) <= Date.now())
     const asPod = (entry: typeof self) => ({ namespace: entry.namespace, labels: entry.pod.object.metadata.labels as Record<string, string> })
     return JSON.stringify(probe.targets.map((target) => {
       // Targets are named by netbench's policy-pod label or the pod's name: every pod's IP is 127.0.0.1 here.
@@ -622,7 +632,10 @@ export class KubeStandIn {
         const node = to?.pod.object.spec.nodeName
         if (this.options.firewall.some((rule) => rule.node === node && rule.port === port && rule.protocol === protocol)) return 'blocked'
         if (!to || !to.pod.serving) return protocol === 'tcp' ? 'refused' : 'blocked'
-        return standInAllows(this.options.policyEnforcement, policies, asPod(self), asPod(to), protocol, port, namespaceLabels) ? 'allowed' : 'blocked'
+        // A pod reaching its own IP never leaves it: no NetworkPolicy applies.
+        if (to === self) return 'allowed'
+        if (standInAllows(this.options.policyEnforcement, policies, asPod(self), asPod(to), protocol, port, namespaceLabels)) return 'allowed'
+        return protocol === 'tcp' && this.options.policyRejects ? 'refused' : 'blocked'
       }
       return { name: target.name, tcp: outcome('tcp', probe.tcpPort), udp: outcome('udp', probe.udpPort) }
     })) + '\n'

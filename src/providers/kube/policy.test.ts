@@ -10,11 +10,12 @@ import { NetworkPolicy as NetworkPolicyModel } from 'kubernetes-models/networkin
 import { NetbenchError } from '../../errors.ts'
 import type { ClusterSpec, NetworkPolicy, PolicyStep } from '../../suites/model.ts'
 import { kubeSpec, startStandIn, type StandInFixture } from '../../../test/kube-standin/fixture.ts'
+import type { StandInOptions } from '../../../test/kube-standin/server.ts'
 import { DNS_LABEL } from './labels.ts'
 import { NAMESPACE_NAME_LABEL, networkPolicyManifest, policyNamespaceManifest, policyNamespaceOf } from './manifests.ts'
 import type { KubeNode } from './placement.ts'
 import { POLICY_AGENT } from './policy-agent.ts'
-import { placePolicyPods, verdict } from './policy.ts'
+import { placePolicyPods, policyProgramming, verdict } from './policy.ts'
 import { kubeProvider } from './provider.ts'
 
 /** The wire form client-node's serializer sends (its model calls `from` `_from`). */
@@ -114,8 +115,8 @@ describe('policy steps against the API stand-in', () => {
     await fixture?.[Symbol.asyncDispose]()
   })
 
-  async function runStep(enforcement: 'enforce' | 'ignore' | 'tcp-only', network = 'calico') {
-    fixture = await startStandIn({ policyEnforcement: enforcement })
+  async function runStep(enforcement: 'enforce' | 'ignore' | 'tcp-only', network = 'calico', options: Partial<StandInOptions> = {}) {
+    fixture = await startStandIn({ policyEnforcement: enforcement, ...options })
     fixture.useKubeconfig()
     const spec = kubeSpec({ contexts: { [network]: null }, networkPolicies: true }) as ClusterSpec
     await kubeProvider.preflight(spec, [network])
@@ -147,15 +148,42 @@ describe('policy steps against the API stand-in', () => {
     expect(created).toEqual(['/apis/networking.k8s.io/v1/namespaces/netbench-po01-p1-prod/networkpolicies', '/apis/networking.k8s.io/v1/namespaces/netbench-po01-p1-prod/networkpolicies'])
   })
 
-  test('a CNI that ignores NetworkPolicy (flannel): unsupported', async () => {
-    const result = await runStep('ignore', 'flannel')
-    expect(result.status).toBe('unsupported')
-    expect(result.matrix.every((cell) => cell.observed === 'allowed')).toBe(true)
+  test('a CNI that ignores NetworkPolicy (flannel): unsupported, after the bounded wait for programming', async () => {
+    const timeout = policyProgramming.timeoutMs
+    policyProgramming.timeoutMs = 3000
+    try {
+      const result = await runStep('ignore', 'flannel')
+      expect(result.status).toBe('unsupported')
+      expect(result.matrix.every((cell) => cell.observed === 'allowed')).toBe(true)
+    } finally {
+      policyProgramming.timeoutMs = timeout
+    }
   }, 30_000)
 
-  test('a CNI that enforces TCP only: violated', async () => {
-    expect((await runStep('tcp-only')).status).toBe('violated')
+  test('a CNI that enforces TCP only: violated, and says how long it waited', async () => {
+    const timeout = policyProgramming.timeoutMs
+    policyProgramming.timeoutMs = 3000
+    try {
+      const result = await runStep('tcp-only')
+      expect(result.status).toBe('violated')
+      expect(result.enforcement).toMatch(/; still not as expected after [3-9] s$/)
+    } finally {
+      policyProgramming.timeoutMs = timeout
+    }
   }, 30_000)
+
+  test('a policy engine that REJECTs (kube-router on k3s): refused connections to a listening server are blocks, not a missing server', async () => {
+    const result = await runStep('enforce', 'flannel', { policyRejects: true })
+    expect(result.status).toBe('enforced')
+    const cells = Object.fromEntries(result.matrix.map((cell) => [`${cell.from}→${cell.to} ${cell.protocol}`, `${cell.expected}/${cell.observed}`]))
+    expect(cells['intruder→web tcp']).toBe('blocked/blocked')
+  })
+
+  test('a policy engine that programs late (Cilium, AWS policy agent): waited for, bounded, and reported', async () => {
+    const result = await runStep('enforce', 'cilium', { policyProgrammingDelayMs: 8000 })
+    expect(result.status).toBe('enforced')
+    expect(result.enforcement).toMatch(/^NetworkPolicy objects \(networking\.k8s\.io\/v1\) enforced by the cluster's CNI \(calico\), as expected after (8|9|1\d) s of programming$/)
+  }, 60_000)
 
   test('hostNetwork pods are not subject to NetworkPolicy', async () => {
     const result = await runStep('enforce', 'host')

@@ -18,13 +18,17 @@ import { currentOwner } from './owner.ts'
 import type { KubeNode } from './placement.ts'
 import { PodEndpoint } from './pod-endpoint.ts'
 import { PYTHON_AGENT } from './policy-agent.ts'
-import { probeFrom, startConnectServer } from '../../tools/connect/agent.ts'
+import { probeFrom, startConnectServer, type ProbeResult } from '../../tools/connect/agent.ts'
 import { deleteNamespace, waitNamespaceGone, type KubeTarget } from './target.ts'
 
 export const POLICY_POD_LABEL = 'netbench.io/policy-pod'
-/** CNIs program policies asynchronously: probe again while the matrix does not match yet. */
-const PROBE_ROUNDS = 3
-const SETTLE_MS = 2000
+/**
+ * CNIs program policies asynchronously (Cilium and the AWS network policy agent can take tens of
+ * seconds): probe again while the matrix does not match yet, up to this long, and say how long.
+ * Mutable so tests can shorten it.
+ */
+export const policyProgramming = { timeoutMs: 30_000 }
+const SETTLE_MS = 1000
 
 export interface KubePolicyOptions {
   target: KubeTarget
@@ -64,6 +68,26 @@ export function verdict(matrix: readonly PolicyCell[]): 'enforced' | 'violated' 
   const shouldBlock = matrix.filter((cell) => cell.expected === 'blocked')
   if (shouldBlock.length && matrix.every((cell) => cell.observed === 'allowed')) return 'unsupported'
   return 'violated'
+}
+
+/**
+ * A policy engine that REJECTs (kube-router, as k3s runs it; Calico `action: Reject`) refuses a TCP
+ * connection exactly as a port nobody listens on. A target whose server answers a probe from its
+ * own pod (traffic no NetworkPolicy applies to) is listening: its refusal was the network's, a block.
+ */
+async function rejectsAsBlocked<P extends PolicyPod>(observed: Array<{ from: P; results: ProbeResult[] }>, endpoints: Map<string, PodEndpoint>, ports: { tcp: number; udp: number }, listening: Map<string, boolean>) {
+  for (const { results } of observed) {
+    for (const result of results) {
+      if (result.tcp !== 'refused') continue
+      if (!listening.has(result.name)) {
+        const target = endpoints.get(result.name)!
+        const [self] = await probeFrom(target, [{ name: result.name, ip: target.ip }], ports, PYTHON_AGENT)
+        listening.set(result.name, self?.tcp === 'allowed')
+      }
+      if (listening.get(result.name)) result.tcp = 'blocked'
+    }
+  }
+  return observed
 }
 
 export async function runKubePolicy(options: KubePolicyOptions, step: PolicyStep, id: string): Promise<PolicyResult> {
@@ -115,22 +139,25 @@ export async function runKubePolicy(options: KubePolicyOptions, step: PolicyStep
     servers.push(...await Promise.all(step.pods.map((pod) => startConnectServer(endpoints.get(pod.name)!, step.ports, PYTHON_AGENT))))
     let matrix: PolicyCell[] = []
     let refused: string | undefined
-    for (let round = 0; round < PROBE_ROUNDS; round++) {
+    const listening = new Map<string, boolean>()
+    const started = Date.now()
+    for (let round = 0; ; round++) {
       if (round > 0) await new Promise((resolve) => setTimeout(resolve, SETTLE_MS))
       options.signal?.throwIfAborted()
       const observed = await Promise.all(pods.map(async (from) => ({
         from,
         results: await probeFrom(endpoints.get(from.name)!, pods.filter((to) => to !== from).map((to) => ({ name: to.name, ip: to.ip })), step.ports, PYTHON_AGENT),
       })))
-      ;({ matrix, refused } = connectivityMatrix(observed, pods, step))
-      if (refused || verdict(matrix) === 'enforced') break
+      ;({ matrix, refused } = connectivityMatrix(await rejectsAsBlocked(observed, endpoints, step.ports, listening), pods, step))
+      if (refused || verdict(matrix) === 'enforced' || Date.now() - started >= policyProgramming.timeoutMs) break
     }
+    const waited = Math.round((Date.now() - started) / 1000)
     const described = step.pods.map((pod) => ({ name: pod.name, endpoint: `${kubeNamespace(pod.namespace)}/policy-${pod.name}`, ip: endpoints.get(pod.name)!.ip, namespace: pod.namespace, labels: pod.labels }))
     if (refused) return { ...base, status: 'error', error: refused, enforcement: null, pods: described, matrix }
     const status = verdict(matrix)
     return {
       ...base, status, error: null,
-      enforcement: status === 'unsupported' ? null : `NetworkPolicy objects (networking.k8s.io/v1) enforced by the cluster's CNI (${options.cni})`,
+      enforcement: status === 'unsupported' ? null : `NetworkPolicy objects (networking.k8s.io/v1) enforced by the cluster's CNI (${options.cni})${status === 'enforced' && waited ? `, as expected after ${waited} s of programming` : ''}${status === 'violated' ? `; still not as expected after ${waited} s` : ''}`,
       pods: described, matrix,
     }
   } finally {
