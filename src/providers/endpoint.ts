@@ -28,6 +28,11 @@ export interface RunningProcess {
  * Where a probe runs: a node or a pod. Providers implement this; tools only use it, so a tool
  * knows nothing about namespaces, containers or clusters.
  */
+export interface PortRange {
+  first: number
+  last: number
+}
+
 export interface Endpoint {
   /** Stable short name used in results, e.g. `n1` (node) or `n1-p1` (pod). */
   readonly name: string
@@ -39,6 +44,8 @@ export interface Endpoint {
   readonly ip: string
   /** MTU of the endpoint's interface towards its peers. */
   readonly mtu: number
+  /** Ports a server here may listen on (a cluster firewall's opening); default 50 from 5201. */
+  readonly ports?: PortRange
   exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult>
   start(argv: readonly string[]): RunningProcess
 }

@@ -185,6 +185,8 @@ export interface KubeClusterSpec {
   placements: Placement[]
   /** The suite has policy steps (preflight then checks the NetworkPolicy permissions too). */
   networkPolicies?: boolean
+  /** Ports iperf3 may use between the pods (default 5201–5250). */
+  ports?: { first: number; last: number }
 }
 
 /** Multi-node k3s in Docker (`cluster: { provider: 'k3s' }`): one k3s cluster per network. */

@@ -55,7 +55,14 @@ describe('provider kube in suites', () => {
 
   test('lab fields are not kube fields', async () => {
     expect(await loadError({ 'k.netbench.yaml': 'name: k\ncluster: { provider: kube, nodes: 3 }\nnetworks: [x]\nsteps: [{ tcp: {} }]\n' }, 'k.netbench.yaml'))
-      .toContain("k.netbench.yaml:2:35: cluster.nodes: unknown field 'nodes' — remove it or check its spelling; allowed here: provider, context, podImage, readyTimeout, deleteTimeout")
+      .toContain("k.netbench.yaml:2:35: cluster.nodes: unknown field 'nodes' — remove it or check its spelling; allowed here: provider, context, podImage, readyTimeout, deleteTimeout, ports")
+  })
+
+  test('cluster.ports: the iperf3 port range, unprivileged and ordered', async () => {
+    const { suite } = await load({ 'k.netbench.yaml': 'name: k\ncluster: { provider: kube, ports: 30100-30149 }\nnetworks: [x]\nsteps: [{ tcp: {} }]\n' }, 'k.netbench.yaml')
+    expect(suite.cluster).toMatchObject({ ports: { first: 30100, last: 30149 } })
+    expect(await loadError({ 'k.netbench.yaml': 'name: k\ncluster: { provider: kube, ports: 5250-5201 }\nnetworks: [x]\nsteps: [{ tcp: {} }]\n' }, 'k.netbench.yaml'))
+      .toMatch(/cluster\.ports: '5250-5201' is not a usable port range — give first-last with 1024 <= first <= last <= 65535/)
   })
 
   test('lab datapath options on a real cluster are refused with the reason', async () => {

@@ -64,7 +64,17 @@ export function normalizeKubeCluster(input: KubeClusterInput, entries: readonly 
     readyTimeoutMs: timeout(input.readyTimeout, ['cluster', 'readyTimeout'], fail),
     deleteTimeoutMs: timeout(input.deleteTimeout, ['cluster', 'deleteTimeout'], fail),
     placements: [],
+    ...input.ports === undefined ? {} : { ports: portRange(input.ports, fail) },
   }
+}
+
+/** `5201-5250`: unprivileged ports (the pods run without NET_BIND_SERVICE), first ≤ last. */
+function portRange(text: string, fail: Fail): { first: number; last: number } {
+  const [first, last] = text.split('-').map(Number) as [number, number]
+  if (first < 1024 || last > 65535 || first > last) {
+    fail(['cluster', 'ports'], `'${text}' is not a usable port range`, 'give first-last with 1024 <= first <= last <= 65535, e.g. 5201-5250')
+  }
+  return { first, last }
 }
 
 /**

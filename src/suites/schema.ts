@@ -214,6 +214,7 @@ export const KubeClusterSchema = Type.Object({
   podImage: Type.Optional(PodImage),
   readyTimeout: Type.Optional(ReadyTimeout),
   deleteTimeout: Type.Optional(DeleteTimeout),
+  ports: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}-[0-9]{1,5}$', title: 'iperf3 port range', description: 'TCP and UDP ports iperf3 may use between the test pods, first-last (default 5201-5250); checked reachable before measuring. Open them in node firewalls and security groups.' })),
 }, { additionalProperties: false, title: 'kube cluster' })
 
 export const K3sClusterSchema = Type.Object({

@@ -190,7 +190,7 @@ describe('environment and provider errors: one line, exit 3, nothing left behind
     using project = tmpProject(oneNetwork("{ provider: kube, podImage: 'registry.example/netshoot:typo', readyTimeout: 2s }"))
     const { code, stdout } = await runCli(['--kubeconfig', kubeconfig, 's.netbench.yaml'], { cwd: project.dir })
     expect(code).toBe(3)
-    expect(stdout).toMatch(/network calico failed: pod calico-p1 on node node-a1 \(context 'standin'\): not Ready within 2 s: ImagePullBackOff: Back-off pulling image "registry\.example\/netshoot:typo"/)
+    expect(stdout).toMatch(/network calico failed: pod calico-p1 on node node-c1 \(context 'standin'\): not Ready within 2 s: ImagePullBackOff: Back-off pulling image "registry\.example\/netshoot:typo"/)
   })
 
   test('a namespace stuck Terminating: the run says which and why, exit 3', async () => {

@@ -5,17 +5,23 @@
  * sleep and rm run on this machine, so what netbench parses is real iperf3 output over loopback.
  *
  * Like a kubelet, closing the socket does not end the process; deleting the pod does.
+ *
+ * Processes run as the pod's user with its capabilities only (setpriv: uid/gid, bounding set,
+ * no_new_privs, so file capabilities such as ping's cap_net_raw do not apply). A command that runs
+ * ping gets a network namespace of its own (loopback only) whose net.ipv4.ping_group_range is the
+ * pod's sysctl, so the kernel itself decides whether an unprivileged ping may open its socket.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { WebSocket } from 'ws'
+import type { PodIdentity } from './admission.ts'
 
 export const CHANNEL = { stdin: 0, stdout: 1, stderr: 2, status: 3, resize: 4, close: 255 } as const
 
 /** Programs a stand-in pod image has (netshoot-like); `ip` is emulated, the rest run for real. */
-export const IMAGE_PROGRAMS = ['sh', 'iperf3', 'cat', 'sleep', 'rm', 'kill'] as const
+export const IMAGE_PROGRAMS = ['sh', 'iperf3', 'cat', 'sleep', 'rm', 'kill', 'ping'] as const
 const SYSTEM_PATHS = ['/usr/bin', '/bin', '/usr/sbin', '/sbin']
 
 export interface StandInStatus {
@@ -50,10 +56,19 @@ export function notFoundStatus(program: string): StandInStatus {
 export function imageBin(programs: readonly string[]): { dir: string; dispose(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'kube-standin-bin-'))
   mkdirSync(dir, { recursive: true })
+  // Pods may run as an unprivileged user, who must reach the image's programs.
+  chmodSync(dir, 0o755)
   for (const program of programs) {
     const found = SYSTEM_PATHS.map((path) => join(path, program)).find((candidate) => existsSync(candidate))
     if (!found) throw new Error(`stand-in: ${program} is not installed on this machine`)
-    symlinkSync(found, join(dir, program))
+    // A copy carries no file capabilities (this host's ping has cap_net_raw=ep): the image's ping
+    // must then use an ICMP datagram socket, as where ping_group_range is what allows it.
+    if (program === 'ping') {
+      copyFileSync(found, join(dir, program))
+      chmodSync(join(dir, program), 0o755)
+    } else {
+      symlinkSync(found, join(dir, program))
+    }
   }
   return { dir, dispose: () => rmSync(dir, { recursive: true, force: true }) }
 }
@@ -62,6 +77,13 @@ export interface PodNetwork {
   ip: string
   mtu: number
   ifname: string
+  /** MTU set on the pod's routes (Cilium's route MTU); null: routes without one. */
+  routeMtu: number | null
+}
+
+/** `ip -json route get <peer>` in a pod. */
+export function routeJson(net: PodNetwork, peer: string): string {
+  return JSON.stringify([{ dst: peer, dev: net.ifname, prefsrc: net.ip, flags: [], uid: 0, cache: [], ...net.routeMtu ? { metrics: [{ mtu: net.routeMtu }] } : {} }]) + '\n'
 }
 
 /** `ip -json addr show` of a pod. Its IP is 127.0.0.1 here, so lo lists only ::1 (one match). */
@@ -84,6 +106,8 @@ export interface ExecRequest {
   killServerAfterListening: boolean
   /** Answers a policy-step probe (the stand-in plays the CNI: every pod IP is 127.0.0.1). */
   answerProbe(probe: PolicyProbe): string
+  /** Who the pod's processes run as. */
+  identity: PodIdentity
 }
 
 /** netbench's policy probe (`python3 -c <agent> probe <targets> <tcp ports> <udp ports> <timeout>`, ports comma-separated). */
@@ -129,6 +153,19 @@ function foreignAddress(argv: readonly string[]): string | undefined {
   return argv.find((arg) => /^\d{1,3}(\.\d{1,3}){3}$/.test(arg) && arg !== '127.0.0.1')
 }
 
+const SETPRIV = '/usr/bin/setpriv'
+const UNSHARE = '/usr/bin/unshare'
+/** In the ping's own network namespace: loopback up, the pod's ping_group_range, then the command. */
+const PING_NAMESPACE = '/bin/ip link set lo up && echo "$1" > /proc/sys/net/ipv4/ping_group_range && shift && exec "$@"'
+
+/** The program and arguments that run `argv` as the pod's user, capabilities and sysctls allow. */
+export function podCommand(argv: readonly string[], identity: PodIdentity): [string, string[]] {
+  const bounding = ['-all', ...identity.capabilities.map((cap) => `+${cap}`)].join(',')
+  const dropped = ['--reuid', String(identity.uid), '--regid', String(identity.gid), '--clear-groups', '--inh-caps', '-all', '--bounding-set', bounding, '--no-new-privs', '--', ...argv]
+  if (!argv.includes('ping')) return [SETPRIV, dropped]
+  return [UNSHARE, ['--net', '--', '/bin/sh', '-c', PING_NAMESPACE, 'sh', identity.pingGroupRange, SETPRIV, ...dropped]]
+}
+
 export function runExec(ws: WebSocket, request: ExecRequest): ExecSession {
   const { argv } = request
   const program = argv[0] ?? ''
@@ -152,6 +189,9 @@ export function runExec(ws: WebSocket, request: ExecRequest): ExecSession {
     if (argv.join(' ') === 'ip -json addr show') {
       send(ws, CHANNEL.stdout, ipJson(request.network))
       finish(ws, successStatus())
+    } else if (argv.length === 5 && argv.slice(0, 4).join(' ') === 'ip -json route get') {
+      send(ws, CHANNEL.stdout, routeJson(request.network, argv[4]!))
+      finish(ws, successStatus())
     } else {
       send(ws, CHANNEL.stderr, `stand-in ip: unsupported arguments ${argv.slice(1).join(' ')}\n`)
       finish(ws, exitStatus(255))
@@ -168,7 +208,8 @@ export function runExec(ws: WebSocket, request: ExecRequest): ExecSession {
     finish(ws, exitStatus(2))
     return { process: undefined, done: Promise.resolve() }
   }
-  const child = spawn(program, argv.slice(1), {
+  const [file, args] = podCommand(argv, request.identity)
+  const child = spawn(file, args, {
     env: { PATH: request.bin, HOME: '/tmp', LANG: 'C' },
     cwd: '/tmp',
     stdio: ['ignore', 'pipe', 'pipe'],

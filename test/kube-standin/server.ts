@@ -17,6 +17,7 @@ import { WebSocketServer } from 'ws'
 import { Namespace } from 'kubernetes-models/v1/Namespace'
 import { Pod } from 'kubernetes-models/v1/Pod'
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy'
+import { kubeletRefusal, levelOf, podIdentity, podSecurityDenial, serviceAccountDenial, type PodSecurityLevel } from './admission.ts'
 import { IMAGE_PROGRAMS, imageBin, runExec, type ExecSession, type PolicyProbe } from './exec.ts'
 import { defaultPolicy, patchLabels, standInAllows, type PolicyEnforcement } from './policy.ts'
 import { standInCertificate } from './tls.ts'
@@ -29,6 +30,10 @@ export interface StandInNode {
   tainted?: boolean
   ready?: boolean
   cordoned?: boolean
+  /** Default linux; a Linux image on a Windows node never pulls (no matching manifest). */
+  os?: 'linux' | 'windows'
+  /** Default amd64. */
+  arch?: 'amd64' | 'arm64'
 }
 
 export interface StandInDaemonSet {
@@ -52,10 +57,17 @@ export interface StandInOptions {
   protocols: string[]
   podMtu: number
   hostMtu: number
+  /** MTU on pod routes below the device's, as Cilium sets it; null: none (Calico, flannel). */
+  podRouteMtu: number | null
   readyDelayMs: number
   namespaceDeleteDelayMs: number
   /** Namespace deletion never completes (a finalizer nobody removes). */
   stuckNamespaces: boolean
+  /**
+   * An aggregated API does not answer: deleted namespaces lose their content but stay Terminating
+   * with NamespaceDeletionDiscoveryFailure (until releaseNamespaces()).
+   */
+  discoveryFailure: boolean
   /** Images whose pull fails (pods stay ErrImagePull / ImagePullBackOff). */
   badImages: string[]
   /** Pods stay ContainerCreating with this FailedCreatePodSandBox event (a broken CNI). */
@@ -71,6 +83,26 @@ export interface StandInOptions {
   execRefusal: number | null
   /** How the stand-in's "CNI" treats NetworkPolicy (see policy.ts). */
   policyEnforcement: PolicyEnforcement
+  /** Blocked TCP is refused (REJECT, as kube-router does), not dropped. */
+  policyRejects: boolean
+  /** A NetworkPolicy takes effect only this long after it is created (agents program late). */
+  policyProgrammingDelayMs: number
+  /**
+   * Pod Security level of namespaces without an enforce label (an AdmissionConfiguration default,
+   * as on clusters that enforce `restricted` everywhere); stock Kubernetes has `privileged`.
+   */
+  podSecurityDefault: PodSecurityLevel
+  /** How long after a namespace its `default` ServiceAccount appears (pods are refused until then). */
+  serviceAccountDelayMs: number
+  /** A validating webhook (Kyverno, Gatekeeper) that refuses every pod with this message. */
+  podWebhookDenial: string | null
+  /**
+   * Exec streams with no traffic either way (data or WebSocket ping) for this long are cut
+   * without a close frame, as a load balancer's idle timeout does; null: never.
+   */
+  execIdleTimeoutMs: number | null
+  /** Ports a node's firewall drops inbound (a node security group without the iperf3 range). */
+  firewall: Array<{ node: string; port: number; protocol: 'tcp' | 'udp' }>
 }
 
 export const STANDIN_USER = 'netbench-tester'
@@ -81,9 +113,12 @@ export function defaultOptions(): StandInOptions {
     version: 'v1.30.2',
     nodes: [
       { name: 'cp1', zone: 'eu-west-1a', instanceType: 'm5.large', tainted: true },
+      // An untainted Windows pool sorts first in its zone: pods pinned there would never start.
+      { name: 'akswin-a1', zone: 'eu-west-1a', instanceType: 'm5.large', os: 'windows' },
       { name: 'node-a1', zone: 'eu-west-1a', instanceType: 'm4.large' },
       { name: 'node-b1', zone: 'eu-west-1b', instanceType: 'm4.large' },
       { name: 'node-c1', zone: 'eu-west-1c', instanceType: 'm4.large' },
+      { name: 'node-c2', zone: 'eu-west-1c', instanceType: 'm6g.large', arch: 'arm64' },
     ],
     daemonsets: [
       { namespace: 'kube-system', name: 'calico-node', image: 'docker.io/calico/node:v3.28.0' },
@@ -92,9 +127,11 @@ export function defaultOptions(): StandInOptions {
     protocols: ['v5.channel.k8s.io', 'v4.channel.k8s.io'],
     podMtu: 1450,
     hostMtu: 9001,
+    podRouteMtu: null,
     readyDelayMs: 40,
     namespaceDeleteDelayMs: 150,
     stuckNamespaces: false,
+    discoveryFailure: false,
     badImages: [],
     sandboxFailure: null,
     forbid: [],
@@ -103,6 +140,13 @@ export function defaultOptions(): StandInOptions {
     killServerAfterListening: false,
     execRefusal: null,
     policyEnforcement: 'enforce',
+    policyRejects: false,
+    policyProgrammingDelayMs: 0,
+    podSecurityDefault: 'restricted',
+    serviceAccountDelayMs: 150,
+    podWebhookDenial: null,
+    firewall: [],
+    execIdleTimeoutMs: null,
   }
 }
 
@@ -121,6 +165,8 @@ interface NamespaceRecord {
   pods: Map<string, PodRecord>
   events: Json[]
   networkPolicies: Map<string, Json>
+  /** The `default` ServiceAccount exists (the token controller has caught up). */
+  serviceAccount: boolean
 }
 
 export interface RecordedRequest {
@@ -182,6 +228,8 @@ export class KubeStandIn {
   /** Requests for endpoints the stand-in does not implement: netbench should make none. */
   readonly unknownRequests: string[] = []
   readonly execs: Array<{ pod: string; argv: string[]; protocol: string }> = []
+  /** Pods admission refused (ServiceAccount, Pod Security, webhook), with the message. */
+  readonly admissionDenials: string[] = []
   private readonly namespaceMap = new Map<string, NamespaceRecord>()
   private readonly timers = new Set<NodeJS.Timeout>()
   private readonly sockets = new Set<Duplex>()
@@ -454,8 +502,10 @@ export class KubeStandIn {
   // ---------------------------------------------------------------- objects
 
   private nodeObject(node: StandInNode): Json {
+    const os = node.os ?? 'linux'
+    const arch = node.arch ?? 'amd64'
     const labels: Record<string, string> = {
-      'kubernetes.io/hostname': node.name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64',
+      'kubernetes.io/hostname': node.name, 'kubernetes.io/os': os, 'kubernetes.io/arch': arch,
     }
     if (node.zone) labels['topology.kubernetes.io/zone'] = node.zone
     if (node.instanceType) labels['node.kubernetes.io/instance-type'] = node.instanceType
@@ -472,9 +522,9 @@ export class KubeStandIn {
         addresses: [{ type: 'InternalIP', address: '127.0.0.1' }, { type: 'Hostname', address: node.name }],
         nodeInfo: {
           machineID: 'standin', systemUUID: 'standin', bootID: 'standin',
-          kernelVersion: '6.1.0-standin-amd64', osImage: 'Stand-in Linux 12 (bookworm)',
+          kernelVersion: os === 'windows' ? '10.0.20348.2527' : `6.1.0-standin-${arch}`, osImage: os === 'windows' ? 'Windows Server 2022 Datacenter' : 'Stand-in Linux 12 (bookworm)',
           containerRuntimeVersion: 'containerd://1.7.18', kubeletVersion: this.options.version, kubeProxyVersion: this.options.version,
-          operatingSystem: 'linux', architecture: 'amd64',
+          operatingSystem: os, architecture: arch,
         },
       },
     }
@@ -510,7 +560,9 @@ export class KubeStandIn {
       spec: { finalizers: ['kubernetes'] },
       status: { phase: 'Active' },
     }
-    this.namespaceMap.set(name, { object, pods: new Map(), events: [], networkPolicies: new Map() })
+    const record: NamespaceRecord = { object, pods: new Map(), events: [], networkPolicies: new Map(), serviceAccount: false }
+    this.namespaceMap.set(name, record)
+    this.later(this.options.serviceAccountDelayMs, () => { record.serviceAccount = true })
     return object
   }
 
@@ -522,7 +574,13 @@ export class KubeStandIn {
     record.object.metadata.deletionTimestamp = now()
     record.object.status = { phase: 'Terminating' }
     for (const pod of [...record.pods.keys()]) this.deletePod(record, pod)
-    if (this.options.stuckNamespaces) {
+    if (this.options.discoveryFailure) {
+      record.object.status.conditions = [{
+        type: 'NamespaceDeletionDiscoveryFailure', status: 'True', reason: 'DiscoveryFailed',
+        message: 'Discovery failed for some groups, 1 failing: unable to retrieve the complete list of server APIs: metrics.k8s.io/v1beta1: stale GroupVersion discovery: metrics.k8s.io/v1beta1',
+        lastTransitionTime: now(),
+      }]
+    } else if (this.options.stuckNamespaces) {
       record.object.status.conditions = [{
         type: 'NamespaceFinalizersRemaining', status: 'True', reason: 'SomeFinalizersRemain',
         message: 'Some content in the namespace has finalizers remaining: example.com/stand-in-finalizer in 1 resource instances',
@@ -548,6 +606,9 @@ export class KubeStandIn {
     return record.object
   }
 
+  /** When each stored NetworkPolicy takes effect in the stand-in's "CNI". */
+  private readonly programmedAt = new WeakMap<Json, number>()
+
   /** NetworkPolicies the stand-in has stored, in every namespace. */
   networkPolicies(): Json[] {
     return [...this.namespaceMap.values()].flatMap((record) => [...record.networkPolicies.values()])
@@ -564,6 +625,7 @@ export class KubeStandIn {
     const object = { ...defaultPolicy(body), metadata: { ...body.metadata, namespace: record.object.metadata.name, uid: randomUUID(), creationTimestamp: now() } }
     record.networkPolicies.set(name, object)
     this.policyLog.push(object)
+    this.programmedAt.set(object, Date.now() + this.options.policyProgrammingDelayMs)
     return object
   }
 
@@ -576,6 +638,7 @@ export class KubeStandIn {
     const object = { ...defaultPolicy(body), metadata: { ...body.metadata, namespace: record.object.metadata.name, uid: old.metadata.uid, creationTimestamp: old.metadata.creationTimestamp } }
     record.networkPolicies.set(name, object)
     this.policyLog.push(object)
+    this.programmedAt.set(object, Date.now() + this.options.policyProgrammingDelayMs)
     return object
   }
 
@@ -586,17 +649,22 @@ export class KubeStandIn {
       [...record.pods.values()].map((pod) => ({ namespace, pod })))
     const self = pods.find((entry) => entry.namespace === fromNamespace && entry.pod.object.metadata.name === fromPod)!
     const namespaceLabels = (name: string) => (this.namespaceMap.get(name)?.object.metadata.labels ?? {}) as Record<string, string>
-    const policies = this.networkPolicies()
+    const policies = this.networkPolicies().filter((policy) => (this.programmedAt.get(policy) ?? 0) <= Date.now())
     const asPod = (entry: typeof self) => ({
       namespace: entry.namespace, labels: entry.pod.object.metadata.labels as Record<string, string>,
       containerPorts: ((entry.pod.object.spec?.containers?.[0]?.ports ?? []) as Array<{ name?: string; containerPort: number; protocol?: string }>),
     })
     return JSON.stringify(probe.targets.map((target) => {
-      // Targets are named by netbench's policy-pod label: every pod's IP is 127.0.0.1 here.
-      const to = pods.find((entry) => entry.pod.object.metadata.labels?.['netbench.io/policy-pod'] === target.name)
+      // Targets are named by netbench's policy-pod label or the pod's name: every pod's IP is 127.0.0.1 here.
+      const to = pods.find((entry) => entry.pod.object.metadata.labels?.['netbench.io/policy-pod'] === target.name || entry.pod.object.metadata.name === target.name)
       const outcome = (protocol: 'tcp' | 'udp', port: number) => {
+        const node = to?.pod.object.spec.nodeName
+        if (this.options.firewall.some((rule) => rule.node === node && rule.port === port && rule.protocol === protocol)) return 'blocked'
         if (!to || !to.pod.serving) return protocol === 'tcp' ? 'refused' : 'blocked'
-        return standInAllows(this.options.policyEnforcement, policies, asPod(self), asPod(to), protocol, port, namespaceLabels) ? 'allowed' : 'blocked'
+        // A pod reaching its own IP never leaves it: no NetworkPolicy applies.
+        if (to === self) return 'allowed'
+        if (standInAllows(this.options.policyEnforcement, policies, asPod(self), asPod(to), protocol, port, namespaceLabels)) return 'allowed'
+        return protocol === 'tcp' && this.options.policyRejects ? 'refused' : 'blocked'
       }
       const each = (protocol: 'tcp' | 'udp', ports: number[]) => Object.fromEntries(ports.map((port) => [port, outcome(protocol, port)]))
       return { name: target.name, tcp: each('tcp', probe.tcpPorts), udp: each('udp', probe.udpPorts) }
@@ -621,6 +689,14 @@ export class KubeStandIn {
     validateModel(new Pod(body as ConstructorParameters<typeof Pod>[0]), 'Pod', name)
     if (body.metadata.namespace && body.metadata.namespace !== namespace) throw new HttpError(400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request')
     if (record.pods.has(name)) throw new HttpError(409, 'AlreadyExists', `pods "${name}" already exists`, { name, kind: 'pods' })
+    // Mutating admission (ServiceAccount) runs before validating admission (PodSecurity, webhooks).
+    const webhook = this.options.podWebhookDenial && `admission webhook "validate.kyverno.svc-fail" denied the request: ${this.options.podWebhookDenial}`
+    const denial = (!record.serviceAccount && serviceAccountDenial(body, namespace))
+      || podSecurityDenial(body, levelOf(record.object, this.options.podSecurityDefault)) || webhook
+    if (denial) {
+      this.admissionDenials.push(denial)
+      throw new HttpError(403, 'Forbidden', denial, { name, kind: 'pods' })
+    }
     const container = body.spec.containers[0]
     const object: Json = {
       ...body,
@@ -646,6 +722,13 @@ export class KubeStandIn {
     const name = pod.object.metadata.name as string
     const status = pod.object.status
     const image = pod.object.spec.containers[0].image as string
+    const node = this.options.nodes.find((candidate) => candidate.name === pod.object.spec.nodeName)
+    if (node?.os === 'windows') {
+      const message = `rpc error: code = NotFound desc = failed to pull and unpack image "docker.io/${image}": no match for platform in manifest: not found`
+      status.containerStatuses[0].state = { waiting: { reason: 'ErrImagePull', message } }
+      this.event(record, name, 'Warning', 'Failed', `Failed to pull image "${image}": ${message}`)
+      return
+    }
     if (this.options.badImages.includes(image)) {
       const message = `rpc error: code = NotFound desc = failed to pull and unpack image "docker.io/${image}": not found`
       status.containerStatuses[0].state = { waiting: { reason: 'ErrImagePull', message } }
@@ -657,6 +740,16 @@ export class KubeStandIn {
     }
     if (this.options.sandboxFailure) {
       this.event(record, name, 'Warning', 'FailedCreatePodSandBox', this.options.sandboxFailure)
+      return
+    }
+    const refusal = kubeletRefusal(pod.object)
+    if (refusal?.phase === 'Failed') {
+      Object.assign(status, { phase: 'Failed', reason: refusal.reason, message: refusal.message })
+      return
+    }
+    if (refusal) {
+      status.containerStatuses[0].state = { waiting: { reason: refusal.reason, message: refusal.message } }
+      this.event(record, name, 'Warning', 'Failed', `Error: ${refusal.message}`)
       return
     }
     const host = pod.object.spec.hostNetwork === true
@@ -748,17 +841,35 @@ export class KubeStandIn {
       }
       const session = runExec(ws, {
         argv, pod: name, bin: bin.dir, missing,
-        network: { ip: '127.0.0.1', mtu: host ? this.options.hostMtu : this.options.podMtu, ifname: host ? 'ens5' : 'eth0' },
+        network: { ip: '127.0.0.1', mtu: host ? this.options.hostMtu : this.options.podMtu, ifname: host ? 'ens5' : 'eth0', routeMtu: host ? null : this.options.podRouteMtu },
         killServerAfterListening: this.options.killServerAfterListening,
         answerProbe: (probe) => this.answerProbe(namespace, name, probe),
+        identity: podIdentity(pod.object),
       })
       pod.sessions.add(session)
+      this.idleTimeout(ws)
       if (session.serving) pod.serving = true
       void session.done.then(() => {
         pod.sessions.delete(session)
         if (session.serving) pod.serving = false
       })
     })
+  }
+
+  /** Cuts a quiet exec stream like an idle load balancer: any frame either way rearms the timer. */
+  private idleTimeout(ws: import('ws').WebSocket): void {
+    const idleMs = this.options.execIdleTimeoutMs
+    if (idleMs === null) return
+    let timer = setTimeout(() => ws.terminate(), idleMs)
+    const rearm = () => {
+      clearTimeout(timer)
+      timer = setTimeout(() => ws.terminate(), idleMs)
+    }
+    const send = ws.send.bind(ws)
+    ws.send = ((...args: Parameters<typeof ws.send>) => { rearm(); return send(...args) }) as typeof ws.send
+    ws.on('ping', rearm)
+    ws.on('message', rearm)
+    ws.on('close', () => clearTimeout(timer))
   }
 
   // ---------------------------------------------------------------- kubeconfig

@@ -21,7 +21,7 @@ export function standInCertificate(): Certificate {
     execFileSync('openssl', [
       'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
       '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2',
-      '-subj', '/CN=netbench-kube-standin', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      '-subj', '/CN=netbench-kube-standin', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:api.standin.invalid',
     ], { stdio: 'ignore' })
     cached = { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') }
     return cached

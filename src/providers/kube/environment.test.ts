@@ -9,6 +9,10 @@ const ds = (namespace: string, name: string, ...images: string[]): V1DaemonSet =
 const kubeProxy = ds('kube-system', 'kube-proxy', 'registry.k8s.io/kube-proxy:v1.30.2')
 
 describe('CNI detection from DaemonSets', () => {
+  test('EKS with Calico network policy: the datapath is the VPC CNI, Calico only enforces policy', () => {
+    const cni = detectCni([kubeProxy, ds('calico-system', 'calico-node', 'quay.io/tigera/calico-node:v3.28.0'), ds('kube-system', 'aws-node', '602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon-k8s-cni:v1.18.1')], [])
+    expect(cni).toEqual({ name: 'aws-vpc-cni', version: 'v1.18.1', source: 'kube-system/aws-node (602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon-k8s-cni:v1.18.1); NetworkPolicy by calico-system/calico-node (quay.io/tigera/calico-node:v3.28.0)' })
+  })
   test.each([
     ['calico', [ds('kube-system', 'calico-node', 'docker.io/calico/node:v3.28.0')], 'calico', 'v3.28.0'],
     ['calico (operator install)', [ds('calico-system', 'calico-node', 'quay.io/tigera/calico-node:v3.27.3')], 'calico', 'v3.27.3'],

@@ -71,19 +71,32 @@ export function imageTag(image: string): string | null {
   return colon > lastSlash ? withoutDigest.slice(colon + 1) : null
 }
 
-export function detectCni(daemonsets: readonly V1DaemonSet[], nodes: readonly V1Node[]): CniFacts {
-  for (const signature of SIGNATURES) {
-    const ds = daemonsets.find((entry) => signature.daemonset.test(entry.metadata?.name ?? ''))
-    if (!ds) continue
-    const containers = [...ds.spec?.template.spec?.containers ?? []]
-    const container = (signature.image && containers.find((entry) => signature.image!.test(entry.image ?? ''))) || containers[0]
-    const image = container?.image ?? null
-    return {
-      name: signature.cni,
-      version: image ? imageTag(image) : null,
-      source: `${ds.metadata?.namespace ?? '?'}/${ds.metadata?.name ?? '?'}${image ? ` (${image})` : ''}`,
-    }
+/**
+ * Cloud datapaths that run next to Calico in its policy-only mode (EKS and AKS network policy,
+ * GKE Dataplane V1 is not recognisable by a DaemonSet): the datapath is what carries the packets.
+ */
+const CLOUD_DATAPATHS = new Set(['aws-vpc-cni', 'azure-cni', 'cilium (GKE Dataplane V2)'])
+
+function recognised(signature: Signature, ds: V1DaemonSet): CniFacts {
+  const containers = [...ds.spec?.template.spec?.containers ?? []]
+  const container = (signature.image && containers.find((entry) => signature.image!.test(entry.image ?? ''))) || containers[0]
+  const image = container?.image ?? null
+  return {
+    name: signature.cni,
+    version: image ? imageTag(image) : null,
+    source: `${ds.metadata?.namespace ?? '?'}/${ds.metadata?.name ?? '?'}${image ? ` (${image})` : ''}`,
   }
+}
+
+export function detectCni(daemonsets: readonly V1DaemonSet[], nodes: readonly V1Node[]): CniFacts {
+  const found = SIGNATURES.flatMap((signature) => {
+    const ds = daemonsets.find((entry) => signature.daemonset.test(entry.metadata?.name ?? ''))
+    return ds ? [recognised(signature, ds)] : []
+  })
+  const datapath = found.find((facts) => CLOUD_DATAPATHS.has(facts.name))
+  const policy = found.find((facts) => facts.name === 'calico')
+  if (datapath && policy) return { ...datapath, source: `${datapath.source}; NetworkPolicy by ${policy.source}` }
+  if (found[0]) return found[0]
   // k3s runs flannel inside its own process: no DaemonSet, but flannel annotates the nodes.
   const backend = nodes.map((node) => node.metadata?.annotations?.['flannel.alpha.coreos.com/backend-type']).find(Boolean)
   if (backend) {

@@ -7,6 +7,20 @@ import { NetbenchError, isNetbenchError } from '../../errors.ts'
 
 export const RBAC_HINT = 'grant the netbench ClusterRole from docs/kubernetes.md (RBAC section); never cluster-admin'
 
+export const ADMISSION_HINT = 'netbench\'s pods meet Pod Security `restricted` except hostNetwork pods, which need `privileged` (docs/kubernetes.md, Admission): exempt namespaces labelled app.kubernetes.io/managed-by=netbench from the policy named above, or on OpenShift grant the hostnetwork-v2 SCC'
+
+/** An admission plugin or webhook refused the object (not RBAC): Pod Security, SCC, Kyverno, Gatekeeper, VAP. */
+const ADMISSION = /violates PodSecurity|admission webhook "[^"]*" denied|unable to validate against any security context constraint|ValidatingAdmissionPolicy '[^']*' .*denied|error looking up service account/
+
+export function isAdmissionDenial(message: string | undefined): boolean {
+  return message !== undefined && ADMISSION.test(message)
+}
+
+/** ServiceAccount admission refuses pods until the namespace's `default` ServiceAccount exists. */
+export function isServiceAccountRace(error: unknown): boolean {
+  return httpCode(error) === 403 && /error looking up service account .*\/default: serviceaccount "default" not found|service account .*\/default was not found/.test(statusOf(error)?.message ?? '')
+}
+
 export interface KubeStatus {
   kind?: string
   status?: string
@@ -19,6 +33,19 @@ export interface KubeStatus {
 export interface Where {
   context: string
   server: string
+  /** The kubeconfig user's exec credential plugin (`aws`, `aws-iam-authenticator`, `gke-gcloud-auth-plugin`). */
+  authCommand?: string
+}
+
+/**
+ * EKS answers 401 both for an expired token and for a valid AWS identity that has no access entry
+ * (or aws-auth mapping) in the cluster; refreshing credentials fixes only the first.
+ */
+function unauthorizedHint(where: Where): string {
+  if (where.authCommand && /(^|\/)(aws|aws-iam-authenticator)$/.test(where.authCommand)) {
+    return 'on EKS a valid AWS identity without access to this cluster gets 401 too: check `aws sts get-caller-identity` against the cluster\'s access entries (or aws-auth ConfigMap), then refresh the credentials (aws eks update-kubeconfig)'
+  }
+  return 'refresh the credentials of this context (log in again with your cloud CLI), then retry'
 }
 
 /** The HTTP status of an API error, or undefined when the request never got an answer. */
@@ -72,12 +99,15 @@ export function kubeError(error: unknown, what: string, where: Where): NetbenchE
   if (code !== undefined) {
     const status = statusOf(error)
     const message = status?.message?.split('\n')[0]
+    if (isAdmissionDenial(message)) {
+      return new NetbenchError('PROVIDER', `context '${where.context}': an admission policy refused ${what}: ${message}`, { hint: ADMISSION_HINT, cause: error })
+    }
     if (code === 403) {
       return new NetbenchError('PROVIDER', `context '${where.context}': ${message ?? `forbidden while ${what}`}`, { hint: RBAC_HINT, cause: error })
     }
     if (code === 401) {
       return new NetbenchError('PROVIDER', `context '${where.context}': the API server rejected the credentials (401 Unauthorized) while ${what}`, {
-        hint: 'refresh the credentials of this context (log in again with your cloud CLI), then retry',
+        hint: unauthorizedHint(where),
         cause: error,
       })
     }

@@ -71,6 +71,13 @@ export function execRefused(ref: PodRef, httpStatus: number, body: string): Netb
   })
 }
 
+/**
+ * WebSocket pings on every exec stream: a quiet one (iperf3 --json prints only at the end) would
+ * otherwise be cut by idle timeouts of load balancers and proxies in front of the API server
+ * (AWS NLB 350 s, many at 60 s). Mutable so tests can shorten it.
+ */
+export const execKeepalive = { intervalMs: 20_000 }
+
 /** The channel protocols whose Status (channel 3) is JSON; v5 adds half-close of stdin. */
 export const EXEC_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'] as const
 const CLOSE_CHANNEL = 255
@@ -107,6 +114,11 @@ class ExecSocket implements WebSocketInterface {
       ws.on('error', (error) => { if (!opened) reject(error) })
       ws.once('open', () => {
         opened = true
+        if (execKeepalive.intervalMs > 0) {
+          const keepalive = setInterval(() => { if (ws.readyState === WebSocket.OPEN) ws.ping() }, execKeepalive.intervalMs)
+          keepalive.unref()
+          ws.once('close', () => clearInterval(keepalive))
+        }
         resolve(ws as never)
       })
       ws.on('message', (data: WebSocket.RawData) => {

@@ -7,6 +7,8 @@ import { homedir } from 'node:os'
 import { delimiter, join } from 'node:path'
 import { KubeConfig } from '@kubernetes/client-node'
 import { NetbenchError } from '../../errors.ts'
+import type { Where } from './errors.ts'
+import { proxyFor } from './proxy.ts'
 
 const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token'
 
@@ -85,12 +87,19 @@ export function resolveContextName(loaded: LoadedKubeConfig, context: string | n
 export function configForContext(loaded: LoadedKubeConfig, context: string): KubeConfig {
   const config = new KubeConfig()
   config.loadFromOptions({
-    clusters: loaded.config.clusters,
+    // A cluster without its own proxy-url goes through HTTPS_PROXY, as with kubectl.
+    clusters: loaded.config.clusters.map((cluster) => cluster.proxyUrl ? cluster : { ...cluster, proxyUrl: proxyFor(cluster.server) }),
     users: loaded.config.users,
     contexts: loaded.config.contexts,
     currentContext: context,
   })
   return config
+}
+
+/** What error messages name about a context: its name, server and credential plugin. */
+export function whereOf(context: string, config: KubeConfig): Where {
+  const command = config.getCurrentUser()?.exec?.command
+  return { context, server: serverOf(config), ...typeof command === 'string' ? { authCommand: command } : {} }
 }
 
 /** The API server URL of the config's current context, for messages. */

@@ -29,7 +29,7 @@ describe('generated manifests are valid Kubernetes objects (kubernetes-models Op
       labels: { [MANAGED_BY_LABEL]: 'netbench', [RUN_LABEL]: 'ab12' },
       annotations: { [HEARTBEAT_ANNOTATION]: '2024-06-11T10:00:00.000Z', 'netbench.io/owner-pid': '4242' },
     })
-    expect(manifest.metadata!.labels!['pod-security.kubernetes.io/enforce']).toBeUndefined()
+    expect(manifest.metadata!.labels!['pod-security.kubernetes.io/enforce']).toBe('restricted')
   })
 
   test('hostNetwork pods need the privileged Pod Security level on the namespace', () => {

@@ -2,7 +2,7 @@
  * The Kubernetes objects netbench creates, as pure functions: unit tests validate every one of
  * them against the Kubernetes OpenAPI schema (kubernetes-models), the stand-in API server does too.
  */
-import type { V1LabelSelector, V1Namespace, V1NetworkPolicy, V1NetworkPolicyPeer, V1NetworkPolicyPort, V1Pod } from '@kubernetes/client-node'
+import type { V1LabelSelector, V1Namespace, V1NetworkPolicy, V1NetworkPolicyPeer, V1NetworkPolicyPort, V1Pod, V1PodSecurityContext } from '@kubernetes/client-node'
 import type { LabelSelector, NetworkPolicy, PolicyPeer, PolicyPort } from '../../suites/model.ts'
 import {
   CONTAINER, ENDPOINT_LABEL, HEARTBEAT_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL, NETWORK_LABEL,
@@ -24,13 +24,25 @@ export interface NamespaceOptions {
   now?: Date
 }
 
+export const POD_SECURITY_LABEL = 'pod-security.kubernetes.io/enforce'
+/** The user and group pod-network endpoints run as: `nobody`, present in every image. */
+export const POD_USER = 65534
+/**
+ * A safe (namespaced) sysctl: lets the pod's group open ICMP datagram sockets, so ping works
+ * without NET_RAW. Pod Security baseline allows it; the kubelet refuses `net.*` sysctls on
+ * hostNetwork pods (they would change the node).
+ */
+export const PING_SYSCTL = 'net.ipv4.ping_group_range'
+
 export function namespaceManifest(options: NamespaceOptions): V1Namespace {
   const labels: Record<string, string> = {
     [MANAGED_BY_LABEL]: MANAGED_BY,
     [RUN_LABEL]: options.runId,
   }
-  // Pod Security admission rejects hostNetwork pods below `privileged`; ask for it only when needed.
-  if (options.hostNetwork) labels['pod-security.kubernetes.io/enforce'] = 'privileged'
+  // Pod Security admission rejects hostNetwork pods below `privileged` (baseline forbids host
+  // namespaces); every other pod netbench makes meets `restricted`, so ask for that: a cluster
+  // default stricter than the label cannot apply, and a pod of ours that broke it would show here.
+  labels[POD_SECURITY_LABEL] = options.hostNetwork ? 'privileged' : 'restricted'
   return {
     apiVersion: 'v1',
     kind: 'Namespace',
@@ -90,6 +102,7 @@ export function endpointPodManifest(options: EndpointPodOptions): V1Pod {
       terminationGracePeriodSeconds: 1,
       automountServiceAccountToken: false,
       enableServiceLinks: false,
+      securityContext: podSecurityContext(options.hostNetwork),
       containers: [{
         name: CONTAINER,
         image: options.image,
@@ -98,10 +111,25 @@ export function endpointPodManifest(options: EndpointPodOptions): V1Pod {
         resources: { requests: { cpu: '100m', memory: '64Mi' } },
         securityContext: {
           allowPrivilegeEscalation: false,
-          capabilities: { drop: ['ALL'] },
+          // hostNetwork pods cannot set the ping sysctl (it would be the node's): they keep NET_RAW.
+          capabilities: options.hostNetwork ? { drop: ['ALL'], add: ['NET_RAW'] } : { drop: ['ALL'] },
         },
       }],
     },
+  }
+}
+
+/**
+ * Pod-network pods meet Pod Security `restricted` (non-root, RuntimeDefault seccomp; the container
+ * drops ALL capabilities and escalation) and ping through the safe sysctl. hostNetwork pods run as
+ * root with NET_RAW only: their namespace is `privileged` anyway, and ping needs a raw socket there.
+ */
+function podSecurityContext(hostNetwork: boolean): V1PodSecurityContext {
+  const seccompProfile = { type: 'RuntimeDefault' }
+  if (hostNetwork) return { seccompProfile }
+  return {
+    seccompProfile, runAsNonRoot: true, runAsUser: POD_USER, runAsGroup: POD_USER,
+    sysctls: [{ name: PING_SYSCTL, value: `${POD_USER} ${POD_USER}` }],
   }
 }
 

@@ -29,3 +29,18 @@ export function mtuFromSysfs(output: string): number | undefined {
   const value = Number(output.trim())
   return Number.isInteger(value) && value >= 68 ? value : undefined
 }
+
+/**
+ * The MTU of the route to a peer (`ip -json route get <peer>`): `metrics[].mtu` when the route sets
+ * one, as Cilium does (route MTU below the device MTU for VXLAN/Geneve -50, WireGuard -80, so the
+ * device can still receive full frames); undefined when the route has none.
+ */
+export function mtuFromRouteJson(output: string): number | undefined {
+  try {
+    const routes = JSON.parse(output.trim().split('\n').find((line) => line.trim().startsWith('[')) ?? output) as Array<{ metrics?: Array<{ mtu?: number }> }>
+    const mtu = Array.isArray(routes) ? routes[0]?.metrics?.find((metric) => typeof metric.mtu === 'number')?.mtu : undefined
+    return mtu !== undefined && Number.isInteger(mtu) && mtu >= 68 ? mtu : undefined
+  } catch {
+    return undefined
+  }
+}

@@ -5,11 +5,14 @@
  */
 import { NetbenchError } from '../../errors.ts'
 import type { Between, EndpointKind, Placement, PolicyStep } from '../../suites/model.ts'
+import type { PortRange } from '../endpoint.ts'
 import type { EndpointPair, Network } from '../types.ts'
+import { DEFAULT_PORTS } from '../../tools/iperf3/run.ts'
 import { CONTAINER } from './labels.ts'
-import { mtuFromIpJson, mtuFromSysfs } from './mtu.ts'
+import { mtuFromIpJson, mtuFromRouteJson, mtuFromSysfs } from './mtu.ts'
 import { PodEndpoint } from './pod-endpoint.ts'
 import { runKubePolicy } from './policy.ts'
+import { checkReachability } from './reachability.ts'
 import { placementKey, planPods, type PlannedPod } from './placement.ts'
 import type { KubeTarget, ReadyPod } from './target.ts'
 
@@ -26,6 +29,8 @@ export interface KubeNetworkOptions {
   runId: string
   deleteTimeoutMs: number
   signal?: AbortSignal
+  /** Ports iperf3 may use between the pods (default 5201–5250). */
+  ports?: PortRange
 }
 
 /** Reads the MTU of a pod's interface: `ip -json`, else sysfs eth0; a clear error otherwise. */
@@ -40,6 +45,29 @@ async function readMtu(target: KubeTarget, pod: ReadyPod): Promise<{ mtu: number
   throw new NetbenchError('PROVIDER', `cannot read the MTU of pod ${pod.name} (context '${target.context}'): ${why}`, {
     hint: 'the pod image needs `ip` (iproute2); set cluster.podImage to one that has it, e.g. nicolaka/netshoot',
   })
+}
+
+/** The route MTU towards a peer, when the route sets one; the link MTU alone otherwise. */
+async function routeMtu(target: KubeTarget, pod: string, peer: string): Promise<number | undefined> {
+  const route = await target.run(pod, ['ip', '-json', 'route', 'get', peer])
+  return route.exitCode === 0 ? mtuFromRouteJson(route.stdout) : undefined
+}
+
+/**
+ * Each pod's MTU for datagram sizing: the smaller of its link MTU and the route MTU towards every
+ * peer it is paired with (a route MTU below the link's would otherwise make datagrams fragment).
+ */
+async function pathMtus(target: KubeTarget, plan: ReturnType<typeof planPods>, ready: Map<string, ReadyPod>): Promise<Map<string, number>> {
+  const mtus = new Map<string, number>()
+  for (const pod of plan.pods) mtus.set(pod.name, (await readMtu(target, ready.get(pod.name)!)).mtu)
+  for (const { client, server } of plan.pairs.values()) {
+    if (client === server) continue
+    for (const [from, to] of [[client, server], [server, client]] as const) {
+      const route = await routeMtu(target, from, ready.get(to)!.ip)
+      if (route !== undefined) mtus.set(from, Math.min(mtus.get(from)!, route))
+    }
+  }
+  return mtus
 }
 
 /** `iperf3 3.12 (cJSON 1.7.15)`; fails clearly when the image has no iperf3. */
@@ -65,12 +93,11 @@ export async function installKubeNetwork(options: KubeNetworkOptions): Promise<N
     await target.createPods(name, plan.pods, options.podImage)
     const ready = await target.waitReady(name, plan.pods.map((pod) => pod.name), options.readyTimeoutMs, options.signal)
     endpoints = new Map()
-    for (const pod of plan.pods) {
-      const live = ready.get(pod.name)!
-      const { mtu } = await readMtu(target, live)
-      endpoints.set(pod.name, endpointFor(target, pod, live, mtu, options.podImage))
-    }
+    const mtus = await pathMtus(target, plan, ready)
+    const ports = options.ports ?? DEFAULT_PORTS
+    for (const pod of plan.pods) endpoints.set(pod.name, endpointFor(target, pod, ready.get(pod.name)!, mtus.get(pod.name)!, options.podImage, ports))
     iperf3 = await iperf3Version(target, plan.pods[0]!.name, options.podImage)
+    await checkReachability([...plan.pairs.values()].map((pair) => ({ client: endpoints.get(pair.client)!, server: endpoints.get(pair.server)! })), target.context, ports)
   } catch (error) {
     await target.deletePods(name).catch(() => undefined)
     throw error
@@ -111,6 +138,7 @@ export async function installKubeNetwork(options: KubeNetworkOptions): Promise<N
       iperf3,
       nodes: nodeFacts,
       nodeCount: nodes.length,
+      warnings: plan.warnings,
       endpoints: [...endpoints.values()].map((endpoint) => ({
         name: endpoint.name, pod: endpoint.pod, node: endpoint.node, zone: endpoint.zone, ip: endpoint.ip, mtu: endpoint.mtu,
         hostNetwork: plan.pods.find((pod) => pod.name === endpoint.pod)?.hostNetwork ?? false,
@@ -127,7 +155,7 @@ export async function installKubeNetwork(options: KubeNetworkOptions): Promise<N
   }
 }
 
-function endpointFor(target: KubeTarget, pod: PlannedPod, live: ReadyPod, mtu: number, image: string): PodEndpoint {
+function endpointFor(target: KubeTarget, pod: PlannedPod, live: ReadyPod, mtu: number, image: string, ports: PortRange): PodEndpoint {
   const zone = pod.node.zone ?? '-'
   const kind = pod.hostNetwork ? 'hostNetwork pod' : 'pod'
   return new PodEndpoint({
@@ -140,5 +168,6 @@ function endpointFor(target: KubeTarget, pod: PlannedPod, live: ReadyPod, mtu: n
     config: target.config,
     ref: { namespace: target.namespace, pod: pod.name, container: CONTAINER },
     image,
+    ports,
   })
 }

@@ -1,9 +1,10 @@
 import { describe, expect, test } from 'vitest'
 import { kubeError, statusOf, unreachable } from './errors.ts'
 import { execRefused, outcomeOf } from './exec.ts'
-import { mtuFromIpJson, mtuFromSysfs } from './mtu.ts'
+import { mtuFromIpJson, mtuFromRouteJson, mtuFromSysfs } from './mtu.ts'
 import { ownerLiveness } from './owner.ts'
 import { stopper, wrapped } from './pod-endpoint.ts'
+import { proxyFor } from './proxy.ts'
 import { HEARTBEAT_ANNOTATION, OWNER_HOST_ANNOTATION, OWNER_PID_ANNOTATION, OWNER_START_ANNOTATION } from './labels.ts'
 
 const where = { context: 'prod-like', server: 'https://10.0.0.1:6443' }
@@ -37,6 +38,15 @@ describe('API errors become one line that names the context', () => {
   })
   test('401: refresh credentials', () => {
     expect(kubeError(Object.assign(new Error('x'), { code: 401 }), 'listing nodes', where).oneLine).toMatch(/rejected the credentials \(401 Unauthorized\) while listing nodes — refresh/)
+  })
+  test('401 through the AWS credential plugin: an identity without an EKS access entry, not only expiry', () => {
+    const eks = kubeError(Object.assign(new Error('x'), { code: 401 }), 'listing nodes', { ...where, authCommand: 'aws' })
+    expect(eks.hint).toMatch(/^on EKS a valid AWS identity without access to this cluster gets 401 too: check `aws sts get-caller-identity` against the cluster's access entries/)
+  })
+  test('route MTU from ip -json route get (Cilium sets it below the device MTU)', () => {
+    expect(mtuFromRouteJson('[{"dst":"10.0.1.5","gateway":"10.0.0.1","dev":"eth0","flags":[],"uid":0,"cache":[],"metrics":[{"mtu":1450}]}]')).toBe(1450)
+    expect(mtuFromRouteJson('[{"dst":"10.0.1.5","dev":"eth0","flags":[],"uid":0,"cache":[]}]')).toBeUndefined()
+    expect(mtuFromRouteJson('RTNETLINK answers: Network is unreachable')).toBeUndefined()
   })
   test('connection refused: cannot reach the API server', () => {
     const error = Object.assign(new Error('request to https://10.0.0.1:6443/version failed, reason: connect ECONNREFUSED 10.0.0.1:6443'), { code: 'ECONNREFUSED', type: 'system' })
@@ -93,5 +103,18 @@ describe('run liveness for netbench clean --kube', () => {
     expect(ownerLiveness(namespace({ [OWNER_HOST_ANNOTATION]: 'ci-7', [HEARTBEAT_ANNOTATION]: '2024-06-11T10:09:00Z' }), now, 'me').alive).toBe(true)
     expect(ownerLiveness(namespace({ [OWNER_HOST_ANNOTATION]: 'ci-7', [HEARTBEAT_ANNOTATION]: '2024-06-11T10:00:00Z' }), now, 'me')).toEqual({ alive: false, why: 'its owner on ci-7 last beat 10 min ago' })
     expect(ownerLiveness(namespace({}), now, 'me').alive).toBe(false)
+  })
+})
+
+describe('HTTPS_PROXY for the API server, by Go\'s rules (as kubectl)', () => {
+  const env = (extra: Record<string, string> = {}) => ({ HTTPS_PROXY: 'http://proxy.corp:3128', ...extra })
+  test('https servers go through HTTPS_PROXY unless NO_PROXY names them or they are loopback', () => {
+    expect(proxyFor('https://api.prod.example.com:6443', env())).toBe('http://proxy.corp:3128')
+    expect(proxyFor('https://api.prod.example.com:6443', env({ NO_PROXY: '.example.com' }))).toBeUndefined()
+    expect(proxyFor('https://api.prod.example.com:6443', env({ NO_PROXY: 'example.com:443' }))).toBe('http://proxy.corp:3128')
+    expect(proxyFor('https://10.0.0.1:6443', env({ no_proxy: 'foo,10.0.0.0/8' }))).toBeUndefined()
+    expect(proxyFor('https://10.0.0.1:6443', env({ NO_PROXY: '*' }))).toBeUndefined()
+    expect(proxyFor('https://127.0.0.1:6443', env())).toBeUndefined()
+    expect(proxyFor('https://10.0.0.1:6443', {})).toBeUndefined()
   })
 })

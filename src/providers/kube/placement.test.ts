@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest'
 import type { V1Node } from '@kubernetes/client-node'
 import { pickNodes, planPods, toKubeNode, type KubeNode } from './placement.ts'
 
-const node = (name: string, zone: string | null, unusable: string | null = null): KubeNode => ({ name, zone, ip: '10.0.0.1', instanceType: null, unusable })
+const node = (name: string, zone: string | null, unusable: string | null = null): KubeNode => ({ name, zone, ip: '10.0.0.1', instanceType: null, faultDomain: null, unusable })
 
 describe('toKubeNode', () => {
   const base = (extra: Partial<V1Node> = {}): V1Node => ({
@@ -11,7 +11,18 @@ describe('toKubeNode', () => {
     ...extra,
   })
   test('reads zone, instance type and InternalIP', () => {
-    expect(toKubeNode(base())).toEqual({ name: 'n1', zone: 'us-east-1a', ip: '10.0.0.7', instanceType: 'm5.large', unusable: null })
+    expect(toKubeNode(base())).toEqual({ name: 'n1', zone: 'us-east-1a', ip: '10.0.0.7', instanceType: 'm5.large', faultDomain: null, unusable: null })
+  })
+  test('Windows nodes are not used; arm64 ones are (the default image is multi-arch)', () => {
+    expect(toKubeNode(base({ metadata: { name: 'w', labels: { 'kubernetes.io/os': 'windows' } } })).unusable).toBe('os windows')
+    expect(toKubeNode(base({ metadata: { name: 'a', labels: { 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'arm64' } } })).unusable).toBeNull()
+  })
+  test('AKS fault domains in the zone label are not zones', () => {
+    const aks = toKubeNode(base({ metadata: { name: 'aks-1', labels: { 'topology.kubernetes.io/zone': '0' } } }))
+    expect([aks.zone, aks.faultDomain]).toEqual([null, '0'])
+    expect(toKubeNode(base({ metadata: { name: 'aks-2', labels: { 'topology.kubernetes.io/zone': 'westeurope-1' } } })).zone).toBe('westeurope-1')
+    const domains = [{ ...node('aks-1', null), faultDomain: '0' }, { ...node('aks-2', null), faultDomain: '1' }]
+    expect(() => pickNodes(domains, 'zones', 'aks')).toThrow("between: zones needs zones, but the topology.kubernetes.io/zone labels of context 'aks' hold fault domains (0, 1), which AKS sets when the cluster has no availability zones: all nodes are in one datacenter")
   })
   test('the legacy zone label still counts', () => {
     expect(toKubeNode(base({ metadata: { name: 'n1', labels: { 'failure-domain.beta.kubernetes.io/zone': 'z' } } })).zone).toBe('z')

@@ -11,6 +11,12 @@ export const ZONE_LABEL = 'topology.kubernetes.io/zone'
 const LEGACY_ZONE_LABEL = 'failure-domain.beta.kubernetes.io/zone'
 export const INSTANCE_TYPE_LABEL = 'node.kubernetes.io/instance-type'
 const LEGACY_INSTANCE_TYPE_LABEL = 'beta.kubernetes.io/instance-type'
+const OS_LABEL = 'kubernetes.io/os'
+/**
+ * AKS without availability zones puts the node's fault domain (`0`, `1`, …) in the zone label;
+ * real zones are `<region>-<n>` there and names elsewhere. A bare number is not a zone.
+ */
+const FAULT_DOMAIN = /^\d+$/
 
 export interface KubeNode {
   name: string
@@ -18,6 +24,8 @@ export interface KubeNode {
   /** InternalIP (hostNetwork pods have it as their pod IP). */
   ip: string
   instanceType: string | null
+  /** A fault domain found in the zone label (AKS without zones); zone is then null. */
+  faultDomain: string | null
   /** Why no endpoint may be placed here; null when it can take one. */
   unusable: string | null
 }
@@ -27,12 +35,18 @@ export function toKubeNode(node: V1Node): KubeNode {
   const ready = node.status?.conditions?.find((condition) => condition.type === 'Ready')
   const taint = node.spec?.taints?.find((entry) => entry.effect === 'NoSchedule' || entry.effect === 'NoExecute')
   let unusable: string | null = null
-  if (ready?.status !== 'True') unusable = 'NotReady'
+  const os = labels[OS_LABEL] ?? node.status?.nodeInfo?.operatingSystem ?? 'linux'
+  // The test pods are Linux pods (the default image is multi-arch: amd64 and arm64 both work).
+  if (os !== 'linux') unusable = `os ${os}`
+  else if (ready?.status !== 'True') unusable = 'NotReady'
   else if (node.spec?.unschedulable) unusable = 'cordoned'
   else if (taint) unusable = `tainted ${taint.key}${taint.value ? `=${taint.value}` : ''}:${taint.effect}`
+  const zone = labels[ZONE_LABEL] ?? labels[LEGACY_ZONE_LABEL] ?? null
+  const faultDomain = zone !== null && FAULT_DOMAIN.test(zone)
   return {
     name: node.metadata?.name ?? '?',
-    zone: labels[ZONE_LABEL] ?? labels[LEGACY_ZONE_LABEL] ?? null,
+    zone: faultDomain ? null : zone,
+    faultDomain: faultDomain ? zone : null,
     ip: node.status?.addresses?.find((address) => address.type === 'InternalIP')?.address ?? '',
     instanceType: labels[INSTANCE_TYPE_LABEL] ?? labels[LEGACY_INSTANCE_TYPE_LABEL] ?? null,
     unusable,
@@ -52,6 +66,8 @@ export interface PodPlan {
   pairs: Map<string, { client: string; server: string }>
   /** Placements this network cannot measure (host endpoints on one node): the error for pair(). */
   impossible: Map<string, NetbenchError>
+  /** What a reader of the result should know about the placement (different instance types). */
+  warnings: string[]
 }
 
 export function placementKey(between: Between, endpoint: EndpointKind): string {
@@ -78,6 +94,12 @@ export function pickNodes(nodes: readonly KubeNode[], between: Between, context:
   if (between === 'same-node') return [usable[0]!, usable[0]!]
   if (between === 'zones') {
     if (!nodes.some((node) => node.zone !== null)) {
+      const domains = [...new Set(nodes.map((node) => node.faultDomain).filter((domain) => domain !== null))].sort()
+      if (domains.length) {
+        throw new NetbenchError('PROVIDER', `between: zones needs zones, but the ${ZONE_LABEL} labels of ${where} hold fault domains (${domains.join(', ')}), which AKS sets when the cluster has no availability zones: all nodes are in one datacenter`, {
+          hint: 'create the node pool with availability zones (az aks nodepool add --zones 1 2 3), or use between: nodes',
+        })
+      }
       throw new NetbenchError('PROVIDER', `between: zones needs zone labels, but no node of ${where} has the ${ZONE_LABEL} label (nodes: ${describeNodes(nodes)})`, {
         hint: `label the nodes (kubectl label node <node> ${ZONE_LABEL}=<zone>) or use between: nodes`,
       })
@@ -119,6 +141,7 @@ export function planPods(network: string, nodes: readonly KubeNode[], placements
   const pods: PlannedPod[] = []
   const pairs = new Map<string, { client: string; server: string }>()
   const impossible = new Map<string, NetbenchError>()
+  const warnings: string[] = []
   const podOn = (node: KubeNode, hostNetwork: boolean, slot: number): string => {
     const kind = hostNetwork ? 'h' : 'p'
     const onNode = pods.filter((pod) => pod.node.name === node.name && pod.hostNetwork === hostNetwork)
@@ -139,6 +162,9 @@ export function planPods(network: string, nodes: readonly KubeNode[], placements
     const client = podOn(clientNode, host, 0)
     const server = podOn(serverNode, host, placement.between === 'same-node' ? 1 : 0)
     pairs.set(placementKey(placement.between, placement.endpoint), { client, server })
+    if (clientNode.instanceType && serverNode.instanceType && clientNode.instanceType !== serverNode.instanceType) {
+      warnings.push(`between: ${placement.between} pairs ${clientNode.name} (${clientNode.instanceType}) with ${serverNode.name} (${serverNode.instanceType}): different instance types, whose network bandwidth may differ`)
+    }
   }
-  return { pods, pairs, impossible }
+  return { pods, pairs, impossible, warnings: [...new Set(warnings)] }
 }

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto'
 import { PassThrough } from 'node:stream'
 import type { KubeConfig } from '@kubernetes/client-node'
 import { NetbenchError, isNetbenchError } from '../../errors.ts'
-import type { Endpoint, ExecOptions, ExecResult, RunningProcess } from '../endpoint.ts'
+import type { Endpoint, ExecOptions, ExecResult, PortRange, RunningProcess } from '../endpoint.ts'
 import { execToEnd, openExec, type ExecOutcome, type ExecStream, type PodRef } from './exec.ts'
 
 const WRAPPER = 'echo $$ > "$0" && exec "$@"'
@@ -27,6 +27,7 @@ export interface PodEndpointInit {
   config: KubeConfig
   ref: PodRef
   image: string
+  ports?: PortRange
 }
 
 export function wrapped(pidFile: string, argv: readonly string[]): string[] {
@@ -51,6 +52,7 @@ export class PodEndpoint implements Endpoint {
   readonly ip: string
   readonly mtu: number
   readonly pod: string
+  readonly ports: PortRange | undefined
   private readonly config: KubeConfig
   private readonly ref: PodRef
   private readonly image: string
@@ -66,6 +68,7 @@ export class PodEndpoint implements Endpoint {
     this.ref = init.ref
     this.pod = init.ref.pod
     this.image = init.image
+    this.ports = init.ports
   }
 
   private missing(program: string): NetbenchError {
@@ -124,6 +127,9 @@ export class PodEndpoint implements Endpoint {
       } else {
         outcome = await stream.done
         ended = true
+        // A lost stream (connection cut, not the pod gone) leaves the program running in the pod:
+        // stop it, or an iperf3 client would go on sending into the next point.
+        if (outcome.lost) await execToEnd(this.config, this.ref, stopper(pidFile), 10_000).catch(() => undefined)
         // Let the last chunks reach our listeners before reporting the end.
         await new Promise((resolve) => setImmediate(resolve))
       }

@@ -12,11 +12,12 @@ import type { ClusterSpec, NetworkPolicy, PolicyStep } from '../../suites/model.
 import { normalizePolicyStep } from '../../suites/policy-step.ts'
 import type { PolicyStepInput } from '../../suites/schema.ts'
 import { kubeSpec, startStandIn, type StandInFixture } from '../../../test/kube-standin/fixture.ts'
+import type { StandInOptions } from '../../../test/kube-standin/server.ts'
 import { DNS_LABEL } from './labels.ts'
 import { NAMESPACE_NAME_LABEL, networkPolicyManifest, policyNamespaceManifest, policyNamespaceOf } from './manifests.ts'
 import type { KubeNode } from './placement.ts'
 import { POLICY_AGENT } from './policy-agent.ts'
-import { placePolicyPods } from './policy.ts'
+import { placePolicyPods, policyProgramming } from './policy.ts'
 import { policyVerdict as verdict } from '../../tools/connect/matrix.ts'
 import { kubeProvider } from './provider.ts'
 
@@ -72,11 +73,11 @@ describe('NetworkPolicy objects', () => {
     expect(name).toMatch(DNS_LABEL)
     const manifest = policyNamespaceManifest({ runId: 'ab12', owner: { host: 'h', pid: 1, start: '1' }, name: 'prod', labels: step.namespaces.prod!, kubeName: name })
     expect(() => new Namespace(manifest as ConstructorParameters<typeof Namespace>[0]).validate()).not.toThrow()
-    expect(manifest.metadata!.labels).toEqual({ env: 'prod', [NAMESPACE_NAME_LABEL]: 'prod', 'app.kubernetes.io/managed-by': 'netbench', 'netbench.io/run': 'ab12' })
+    expect(manifest.metadata!.labels).toEqual({ env: 'prod', [NAMESPACE_NAME_LABEL]: 'prod', 'app.kubernetes.io/managed-by': 'netbench', 'netbench.io/run': 'ab12', 'pod-security.kubernetes.io/enforce': 'restricted' })
   })
 
   test('pods: nK is the K-th schedulable node, the rest spread', () => {
-    const node = (name: string, zone: string, unusable: string | null = null): KubeNode => ({ name, zone, ip: '', instanceType: null, unusable })
+    const node = (name: string, zone: string, unusable: string | null = null): KubeNode => ({ name, zone, ip: '', instanceType: null, faultDomain: null, unusable })
     const placed = placePolicyPods(step, [node('cp', 'a', 'tainted'), node('w2', 'b'), node('w1', 'a')])
     expect(Object.fromEntries([...placed].map(([pod, where]) => [pod, where.name]))).toEqual({ intruder: 'w2', frontend: 'w1', web: 'w1' })
     expect(() => placePolicyPods({ ...step, pods: [{ ...step.pods[0]!, node: 'n3' }] }, [node('w1', 'a')])).toThrow(NetbenchError)
@@ -119,8 +120,8 @@ describe('policy steps against the API stand-in', () => {
     await fixture?.[Symbol.asyncDispose]()
   })
 
-  async function runStep(enforcement: 'enforce' | 'ignore' | 'tcp-only', network = 'calico', policyStep = step) {
-    fixture = await startStandIn({ policyEnforcement: enforcement })
+  async function runStep(enforcement: 'enforce' | 'ignore' | 'tcp-only', network = 'calico', policyStep = step, options: Partial<StandInOptions> = {}) {
+    fixture = await startStandIn({ policyEnforcement: enforcement, ...options })
     fixture.useKubeconfig()
     const spec = kubeSpec({ contexts: { [network]: null }, networkPolicies: true }) as ClusterSpec
     await kubeProvider.preflight(spec, [network])
@@ -152,14 +153,28 @@ describe('policy steps against the API stand-in', () => {
     expect(created).toEqual(['/apis/networking.k8s.io/v1/namespaces/netbench-po01-p1-prod/networkpolicies', '/apis/networking.k8s.io/v1/namespaces/netbench-po01-p1-prod/networkpolicies'])
   })
 
-  test('a CNI that ignores NetworkPolicy (flannel): unsupported', async () => {
-    const result = await runStep('ignore', 'flannel')
-    expect(result.status).toBe('unsupported')
-    expect(result.matrix.every((cell) => cell.observed === 'allowed')).toBe(true)
+  test('a CNI that ignores NetworkPolicy (flannel): unsupported, after the bounded wait for programming', async () => {
+    const timeout = policyProgramming.timeoutMs
+    policyProgramming.timeoutMs = 3000
+    try {
+      const result = await runStep('ignore', 'flannel')
+      expect(result.status).toBe('unsupported')
+      expect(result.matrix.every((cell) => cell.observed === 'allowed')).toBe(true)
+    } finally {
+      policyProgramming.timeoutMs = timeout
+    }
   }, 30_000)
 
-  test('a CNI that enforces TCP only: violated', async () => {
-    expect((await runStep('tcp-only')).status).toBe('violated')
+  test('a CNI that enforces TCP only: violated, and says how long it waited', async () => {
+    const timeout = policyProgramming.timeoutMs
+    policyProgramming.timeoutMs = 3000
+    try {
+      const result = await runStep('tcp-only')
+      expect(result.status).toBe('violated')
+      expect(result.enforcement).toMatch(/; still not as expected after [3-9] s$/)
+    } finally {
+      policyProgramming.timeoutMs = timeout
+    }
   }, 30_000)
 
   test('updates in place, several ports, a named port, policyTypes [] defaulted, {pod}/32 resolved', async () => {
@@ -191,6 +206,19 @@ describe('policy steps against the API stand-in', () => {
     expect(stored[0]!.spec.policyTypes).toEqual(['Ingress'])
     expect(stored[0]!.spec.ingress[0].ports).toEqual([{ port: 'serve-alt' }])
     expect(stored[1]!.spec.ingress[0].from).toEqual([{ ipBlock: { cidr: '127.0.0.1/32' } }])
+  }, 60_000)
+
+  test('a policy engine that REJECTs (kube-router on k3s): refused connections to a listening server are blocks, not a missing server', async () => {
+    const result = await runStep('enforce', 'flannel', step, { policyRejects: true })
+    expect(result.status).toBe('enforced')
+    const cells = Object.fromEntries(result.matrix.map((cell) => [`${cell.from}→${cell.to} ${cell.protocol}`, `${cell.expected}/${cell.observed}`]))
+    expect(cells['intruder→web tcp']).toBe('blocked/blocked')
+  })
+
+  test('a policy engine that programs late (Cilium, AWS policy agent): waited for, bounded, and reported', async () => {
+    const result = await runStep('enforce', 'cilium', step, { policyProgrammingDelayMs: 8000 })
+    expect(result.status).toBe('enforced')
+    expect(result.enforcement).toMatch(/^NetworkPolicy objects \(networking\.k8s\.io\/v1\) enforced by the cluster's CNI \(calico\), as expected after (8|9|1\d) s of programming$/)
   }, 60_000)
 
   test('hostNetwork pods are not subject to NetworkPolicy', async () => {

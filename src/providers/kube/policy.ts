@@ -19,14 +19,18 @@ import { currentOwner } from './owner.ts'
 import type { KubeNode } from './placement.ts'
 import { PodEndpoint } from './pod-endpoint.ts'
 import { PYTHON_AGENT } from './policy-agent.ts'
-import { probeFrom, startConnectServer } from '../../tools/connect/agent.ts'
+import { probeFrom, startConnectServer, type ProbePorts, type ProbeResult } from '../../tools/connect/agent.ts'
 import { deleteNamespace, waitNamespaceGone, type KubeTarget } from './target.ts'
 import { applyPolicyUpdate } from './policy-update.ts'
 
 export const POLICY_POD_LABEL = 'netbench.io/policy-pod'
-/** CNIs program policies asynchronously: probe again while the matrix does not match yet. */
-const PROBE_ROUNDS = 3
-const SETTLE_MS = 2000
+/**
+ * CNIs program policies asynchronously (Cilium and the AWS network policy agent can take tens of
+ * seconds): probe again while the matrix does not match yet, up to this long, and say how long.
+ * Mutable so tests can shorten it.
+ */
+export const policyProgramming = { timeoutMs: 30_000 }
+const SETTLE_MS = 1000
 
 export interface KubePolicyOptions {
   target: KubeTarget
@@ -60,20 +64,44 @@ export function placePolicyPods(step: PolicyStep, nodes: readonly KubeNode[]): M
   return placed
 }
 
-/** One phase's matrix; a CNI programs policies asynchronously, so a mismatch is probed again. */
-async function probePhase(view: PhaseView<PolicyPod>, step: PolicyStep, endpoints: ReadonlyMap<string, PodEndpoint>, signal: AbortSignal | undefined): Promise<{ matrix: PolicyCell[]; refused: string | undefined }> {
-  let result: { matrix: PolicyCell[]; refused: string | undefined } = { matrix: [], refused: undefined }
-  for (let round = 0; round < PROBE_ROUNDS; round++) {
+/**
+ * A policy engine that REJECTs (kube-router, as k3s runs it; Calico `action: Reject`) refuses a TCP
+ * connection exactly as a port nobody listens on. A target whose server answers a probe from its
+ * own pod (traffic no NetworkPolicy applies to) is listening: its refusal was the network's, a block.
+ */
+async function rejectsAsBlocked(observed: Array<{ from: PolicyPod; results: ProbeResult[] }>, endpoints: ReadonlyMap<string, PodEndpoint>, ports: ProbePorts, listening: Map<string, boolean>) {
+  for (const { results } of observed) {
+    for (const result of results) {
+      for (const [port, outcome] of Object.entries(result.tcp)) {
+        if (outcome !== 'refused') continue
+        if (!listening.has(`${result.name}:${port}`)) {
+          const target = endpoints.get(result.name)!
+          const [self] = await probeFrom(target, [{ name: result.name, ip: target.ip }], ports, PYTHON_AGENT)
+          for (const [selfPort, selfOutcome] of Object.entries(self?.tcp ?? {})) listening.set(`${result.name}:${selfPort}`, selfOutcome === 'allowed')
+        }
+        if (listening.get(`${result.name}:${port}`)) result.tcp[port] = 'blocked'
+      }
+    }
+  }
+  return observed
+}
+
+interface PhaseOutcome { matrix: PolicyCell[]; refused: string | undefined; waitedMs: number }
+
+/** One phase's matrix, probed again while it does not match yet, up to the programming timeout. */
+async function probePhase(view: PhaseView<PolicyPod>, step: PolicyStep, endpoints: ReadonlyMap<string, PodEndpoint>, listening: Map<string, boolean>, signal: AbortSignal | undefined): Promise<PhaseOutcome> {
+  const started = Date.now()
+  for (let round = 0; ; round++) {
     if (round > 0) await new Promise((resolve) => setTimeout(resolve, SETTLE_MS))
     signal?.throwIfAborted()
     const observed = await Promise.all(view.pods.map(async (from) => ({
       from,
       results: await probeFrom(endpoints.get(from.name)!, view.pods.filter((to) => to !== from).map((to) => ({ name: to.name, ip: to.ip })), step.ports, PYTHON_AGENT, step.probeTimeoutMs),
     })))
-    result = connectivityMatrix(observed, view, step.ports)
-    if (result.refused || policyVerdict(result.matrix) === 'enforced') break
+    const result = connectivityMatrix(await rejectsAsBlocked(observed, endpoints, step.ports, listening), view, step.ports)
+    const waitedMs = Date.now() - started
+    if (result.refused || policyVerdict(result.matrix) === 'enforced' || waitedMs >= policyProgramming.timeoutMs) return { ...result, waitedMs }
   }
-  return result
 }
 
 export async function runKubePolicy(options: KubePolicyOptions, step: PolicyStep, id: string): Promise<PolicyResult> {
@@ -104,7 +132,7 @@ export async function runKubePolicy(options: KubePolicyOptions, step: PolicyStep
       // Named container ports, so policies naming a port resolve on the pod as on any cluster.
       const ports = Object.entries(pod.namedPorts).map(([name, port]) => ({ name, containerPort: port.port, protocol: port.protocol }))
       if (ports.length) body.spec!.containers[0]!.ports = ports
-      await target.call(`creating policy pod ${pod.name}`, () => target.core.createNamespacedPod({ namespace: kubeNamespace(pod.namespace), body }))
+      await target.createPod(kubeNamespace(pod.namespace), body, `creating policy pod ${pod.name}`)
     }
     const endpoints = new Map<string, PodEndpoint>()
     for (const name of namespaces) {
@@ -130,20 +158,24 @@ export async function runKubePolicy(options: KubePolicyOptions, step: PolicyStep
     servers.push(...await Promise.all(step.pods.map((pod) => startConnectServer(endpoints.get(pod.name)!, step.ports, PYTHON_AGENT))))
     const matrix: PolicyCell[] = []
     let refused: string | undefined
+    let waitedMs = 0
+    const listening = new Map<string, boolean>()
     const update = { target, networking, runId: options.runId, kubeNamespace, kubePod: (name: string) => `policy-${name}` }
     for (const view of phases) {
       if (view.phase > 0) await applyPolicyUpdate(update, phases[view.phase - 1]!, view)
-      const phase = await probePhase(view, step, endpoints, options.signal)
+      const phase = await probePhase(view, step, endpoints, listening, options.signal)
       matrix.push(...phase.matrix)
+      waitedMs += phase.waitedMs
       refused = phase.refused
       if (refused) break
     }
     const described = step.pods.map((pod) => ({ name: pod.name, endpoint: `${kubeNamespace(pod.namespace)}/policy-${pod.name}`, ip: endpoints.get(pod.name)!.ip, namespace: pod.namespace, labels: pod.labels }))
     if (refused) return { ...base, status: 'error', error: refused, enforcement: null, pods: described, matrix }
     const status = policyVerdict(matrix)
+    const waited = Math.round(waitedMs / 1000)
     return {
       ...base, status, error: null,
-      enforcement: status === 'unsupported' ? null : `NetworkPolicy objects (networking.k8s.io/v1) enforced by the cluster's CNI (${options.cni})`,
+      enforcement: status === 'unsupported' ? null : `NetworkPolicy objects (networking.k8s.io/v1) enforced by the cluster's CNI (${options.cni})${status === 'enforced' && waited ? `, as expected after ${waited} s of programming` : ''}${status === 'violated' ? `; still not as expected after ${waited} s` : ''}`,
       pods: described, matrix,
     }
   } finally {

@@ -7,7 +7,7 @@ import { AuthorizationV1Api } from '@kubernetes/client-node'
 import { NetbenchError } from '../../errors.ts'
 import type { KubeClusterSpec } from '../../suites/model.ts'
 import { RBAC_HINT, httpCode, kubeError, type Where } from './errors.ts'
-import { configForContext, loadKubeConfig, resolveContextName, serverOf, type LoadedKubeConfig } from './kubeconfig.ts'
+import { configForContext, loadKubeConfig, resolveContextName, whereOf, type LoadedKubeConfig } from './kubeconfig.ts'
 import { KubeTarget } from './target.ts'
 
 export interface Permission {
@@ -99,7 +99,7 @@ export async function checkKubeTargets(spec: KubeClusterSpec, networks: readonly
   const unique = [...new Set(names)]
   for (const context of unique) {
     const config = configForContext(loaded, context)
-    const where: Where = { context, server: serverOf(config) }
+    const where: Where = whereOf(context, config)
     const target = new KubeTarget(config, where, { runId: options.runId ?? '0000', owner: { host: '', pid: 0, start: '' } })
     await target.server(options.connectTimeoutMs)
     const missing = await missingPermissions(target, spec.networkPolicies ? [...REQUIRED_PERMISSIONS, ...POLICY_PERMISSIONS] : REQUIRED_PERMISSIONS)

@@ -7,7 +7,7 @@ import { NetbenchError } from '../../errors.ts'
 import type { ClusterSpec, KubeClusterSpec, NetworkSpec } from '../../suites/model.ts'
 import type { Cluster, ClusterNode, Network, Provider, ProviderContext } from '../types.ts'
 import type { Where } from './errors.ts'
-import { configForContext, loadKubeConfig, resolveContextName, serverOf, type LoadedKubeConfig } from './kubeconfig.ts'
+import { configForContext, loadKubeConfig, resolveContextName, whereOf, type LoadedKubeConfig } from './kubeconfig.ts'
 import { installKubeNetwork } from './network.ts'
 import { currentOwner } from './owner.ts'
 import { checkKubeTargets, contextsOf } from './preflight.ts'
@@ -38,7 +38,7 @@ export class KubeClusterSession {
     let target = this.targets.get(context)
     if (!target) {
       const config = configForContext(this.loaded, context)
-      const where: Where = { context, server: serverOf(config) }
+      const where: Where = whereOf(context, config)
       target = new KubeTarget(config, where, { runId: this.runId, owner: currentOwner() })
       this.targets.set(context, target)
     }
@@ -81,7 +81,7 @@ export const kubeProvider: Provider = {
         installed.add(name)
         return installKubeNetwork({
           target: session.target(name), name, placements: kube.placements, podImage: kube.podImage,
-          readyTimeoutMs: kube.readyTimeoutMs, privileged: privileged || name === 'host', signal,
+          readyTimeoutMs: kube.readyTimeoutMs, privileged: privileged || name === 'host', signal, ports: kube.ports,
           runId: context.runId, deleteTimeoutMs: kube.deleteTimeoutMs,
         })
       },

@@ -21,6 +21,10 @@ describe('readiness', () => {
     expect(podProblem(pod({ phase: 'Failed', reason: 'OutOfcpu', message: 'Node didn\'t have enough resource: cpu' }))).toMatchObject({ fatal: true, reason: "OutOfcpu: Node didn't have enough resource: cpu", hint: expect.stringContaining('free resources') })
     expect(podProblem(pod({ phase: 'Running', containerStatuses: [{ name: 'netbench', image: 'x', imageID: '', ready: false, restartCount: 1, state: { terminated: { exitCode: 1, reason: 'Error' } } }] }))).toMatchObject({ fatal: true, reason: 'the container exited with code 1 (Error)' })
   })
+  test('a single-arch image on an arm64 node: the architecture is named', () => {
+    const crash = podProblem(waiting('CrashLoopBackOff', 'back-off 10s restarting failed container: exec /bin/sleep: exec format error'))
+    expect(crash).toMatchObject({ fatal: true, hint: expect.stringMatching(/^the image is not built for this node's architecture \(kubernetes\.io\/arch\)/) })
+  })
   test('unschedulable, from the PodScheduled condition', () => {
     expect(podProblem(pod({ phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/3 nodes are available' }] }))?.reason).toBe('unschedulable: 0/3 nodes are available')
   })

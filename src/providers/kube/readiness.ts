@@ -13,6 +13,9 @@ export interface PodProblem {
 
 const FATAL_WAITING = new Set(['InvalidImageName', 'ErrImageNeverPull', 'CreateContainerConfigError', 'CreateContainerError', 'CrashLoopBackOff', 'RunContainerError'])
 const PULL = new Set(['ErrImagePull', 'ImagePullBackOff'])
+/** A single-arch image on a node of another architecture (arm64 pools) dies at exec. */
+const WRONG_ARCH = /exec format error/
+const ARCH_HINT = 'the image is not built for this node\'s architecture (kubernetes.io/arch): use a multi-arch cluster.podImage (the default nicolaka/netshoot is)'
 
 export function isReady(pod: V1Pod): boolean {
   return pod.status?.phase === 'Running' && pod.status.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True') === true
@@ -36,13 +39,14 @@ export function podProblem(pod: V1Pod): PodProblem | null {
     const waiting = container.state?.waiting
     const terminated = container.state?.terminated
     if (terminated) {
-      return { fatal: true, reason: `the container exited with code ${terminated.exitCode}${terminated.reason ? ` (${terminated.reason})` : ''}${terminated.message ? `: ${terminated.message}` : ''}`, hint: 'the image must keep `sleep infinity` running' }
+      return { fatal: true, reason: `the container exited with code ${terminated.exitCode}${terminated.reason ? ` (${terminated.reason})` : ''}${terminated.message ? `: ${terminated.message}` : ''}`, hint: WRONG_ARCH.test(terminated.message ?? '') ? ARCH_HINT : 'the image must keep `sleep infinity` running' }
     }
     if (waiting?.reason && PULL.has(waiting.reason)) {
       return { fatal: false, reason: `${waiting.reason}: ${waiting.message ?? `cannot pull ${image}`}`, hint: `check cluster.podImage (${image}) and that the nodes can reach its registry` }
     }
     if (waiting?.reason && FATAL_WAITING.has(waiting.reason)) {
-      return { fatal: true, reason: `${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''}`, hint: waiting.reason === 'InvalidImageName' ? 'fix cluster.podImage' : 'the image must run `sleep infinity` (netshoot does)' }
+      const hint = waiting.reason === 'InvalidImageName' ? 'fix cluster.podImage' : WRONG_ARCH.test(waiting.message ?? '') ? ARCH_HINT : 'the image must run `sleep infinity` (netshoot does)'
+      return { fatal: true, reason: `${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''}`, hint }
     }
   }
   return null

@@ -5,7 +5,7 @@
  */
 import { CoreV1Api, type V1Namespace } from '@kubernetes/client-node'
 import { kubeError, type Where } from './errors.ts'
-import { configForContext, loadKubeConfig, resolveContextName, serverOf, type LoadedKubeConfig } from './kubeconfig.ts'
+import { configForContext, loadKubeConfig, resolveContextName, whereOf, type LoadedKubeConfig } from './kubeconfig.ts'
 import { MANAGED_SELECTOR, RUN_LABEL, runSelector } from './labels.ts'
 import { ownerLiveness } from './owner.ts'
 import { deleteNamespace, waitNamespaceGone } from './target.ts'
@@ -18,7 +18,7 @@ interface ContextClient {
 function clientFor(loaded: LoadedKubeConfig, context: string | null): ContextClient {
   const name = resolveContextName(loaded, context)
   const config = configForContext(loaded, name)
-  return { core: config.makeApiClient(CoreV1Api), where: { context: name, server: serverOf(config) } }
+  return { core: config.makeApiClient(CoreV1Api), where: whereOf(name, config) }
 }
 
 async function listManaged(client: ContextClient, selector: string): Promise<V1Namespace[]> {

@@ -8,7 +8,7 @@ import {
 } from '@kubernetes/client-node'
 import { NetbenchError, isNetbenchError } from '../../errors.ts'
 import { detectCni, nodeFacts, type CniFacts, type NodeFacts } from './environment.ts'
-import { isConflict, isNotFound, kubeError, withTimeout, unreachable, type Where } from './errors.ts'
+import { isConflict, isNotFound, isServiceAccountRace, kubeError, withTimeout, unreachable, type Where } from './errors.ts'
 import { execToEnd } from './exec.ts'
 import { CONTAINER, HEARTBEAT_ANNOTATION, HEARTBEAT_INTERVAL_MS, RUN_LABEL, namespaceOf, networkSelector } from './labels.ts'
 import { endpointPodManifest, namespaceManifest, type RunOwner } from './manifests.ts'
@@ -16,6 +16,8 @@ import { toKubeNode, type KubeNode, type PlannedPod } from './placement.ts'
 import { isReady, lastWarning, notReadyReason, podProblem } from './readiness.ts'
 
 const POLL_MS = 250
+/** How long a new namespace may lack its `default` ServiceAccount (the controller is usually sub-second). */
+export const SERVICE_ACCOUNT_TIMEOUT_MS = 30_000
 /** How long the first request may take before the server counts as unreachable. */
 export const CONNECT_TIMEOUT_MS = 15_000
 
@@ -145,7 +147,29 @@ export class KubeTarget {
   async createPods(network: string, pods: readonly PlannedPod[], image: string): Promise<void> {
     for (const pod of pods) {
       const body = endpointPodManifest({ runId: this.options.runId, name: pod.name, network, node: pod.node.name, image, hostNetwork: pod.hostNetwork })
-      await this.call(`creating pod ${pod.name} on node ${pod.node.name}`, () => this.core.createNamespacedPod({ namespace: this.namespace, body }))
+      await this.createPod(this.namespace, body, `creating pod ${pod.name} on node ${pod.node.name}`)
+    }
+  }
+
+  /**
+   * Creates a pod; while the namespace's `default` ServiceAccount does not exist yet (it is made
+   * by a controller just after the namespace), admission refuses pods: wait for it, bounded.
+   */
+  async createPod(namespace: string, body: V1Pod, what: string, timeoutMs = SERVICE_ACCOUNT_TIMEOUT_MS): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    for (let pause = 100; ; pause = Math.min(pause * 2, 1000)) {
+      try {
+        await this.core.createNamespacedPod({ namespace, body })
+        return
+      } catch (error) {
+        if (!isServiceAccountRace(error)) throw kubeError(error, what, this.where)
+        if (Date.now() >= deadline) {
+          throw new NetbenchError('PROVIDER', `context '${this.context}': namespace ${namespace} still has no default ServiceAccount after ${Math.round(timeoutMs / 1000)} s, so no pod can be created`, {
+            hint: 'the serviceaccount controller of kube-controller-manager is not running or is behind; check the control plane',
+          })
+        }
+        await sleep(Math.min(pause, Math.max(0, deadline - Date.now())))
+      }
     }
   }
 
@@ -257,6 +281,21 @@ export async function deleteNamespace(core: CoreV1Api, name: string, where: Wher
   }
 }
 
+/**
+ * An aggregated API that does not answer (metrics-server down) keeps every deleted namespace
+ * Terminating with NamespaceDeletionDiscoveryFailure, although its pods are gone: nothing of the
+ * run is left running and the namespace goes by itself once discovery works, so that is no failure.
+ */
+async function onlyDiscoveryBlocks(core: CoreV1Api, name: string, namespace: V1Namespace): Promise<boolean> {
+  const discovery = namespace.status?.conditions?.some((condition) => condition.type === 'NamespaceDeletionDiscoveryFailure' && condition.status === 'True')
+  if (!discovery) return false
+  try {
+    return (await core.listNamespacedPod({ namespace: name })).items.length === 0
+  } catch {
+    return false
+  }
+}
+
 export async function waitNamespaceGone(core: CoreV1Api, name: string, where: Where, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs
   let last: V1Namespace | undefined
@@ -268,6 +307,7 @@ export async function waitNamespaceGone(core: CoreV1Api, name: string, where: Wh
       if (isNotFound(error)) return
       throw kubeError(error, `waiting for namespace ${name} to go`, where)
     }
+    if (await onlyDiscoveryBlocks(core, name, last)) return
     if (Date.now() >= deadline) break
     await sleep(Math.min(pause, Math.max(50, deadline - Date.now())))
     pause = Math.min(pause * 1.5, 1000)

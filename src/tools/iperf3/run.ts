@@ -2,7 +2,7 @@
  * One iperf3 measurement between two endpoints: a one-off server on `server`, the client on
  * `client`, output parsed into a Sample. The server is always stopped, whatever happens.
  */
-import type { Endpoint, ExecResult, RunningProcess } from '../../providers/endpoint.ts'
+import type { Endpoint, ExecResult, PortRange, RunningProcess } from '../../providers/endpoint.ts'
 import { NetbenchError } from '../../errors.ts'
 import type { Sample } from '../../results/metrics.ts'
 import { datagramBytesForMtu, pathMtu, serverArgs, tcpClientArgs, udpClientArgs, wholeSeconds } from './args.ts'
@@ -25,6 +25,8 @@ export interface RunIperf3Options {
 }
 
 export const DEFAULT_PORT = 5201
+/** The ports probes rotate through when the server's endpoint names none. */
+export const DEFAULT_PORTS: PortRange = { first: DEFAULT_PORT, last: DEFAULT_PORT + 49 }
 /**
  * UDP socket buffer wanted: a receiver that falls behind for a moment overruns a small one. Each
  * probe asks for less where the kernel grants less (`grantedSocketBuffer`) and records what it used.
@@ -71,8 +73,9 @@ export async function runIperf3(options: RunIperf3Options): Promise<Sample> {
   // Build the argv once before starting anything, so bad input (bitrate 0) throws with no server.
   clientArgv(DEFAULT_PORT)
 
-  const firstPort = options.portHint ?? DEFAULT_PORT + (portCounter++ % 50)
-  const { process: serverProcess, port } = await startServer(server, firstPort, signal)
+  const ports = server.ports ?? DEFAULT_PORTS
+  const firstPort = options.portHint ?? ports.first + (portCounter++ % (ports.last - ports.first + 1))
+  const { process: serverProcess, port } = await startServer(server, firstPort, options.portHint === undefined ? ports : undefined, signal)
   try {
     const runMs = (wholeSeconds(probe.durationMs) + (probe.omitMs ? wholeSeconds(probe.omitMs) : 0)) * 1000
     // The receiver's socket-buffer drops around the run tell receiver overrun from network loss.
@@ -119,10 +122,12 @@ export async function runIperf3(options: RunIperf3Options): Promise<Sample> {
 
 /** Starts a one-off server, moving to the next port while the current one is taken. */
 async function startServer(
-  endpoint: Endpoint, firstPort: number, signal: AbortSignal | undefined,
+  endpoint: Endpoint, firstPort: number, range: PortRange | undefined, signal: AbortSignal | undefined,
 ): Promise<{ process: RunningProcess; port: number }> {
   let lastError = ''
-  for (let port = firstPort; port < firstPort + PORT_TRIES; port++) {
+  for (let tries = 0; tries < PORT_TRIES; tries++) {
+    // Within the range, wrap around rather than leave it (a firewall opens only the range).
+    const port = range ? range.first + ((firstPort - range.first + tries) % (range.last - range.first + 1)) : firstPort + tries
     signal?.throwIfAborted()
     let running: RunningProcess
     try {
