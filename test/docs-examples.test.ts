@@ -65,10 +65,16 @@ const remote = (block: DocBlock) => /provider:\s*'?(kube|k3s)/.test(block.text)
 /** Durations cut to 2 s, quoted (ts) or not (yaml). */
 const shortened = (text: string) => text.replace(/(duration:\s*'?)\d+(?:\.\d+)?(?:ms|s|m|min)\b('?)/g, '$12s$2')
 
-/** Validates blocks with `netbench list` in a temp project; a baseline file is there for `of baseline`. */
+/**
+ * Validates blocks with `netbench list` in a temp project; a baseline file is there for `of
+ * baseline`, holding a suite of each block's name (a baseline must come from the same suite).
+ */
 async function listBlocks(blocks: readonly DocBlock[]) {
   using project = tmpProject(Object.fromEntries(blocks.map((block) => [block.file, block.text])))
-  writeFileSync(project.path('baseline.json'), JSON.stringify(handRun('base', [])))
+  const baseline = handRun('base', [])
+  const names = blocks.map((block) => /^\s*name:\s*['"]?([^'"\n]+?)['"]?,?\s*$/m.exec(block.text)?.[1]).filter((name) => name !== undefined)
+  baseline.suites = names.map((name) => ({ ...baseline.suites[0]!, name }))
+  writeFileSync(project.path('baseline.json'), JSON.stringify(baseline))
   const { code, stdout, stderr } = await runCli(['list', '--baseline', 'baseline.json', ...blocks.map((block) => block.file)], { cwd: project.dir })
   return { code, stdout, stderr }
 }

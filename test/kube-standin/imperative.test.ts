@@ -82,7 +82,7 @@ test('an impossible share', async ({ lab }) => {
     expect(code).toBe(1)
     // Titled by its path, printed once.
     expect(stdout).toMatch(/^miss\.netbench\.ts$/m)
-    expect(stdout).toMatch(/✗ an impossible share {2}calico › tcp › throughput >= 1000G missed: measured [\d.]+ Gbit\/s, needed >= 1000\.00 Gbit\/s/)
+    expect(stdout).toMatch(/✗ an impossible share {2}calico › tcp › throughput >= (?:1000G|1T) missed: measured [\d.]+ Gbit\/s, needed >= 1000\.00 Gbit\/s/)
     const result = JSON.parse(readFileSync(project.path('r.json'), 'utf8'))
     expect(result.suites[0].points.map((p: { between: string; from: string; to: string }) => `${p.between} ${p.from}→${p.to}`)).toEqual(['nodes calico-p1→calico-p2', 'same-node calico-p1→calico-p3'])
   })
