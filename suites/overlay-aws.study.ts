@@ -1,6 +1,12 @@
 import { tcp, udp } from 'netbench'
 import type { SuiteDefinition } from 'netbench'
 
+/** Loss above the link, and the larger instance's larger share, where this host can offer them. */
+const aboveTheLink = {
+  'm4.large': ['all at 1G loss.network > 20%', 'all at 3G loss.network > 20%'],
+  'm4.xlarge': ['host at 1G loss.network > 10%', 'host at 3G loss.network > 25%', 'host at 1G throughput >= 675M', 'calico at 1G throughput >= 675M'],
+}
+
 /**
  * The 2017 overlay study, as data: plain networking (host) against Flannel, Calico, Canal and
  * Weave, three nodes in three availability zones, UDP at 1M/10M/100M/1G/3G and TCP, on one
@@ -9,12 +15,13 @@ import type { SuiteDefinition } from 'netbench'
  *
  * The expectations say what the lab honestly shows, which is mostly what the study found:
  * - modest rates are lossless on every network; loss starts above 100M;
- * - nothing beats the instance's shaped rate. Above it the lab's shaper drops the excess as a
- *   cloud link does (shallow queue) — as far as the sending host can offer it: on two cores the
- *   forwarding runs on the sender's CPU, so at 1G/3G the sender is held at the link (*held by
- *   the link*) or tops out (*sender-limited*), and each such point says in words what was offered.
- *   Expectations of loss above the link, or of m4.xlarge delivering 1.5× m4.large at 1G, would
- *   measure this host rather than the networks here, so none are claimed;
+ * - nothing beats the instance's shaped rate, and above it UDP loss "hits hard": the lab polices
+ *   each uplink as a cloud does, so the excess of a 1G or 3G offer is dropped (m4.large: 40–80%
+ *   on every network). What a two-core host cannot offer it says on the point, in words: on
+ *   m4.xlarge (750M) the VXLAN overlays' senders top out near the link, so only host and calico
+ *   (no encapsulation) are held to loss above it;
+ * - instance size matters: m4.xlarge delivers at least 1.5× what m4.large does at 1G (plain
+ *   networking and calico, whose senders can offer more than the larger link);
  * - the mature overlays perform alike: TCP within a few percent of plain networking;
  * - Weave's small MTU (1376) is paid for in datagrams, not in loss at 100M;
  * - Calico (BGP, no encapsulation) installs slowest because BGP must converge, still in seconds.
@@ -38,6 +45,7 @@ export function overlayStudy(instance: 'm4.large' | 'm4.xlarge', rateMbit: numbe
       'weave at 100M loss < 5%',
       `all at 1G throughput <= ${cap}`,
       `all at 3G throughput <= ${cap}`,
+      ...aboveTheLink[instance],
       `host tcp throughput >= ${Math.round(rateMbit * 0.85)}M`,
       'flannel tcp throughput >= 85% of host',
       'calico tcp throughput >= 85% of host',

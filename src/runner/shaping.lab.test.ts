@@ -5,7 +5,8 @@ import { runChecked } from '../exec.ts'
 import type { PlannedPoint } from '../plan/plan.ts'
 import { runIperf3 } from '../tools/iperf3/run.ts'
 import { createLab, pathShapers, type Lab } from '../providers/local/lab.ts'
-import { newRunId } from '../providers/local/names.ts'
+import { newRunId, prefix } from '../providers/local/names.ts'
+import { policerTable, readShaperCounters } from '../providers/local/shaping.ts'
 import { claimRun, removeRun } from '../providers/local/runs.ts'
 import { limitNote, shaperTotals } from '../results/attribution.ts'
 import type { PointResult } from '../results/types.ts'
@@ -53,12 +54,22 @@ function summary(point: PointResult): string {
   return `offered ${formatRate(point.bitrate)}, sent ${formatRate(point.metrics.senderBps)}, received ${formatRate(point.metrics.throughputBps)}, loss ${point.metrics.lossPercent?.toFixed(1)}%, shaper drops ${shaper?.drops} overlimits ${shaper?.overlimits}, limited by ${point.limitedBy}`
 }
 
+/** The lab as it shaped before issue 10: tbf alone, its UDP policers removed. */
+async function withoutPolicers(lab: Lab): Promise<void> {
+  const table = policerTable(prefix(lab.runId))
+  for (const node of lab.nodes) await runChecked('ip', ['netns', 'exec', node.namespace, 'nft', 'delete', 'table', 'netdev', table])
+  await runChecked('ip', ['netns', 'exec', lab.underlayNamespace, 'nft', 'delete', 'table', 'bridge', table])
+}
+
+/** The tbf counters of the path alone (for a lab whose policers were removed). */
+const tbfCounters = (lab: Lab) => () => readShaperCounters(lab.underlayNamespace, [lab.nodes[0]!.shaper!.ifb, lab.nodes[1]!.shaper!.port])
+
 /** One UDP run with a fixed socket buffer, and the shapers' counters around it. */
-async function udpWithBuffer(lab: Lab, bitrateBps: number, socketBufferBytes: number) {
+async function udpWithBuffer(lab: Lab, bitrateBps: number, socketBufferBytes: number, counters = pairOf(lab).shapers!) {
   const pair = pairOf(lab)
-  const before = (await pair.shapers!())!
+  const before = (await counters())!
   const sample = await runIperf3({ client: pair.client, server: pair.server, probe: { kind: 'udp', bitrateBps, durationMs: 2000, socketBufferBytes } })
-  const after = (await pair.shapers!())!
+  const after = (await counters())!
   const drops = after.drops - before.drops
   const text = `-w ${socketBufferBytes}: sent ${formatRate(sample.metrics.senderBps)}, received ${formatRate(sample.metrics.throughputBps)}, loss ${sample.metrics.lossPercent?.toFixed(1)}%, shaper drops ${drops}, overlimits ${after.overlimits - before.overlimits}`
   return { sample, drops, text }
@@ -79,10 +90,11 @@ describe('the mechanism: a packet charges its sender\'s socket until it leaves t
   test('stock socket buffer, 20 ms queue: the sender is paced to the link and nothing is dropped; a shallow queue drops the excess', async ({ annotate }) => {
     const rate = 100e6
     await withLab(rate, async (lab) => {
-      const shallow = await udpWithBuffer(lab, 2 * rate, STOCK_SOCKET_BUFFER_MAX)
+      await withoutPolicers(lab)
+      const shallow = await udpWithBuffer(lab, 2 * rate, STOCK_SOCKET_BUFFER_MAX, tbfCounters(lab))
       await deepQueue(lab, rate)
-      const deepStock = await udpWithBuffer(lab, 2 * rate, STOCK_SOCKET_BUFFER_MAX)
-      const deepLarge = await udpWithBuffer(lab, 2 * rate, 4 * 1024 * 1024)
+      const deepStock = await udpWithBuffer(lab, 2 * rate, STOCK_SOCKET_BUFFER_MAX, tbfCounters(lab))
+      const deepLarge = await udpWithBuffer(lab, 2 * rate, 4 * 1024 * 1024, tbfCounters(lab))
       for (const line of [`shallow queue, ${shallow.text}`, `20 ms queue, ${deepStock.text}`, `20 ms queue, ${deepLarge.text}`]) await annotate(line)
       // 20 ms of 100M plus the bucket (~380 KB, ~260 datagrams, ~600 KB in truesize) outlasts the
       // stock buffer (SO_SNDBUF 2 × 212992): the sender blocks in sendmsg, the queue never overflows.
@@ -95,6 +107,26 @@ describe('the mechanism: a packet charges its sender\'s socket until it leaves t
       // The lab's shallow queue overflows before the stock buffer fills, and counts what it drops.
       expect(shallow.sample.metrics.lossPercent!).toBeGreaterThan(40)
       expect(Math.abs(shallow.drops - shallow.sample.lostPackets!)).toBeLessThan(shallow.sample.packets! * 0.03)
+    })
+  })
+})
+
+describe('the mechanism above ~450M: a throttling tbf costs the sender\'s CPU; a policer does not', () => {
+  // veths forward in the sender's softirq, and a tbf holding traffic above its rate releases each
+  // packet from a timer on that CPU: with tbf alone a 2-core host's sender slows to the link rate
+  // (no loss); with the policer in front the excess is dropped cheaply and the sender keeps offering.
+  test('450M link offered 1G: policed, the sender offers well above the link and the excess is lost; tbf alone paces it', async ({ annotate }) => {
+    await withLab(450e6, async (lab) => {
+      const policed = await udpWithBuffer(lab, 1e9, 4 * 1024 * 1024)
+      await withoutPolicers(lab)
+      const tbfAlone = await udpWithBuffer(lab, 1e9, 4 * 1024 * 1024, tbfCounters(lab))
+      await annotate(`policed: ${policed.text}`)
+      await annotate(`tbf alone: ${tbfAlone.text}`)
+      const sent = (run: typeof policed) => run.sample.metrics.senderBps!
+      expect(sent(policed) / sent(tbfAlone)).toBeGreaterThan(1.3)
+      expect(policed.sample.metrics.lossPercent!).toBeGreaterThan(25)
+      // What the policer dropped is what iperf3 lost.
+      expect(Math.abs(policed.drops - policed.sample.lostPackets!)).toBeLessThan(policed.sample.packets! * 0.03)
     })
   })
 })

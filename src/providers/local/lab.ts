@@ -1,8 +1,8 @@
 import { runChecked } from '../../exec.ts'
 import type { LocalClusterSpec } from '../../suites/model.ts'
 import { NetnsEndpoint } from './netns-endpoint.ts'
-import { namespaceName, nodeName, zoneName } from './names.ts'
-import { readShaperCounters, shapeUplink } from './shaping.ts'
+import { namespaceName, nodeName, prefix, zoneName } from './names.ts'
+import { policeUplink, readShaperCounters, shapeUplink } from './shaping.ts'
 import type { ShaperCounters } from '../../results/metrics.ts'
 import { EXEC_CONCURRENCY, mapLimit } from './concurrency.ts'
 import { applyConditions } from './conditions.ts'
@@ -17,7 +17,7 @@ export interface LabNode {
   namespace: string
   ip: string
   /** Uplink shaped: upload through the ifb `ifb`, download on the underlay port `port`. */
-  shaper: { port: string; ifb: string } | null
+  shaper: { port: string; ifb: string; rateBps: number } | null
   /** The node's own network stack as an endpoint (the host network). */
   endpoint: NetnsEndpoint
 }
@@ -78,11 +78,21 @@ async function createNode(runId: string, index: number, spec: LocalClusterSpec, 
   await runChecked('ip', ['-n', underlayNamespace, '-batch', '-'], { input: `link set ${port} master br0\nlink set ${port} up\n`, what: `attaching node ${name}` })
   await runChecked('ip', ['netns', 'exec', namespace, 'sysctl', '-qw', ...nodeSysctls], { what: `setting sysctls on node ${name}` })
   const rate = nodeRate(spec, index)
-  const shaper = rate === null ? null : { port, ifb: `i${name}` }
-  if (shaper) await shapeUplink(underlayNamespace, shaper.port, shaper.ifb, rate!)
+  const shaper = rate === null ? null : { port, ifb: `i${name}`, rateBps: rate }
+  if (shaper) {
+    await shapeUplink(underlayNamespace, shaper.port, shaper.ifb, shaper.rateBps)
+    await policeUplink({ runPrefix: prefix(runId), nodeNamespace: namespace, underlayNamespace, port, node: name, rateBps: shaper.rateBps })
+  }
   const instance = spec.nodeInstances?.[index]
   const endpoint = new NetnsEndpoint({ name, label: `node ${name} (zone ${zone}${instance ? `, ${instance}` : ''})`, node: name, zone, namespace, ip, mtu: UNDERLAY_MTU })
   return { name, zone, namespace, ip, shaper, endpoint }
+}
+
+/** Re-rates every node's UDP policers for a network whose full-size frames are `frameBytes` long. */
+export async function policeFrames(lab: Lab, frameBytes: number): Promise<void> {
+  await mapLimit(lab.nodes.filter((node) => node.shaper), EXEC_CONCURRENCY, (node) => policeUplink({
+    runPrefix: prefix(lab.runId), nodeNamespace: node.namespace, underlayNamespace: lab.underlayNamespace, port: node.shaper!.port, node: node.name, rateBps: node.shaper!.rateBps,
+  }, frameBytes))
 }
 
 /**
@@ -91,6 +101,9 @@ async function createNode(runId: string, index: number, spec: LocalClusterSpec, 
  */
 export function pathShapers(lab: Lab, from: string, to: string): (() => Promise<ShaperCounters | undefined>) | undefined {
   if (from === to) return undefined
-  const devices = [lab.nodes.find((node) => node.name === from)?.shaper?.ifb, lab.nodes.find((node) => node.name === to)?.shaper?.port].filter((device) => device !== undefined)
-  return devices.length ? () => readShaperCounters(lab.underlayNamespace, devices) : undefined
+  const sender = lab.nodes.find((node) => node.name === from)
+  const receiver = lab.nodes.find((node) => node.name === to)
+  const devices = [sender?.shaper?.ifb, receiver?.shaper?.port].filter((device) => device !== undefined)
+  const policers = { runPrefix: prefix(lab.runId), senderNamespace: sender?.shaper ? sender.namespace : undefined, receiverNode: receiver?.shaper ? receiver.name : undefined }
+  return devices.length ? () => readShaperCounters(lab.underlayNamespace, devices, policers) : undefined
 }

@@ -7,7 +7,7 @@ import { runLocalPolicy } from './policy.ts'
 import { componentVersions } from './features.ts'
 import type { EndpointPair, Network } from '../types.ts'
 import { EXEC_CONCURRENCY, mapLimit } from './concurrency.ts'
-import { pathShapers, type Lab, type LabNode } from './lab.ts'
+import { pathShapers, UNDERLAY_MTU, type Lab, type LabNode } from './lab.ts'
 import { pickNodePair } from './placement.ts'
 import { createPodNamespaces, deleteNamespaces, deletePods, pickPodPair, podSlots, waitReachable, type Pod, type PodSlot } from './pods.ts'
 
@@ -168,6 +168,12 @@ export async function installPodNetwork(options: InstallOptions, build: Datapath
     [Symbol.asyncDispose]: dispose,
   }
   return network
+}
+
+/** Bytes a full-size datagram of this network takes on the underlay's wire (its outer frame). */
+export function fullFrameBytes(network: { mtu: number; encapsulation: Encapsulation }): number {
+  const overhead = { none: 0, ipip: 20, vxlan: 50 }[network.encapsulation.kind]
+  return Math.min(UNDERLAY_MTU, network.mtu + overhead) + 14
 }
 
 export function describeEncapsulation(encapsulation: Encapsulation): string {

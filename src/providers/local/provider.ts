@@ -4,9 +4,10 @@ import type { ClusterSpec, LocalClusterSpec, NetworkSpec } from '../../suites/mo
 import type { Cluster, Network, Provider, ProviderContext } from '../types.ts'
 import { requireCniPlugins, requireFeatures } from './features.ts'
 import { hostNetwork } from './host-network.ts'
-import { createLab, type Lab } from './lab.ts'
+import { createLab, policeFrames, type Lab } from './lab.ts'
 import { CNIS } from './networks/index.ts'
-import { installPodNetwork, type LocalNetwork } from './pod-network.ts'
+import { fullFrameBytes, installPodNetwork, type LocalNetwork } from './pod-network.ts'
+import { FULL_FRAME_BYTES } from './shaping.ts'
 import { checkLabEnvironment, findProgram } from './preflight.ts'
 import { removeLabObjects } from './runs.ts'
 
@@ -93,7 +94,10 @@ export function createLocalCluster(lab: Lab, spec: LocalClusterSpec, context: Pr
     nodes: lab.nodes.map(({ name, zone, ip }) => ({ name, zone, ip })),
     async install(network: string | NetworkSpec, signal?: AbortSignal): Promise<LocalNetwork> {
       const networkSpec = toNetworkSpec(network)
-      if (networkSpec.cni === 'host') return hostNetwork(lab, networkSpec)
+      if (networkSpec.cni === 'host') {
+        await policeFrames(lab, FULL_FRAME_BYTES)
+        return hostNetwork(lab, networkSpec)
+      }
       const definition = CNIS[networkSpec.cni]
       if (!definition) throw unknownNetwork(networkSpec.cni)
       // Cheap after preflight (cached); covers callers that skip it (imperative suites, lab up).
@@ -101,6 +105,7 @@ export function createLocalCluster(lab: Lab, spec: LocalClusterSpec, context: Pr
       if (active) await active[Symbol.asyncDispose]()
       const installed = await installPodNetwork({ lab, spec: networkSpec, podsPerNode: spec.pods ?? 2, runDir: context.runDir, signal, persistent: options.persistent }, definition.build)
       active = installed
+      await policeFrames(lab, fullFrameBytes(installed))
       const dispose = installed[Symbol.asyncDispose]
       return Object.assign(installed, {
         [Symbol.asyncDispose]: async () => {

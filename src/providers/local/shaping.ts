@@ -35,6 +35,69 @@ export function tbfArgs(device: string, rateBps: number): string[] {
   return ['qdisc', 'replace', 'dev', device, 'root', 'tbf', 'rate', `${Math.round(rateBps)}bit`, 'burst', String(burst), 'limit', String(shaperQueueBytes(rateBps))]
 }
 
+/** A full-size frame on a 1500-byte underlay: netbench sizes every UDP datagram to fill the path's MTU. */
+export const FULL_FRAME_BYTES = 1500 + 14
+
+/**
+ * The UDP policer of a link: packets per second at the link's rate in the installed network's
+ * full-size frames (netbench's datagrams fill the path MTU, so every probe datagram is one), and a
+ * bucket of 20 ms of them (at least 512 KiB, as tbf's) so a descheduled sender's catch-up burst
+ * below the rate passes. Counted in packets: nftables' byte limits always hold a whole second of
+ * tokens, which would let the first second of an overload through.
+ */
+export function policerRate(rateBps: number, frameBytes = FULL_FRAME_BYTES): { packetsPerSecond: number; burstPackets: number } {
+  const packetsPerSecond = Math.max(1, Math.floor(rateBps / (frameBytes * 8)))
+  return { packetsPerSecond, burstPackets: Math.max(Math.ceil((512 * 1024) / frameBytes), Math.round(packetsPerSecond * 0.02)) }
+}
+
+const policerRule = (rateBps: number, frameBytes: number) => {
+  const { packetsPerSecond, burstPackets } = policerRate(rateBps, frameBytes)
+  return `meta l4proto udp limit rate over ${packetsPerSecond}/second burst ${burstPackets} packets counter drop`
+}
+
+export interface PolicedUplink { runPrefix: string; nodeNamespace: string; underlayNamespace: string; port: string; node: string; rateBps: number }
+
+/** The nftables table of a run's policers, in the node's and in the underlay's namespace. */
+export const policerTable = (runPrefix: string) => `${runPrefix}_police`
+
+/**
+ * UDP above a link's rate is dropped before any queue, as a cloud's policer drops it: on the way
+ * out of the node (its NIC's egress) and on the way into the receiving node (the underlay bridge
+ * forwarding to its port). tbf behind a policer rarely throttles. Without it, a tbf holding UDP
+ * above its rate releases every packet from a timer on the sending CPU (veths forward in the
+ * sender's softirq), which made each datagram cost 3–4× more and slowed a 2-core host's sender to
+ * the link rate from ~450 Mbit/s up: no loss, where a cloud link loses the excess. TCP (and
+ * overlays' GSO superpackets, one packet each) is left to tbf's queue. Called again when a
+ * network is installed, with the size of its full frames (Weave's are smaller).
+ */
+export async function policeUplink(options: PolicedUplink, frameBytes = FULL_FRAME_BYTES): Promise<void> {
+  const table = policerTable(options.runPrefix)
+  const rule = policerRule(options.rateBps, frameBytes)
+  const upload = `table netdev ${table} {\n  chain upload { type filter hook egress device eth0 priority 0; }\n}\nflush chain netdev ${table} upload\nadd rule netdev ${table} upload ${rule}\n`
+  const download = `table bridge ${table} {\n  chain download_${options.node} { type filter hook forward priority 0; }\n}\nflush chain bridge ${table} download_${options.node}\nadd rule bridge ${table} download_${options.node} oifname "${options.port}" ${rule}\n`
+  for (const [namespace, input] of [[options.nodeNamespace, upload], [options.underlayNamespace, download]] as const) {
+    const result = await run('ip', ['netns', 'exec', namespace, 'nft', '-f', '-'], { input })
+    if (result.exitCode !== 0) throw featureError('an nftables policer', result.stderr, 'the kernel lacks nf_tables netdev egress or bridge filtering (Linux ≥ 5.16 with nf_tables): load nf_tables, or set cluster.bandwidth: none')
+  }
+}
+
+/** Packets the policers on a path dropped: the sender's upload and the receiver's download. */
+async function policerDrops(path: { runPrefix: string; senderNamespace?: string; underlayNamespace: string; receiverNode?: string }): Promise<number | undefined> {
+  const table = policerTable(path.runPrefix)
+  const chains: Array<[string, string]> = []
+  if (path.senderNamespace) chains.push([path.senderNamespace, `netdev ${table} upload`])
+  if (path.receiverNode) chains.push([path.underlayNamespace, `bridge ${table} download_${path.receiverNode}`])
+  let drops = 0
+  for (const [namespace, chain] of chains) {
+    const result = await run('ip', ['netns', 'exec', namespace, 'nft', '-j', 'list', 'chain', ...chain.split(' ')])
+    if (result.exitCode !== 0) return undefined
+    const counted = /"counter":\s*\{\s*"packets":\s*(\d+)/.exec(result.stdout)
+    if (!counted) return undefined
+    drops += Number(counted[1])
+  }
+  return drops
+}
+
 /**
  * Shapes a node's uplink the way a cloud hypervisor does: outside the node, dropping what exceeds
  * the rate. Both directions are shaped on the underlay side of the node's veth — towards the node
@@ -58,9 +121,14 @@ export async function shapeUplink(underlayNamespace: string, port: string, ifb: 
   if (tcResult.exitCode !== 0) throw featureError('tbf', tcResult.stderr, 'the kernel lacks tbf, ingress or mirred (sch_tbf, sch_ingress, act_mirred, cls_u32): load them with modprobe, or set cluster.bandwidth: none')
 }
 
-/** Sums the root qdisc counters of the given devices (`tc -s -j`); undefined if any is unreadable. */
-export async function readShaperCounters(namespace: string, devices: readonly string[]): Promise<ShaperCounters | undefined> {
-  const total: ShaperCounters = { packets: 0, drops: 0, overlimits: 0 }
+/**
+ * Sums the root qdisc counters of the given devices (`tc -s -j`) and the drops of the path's UDP
+ * policers; undefined if any is unreadable.
+ */
+export async function readShaperCounters(namespace: string, devices: readonly string[], policers?: { runPrefix: string; senderNamespace?: string; receiverNode?: string }): Promise<ShaperCounters | undefined> {
+  const policed = policers ? await policerDrops({ ...policers, underlayNamespace: namespace }) : 0
+  if (policed === undefined) return undefined
+  const total: ShaperCounters = { packets: 0, drops: policed, overlimits: 0 }
   for (const device of devices) {
     const result = await run('tc', ['-n', namespace, '-s', '-j', 'qdisc', 'show', 'dev', device, 'root'])
     if (result.exitCode !== 0) return undefined
@@ -92,6 +160,7 @@ function featureError(what: string, stderr: string, hint: string): NetbenchError
 /** How the lab shapes and probes, recorded in every result so a run can be reproduced. */
 export const LAB_FACTS: Record<string, string> = {
   shaping: `tbf on the underlay side of each node uplink, both directions (ifb for upload); bucket max(512 KiB, 20 ms), queue 20 ms within ${SHAPER_QUEUE_MIN_BYTES / 1024}–${SHAPER_QUEUE_MAX_BYTES / 1024} KiB, so the excess is dropped`,
+  policing: `UDP above each link's rate dropped by nftables policers (packets/s of the installed network's full-size frames, ${FULL_FRAME_BYTES} bytes for 1500-byte packets, bucket max(512 KiB, 20 ms)) at the node's egress and the underlay's forward to the receiving node, before tbf`,
   udpSocketBuffer: `iperf3 -w ${UDP_SOCKET_BUFFER_BYTES} bytes, or less where net.core.wmem_max/rmem_max grant less (each point records what it used)`,
   offloads: 'veth defaults (TSO/GSO/GRO on)',
   addresses: '198.18.0.0/15',
