@@ -40,8 +40,13 @@ export async function checkNetworkRequirements(networks: readonly (string | Netw
   await requireFeatures(features)
 }
 
-/** Underlay conditions: loss needs nftables and ethtool, latency the netem qdisc. */
+/** Underlay conditions: shaped links and loss need nftables (and loss ethtool), latency the netem qdisc. */
 export async function checkConditionRequirements(spec: LocalClusterSpec): Promise<void> {
+  const shaped = spec.bandwidthBps !== null || spec.nodeBandwidthBps?.some((rate) => rate !== null)
+  if (shaped) {
+    if (!await findProgram('nft')) throw missingProgram('nft')
+    await requireFeatures([{ feature: 'nftables', by: 'shaped uplinks (their UDP policers)' }])
+  }
   if (spec.nodeLossPercent?.some((percent) => percent > 0)) {
     for (const program of ['nft', 'ethtool']) if (!await findProgram(program)) throw missingProgram(program)
     await requireFeatures([{ feature: 'nftables', by: 'cluster loss' }])
