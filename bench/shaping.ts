@@ -1,16 +1,16 @@
 /**
  * Loss above the link (issue 10), needs root: per link rate, UDP offered at twice the rate through
- * the lab's shaping as it was before (tbf: 20 ms queue, 128 KiB/4 ms bucket) and as it is now
- * (tbf: shallow byte-bounded queue), each with a 4 MiB and a stock (212992) socket buffer, all in
- * one invocation on the same 2-node lab per rate. About a minute and a half.
+ * the lab's shaping as it was before (tbf alone: 20 ms queue, 128 KiB/4 ms bucket) and as it is now
+ * (UDP policers in front of a tbf with a shallow byte-bounded queue), each with a 4 MiB and a stock
+ * (212992) socket buffer, all in one invocation on the same 2-node lab per rate. About a minute.
  * Run alone: `node --import tsx bench/shaping.ts`, or through `npm run bench`.
  */
 import { fileURLToPath } from 'node:url'
 import { runChecked } from '../src/exec.ts'
-import { createLab, pathShapers, type Lab } from '../src/providers/local/lab.ts'
-import { newRunId } from '../src/providers/local/names.ts'
+import { createLab, pathShapers, policeFrames, type Lab } from '../src/providers/local/lab.ts'
+import { newRunId, prefix } from '../src/providers/local/names.ts'
 import { claimRun, removeRun } from '../src/providers/local/runs.ts'
-import { tbfArgs } from '../src/providers/local/shaping.ts'
+import { FULL_FRAME_BYTES, policerTable, readShaperCounters, tbfArgs } from '../src/providers/local/shaping.ts'
 import { measureSenderCeiling } from '../src/tools/iperf3/ceiling.ts'
 import { runIperf3 } from '../src/tools/iperf3/run.ts'
 import { STOCK_SOCKET_BUFFER_MAX } from '../src/tools/iperf3/socket-buffer.ts'
@@ -34,15 +34,20 @@ export interface ShapingRow {
 /** The tbf the lab used before issue 10, for the "before" columns. */
 const oldTbf = (device: string, rateBps: number) => ['qdisc', 'replace', 'dev', device, 'root', 'tbf', 'rate', `${rateBps}bit`, 'burst', String(Math.max(128 * 1024, Math.round((rateBps / 8000) * 4))), 'latency', '20ms']
 
+/** Before: the old tbf alone (the policers' tables removed); after: policers back, today's tbf. */
 async function reshape(lab: Lab, rateBps: number, old: boolean): Promise<void> {
   const devices = lab.nodes.flatMap((node) => node.shaper ? [node.shaper.ifb, node.shaper.port] : [])
   const input = devices.map((device) => (old ? oldTbf(device, rateBps) : tbfArgs(device, rateBps)).join(' ')).join('\n') + '\n'
   await runChecked('tc', ['-n', lab.underlayNamespace, '-batch', '-'], { input, what: 'reshaping the bench lab' })
+  if (!old) return policeFrames(lab, FULL_FRAME_BYTES)
+  const table = policerTable(prefix(lab.runId))
+  for (const node of lab.nodes) await runChecked('ip', ['netns', 'exec', node.namespace, 'nft', 'delete', 'table', 'netdev', table])
+  await runChecked('ip', ['netns', 'exec', lab.underlayNamespace, 'nft', 'delete', 'table', 'bridge', table])
 }
 
-async function offerTwice(lab: Lab, rateBps: number, socketBufferBytes: number): Promise<ShapingRun> {
+async function offerTwice(lab: Lab, rateBps: number, socketBufferBytes: number, policed: boolean): Promise<ShapingRun> {
   const [a, b] = lab.nodes
-  const shapers = pathShapers(lab, a!.name, b!.name)!
+  const shapers = policed ? pathShapers(lab, a!.name, b!.name)! : () => readShaperCounters(lab.underlayNamespace, [a!.shaper!.ifb, b!.shaper!.port])
   const before = (await shapers())!
   const sample = await runIperf3({ client: a!.endpoint, server: b!.endpoint, probe: { kind: 'udp', bitrateBps: 2 * rateBps, durationMs: 2000, socketBufferBytes } })
   const after = (await shapers())!
@@ -63,7 +68,7 @@ export async function benchShaping(): Promise<{ ceilingBps: number | null; rows:
       for (const buffer of BUFFERS) {
         for (const shaping of ['before', 'after'] as const) {
           await reshape(lab, rateBps, shaping === 'before')
-          runs[`${shaping}|${buffer}`] = await offerTwice(lab, rateBps, buffer)
+          runs[`${shaping}|${buffer}`] = await offerTwice(lab, rateBps, buffer, shaping === 'after')
         }
       }
       rows.push({ rateBps, runs })

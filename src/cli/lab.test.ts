@@ -1,6 +1,7 @@
 /** `netbench lab up|status|down` through the real CLI (needs root). */
 import { describe, expect, test } from 'vitest'
 import { runCli } from '../../test/cli.ts'
+import { allLabObjects } from '../../test/leftovers.ts'
 import { ownLeftovers } from '../providers/local/networks/datapaths.testkit.ts'
 import { ping } from '../providers/local/pods.ts'
 
@@ -21,7 +22,8 @@ describe('netbench lab', () => {
       // The lab outlived the CLI: pods still reach each other over BGP-learned routes.
       const target = /n2-p1 +on n2 +(198\.19\.0\.\d+)/.exec(status.stdout)![1]!
       expect((await ping(`nb${runId}-n1p1`, target)).ok).toBe(true)
-      expect(ownLeftovers(runId!).some((item) => item.startsWith('process') && item.includes('bird'))).toBe(true)
+      // A lab kept by `lab up` is no leftover: its BIRD is found among all of the machine's lab objects.
+      expect(allLabObjects().some((item) => item.startsWith('process') && item.includes('bird') && item.includes(`nb${runId}`))).toBe(true)
     } finally {
       const down = await runCli(['lab', 'down', runId!])
       expect(down.code).toBe(0)

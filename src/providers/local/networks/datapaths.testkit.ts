@@ -11,7 +11,7 @@ import type { Lab } from '../lab.ts'
 import { newRunId, prefix } from '../names.ts'
 import { localProvider, type LocalCluster } from '../provider.ts'
 import { claimRun, removeRun } from '../runs.ts'
-import { allLabObjects } from '../../../../test/leftovers.ts'
+import { labLeftovers } from '../../../../test/leftovers.ts'
 
 export const ENCAP_PORTS = [8472, 4789, 6784] as const
 
@@ -88,7 +88,7 @@ export async function testCluster(spec: Partial<LocalClusterSpec> = {}) {
   }
 }
 
-/** Every lab object of one run, whether its owner is alive or not: other runs may be going on. */
+/** labLeftovers() restricted to one run: other runs (other engineers' tests) may be live. */
 export function ownLeftovers(runId: string): string[] {
-  return allLabObjects().filter((item) => item.includes(`nb${runId}`) || item.includes(`${runId}.json`))
+  return labLeftovers().filter((item) => item.includes(`nb${runId}`) || item.includes(`${runId}.json`))
 }
