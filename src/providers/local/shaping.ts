@@ -87,15 +87,12 @@ async function policerDrops(path: { runPrefix: string; senderNamespace?: string;
   const chains: Array<[string, string]> = []
   if (path.senderNamespace) chains.push([path.senderNamespace, `netdev ${table} upload`])
   if (path.receiverNode) chains.push([path.underlayNamespace, `bridge ${table} download_${path.receiverNode}`])
-  let drops = 0
-  for (const [namespace, chain] of chains) {
+  const counted = await Promise.all(chains.map(async ([namespace, chain]) => {
     const result = await run('ip', ['netns', 'exec', namespace, 'nft', '-j', 'list', 'chain', ...chain.split(' ')])
-    if (result.exitCode !== 0) return undefined
-    const counted = /"counter":\s*\{\s*"packets":\s*(\d+)/.exec(result.stdout)
-    if (!counted) return undefined
-    drops += Number(counted[1])
-  }
-  return drops
+    const packets = result.exitCode === 0 ? /"counter":\s*\{\s*"packets":\s*(\d+)/.exec(result.stdout)?.[1] : undefined
+    return packets === undefined ? undefined : Number(packets)
+  }))
+  return counted.some((drops) => drops === undefined) ? undefined : counted.reduce<number>((total, drops) => total + drops!, 0)
 }
 
 /**
@@ -126,19 +123,16 @@ export async function shapeUplink(underlayNamespace: string, port: string, ifb: 
  * policers; undefined if any is unreadable.
  */
 export async function readShaperCounters(namespace: string, devices: readonly string[], policers?: { runPrefix: string; senderNamespace?: string; receiverNode?: string }): Promise<ShaperCounters | undefined> {
-  const policed = policers ? await policerDrops({ ...policers, underlayNamespace: namespace }) : 0
-  if (policed === undefined) return undefined
-  const total: ShaperCounters = { packets: 0, drops: policed, overlimits: 0 }
-  for (const device of devices) {
-    const result = await run('tc', ['-n', namespace, '-s', '-j', 'qdisc', 'show', 'dev', device, 'root'])
-    if (result.exitCode !== 0) return undefined
-    const root = parseRootQdisc(result.stdout)
-    if (!root) return undefined
-    total.packets += root.packets
-    total.drops += root.drops
-    total.overlimits += root.overlimits
-  }
-  return total
+  // Read side by side: this runs twice around every UDP probe.
+  const [policed, ...roots] = await Promise.all([
+    policers ? policerDrops({ ...policers, underlayNamespace: namespace }) : 0,
+    ...devices.map(async (device) => {
+      const result = await run('tc', ['-n', namespace, '-s', '-j', 'qdisc', 'show', 'dev', device, 'root'])
+      return result.exitCode === 0 ? parseRootQdisc(result.stdout) : undefined
+    }),
+  ])
+  if (policed === undefined || roots.some((root) => root === undefined)) return undefined
+  return roots.reduce<ShaperCounters>((total, root) => ({ packets: total.packets + root!.packets, drops: total.drops + root!.drops, overlimits: total.overlimits + root!.overlimits }), { packets: 0, drops: policed, overlimits: 0 })
 }
 
 function parseRootQdisc(json: string): ShaperCounters | undefined {
