@@ -5,23 +5,14 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { runCli, startCli } from '../cli.ts'
 import { tmpProject } from '../tmp-project.ts'
-import { startStandIn, type StandInFixture } from './fixture.ts'
+import { standInsLeftClean, startStandIn, type StandInFixture } from './fixture.ts'
 import { dockerAvailability } from '../../src/providers/k3s/docker.ts'
 
 const docker = await dockerAvailability(5000)
-const fixtures: StandInFixture[] = []
-afterEach(async () => {
-  for (const fixture of fixtures.splice(0)) {
-    // Whatever happened, the run left nothing in the cluster and no process in its pods.
-    expect(fixture.standIn.namespaces()).toEqual([])
-    expect(fixture.standIn.processes()).toBe(0)
-    expect(fixture.standIn.unknownRequests).toEqual([])
-    await fixture[Symbol.asyncDispose]()
-  }
-})
+const fixtures = standInsLeftClean()
 
 async function standIn(...args: Parameters<typeof startStandIn>): Promise<StandInFixture> {
   const fixture = await startStandIn(...args)

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { KubeStandIn, type StandInOptions } from './server.ts'
+import { afterEach, expect } from 'vitest'
 
 export interface StandInFixture extends AsyncDisposable {
   standIn: KubeStandIn
@@ -52,4 +53,47 @@ export function kubeSpec(overrides: Record<string, unknown> = {}) {
     placements: [{ between: 'zones' as const, endpoint: 'pod' as const }],
     ...overrides,
   }
+}
+
+/**
+ * One stand-in per test, disposed after it: `start` opens it and points KUBECONFIG at it,
+ * `current` is the open one. A test fails if netbench called an endpoint the stand-in does not
+ * implement.
+ */
+export function standInPerTest(): { start: (...args: Parameters<typeof startStandIn>) => Promise<StandInFixture>; current: () => StandInFixture } {
+  let fixture: StandInFixture | undefined
+  afterEach(async () => {
+    const standIn = fixture?.standIn
+    await fixture?.[Symbol.asyncDispose]()
+    fixture = undefined
+    expect(standIn?.unknownRequests ?? []).toEqual([])
+  })
+  return {
+    async start(...args) {
+      fixture = await startStandIn(...args)
+      fixture.useKubeconfig()
+      return fixture
+    },
+    current: () => {
+      if (!fixture) throw new Error('no stand-in was started in this test')
+      return fixture
+    },
+  }
+}
+
+/**
+ * Stand-ins that CLI runs of a test use (push them here): after each test, whatever happened, the
+ * run left nothing in the cluster, no process in its pods, and called no unknown endpoint.
+ */
+export function standInsLeftClean(): StandInFixture[] {
+  const fixtures: StandInFixture[] = []
+  afterEach(async () => {
+    for (const fixture of fixtures.splice(0)) {
+      expect(fixture.standIn.namespaces()).toEqual([])
+      expect(fixture.standIn.processes()).toBe(0)
+      expect(fixture.standIn.unknownRequests).toEqual([])
+      await fixture[Symbol.asyncDispose]()
+    }
+  })
+  return fixtures
 }

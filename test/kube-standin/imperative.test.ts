@@ -5,22 +5,14 @@
  * a suite does, so the same cleanup holds: nothing is left in the cluster, SIGINT included.
  */
 import { readFileSync } from 'node:fs'
-import { afterEach, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { runCli, startCli } from '../cli.ts'
 import { tmpProject } from '../tmp-project.ts'
-import { startStandIn, type StandInFixture } from './fixture.ts'
+import { standInsLeftClean, startStandIn, type StandInFixture } from './fixture.ts'
 import { dockerAvailability } from '../../src/providers/k3s/docker.ts'
 
 const docker = await dockerAvailability(5000)
-const fixtures: StandInFixture[] = []
-afterEach(async () => {
-  for (const fixture of fixtures.splice(0)) {
-    expect(fixture.standIn.namespaces()).toEqual([])
-    expect(fixture.standIn.processes()).toBe(0)
-    expect(fixture.standIn.unknownRequests).toEqual([])
-    await fixture[Symbol.asyncDispose]()
-  }
-})
+const fixtures = standInsLeftClean()
 
 async function standIn(): Promise<StandInFixture> {
   const fixture = await startStandIn()

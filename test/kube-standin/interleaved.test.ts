@@ -4,20 +4,12 @@
  * with every point's repeats alternating between them, as the CNI-version gate does on k3s.
  */
 import { readFileSync } from 'node:fs'
-import { afterEach, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { runCli, startCli } from '../cli.ts'
 import { tmpProject } from '../tmp-project.ts'
-import { startStandIn, type StandInFixture } from './fixture.ts'
+import { standInsLeftClean, startStandIn, type StandInFixture } from './fixture.ts'
 
-const fixtures: StandInFixture[] = []
-afterEach(async () => {
-  for (const fixture of fixtures.splice(0)) {
-    expect(fixture.standIn.namespaces()).toEqual([])
-    expect(fixture.standIn.processes()).toBe(0)
-    expect(fixture.standIn.unknownRequests).toEqual([])
-    await fixture[Symbol.asyncDispose]()
-  }
-})
+const fixtures = standInsLeftClean()
 
 /** A stand-in whose iperf3 client runs are logged, in the order they start, on `timeline`. */
 async function standIn(context: string, timeline: string[]): Promise<StandInFixture> {

@@ -4,12 +4,12 @@
  * namespace's `default` ServiceAccount exists, and runs pod commands as the pod's user with only
  * its capabilities (ping decided by the kernel under the pod's ping_group_range).
  */
-import { afterEach, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node'
 import { isNetbenchError } from '../../errors.ts'
 import type { ClusterSpec } from '../../suites/model.ts'
 import { runPing } from '../../tools/ping/ping.ts'
-import { kubeSpec, startStandIn, type StandInFixture } from '../../../test/kube-standin/fixture.ts'
+import { kubeSpec, standInPerTest } from '../../../test/kube-standin/fixture.ts'
 import { ADMISSION_HINT, RBAC_HINT, kubeError } from './errors.ts'
 import { execToEnd } from './exec.ts'
 import { CONTAINER } from './labels.ts'
@@ -17,19 +17,8 @@ import { endpointPodManifest } from './manifests.ts'
 import { kubeProvider } from './provider.ts'
 import { KubeTarget } from './target.ts'
 
-let fixture: StandInFixture | undefined
-afterEach(async () => {
-  const standIn = fixture?.standIn
-  await fixture?.[Symbol.asyncDispose]()
-  fixture = undefined
-  expect(standIn?.unknownRequests ?? []).toEqual([])
-})
-
-async function standIn(...args: Parameters<typeof startStandIn>): Promise<StandInFixture> {
-  fixture = await startStandIn(...args)
-  fixture.useKubeconfig()
-  return fixture
-}
+const standIns = standInPerTest()
+const standIn = standIns.start
 
 const spec = (overrides: Record<string, unknown> = {}) => kubeSpec(overrides) as ClusterSpec
 const context = (runId: string) => ({ runId, runDir: '/tmp' })

@@ -3,30 +3,19 @@
  * (test/kube-standin): node firewalls that drop the iperf3 ports, route MTUs below the device MTU
  * (Cilium), exec streams that are lost or cut when quiet. iperf3 runs for real on loopback.
  */
-import { afterEach, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { isNetbenchError } from '../../errors.ts'
 import type { ClusterSpec } from '../../suites/model.ts'
 import { runIperf3 } from '../../tools/iperf3/run.ts'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { kubeSpec, startStandIn, type StandInFixture } from '../../../test/kube-standin/fixture.ts'
+import { kubeSpec, standInPerTest } from '../../../test/kube-standin/fixture.ts'
 import { PROXIED_HOST, startProxy } from '../../../test/kube-standin/proxy.ts'
 import { execKeepalive } from './exec.ts'
 import { kubeProvider } from './provider.ts'
 
-let fixture: StandInFixture | undefined
-afterEach(async () => {
-  const standIn = fixture?.standIn
-  await fixture?.[Symbol.asyncDispose]()
-  fixture = undefined
-  expect(standIn?.unknownRequests ?? []).toEqual([])
-})
-
-async function standIn(...args: Parameters<typeof startStandIn>): Promise<StandInFixture> {
-  fixture = await startStandIn(...args)
-  fixture.useKubeconfig()
-  return fixture
-}
+const standIns = standInPerTest()
+const standIn = standIns.start
 
 const spec = (overrides: Record<string, unknown> = {}) => kubeSpec(overrides) as ClusterSpec
 const context = (runId: string) => ({ runId, runDir: '/tmp' })
@@ -133,7 +122,7 @@ describe('the datapath of a real cluster, on the stand-in', () => {
     await using proxy = await startProxy()
     const kubeconfig = join(dir, 'proxied')
     writeFileSync(kubeconfig, server.kubeconfig().replace(server.url, `https://${PROXIED_HOST}:${new URL(server.url).port}`))
-    fixture!.useKubeconfig(kubeconfig)
+    standIns.current().useKubeconfig(kubeconfig)
     const saved = process.env.HTTPS_PROXY
     process.env.HTTPS_PROXY = proxy.url
     try {

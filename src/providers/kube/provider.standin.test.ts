@@ -3,30 +3,18 @@
  * local HTTPS + WebSocket server speaking exactly the endpoints netbench uses. Its exec endpoint
  * runs the REAL iperf3 on this machine over loopback, so the figures parsed here are real.
  */
-import { afterEach, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { isNetbenchError } from '../../errors.ts'
 import { runIperf3 } from '../../tools/iperf3/run.ts'
 import type { ClusterSpec } from '../../suites/model.ts'
-import { kubeSpec, startStandIn, type StandInFixture } from '../../../test/kube-standin/fixture.ts'
+import { kubeSpec, standInPerTest } from '../../../test/kube-standin/fixture.ts'
 import { kubeProvider } from './provider.ts'
 import { cleanKubeRuns, removeKubeRun } from './runs.ts'
 import { HEARTBEAT_ANNOTATION, MANAGED_BY_LABEL, OWNER_HOST_ANNOTATION, OWNER_PID_ANNOTATION, OWNER_START_ANNOTATION, RUN_LABEL } from './labels.ts'
 import { PodEndpoint } from './pod-endpoint.ts'
 
-let fixture: StandInFixture | undefined
-afterEach(async () => {
-  const standIn = fixture?.standIn
-  await fixture?.[Symbol.asyncDispose]()
-  fixture = undefined
-  // Nothing netbench did may need endpoints the stand-in does not implement.
-  expect(standIn?.unknownRequests ?? []).toEqual([])
-})
-
-async function standIn(...args: Parameters<typeof startStandIn>): Promise<StandInFixture> {
-  fixture = await startStandIn(...args)
-  fixture.useKubeconfig()
-  return fixture
-}
+const standIns = standInPerTest()
+const standIn = standIns.start
 
 const spec = (overrides: Record<string, unknown> = {}) => kubeSpec(overrides) as ClusterSpec
 const context = (runId: string) => ({ runId, runDir: '/tmp' })
@@ -134,7 +122,7 @@ describe('kube provider against the API stand-in', () => {
     // The server went away mid-test: iperf3 itself says so (the exact words depend on the moment).
     expect(error.message).toMatch(/^iperf3.*(unable to connect to server|Connection refused|control socket has closed unexpectedly|Connection reset)/i)
     await cluster[Symbol.asyncDispose]()
-    expect(fixture!.standIn.namespaces()).toEqual([])
+    expect(standIns.current().standIn.namespaces()).toEqual([])
   })
 
   test('an exec the API refuses (kubelet unreachable) fails the probe with the reason', async () => {
@@ -223,7 +211,7 @@ describe('preflight: contexts, reachability, permissions', () => {
   test('an unknown context lists the known ones', async () => {
     await standIn({}, ['calico-lab', 'weave-lab'])
     const error = await failure(kubeProvider.preflight(spec({ context: 'prod-like', contexts: { calico: 'prod-like' } }), ['calico']))
-    expect(error.oneLine).toBe(`kube context 'prod-like' is not in the kubeconfig (${fixture!.kubeconfig}) — use one of calico-lab, weave-lab (kubectl config get-contexts), or pass --kubeconfig`)
+    expect(error.oneLine).toBe(`kube context 'prod-like' is not in the kubeconfig (${standIns.current().kubeconfig}) — use one of calico-lab, weave-lab (kubectl config get-contexts), or pass --kubeconfig`)
     expect(error.exitCode).toBe(3)
   })
 
@@ -232,7 +220,7 @@ describe('preflight: contexts, reachability, permissions', () => {
     const { writeFileSync } = await import('node:fs')
     const file = `${dir}/unreachable`
     writeFileSync(file, server.kubeconfig(['standin']).replace(server.url, 'https://127.0.0.1:1'))
-    fixture!.useKubeconfig(file)
+    standIns.current().useKubeconfig(file)
     const error = await failure(kubeProvider.preflight(spec(), ['calico']))
     expect(error.oneLine).toBe("cannot reach the Kubernetes API server of context 'standin' (https://127.0.0.1:1): connect ECONNREFUSED 127.0.0.1:1 — check that the cluster is up and the kubeconfig points at it (kubectl --context standin cluster-info)")
   })
@@ -242,7 +230,7 @@ describe('preflight: contexts, reachability, permissions', () => {
     const { writeFileSync } = await import('node:fs')
     const file = `${dir}/badtoken`
     writeFileSync(file, server.kubeconfig(['standin']).replace(server.options.token, 'expired'))
-    fixture!.useKubeconfig(file)
+    standIns.current().useKubeconfig(file)
     expect((await failure(kubeProvider.preflight(spec(), ['calico']))).oneLine).toMatch(/^context 'standin': the API server rejected the credentials \(401 Unauthorized\) while reading the server version/)
   })
 
