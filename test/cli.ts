@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { expect } from 'vitest'
 import { join } from 'node:path'
 import { REPO_ROOT } from './tmp-project.ts'
 
@@ -37,4 +38,21 @@ export function startCli(args: string[], options: CliOptions = {}): { child: Chi
 
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   return startCli(args, options).result
+}
+
+/** Polls every 100 ms until `condition` holds or `timeoutMs` passes (the caller asserts what it needs). */
+export async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline && !condition()) await new Promise((resolve) => setTimeout(resolve, 100))
+}
+
+/** Sends SIGINT to a running CLI: it must say so and exit 130 within `withinMs`. Returns its stdout. */
+export async function interruptCli(cli: ReturnType<typeof startCli>, withinMs: number): Promise<string> {
+  const interruptedAt = Date.now()
+  cli.child.kill('SIGINT')
+  const { code, stdout } = await cli.result
+  expect(code).toBe(130)
+  expect(Date.now() - interruptedAt).toBeLessThan(withinMs)
+  expect(stdout).toMatch(/SIGINT received, stopping and cleaning up/)
+  return stdout
 }

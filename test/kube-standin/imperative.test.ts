@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { describe, expect, test } from 'vitest'
-import { runCli, startCli } from '../cli.ts'
+import { interruptCli, runCli, startCli, waitUntil } from '../cli.ts'
 import { tmpProject } from '../tmp-project.ts'
 import { standInsLeftClean, startStandIn, type StandInFixture } from './fixture.ts'
 import { dockerAvailability } from '../../src/providers/k3s/docker.ts'
@@ -88,15 +88,9 @@ test('long', async ({ lab }) => {
 })`),
     })
     const cli = startCli(['--kubeconfig', kubeconfig, 'long.netbench.ts'], { cwd: project.dir })
-    const deadline = Date.now() + 60_000
-    while (Date.now() < deadline && !server.execs.some((exec) => exec.argv.includes('-c'))) await new Promise((resolve) => setTimeout(resolve, 100))
+    await waitUntil(() => server.execs.some((exec) => exec.argv.includes('-c')), 60_000)
     expect(server.processes()).toBeGreaterThan(0)
-    const interruptedAt = Date.now()
-    cli.child.kill('SIGINT')
-    const { code, stdout } = await cli.result
-    expect(code).toBe(130)
-    expect(Date.now() - interruptedAt).toBeLessThan(20_000)
-    expect(stdout).toMatch(/SIGINT received, stopping and cleaning up/)
+    await interruptCli(cli, 20_000)
   })
 
   test('the cluster is checked before the run: an unknown context is exit 3, a misspelt option exit 2, nothing created', async () => {
