@@ -138,7 +138,7 @@ async function importSuiteModule(file: string, shown: string, modules: UserModul
   } catch (error) {
     if (isNetbenchError(error)) throw error
     const text = (error instanceof Error ? error.message : String(error)).replace(/\u001b\[[0-9;]*m/g, '')
-    const location = syntaxErrorLocation(error, text, basename(file))
+    const location = syntaxErrorLocation(text, basename(file))
     if (location) {
       throw new NetbenchError('SUITE_SYNTAX', `${shown}:${location.line}:${location.column}: ${location.message}`, { hint: 'fix the TypeScript syntax at that line' })
     }
@@ -168,15 +168,8 @@ function notASuite(module: Record<string, unknown>, shown: string): never {
   throw new NetbenchError('SUITE_INVALID', `${shown}: defines no suite and no test`, { hint: 'write `export default defineSuite({ … })`, or imperative tests with `test(…)` from netbench' })
 }
 
-/**
- * Where a compiler put a syntax error: esbuild (tsx) gives `errors[].location` or
- * `file:line:col: ERROR: text`; Vite's oxc parser prints `[PARSE_ERROR] text` and `file:line:col`.
- */
-function syntaxErrorLocation(error: unknown, text: string, fileName: string): { line: number; column: number; message: string } | undefined {
-  const first = (error as { errors?: Array<{ text: string; location?: { line: number; column: number } }> }).errors?.[0]
-  if (first?.location) return { line: first.location.line, column: first.location.column + 1, message: first.text }
-  const esbuild = /:(\d+):(\d+): ERROR: (.*)/.exec(text)
-  if (esbuild) return { line: Number(esbuild[1]), column: Number(esbuild[2]), message: esbuild[3]! }
+/** Where Vite's parser (oxc) put a syntax error: it prints `[PARSE_ERROR] text` and `file:line:col`. */
+function syntaxErrorLocation(text: string, fileName: string): { line: number; column: number; message: string } | undefined {
   const escaped = fileName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
   const position = new RegExp(`${escaped}:(\\d+):(\\d+)`).exec(text)
   const parse = /\[[A-Z_]+\]\s*(.+)/.exec(text)
