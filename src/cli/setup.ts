@@ -4,6 +4,7 @@ import { NetbenchError } from '../errors.ts'
 import { run } from '../exec.ts'
 import { findProgram } from '../providers/local/preflight.ts'
 import { engineVersion, ensureDockerEngine } from './docker-engine.ts'
+import { ensurePrivilegedContainers } from './docker-privileged.ts'
 import { offerSocketBufferSysctls } from './setup-sysctl.ts'
 
 /** What the local lab needs, and the Debian package that provides each. */
@@ -31,12 +32,16 @@ export const DEV_REQUIREMENTS = [
 /**
  * Checks the lab's system packages and installs the missing ones with apt-get when run as root
  * (asking first unless --yes); otherwise prints the exact command. With --dev, a Docker engine is
- * then started unless one answers. Returns the exit code.
+ * then started unless one answers, and made able to start privileged containers (docker-privileged.ts).
+ * Returns the exit code.
  */
 export async function setup(options: { yes: boolean; dev: boolean; stream: NodeJS.WritableStream }): Promise<number> {
   const code = await installPackages(options)
   if (code === 0) await offerSocketBufferSysctls(options)
-  if (code === 0 && options.dev) await ensureDockerEngine(options.stream)
+  if (code === 0 && options.dev) {
+    await ensureDockerEngine(options.stream)
+    await ensurePrivilegedContainers(options)
+  }
   return code
 }
 
