@@ -35,35 +35,46 @@ export function missingCapabilities(status = readFileSync('/proc/self/status', '
 }
 
 /**
- * The node half of the shim: rewrites <bundle>/config.json keeping only the capabilities in the
- * bounding set it runs with (the engine's: containerd's shim starts it).
+ * The node half of the shim: rewrites a container's config.json (process.capabilities) or an exec's
+ * process.json (capabilities), keeping only the capabilities in the bounding set it runs with (the
+ * engine's: containerd's shim starts it).
  */
 export const TRIM_SCRIPT = `// Written by \`netbench setup --dev\` (a test-machine shim, see ${CAPTRIM_RUNTIME}).
 import { readFileSync, writeFileSync } from 'node:fs'
 const CAPABILITIES = ${JSON.stringify(CAPABILITIES)}
 const bounding = BigInt('0x' + /^CapBnd:\\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))[1])
 const allowed = (name) => { const bit = CAPABILITIES.indexOf(name); return bit < 0 || ((bounding >> BigInt(bit)) & 1n) === 1n }
-const file = process.argv[2] + '/config.json'
+const file = process.argv[2]
 const spec = JSON.parse(readFileSync(file, 'utf8'))
-const sets = spec.process?.capabilities ?? {}
+const sets = spec.process?.capabilities ?? spec.capabilities ?? {}
 for (const set of Object.keys(sets)) sets[set] = sets[set].filter(allowed)
 writeFileSync(file, JSON.stringify(spec))
 `
 
-/** The runtime Docker calls: trims the bundle's capabilities on create/run, then is runc. */
+/** The runtime Docker calls: trims the capabilities of a container (create, run) or an exec, then is runc. */
 export function runtimeScript(node: string): string {
   return `#!/bin/sh
 # Written by \`netbench setup --dev\`: a test-machine shim for a Docker engine whose capability
-# bounding set lacks capabilities that runc grants privileged containers. On create/run it trims
-# the container's capability sets to that bounding set, then runs runc with the same arguments.
-bundle=; command=; previous=
+# bounding set lacks capabilities that runc grants privileged containers. On create/run (the
+# bundle's config.json) and exec (its process.json) it trims the capability sets to that bounding
+# set, then runs runc with the same arguments.
+bundle=.; process=; command=; previous=
 for arg in "$@"; do
-  case "$previous" in --bundle|-b) bundle=$arg ;; esac
-  case "$arg" in --bundle=*) bundle=\${arg#--bundle=} ;; create|run) [ -n "$command" ] || command=$arg ;; esac
+  case "$previous" in --bundle|-b) bundle=$arg ;; --process|-p) process=$arg ;; esac
+  case "$arg" in
+    --bundle=*) bundle=\${arg#--bundle=} ;;
+    --process=*) process=\${arg#--process=} ;;
+    create|run|exec) [ -n "$command" ] || command=$arg ;;
+  esac
   previous=$arg
 done
-if [ -n "$command" ]; then
-  "${node}" "${join(SHIM_DIR, 'captrim.mjs')}" "\${bundle:-.}" || exit 1
+case "$command" in
+  create|run) file=$bundle/config.json ;;
+  exec) file=$process ;;
+  *) file= ;;
+esac
+if [ -n "$file" ]; then
+  "${node}" "${join(SHIM_DIR, 'captrim.mjs')}" "$file" || exit 1
 fi
 exec runc "$@"
 `
@@ -93,7 +104,7 @@ async function defaultRuntime(): Promise<string> {
 }
 
 /** daemon.json with the shim as the default runtime; refuses to replace another default runtime. */
-function daemonConfig(current: string | null): Record<string, unknown> {
+export function daemonConfig(current: string | null): Record<string, unknown> {
   let config: Record<string, unknown>
   try {
     config = current ? JSON.parse(current) as Record<string, unknown> : {}
@@ -106,6 +117,12 @@ function daemonConfig(current: string | null): Record<string, unknown> {
   }
   const runtimes = { ...config.runtimes as Record<string, unknown> | undefined, [CAPTRIM_RUNTIME]: { path: join(SHIM_DIR, CAPTRIM_RUNTIME) } }
   return { ...config, runtimes, 'default-runtime': CAPTRIM_RUNTIME }
+}
+
+async function writeShim(): Promise<void> {
+  await mkdir(SHIM_DIR, { recursive: true })
+  await writeFile(join(SHIM_DIR, 'captrim.mjs'), TRIM_SCRIPT)
+  await writeFile(join(SHIM_DIR, CAPTRIM_RUNTIME), runtimeScript(process.execPath), { mode: 0o755 })
 }
 
 /** dockerd rereads runtimes and default-runtime on SIGHUP: no restart, running containers stay. */
@@ -132,6 +149,8 @@ async function reloadEngine(stream: NodeJS.WritableStream): Promise<void> {
 export async function ensurePrivilegedContainers(options: { yes: boolean; stream: NodeJS.WritableStream }): Promise<void> {
   const { stream } = options
   const runtime = await defaultRuntime()
+  // An installed shim is rewritten by the netbench that runs setup (its node, its exec handling).
+  if (runtime === CAPTRIM_RUNTIME) await writeShim()
   const first = await probePrivileged()
   if (first.ok) {
     stream.write(`  ✓ Docker engine starts privileged containers${runtime === CAPTRIM_RUNTIME ? ` (runtime ${CAPTRIM_RUNTIME}, a test-machine shim: without ${missingCapabilities().join(', ')})` : ''}\n`)
@@ -148,9 +167,7 @@ export async function ensurePrivilegedContainers(options: { yes: boolean; stream
     prompt.close()
     if (/^n/i.test(answer.trim())) throw new NetbenchError('PROVIDER', 'the Docker engine cannot start privileged containers, which k3s nodes are', { hint: 'the k3s provider tests need them' })
   }
-  await mkdir(SHIM_DIR, { recursive: true })
-  await writeFile(join(SHIM_DIR, 'captrim.mjs'), TRIM_SCRIPT)
-  await writeFile(join(SHIM_DIR, CAPTRIM_RUNTIME), runtimeScript(process.execPath), { mode: 0o755 })
+  await writeShim()
   await mkdir('/etc/docker', { recursive: true })
   await writeFile(DAEMON_JSON, `${JSON.stringify(daemonConfig(existsSync(DAEMON_JSON) ? readFileSync(DAEMON_JSON, 'utf8') : null), null, 2)}\n`)
   stream.write(`netbench: wrote ${join(SHIM_DIR, CAPTRIM_RUNTIME)} (a test-machine shim: drops ${missing.join(', ')} from each container, then runs runc) and made it the default runtime in ${DAEMON_JSON} (runtimes.${CAPTRIM_RUNTIME}, default-runtime)\n`)

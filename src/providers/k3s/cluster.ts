@@ -43,6 +43,31 @@ export function containerLabels(runId: string, key: string): Record<string, stri
   }
 }
 
+/** The last line a container wrote: Docker's log stream without a TTY is framed (8-byte headers). */
+function lastLogLine(log: Buffer): string {
+  let text = ''
+  for (let offset = 0; offset + 8 <= log.length; offset += 8 + log.readUInt32BE(offset + 4)) {
+    text += log.subarray(offset + 8, offset + 8 + log.readUInt32BE(offset + 4)).toString()
+  }
+  return text.trim().split('\n').at(-1) ?? ''
+}
+
+/**
+ * What every node container needs beyond @testcontainers/k3s's settings (CgroupnsMode=host and
+ * the host's /sys/fs/cgroup bind-mounted):
+ * - its own cgroup namespace, and the /sys/fs/cgroup Docker mounts for it: with the host's, every
+ *   node's kubelet manages the same /kubepods and removes the other nodes' pods as orphans. kind
+ *   runs nodes with --cgroupns=private; k3d gets it as Docker's default on cgroup v2.
+ * - / made rshared before k3s starts, as k3d's K3D_FIX_MOUNTS entrypoint and kind's do: Calico's
+ *   and Cilium's Bidirectional mounts (/sys/fs, /sys/fs/bpf) need a shared mount on the node,
+ *   and in a container / is private. `exec` keeps k3s PID 1, which its cgroup v2 evacuation needs.
+ */
+export const NODE_ENTRYPOINT = ['/bin/sh', '-c', 'mount --make-rshared / && exec /bin/k3s "$@"', 'k3s']
+function asNode(hostConfig: { CgroupnsMode?: string; Binds?: string[] }): void {
+  hostConfig.CgroupnsMode = 'private'
+  hostConfig.Binds = (hostConfig.Binds ?? []).filter((bind) => !bind.startsWith('/sys/fs/cgroup:'))
+}
+
 /**
  * Waits for the API server through `k3s kubectl get --raw=/readyz` inside the server container.
  * K3sContainer's default strategy waits for a log line that does not come when flannel is off.
@@ -72,6 +97,9 @@ class ApiServerReady {
       } catch (error) {
         last = (error as Error).message
       }
+      // A server that exited never gets ready: say why now, not at the end of the wait.
+      const state = (await container.inspect()).State
+      if (!state.Running) throw new Error(`the k3s server exited (code ${state.ExitCode}): ${lastLogLine(await container.logs({ stdout: true, stderr: true, tail: 5 }))}`)
       await sleep(1000)
     }
     throw new Error(`the k3s API server was not ready within ${this.timeoutMs / 1000} s${last ? `: ${last}` : ''}`)
@@ -179,6 +207,8 @@ export async function startK3sNodes(options: Omit<K3sClusterOptions, 'manifest'>
       constructor(image: string) {
         super(image)
         this.createOpts.NetworkingConfig = { EndpointsConfig: { [name]: { Aliases: [SERVER_ALIAS] } } }
+        asNode(this.hostConfig)
+        this.withEntrypoint(NODE_ENTRYPOINT)
       }
     }
     const server = await new K3sServer(options.image)
@@ -190,17 +220,17 @@ export async function startK3sNodes(options: Omit<K3sClusterOptions, 'manifest'>
       .withStartupTimeout(options.readyTimeoutMs)
       .start()
     started.push(server)
-    // Agents: the same image running `agent`, privileged with the host's cgroup namespace like the server.
+    // Agents: the same image running `agent`, privileged, each in its own cgroup namespace like the server.
     class K3sAgent extends GenericContainer {
       constructor(image: string) {
         super(image)
-        ;(this.hostConfig as { CgroupnsMode?: string }).CgroupnsMode = 'host'
+        asNode(this.hostConfig)
+        this.withEntrypoint(NODE_ENTRYPOINT)
       }
     }
     const agents = await Promise.allSettled(Array.from({ length: options.nodes - 1 }, (_, offset) => new K3sAgent(options.image)
       .withNetworkMode(name)
       .withPrivilegedMode()
-      .withBindMounts([{ source: '/sys/fs/cgroup', target: '/sys/fs/cgroup' }])
       .withTmpFs({ '/run': 'rw', '/var/run': 'rw' })
       .withLabels(labels)
       .withEnvironment(agentEnvironment(token))
@@ -218,11 +248,11 @@ export async function startK3sNodes(options: Omit<K3sClusterOptions, 'manifest'>
 }
 
 /** runc cannot grant a privileged container a capability the engine itself lacks (an engine inside a container). */
-function startFailure(error: unknown): unknown {
+export function startFailure(error: unknown): unknown {
   const message = error instanceof Error ? error.message : String(error)
   if (!/unable to apply caps/.test(message)) return error
   return new NetbenchError('PROVIDER', `this Docker engine cannot start privileged containers, which k3s nodes are (${/unable to apply caps[^:]*(: [^:]+)?/.exec(message)![0]})`, {
-    hint: 'the engine lacks capabilities it would grant (it runs inside a container or a restricted sandbox): use an engine on a host or VM, or provider: kube',
+    hint: 'the engine lacks capabilities it would grant (it runs inside a container or a restricted sandbox): use an engine on a host or VM, or provider: kube; on a test machine `netbench setup --dev` installs a runtime shim',
   })
 }
 

@@ -2,7 +2,11 @@
  * The k3s provider's Docker side on the REAL Docker engine (CI starts one with `netbench setup
  * --dev`; without one these tests fail, they do not skip). No registry answers here, so the
  * rancher/k3s image is replaced by a STAND-IN image (standin-image.testkit.ts) that runs no
- * Kubernetes: what needs k3s itself is tested against the stand-in API server (test/kube-standin).
+ * Kubernetes but refuses what would break a real node (the host's cgroup namespace, private
+ * mounts): what needs k3s itself is tested against the stand-in API server (test/kube-standin).
+ * This machine's engine lacks a capability that privileged containers get; `netbench setup --dev`
+ * made its test-machine runtime shim the default (src/cli/docker-privileged.ts), the nodes are
+ * started by the provider's own code.
  */
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
@@ -12,7 +16,8 @@ import { run } from '../../exec.ts'
 import { interruptCli, runCli, startCli } from '../../../test/cli.ts'
 import { REPO_ROOT, tmpProject } from '../../../test/tmp-project.ts'
 import { MANAGED_BY, MANAGED_BY_LABEL, NETWORK_LABEL, OWNER_PID_ANNOTATION, RUN_LABEL } from '../kube/labels.ts'
-import { startK3sNodes } from './cluster.ts'
+import { probePrivileged } from '../../cli/docker-privileged.ts'
+import { NODE_ENTRYPOINT, startFailure, startK3sNodes } from './cluster.ts'
 import { dockerEngine } from './docker.ts'
 import { SERVER_ALIAS } from './manifests.ts'
 import { STANDIN_K3S_IMAGE, buildStandInK3sImage, removeStandInK3sImage } from './standin-image.testkit.ts'
@@ -39,18 +44,13 @@ async function waitForContainers(count: number, timeoutMs = 30_000): Promise<voi
 const suite = (image: string, readyTimeout: string) =>
   `name: k\ncluster: { provider: k3s, nodes: 3, zones: 3, image: ${image}, readyTimeout: ${readyTimeout} }\nnetworks: [flannel]\nsteps: [{ tcp: { duration: 1s } }]\n`
 
-/**
- * Whether this engine can start a privileged container: not when it runs with a reduced capability
- * bounding set (this machine's engine lacks CAP_MAC_OVERRIDE), where runc fails with "unable to apply caps".
- */
-let privileged: { ok: true } | { ok: false; reason: string }
 const NO_PRIVILEGED = /^this Docker engine cannot start privileged containers, which k3s nodes are \(unable to apply caps/
 
 beforeAll(async () => {
   docker = (await dockerEngine()).container.dockerode
+  const privileged = await probePrivileged()
+  if (!privileged.ok) throw new Error(`this Docker engine cannot start privileged containers (${privileged.reason}): run netbench setup --yes --dev`)
   await buildStandInK3sImage()
-  const probe = await run('docker', ['run', '--rm', '--privileged', STANDIN_K3S_IMAGE, 'agent', '--probe'])
-  privileged = /unable to apply caps/.test(probe.stderr) ? { ok: false, reason: `this engine cannot start privileged containers: ${probe.stderr.trim().split('\n')[0]}` } : { ok: true }
 }, 60_000)
 afterEach(async () => { expect(await dockerObjects()).toEqual([]) })
 afterAll(async () => { if (docker) await removeStandInK3sImage() })
@@ -66,15 +66,32 @@ describe.sequential('the k3s provider on a real Docker engine (stand-in k3s imag
 
   const nodeOptions = { runId: 'dk1t', key: 'flannel', withFlannel: true, nodes: 3, zones: 2, image: STANDIN_K3S_IMAGE, readyTimeoutMs: 30_000 }
 
-  test('an engine that cannot start privileged containers: exit 3 saying so, and the created-but-not-started node is removed', async (context) => {
-    if (privileged.ok) context.skip('this engine starts privileged containers (the next tests run the nodes)')
-    const error = await startK3sNodes(nodeOptions).catch((caught: unknown) => caught)
-    expect(isNetbenchError(error) && error.exitCode).toBe(3)
-    expect((error as Error).message).toMatch(NO_PRIVILEGED)
+  test('an engine that cannot start privileged containers: its own error (plain runc, not the shim) becomes exit 3 saying so', async (context) => {
+    const container = await docker.createContainer({ Image: STANDIN_K3S_IMAGE, Cmd: ['agent'], Labels: { [MANAGED_BY_LABEL]: MANAGED_BY }, HostConfig: { Privileged: true, Runtime: 'runc' } })
+    try {
+      const started = await container.start().then(() => null, (caught: unknown) => caught)
+      if (!/unable to apply caps/.test(String(started))) context.skip(`plain runc starts privileged containers on this engine (${String(started)})`)
+      const error = startFailure(started)
+      expect(isNetbenchError(error) && error.exitCode).toBe(3)
+      expect((error as Error).message).toMatch(NO_PRIVILEGED)
+    } finally {
+      await container.remove({ force: true })
+    }
   })
 
-  test('nodes: labelled with the run, privileged, on the run’s network, agents join the server by alias, zones round-robin; clean keeps a live run; stop leaves nothing', async (context) => {
-    if (!privileged.ok) context.skip(privileged.reason)
+  test('the stand-in refuses a node in the host\'s cgroup namespace, on the host\'s cgroup tree, or with private mounts', async () => {
+    const node = (...args: string[]) => run('docker', ['run', '--rm', '--privileged', '--network', 'none', ...args])
+    const refused = (result: { exitCode: number | null; stderr: string }) => `${result.exitCode} ${result.stderr.trim()}`
+    // @testcontainers/k3s's settings: the host's cgroup namespace and /sys/fs/cgroup.
+    expect(refused(await node('--cgroupns', 'host', '-v', '/sys/fs/cgroup:/sys/fs/cgroup', STANDIN_K3S_IMAGE, 'agent'))).toBe("1 stand-in k3s: the node shares the host's cgroup namespace: every node's kubelet would manage the same /kubepods")
+    expect(refused(await node('--cgroupns', 'private', '-v', '/sys/fs/cgroup:/sys/fs/cgroup', STANDIN_K3S_IMAGE, 'agent'))).toBe("1 stand-in k3s: /sys/fs/cgroup is not the node's own cgroup tree (the host's, bind-mounted?)")
+    expect(refused(await node('--cgroupns', 'private', STANDIN_K3S_IMAGE, 'server'))).toBe("1 stand-in k3s: / is not a shared mount: Calico's and Cilium's Bidirectional mounts would fail")
+    // / shared but a private mount over /sys: the mount holding /sys/fs/bpf counts.
+    const sysPrivate = await node('--cgroupns', 'private', '--entrypoint', '/bin/sh', STANDIN_K3S_IMAGE, '-c', 'mount --make-rshared / && mount --make-private /sys && exec /bin/k3s agent')
+    expect(refused(sysPrivate)).toBe("1 stand-in k3s: /sys/fs/bpf is not on a shared mount: Cilium's bpffs mount would not reach the node")
+  })
+
+  test('nodes: labelled with the run, privileged, own cgroup namespace, / rshared, on the run’s network, agents join the server by alias, zones round-robin; clean keeps a live run; stop leaves nothing', async () => {
     const nodes = await startK3sNodes(nodeOptions)
     try {
       const labels = { [MANAGED_BY_LABEL]: MANAGED_BY, [RUN_LABEL]: 'dk1t', [NETWORK_LABEL]: 'flannel', [OWNER_PID_ANNOTATION]: String(process.pid) }
@@ -86,14 +103,21 @@ describe.sequential('the k3s provider on a real Docker engine (stand-in k3s imag
       for (const container of containers) {
         expect(container.Config.Labels).toMatchObject(labels)
         expect(container.HostConfig.Privileged).toBe(true)
+        // The stand-in exits at once in the host's cgroup namespace or with private mounts.
         expect(container.State.Running).toBe(true)
+        expect((container.HostConfig as { CgroupnsMode?: string }).CgroupnsMode).toBe('private')
+        expect(container.HostConfig.Binds ?? []).toEqual([])
+        expect(container.Config.Entrypoint).toEqual(NODE_ENTRYPOINT)
+        const mounts = await run('docker', ['exec', container.Id, 'sh', '-c', 'while read -r id parent device root point rest; do [ "$point" = / ] && echo "$rest"; done < /proc/1/mountinfo'])
+        expect(mounts.stdout).toMatch(/ shared:\d+ /)
         expect(Object.keys(container.NetworkSettings.Networks)).toEqual([nodes.network])
       }
       expect(byRole('server').NetworkSettings.Networks[nodes.network]!.Aliases).toContain(SERVER_ALIAS)
       expect(byRole('server').Config.Cmd).toContain(`--tls-san=${SERVER_ALIAS}`)
       expect(containers.filter((c) => c.Config.Cmd[0] === 'agent').map((c) => c.Config.Env.find((e) => e.startsWith('K3S_URL=')))).toEqual([`K3S_URL=https://${SERVER_ALIAS}:6443`, `K3S_URL=https://${SERVER_ALIAS}:6443`])
       expect(containers.map((c) => c.Config.Cmd.find((arg) => arg.startsWith('--node-label='))).sort()).toEqual(['--node-label=topology.kubernetes.io/zone=zone-a', '--node-label=topology.kubernetes.io/zone=zone-a', '--node-label=topology.kubernetes.io/zone=zone-b'])
-      expect(nodes.kubeconfig).toMatch(/server: https:\/\/localhost:\d+\n/)
+      // The API port as Docker published it (the host is localhost, or the bridge's gateway inside a container).
+      expect(/server: https:\/\/[^:\s]+:(\d+)\n/.exec(nodes.kubeconfig)?.[1]).toBe(byRole('server').NetworkSettings.Ports['6443/tcp']![0]!.HostPort)
       // This process is alive: clean leaves its containers alone.
       const clean = await runCli(['clean'])
       expect(clean.stdout).not.toContain('dk1t')
@@ -107,11 +131,10 @@ describe.sequential('the k3s provider on a real Docker engine (stand-in k3s imag
     using project = tmpProject({ 's.netbench.yaml': suite(STANDIN_K3S_IMAGE, '3s') })
     const { code, stdout } = await runCli(['s.netbench.yaml'], { cwd: project.dir })
     expect(code).toBe(3)
-    expect(stdout).toMatch(privileged.ok ? /k3s cluster k3s-flannel was not ready within 3 s/ : /network flannel: this Docker engine cannot start privileged containers/)
+    expect(stdout).toMatch(/k3s cluster k3s-flannel was not ready within 3 s/)
   })
 
-  test('SIGINT while the cluster starts: exit 130, nothing remains', async (context) => {
-    if (!privileged.ok) context.skip(privileged.reason)
+  test('SIGINT while the cluster starts: exit 130, nothing remains', async () => {
     using project = tmpProject({ 's.netbench.yaml': suite(STANDIN_K3S_IMAGE, '120s') })
     const cli = startCli(['s.netbench.yaml'], { cwd: project.dir })
     await waitForContainers(3)
@@ -119,8 +142,7 @@ describe.sequential('the k3s provider on a real Docker engine (stand-in k3s imag
     await interruptCli(cli, 20_000)
   })
 
-  test('SIGKILL of the whole run: its containers and network remain until `netbench clean` removes them', async (context) => {
-    if (!privileged.ok) context.skip(privileged.reason)
+  test('SIGKILL of the whole run: its containers and network remain until `netbench clean` removes them', async () => {
     using project = tmpProject({ 's.netbench.yaml': suite(STANDIN_K3S_IMAGE, '120s') })
     // Its own process group, so the kill takes the CLI and its Vitest worker at once, as a CI cancel does.
     const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/netbench.js'), 's.netbench.yaml'], { cwd: project.dir, detached: true, stdio: 'ignore' })

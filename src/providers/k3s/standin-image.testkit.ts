@@ -3,7 +3,13 @@
  * engine where the real image cannot be pulled. It runs no Kubernetes: `/bin/k3s` is a shell
  * script that answers what the provider asks of the image (`server` writes a kubeconfig and stays
  * up, `agent` stays up, `kubectl get --raw=/readyz` says ok). Built with `docker import` from this
- * machine's own sh and sleep and the libraries they load, so it needs no registry.
+ * machine's own sh, sleep, test and mount and the libraries they load, so it needs no registry.
+ *
+ * It is also an ADVERSARY for what a real node needs of its container but a stand-in cannot show
+ * by running Kubernetes (issue 16): `server` and `agent` exit 1 with the reason when the node
+ * shares the host's cgroup namespace or sees the host's cgroup tree (kubelets would reap each
+ * other's pods), or when / or the mount holding /sys/fs/bpf is not shared (Calico's and Cilium's
+ * Bidirectional mounts would fail).
  */
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -22,6 +28,35 @@ const KUBECONFIG = [
 
 const SCRIPT = `#!/bin/sh
 # netbench test stand-in for rancher/k3s: no Kubernetes runs here.
+fail() { echo "stand-in k3s: $*" >&2; exit 1; }
+# Every line of /proc/self/cgroup is "/" in the node's own cgroup namespace (/docker/<id> in the host's).
+own_cgroup_namespace() {
+  while IFS=: read -r id controllers path; do [ "$path" = / ] || return 1; done < /proc/self/cgroup
+}
+# /sys/fs/cgroup is the node's own tree when its root cgroup holds this process (not the host's bind-mounted).
+own_cgroup_tree() {
+  procs=/sys/fs/cgroup/cgroup.procs
+  [ -e "$procs" ] || for procs in /sys/fs/cgroup/*/cgroup.procs; do break; done
+  while read -r pid; do [ "$pid" = $$ ] && return 0; done < "$procs"
+  return 1
+}
+# The mount holding $1 (the longest mount point above it; the last when stacked) has a shared:N tag.
+shared() {
+  best=; tags=
+  while read -r id parent device root point rest; do
+    case "$1" in "$point"|"$point"/*) ;; *) [ "$point" = / ] || continue ;; esac
+    [ \${#point} -ge \${#best} ] || continue
+    best=$point; tags=" \${rest%% - *} "
+  done < /proc/self/mountinfo
+  case "$tags" in *" shared:"*) return 0 ;; *) return 1 ;; esac
+}
+case "$1" in
+  server|agent)
+    own_cgroup_namespace || fail "the node shares the host's cgroup namespace: every node's kubelet would manage the same /kubepods"
+    own_cgroup_tree || fail "/sys/fs/cgroup is not the node's own cgroup tree (the host's, bind-mounted?)"
+    shared / || fail "/ is not a shared mount: Calico's and Cilium's Bidirectional mounts would fail"
+    shared /sys/fs/bpf || fail "/sys/fs/bpf is not on a shared mount: Cilium's bpffs mount would not reach the node" ;;
+esac
 case "$1" in
   server) printf '%s\\n' '${KUBECONFIG.replaceAll("'", '')}' > /etc/rancher/k3s/k3s.yaml ;;
   agent) ;;
@@ -44,7 +79,7 @@ export async function buildStandInK3sImage(): Promise<string> {
     await mkdir(join(root, 'bin'), { recursive: true })
     await mkdir(join(root, 'etc/rancher/k3s'), { recursive: true })
     await writeFile(join(root, 'bin/k3s'), SCRIPT, { mode: 0o755 })
-    const programs = ['/bin/sh', '/bin/sleep', '/bin/test']
+    const programs = ['/bin/sh', '/bin/sleep', '/bin/test', '/bin/mount']
     const files = new Set(programs)
     for (const program of programs) for (const library of await librariesOf(program)) files.add(library)
     const tarball = join(dir, 'rootfs.tar')
