@@ -12,7 +12,7 @@ import { NetbenchError } from '../../errors.ts'
 import { kubeError, type Where } from '../kube/errors.ts'
 import { MANAGED_BY, MANAGED_BY_LABEL, NETWORK_LABEL, OWNER_HOST_ANNOTATION, OWNER_PID_ANNOTATION, OWNER_START_ANNOTATION, RUN_LABEL } from '../kube/labels.ts'
 import { currentOwner } from '../kube/owner.ts'
-import { API_PORT, SERVER_ALIAS, agentArgs, agentEnvironment, applyOrder, daemonSetsOf, manifestObjects, serverArgs, zoneOf, type ManifestObject } from './manifests.ts'
+import { API_PORT, CILIUM_POOL_HINT, SERVER_ALIAS, agentArgs, ciliumPoolProblem, agentEnvironment, applyOrder, daemonSetsOf, manifestObjects, serverArgs, zoneOf, type ManifestObject } from './manifests.ts'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -259,6 +259,8 @@ export function startFailure(error: unknown): unknown {
 /** `signal` (an interrupted run) ends the wait for the cluster at once; the nodes are removed. */
 export async function startK3s(options: K3sClusterOptions, signal?: AbortSignal): Promise<StartedK3s> {
   const objects = options.manifest ? manifestObjects(await readManifest(options.manifest), options.manifest) : []
+  const poolProblem = ciliumPoolProblem(objects, options.manifest ?? '')
+  if (poolProblem) throw new NetbenchError('SUITE_INVALID', poolProblem, { hint: CILIUM_POOL_HINT })
   const nodes = await startK3sNodes({ ...options, withFlannel: options.manifest === null })
   try {
     const config = new KubeConfig()

@@ -6,7 +6,7 @@ import { isNetbenchError } from '../../errors.ts'
 import type { K3sClusterSpec } from '../../suites/model.ts'
 import { runIperf3 } from '../../tools/iperf3/run.ts'
 import { dockerAvailability, dockerEngine, engineWhereabouts } from './docker.ts'
-import { agentArgs, agentEnvironment, applyOrder, daemonSetsOf, manifestObjects, serverArgs, zoneOf } from './manifests.ts'
+import { agentArgs, agentEnvironment, applyOrder, ciliumPoolProblem, daemonSetsOf, manifestObjects, serverArgs, zoneOf } from './manifests.ts'
 import { checkManifests, clusterKey, isDeadK3sOwner, k3sProvider } from './provider.ts'
 
 describe('k3s containers', () => {
@@ -49,6 +49,25 @@ describe('CNI manifests', () => {
     const dir = mkdtempSync(join(tmpdir(), 'k3s-manifest-'))
     writeFileSync(join(dir, 'calico.yaml'), manifest)
     await expect(checkManifests({ manifests: { calico: join(dir, 'calico.yaml') } } as unknown as K3sClusterSpec, ['calico'])).resolves.toBeUndefined()
+  })
+})
+
+describe("Cilium's pod pool against k3s's Service range (10.43.0.0/16)", () => {
+  const cilium = (data: string) => manifestObjects(`apiVersion: v1\nkind: ConfigMap\nmetadata: { name: cilium-config, namespace: kube-system }\ndata: {${data}}\n`, 'cilium.yaml')
+  test("Cilium's default pool 10.0.0.0/8 holds it; k3s's pod range, another IPAM mode or no Cilium does not", () => {
+    expect(ciliumPoolProblem(cilium('ipam: cluster-pool, cluster-pool-ipv4-cidr: "10.0.0.0/8"'), 'cilium.yaml')).toBe("cilium.yaml: Cilium's pod pool 10.0.0.0/8 (cilium-config cluster-pool-ipv4-cidr) overlaps k3s's Service range 10.43.0.0/16")
+    expect(ciliumPoolProblem(cilium('cluster-pool-ipv4-cidr: "10.42.0.0/16 10.43.128.0/17"'), 'c.yaml')).toMatch(/pod pool 10\.43\.128\.0\/17 /)
+    expect(ciliumPoolProblem(cilium('ipam: cluster-pool, cluster-pool-ipv4-cidr: "10.42.0.0/16"'), 'c.yaml')).toBeNull()
+    expect(ciliumPoolProblem(cilium('ipam: kubernetes, cluster-pool-ipv4-cidr: "10.0.0.0/8"'), 'c.yaml')).toBeNull()
+    expect(ciliumPoolProblem(manifestObjects('apiVersion: v1\nkind: ConfigMap\nmetadata: { name: calico-config }\n', 'c.yaml'), 'c.yaml')).toBeNull()
+  })
+  test('a local manifest with the overlap is exit 2 before Docker is asked, naming the fix', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'k3s-manifest-'))
+    writeFileSync(join(dir, 'cilium.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: cilium-config, namespace: kube-system }\ndata:\n  cluster-pool-ipv4-cidr: "10.0.0.0/8"\n')
+    const error = await checkManifests({ manifests: { cilium: join(dir, 'cilium.yaml') } } as unknown as K3sClusterSpec, ['cilium']).catch((caught: unknown) => caught)
+    expect(isNetbenchError(error) && error.exitCode).toBe(2)
+    expect((error as Error).message).toBe(`network cilium: CNI manifest ${join(dir, 'cilium.yaml')}: Cilium's pod pool 10.0.0.0/8 (cilium-config cluster-pool-ipv4-cidr) overlaps k3s's Service range 10.43.0.0/16`)
+    expect(isNetbenchError(error) && error.hint).toMatch(/clusterPoolIPv4PodCIDRList=10\.42\.0\.0\/16/)
   })
 })
 

@@ -72,3 +72,33 @@ export function applyOrder(objects: readonly ManifestObject[]): ManifestObject[]
 export function daemonSetsOf(objects: readonly ManifestObject[]): Array<{ namespace: string; name: string }> {
   return objects.filter((object) => object.kind === 'DaemonSet').map((object) => ({ namespace: object.metadata.namespace ?? 'default', name: object.metadata.name }))
 }
+
+/** k3s's default Service range: a CNI's pod pool must not overlap it. */
+export const K3S_SERVICE_CIDR = '10.43.0.0/16'
+export const CILIUM_POOL_HINT = 'render Cilium with --set ipam.operator.clusterPoolIPv4PodCIDRList=10.42.0.0/16 (k3s\'s pod range), or set cluster-pool-ipv4-cidr in cilium-config'
+
+/** An IPv4 CIDR as its first and last address (numbers), or null when it is not one. */
+function cidrRange(text: string): [number, number] | null {
+  const match = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(text.trim())
+  if (!match || Number(match[5]) > 32 || match.slice(1, 5).some((octet) => Number(octet) > 255)) return null
+  const size = 2 ** (32 - Number(match[5]))
+  const start = Math.floor(match.slice(1, 5).reduce((sum, octet) => sum * 256 + Number(octet), 0) / size) * size
+  return [start, start + size - 1]
+}
+
+/**
+ * Cilium's cluster-pool default, 10.0.0.0/8, holds k3s's Service range: pods would get Service
+ * addresses. A manifest rendered with the default says so in cilium-config; Cilium's own k3s guide
+ * sets the pool to k3s's pod range. The reason, or null.
+ */
+export function ciliumPoolProblem(objects: readonly ManifestObject[], source: string): string | null {
+  const config = objects.find((object) => object.kind === 'ConfigMap' && object.metadata.name === 'cilium-config')
+  const data = (config?.data ?? {}) as Record<string, unknown>
+  if (!config || (data.ipam ?? 'cluster-pool') !== 'cluster-pool' || typeof data['cluster-pool-ipv4-cidr'] !== 'string') return null
+  const [serviceStart, serviceEnd] = cidrRange(K3S_SERVICE_CIDR)!
+  const clash = data['cluster-pool-ipv4-cidr'].split(/[\s,]+/).find((pool) => {
+    const range = cidrRange(pool)
+    return range !== null && range[0] <= serviceEnd && serviceStart <= range[1]
+  })
+  return clash ? `${source}: Cilium's pod pool ${clash} (cilium-config cluster-pool-ipv4-cidr) overlaps k3s's Service range ${K3S_SERVICE_CIDR}` : null
+}

@@ -4,7 +4,7 @@
  * `flannel` and `host` share one cluster running k3s's own flannel. Measuring then works exactly
  * as on an existing cluster (the kube provider's pods, exec and cleanup).
  */
-import { access } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { KubeConfig } from '@kubernetes/client-node'
 import { NetbenchError } from '../../errors.ts'
@@ -18,6 +18,7 @@ import { KubeTarget } from '../kube/target.ts'
 import type { Cluster, ClusterNode, Network, Provider, ProviderContext } from '../types.ts'
 import { startK3s, type StartedK3s } from './cluster.ts'
 import { dockerEngine, ensureImage } from './docker.ts'
+import { CILIUM_POOL_HINT, ciliumPoolProblem, manifestObjects, type ManifestObject } from './manifests.ts'
 
 function asK3s(spec: ClusterSpec): K3sClusterSpec {
   if (spec.provider !== 'k3s') throw new NetbenchError('PROVIDER', `internal: the k3s provider got a ${spec.provider} cluster`)
@@ -37,11 +38,19 @@ export async function checkManifests(spec: K3sClusterSpec, networks: readonly st
   for (const network of networks) {
     const manifest = manifestOf(spec, network)
     if (!manifest || /^https?:\/\//.test(manifest)) continue
+    let text: string
     try {
-      await access(manifest)
+      text = await readFile(manifest, 'utf8')
     } catch {
       throw new NetbenchError('SUITE_INVALID', `network ${network}: CNI manifest ${manifest}: no such file`, { hint: 'the path is relative to the suite file; or give an https:// URL' })
     }
+    // Checked again when a URL's manifest is fetched, before its cluster starts.
+    let objects: ManifestObject[] = []
+    try {
+      objects = manifestObjects(text, manifest)
+    } catch { /* a manifest that does not parse fails where it is applied, with the place */ }
+    const problem = ciliumPoolProblem(objects, manifest)
+    if (problem) throw new NetbenchError('SUITE_INVALID', `network ${network}: CNI manifest ${problem}`, { hint: CILIUM_POOL_HINT })
   }
 }
 
