@@ -99,7 +99,11 @@ class ApiServerReady {
       }
       // A server that exited never gets ready: say why now, not at the end of the wait.
       const state = (await container.inspect()).State
-      if (!state.Running) throw new Error(`the k3s server exited (code ${state.ExitCode}): ${lastLogLine(await container.logs({ stdout: true, stderr: true, tail: 5 }))}`)
+      if (!state.Running) {
+        throw new NetbenchError('PROVIDER', `the k3s server exited (code ${state.ExitCode}): ${lastLogLine(await container.logs({ stdout: true, stderr: true, tail: 5 }))}`, {
+          hint: 'the node is removed; `docker run --privileged <image> server` shows the whole log',
+        })
+      }
       await sleep(1000)
     }
     throw new Error(`the k3s API server was not ready within ${this.timeoutMs / 1000} s${last ? `: ${last}` : ''}`)

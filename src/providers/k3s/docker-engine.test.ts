@@ -20,7 +20,7 @@ import { probePrivileged } from '../../cli/docker-privileged.ts'
 import { NODE_ENTRYPOINT, startFailure, startK3sNodes } from './cluster.ts'
 import { dockerEngine } from './docker.ts'
 import { SERVER_ALIAS } from './manifests.ts'
-import { STANDIN_K3S_IMAGE, buildStandInK3sImage, removeStandInK3sImage } from './standin-image.testkit.ts'
+import { CRASHING_STANDIN_K3S_IMAGE, STANDIN_CRASH, STANDIN_K3S_IMAGE, buildStandInK3sImage, removeStandInK3sImage } from './standin-image.testkit.ts'
 
 type Docker = Awaited<ReturnType<typeof dockerEngine>>['container']['dockerode']
 let docker: Docker
@@ -124,6 +124,20 @@ describe.sequential('the k3s provider on a real Docker engine (stand-in k3s imag
       expect((await docker.listContainers({ filters: { label: [`${RUN_LABEL}=dk1t`] } }))).toHaveLength(3)
     } finally {
       await nodes.stop()
+    }
+  })
+
+  test('a server that crashes while it starts: the wait ends at once with its last log line, nothing remains', async () => {
+    await buildStandInK3sImage(CRASHING_STANDIN_K3S_IMAGE)
+    try {
+      const started = Date.now()
+      const error = await startK3sNodes({ ...nodeOptions, runId: 'dk2c', image: CRASHING_STANDIN_K3S_IMAGE }).catch((caught: unknown) => caught)
+      expect(isNetbenchError(error) && error.exitCode).toBe(3)
+      expect((error as Error).message).toBe(`the k3s server exited (code 1): ${STANDIN_CRASH}`)
+      // Not at the end of the 30 s readyTimeout.
+      expect(Date.now() - started).toBeLessThan(20_000)
+    } finally {
+      await removeStandInK3sImage(CRASHING_STANDIN_K3S_IMAGE)
     }
   })
 

@@ -17,6 +17,9 @@ import { join } from 'node:path'
 import { runChecked } from '../../exec.ts'
 
 export const STANDIN_K3S_IMAGE = 'netbench-standin/k3s:test'
+/** A variant whose server crashes 2 s after it starts (its ports are bound by then), saying why. */
+export const CRASHING_STANDIN_K3S_IMAGE = 'netbench-standin/k3s:crashing'
+export const STANDIN_CRASH = 'stand-in k3s: the server crashed on purpose'
 
 /** A kubeconfig pointing at the server's API port, as k3s writes it (nothing serves it here). */
 const KUBECONFIG = [
@@ -26,7 +29,7 @@ const KUBECONFIG = [
   'users:', '- name: default', '  user: { token: standin }',
 ].join('\n')
 
-const SCRIPT = `#!/bin/sh
+const script = (crash: boolean) => `#!/bin/sh
 # netbench test stand-in for rancher/k3s: no Kubernetes runs here.
 fail() { echo "stand-in k3s: $*" >&2; exit 1; }
 # Every line of /proc/self/cgroup is "/" in the node's own cgroup namespace (/docker/<id> in the host's).
@@ -58,7 +61,7 @@ case "$1" in
     shared /sys/fs/bpf || fail "/sys/fs/bpf is not on a shared mount: Cilium's bpffs mount would not reach the node" ;;
 esac
 case "$1" in
-  server) printf '%s\\n' '${KUBECONFIG.replaceAll("'", '')}' > /etc/rancher/k3s/k3s.yaml ;;
+  server) ${crash ? `sleep 2; echo '${STANDIN_CRASH}' >&2; exit 1` : `printf '%s\\n' '${KUBECONFIG.replaceAll("'", '')}' > /etc/rancher/k3s/k3s.yaml`} ;;
   agent) ;;
   kubectl) test -s /etc/rancher/k3s/k3s.yaml && echo ok; exit $? ;;
   *) echo "stand-in k3s: unknown command $1" >&2; exit 2 ;;
@@ -72,26 +75,26 @@ async function librariesOf(program: string): Promise<string[]> {
   return [...output.matchAll(/(?:=>\s*)?(\/\S+)\s+\(0x/g)].map((match) => match[1]!)
 }
 
-export async function buildStandInK3sImage(): Promise<string> {
+export async function buildStandInK3sImage(image = STANDIN_K3S_IMAGE): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'netbench-k3s-standin-'))
   try {
     const root = join(dir, 'root')
     await mkdir(join(root, 'bin'), { recursive: true })
     await mkdir(join(root, 'etc/rancher/k3s'), { recursive: true })
-    await writeFile(join(root, 'bin/k3s'), SCRIPT, { mode: 0o755 })
+    await writeFile(join(root, 'bin/k3s'), script(image === CRASHING_STANDIN_K3S_IMAGE), { mode: 0o755 })
     const programs = ['/bin/sh', '/bin/sleep', '/bin/test', '/bin/mount']
     const files = new Set(programs)
     for (const program of programs) for (const library of await librariesOf(program)) files.add(library)
     const tarball = join(dir, 'rootfs.tar')
     // -h stores what symlinks point to (/bin and /lib64 are links on merged-/usr systems).
     await runChecked('tar', ['-c', '-h', '-f', tarball, '-C', '/', ...[...files].map((file) => file.slice(1)), '-C', root, 'bin/k3s', 'etc'])
-    await runChecked('docker', ['import', '--change', 'ENTRYPOINT ["/bin/k3s"]', '--change', 'ENV PATH=/bin', tarball, STANDIN_K3S_IMAGE])
-    return STANDIN_K3S_IMAGE
+    await runChecked('docker', ['import', '--change', 'ENTRYPOINT ["/bin/k3s"]', '--change', 'ENV PATH=/bin', tarball, image])
+    return image
   } finally {
     await rm(dir, { recursive: true, force: true })
   }
 }
 
-export async function removeStandInK3sImage(): Promise<void> {
-  await runChecked('docker', ['image', 'rm', '--force', STANDIN_K3S_IMAGE])
+export async function removeStandInK3sImage(image = STANDIN_K3S_IMAGE): Promise<void> {
+  await runChecked('docker', ['image', 'rm', '--force', image])
 }
