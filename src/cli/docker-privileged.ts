@@ -17,6 +17,7 @@ import { findProgram } from '../providers/local/preflight.ts'
 export const CAPTRIM_RUNTIME = 'netbench-captrim'
 export const SHIM_DIR = '/usr/local/lib/netbench'
 export const DAEMON_JSON = '/etc/docker/daemon.json'
+const DOCKERD_PID = '/var/run/docker.pid'
 const PROBE_IMAGE = 'netbench-probe/empty:privileged'
 
 /** Linux capabilities by number (capability.h), as runc names them in config.json. */
@@ -131,7 +132,8 @@ async function reloadEngine(stream: NodeJS.WritableStream): Promise<void> {
     stream.write('netbench: systemctl reload docker\n')
     await run('systemctl', ['reload', 'docker'])
   } else {
-    const pid = Number(readFileSync('/var/run/docker.pid', 'utf8').trim())
+    const pid = existsSync(DOCKERD_PID) ? Number(readFileSync(DOCKERD_PID, 'utf8').trim()) : 0
+    if (!(pid > 0)) throw new NetbenchError('PROVIDER', `no ${DOCKERD_PID} to reload dockerd by`, { hint: `restart dockerd so that it reads ${DAEMON_JSON}, then run netbench setup --dev again` })
     stream.write(`netbench: reloading dockerd (SIGHUP to pid ${pid})\n`)
     process.kill(pid, 'SIGHUP')
   }
