@@ -126,6 +126,14 @@ async function writeShim(): Promise<void> {
   await writeFile(join(SHIM_DIR, CAPTRIM_RUNTIME), runtimeScript(process.execPath), { mode: 0o755 })
 }
 
+async function writeDaemonConfig(): Promise<void> {
+  const current = existsSync(DAEMON_JSON) ? readFileSync(DAEMON_JSON, 'utf8') : null
+  const text = `${JSON.stringify(daemonConfig(current), null, 2)}\n`
+  if (text === current) return
+  await mkdir('/etc/docker', { recursive: true })
+  await writeFile(DAEMON_JSON, text)
+}
+
 /** dockerd rereads runtimes and default-runtime on SIGHUP: no restart, running containers stay. */
 async function reloadEngine(stream: NodeJS.WritableStream): Promise<void> {
   if (existsSync('/run/systemd/system') && await findProgram('systemctl')) {
@@ -151,8 +159,12 @@ async function reloadEngine(stream: NodeJS.WritableStream): Promise<void> {
 export async function ensurePrivilegedContainers(options: { yes: boolean; stream: NodeJS.WritableStream }): Promise<void> {
   const { stream } = options
   const runtime = await defaultRuntime()
-  // An installed shim is rewritten by the netbench that runs setup (its node, its exec handling).
-  if (runtime === CAPTRIM_RUNTIME) await writeShim()
+  // An installed shim is rewritten by the netbench that runs setup (its node, its exec handling),
+  // and kept in daemon.json, so that it outlives a restart of dockerd.
+  if (runtime === CAPTRIM_RUNTIME) {
+    await writeShim()
+    await writeDaemonConfig()
+  }
   const first = await probePrivileged()
   if (first.ok) {
     stream.write(`  ✓ Docker engine starts privileged containers${runtime === CAPTRIM_RUNTIME ? ` (runtime ${CAPTRIM_RUNTIME}, a test-machine shim: without ${missingCapabilities().join(', ')})` : ''}\n`)
@@ -170,8 +182,7 @@ export async function ensurePrivilegedContainers(options: { yes: boolean; stream
     if (/^n/i.test(answer.trim())) throw new NetbenchError('PROVIDER', 'the Docker engine cannot start privileged containers, which k3s nodes are', { hint: 'the k3s provider tests need them' })
   }
   await writeShim()
-  await mkdir('/etc/docker', { recursive: true })
-  await writeFile(DAEMON_JSON, `${JSON.stringify(daemonConfig(existsSync(DAEMON_JSON) ? readFileSync(DAEMON_JSON, 'utf8') : null), null, 2)}\n`)
+  await writeDaemonConfig()
   stream.write(`netbench: wrote ${join(SHIM_DIR, CAPTRIM_RUNTIME)} (a test-machine shim: drops ${missing.join(', ')} from each container, then runs runc) and made it the default runtime in ${DAEMON_JSON} (runtimes.${CAPTRIM_RUNTIME}, default-runtime)\n`)
   await reloadEngine(stream)
   const second = await probePrivileged()
