@@ -18,7 +18,7 @@ import { NAMESPACE_NAME_LABEL, networkPolicyManifest, policyNamespaceManifest, p
 import type { KubeNode } from './placement.ts'
 import { POLICY_AGENT } from './policy-agent.ts'
 import { placePolicyPods } from './policy.ts'
-import { policyProgramming } from './policy-probe.ts'
+import { cniSemantics, policyProgramming } from './policy-probe.ts'
 import { policyVerdict as verdict } from '../../tools/connect/matrix.ts'
 import { kubeProvider } from './provider.ts'
 
@@ -82,6 +82,10 @@ describe('NetworkPolicy objects', () => {
     const placed = placePolicyPods(step, [node('cp', 'a', 'tainted'), node('w2', 'b'), node('w1', 'a')])
     expect(Object.fromEntries([...placed].map(([pod, where]) => [pod, where.name]))).toEqual({ intruder: 'w2', frontend: 'w1', web: 'w1' })
     expect(() => placePolicyPods({ ...step, pods: [{ ...step.pods[0]!, node: 'n3' }] }, [node('w1', 'a')])).toThrow(NetbenchError)
+  })
+
+  test('which recognised CNIs read an ipBlock as selecting no pod: Cilium, GKE Dataplane V2 included', () => {
+    expect(['cilium', 'cilium (GKE Dataplane V2)', 'calico', 'aws-vpc-cni', 'unknown'].map((cni) => cniSemantics(cni).ipBlockSelectsPods)).toEqual([false, false, true, true, true])
   })
 
   test('verdicts', () => {
