@@ -23,9 +23,10 @@ const SETTLE_MS = 1000
 
 /**
  * How the recognised CNI reads NetworkPolicy where the API leaves it open. Cilium turns an ipBlock
- * into a CIDR rule, and "CIDR rules do not apply to traffic where both sides of the connection are
- * either managed by Cilium or use an IP belonging to a node in the cluster" (Cilium's policy
- * language docs): an ipBlock never selects one of its pods. That includes GKE Dataplane V2.
+ * into a CIDR rule (pkg/k8s/network_policy.go), and "by default, CIDR-based selectors do not match
+ * in-cluster entities (pods or nodes)" (Documentation/security/policy/layer3.rst; its
+ * policy-cidr-match-mode option adds nodes, never pods): an ipBlock never selects one of its pods.
+ * That includes GKE Dataplane V2.
  */
 export function cniSemantics(cni: string): SemanticsOptions {
   return { ipBlockSelectsPods: !/^cilium\b/.test(cni) }
