@@ -8,6 +8,7 @@ import { suiteCharts, type SuiteCharts } from './charts-view.ts'
 import { comparisonView, regressionLines, type ComparisonView } from './comparison-view.ts'
 import { latencySections, type LatencySection } from './latency-view.ts'
 import { pointRow, type NetworkPoints } from './points-view.ts'
+import { policySection, type PolicyRow } from './policy-view.ts'
 import { searchSections, type SearchSection } from './search-view.ts'
 import { sweepTables, type SweepTable } from './sweep-table.ts'
 
@@ -51,6 +52,7 @@ export interface SuiteView {
   sweeps: SweepTable[]
   points: NetworkPoints[]
   senderLimited: number
+  policies: { rows: PolicyRow[]; notes: string[] }
 }
 
 export interface ReportView {
@@ -139,6 +141,7 @@ function suiteView(suite: SuiteResult, index: number, result: RunResult): SuiteV
     sweeps: sweepTables(suite.points, legend),
     points,
     senderLimited: points.reduce((total, group) => total + group.rows.filter((row) => row.senderLimited).length, 0),
+    policies: policySection(suite.policies),
   }
 }
 

@@ -1,6 +1,7 @@
 import { isSenderLimited } from '../../src/results/attribution.ts'
 import type { Metrics } from '../../src/results/metrics.ts'
 import type { ExpectationResult, PointResult, RunResult, SuiteResult } from '../../src/results/types.ts'
+import { policyCells } from '../policy-cells.ts'
 import { openTag, xmlText } from './xml.ts'
 
 const seconds = (ms: number) => (ms / 1000).toFixed(3)
@@ -43,6 +44,13 @@ function properties(suite: SuiteResult, group: Group): string[] {
       if (value !== null && Number.isFinite(value)) lines.push([`${point.label}.${name}`, Number(value.toPrecision(10))])
     }
     if (isSenderLimited(point)) lines.push([`${point.label}.sender-limited`, 'true'])
+  }
+  for (const policy of (suite.policies ?? []).filter((entry) => entry.network === group.network)) {
+    const cells = policyCells(policy)
+    const key = `policy.step${policy.stepIndex}`
+    lines.push([`${key}.verdict`, policy.status], [`${key}.cells-as-expected`, `${cells.matched}/${cells.total}`])
+    // Left to the CNI, so no failure: a property a CI dashboard can show.
+    if (cells.implementationDefined) lines.push([`${key}.implementation-defined`, cells.implementationDefined], [`${key}.implementation-defined.reason`, cells.notes.join('; ')])
   }
   return lines.map(([name, value]) => `      ${openTag('property', { name, value }, true)}`)
 }

@@ -2,6 +2,7 @@ import pc from 'picocolors'
 import { limitNote, type LimitedBy } from '../../src/results/attribution.ts'
 import type { MetricStats, PointResult } from '../../src/results/types.ts'
 import type { PolicyResult } from '../../src/results/policy.ts'
+import { policyCells } from '../policy-cells.ts'
 import { percentile } from '../../src/results/stats.ts'
 import { formatBitrate, formatMs, formatRate, trimNumber } from '../../src/units.ts'
 import { renderTable } from './table.ts'
@@ -84,13 +85,15 @@ export function latencyTable(points: PointResult[]): string {
   return renderTable(rows)
 }
 
-/** NetworkPolicy steps: the verdict per network and how many matrix cells matched the policy. */
+/** NetworkPolicy steps: the verdict per network, how many matrix cells matched the policy, and which were left to the CNI. */
 export function policyTable(policies: PolicyResult[]): string {
   const rows = [header(['Policy', 'verdict', 'cells as expected', 'enforced by'])]
+  const notes: string[] = []
   for (const policy of policies) {
-    const matched = policy.matrix.filter((cell) => cell.observed === cell.expected).length
+    const cells = policyCells(policy)
     const verdict = policy.status === 'enforced' ? pc.green(policy.status) : policy.status === 'unsupported' ? pc.yellow(policy.status) : pc.red(policy.status)
-    rows.push([policy.network, verdict, `${matched}/${policy.matrix.length}`, policy.status === 'error' ? pc.red(policy.error ?? '') : policy.enforcement ?? '—'])
+    rows.push([policy.network, verdict, cells.text, policy.status === 'error' ? pc.red(policy.error ?? '') : policy.enforcement ?? '—'])
+    notes.push(...cells.notes)
   }
-  return renderTable(rows)
+  return [renderTable(rows), ...notes.map((note) => `  ${pc.yellow(note)}`)].join('\n')
 }

@@ -32,22 +32,25 @@ export function evaluateSetupTime(expectation: Expectation, network: Pick<Networ
 
 /**
  * `calico policy enforced` / `flannel policy unsupported` against a policy step's result. The
- * figures are the matrix cells that matched the policies (actual) out of all cells (expected).
+ * figures are the matrix cells that matched the policies (actual) out of all well-defined cells (expected).
  */
 export function evaluatePolicy(expectation: Expectation, result: PolicyResult | undefined): Verdict {
   const wanted = expectation.policy ?? 'enforced'
   if (!result) return { status: 'error', actual: null, expected: null, unit: 'count', message: 'the policy step did not run' }
   if (result.status === 'error') return { status: 'error', actual: null, expected: null, unit: 'count', message: `the policy probe failed: ${result.error ?? 'unknown error'}` }
-  const matched = result.matrix.filter((cell) => cell.observed === cell.expected).length
-  const total = result.matrix.length
-  const wrong = result.matrix.filter((cell) => cell.observed !== cell.expected).slice(0, 3)
+  // Cells left to the CNI (e.g. ipBlock between Cilium pods) count for no verdict.
+  const defined = result.matrix.filter((cell) => !cell.implementationDefined)
+  const open = result.matrix.length - defined.length
+  const matched = defined.filter((cell) => cell.observed === cell.expected).length
+  const total = defined.length
+  const wrong = defined.filter((cell) => cell.observed !== cell.expected).slice(0, 3)
     .map((cell) => `${cell.from}→${cell.to} ${cell.protocol}/${cell.port} ${cell.observed ?? 'not probed'} (policy says ${cell.expected})`)
   const detail = result.status === 'unsupported'
     ? `${result.network} does not enforce NetworkPolicy: ${total - matched} of ${total} probes reached pods the policies block`
     : result.status === 'enforced'
       ? `all ${total} probes matched the policies`
       : `${total - matched} of ${total} probes did not match the policies: ${wrong.join(', ')}`
-  return { status: result.status === wanted ? 'passed' : 'failed', actual: matched, expected: total, unit: 'count', message: `policy ${result.status}: ${detail}` }
+  return { status: result.status === wanted ? 'passed' : 'failed', actual: matched, expected: total, unit: 'count', message: `policy ${result.status}: ${detail}${open ? ` (${open} implementation-defined, not counted)` : ''}` }
 }
 
 /** The ExpectationResult of a network-level check (PlannedCheck.target), for the run result. */

@@ -5,6 +5,14 @@
  */
 export type Reachability = 'allowed' | 'blocked'
 
+/**
+ * Why a cell is left to the CNI, so that it counts for no verdict. `ipblock-pod`: what the
+ * policies call for rests on an ipBlock that contains a pod's IP, and the CNI applies ipBlock only
+ * to traffic from or to outside the cluster (Cilium). Kubernetes says ipBlock is meant for
+ * cluster-external IPs.
+ */
+export type ImplementationDefined = 'ipblock-pod'
+
 export interface PolicyCell {
   /** Policy pod names (the step's keys), e.g. `client` → `web`. */
   from: string
@@ -16,6 +24,8 @@ export interface PolicyCell {
   expected: Reachability
   /** null when the probe itself failed (see PolicyResult.error). */
   observed: Reachability | null
+  /** Set when either outcome is correct on this network (absent: the cell is well-defined). */
+  implementationDefined?: ImplementationDefined
 }
 
 export interface PolicyResult {
@@ -25,7 +35,8 @@ export interface PolicyResult {
   stepIndex: number
   /**
    * Decided from the matrix alone, the same way on every target (tools/connect/matrix.ts):
-   * enforced: every cell as the policies say (also when they select no pod);
+   * enforced: every cell as the policies say (also when they select no pod); cells marked
+   * implementationDefined count for no verdict;
    * unsupported: everything got through although some cells should have been blocked — the
    * network ignores NetworkPolicy;
    * violated: anything else;

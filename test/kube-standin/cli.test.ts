@@ -139,6 +139,43 @@ describe('netbench run with a NetworkPolicy step on kube', () => {
   })
 })
 
+describe('netbench run with an ipBlock policy step on a Cilium cluster', () => {
+  test('cells an ipBlock decides between pods are implementation-defined in every report, and the run passes', async () => {
+    const { kubeconfig } = await standIn({ policyEnforcement: 'cilium', daemonsets: [{ namespace: 'kube-system', name: 'cilium', image: 'quay.io/cilium/cilium:v1.15.5' }] })
+    using project = tmpProject({
+      'p.netbench.yaml': [
+        'name: ipBlock on cilium',
+        'cluster: { provider: kube }',
+        'networks: [cilium]',
+        'steps:',
+        '  - policy:',
+        '      pods: { client: { labels: { role: frontend } }, web: { labels: { app: web } } }',
+        '      policies:',
+        '        - metadata: { name: web-from-client-ip }',
+        '          spec: { podSelector: { matchLabels: { app: web } }, ingress: [{ from: [{ ipBlock: { cidr: "{client}/32" } }] }] }',
+        'expect: ["cilium policy enforced"]',
+      ].join('\n'),
+    })
+    const { code, stdout, stderr } = await runCli(['--kubeconfig', kubeconfig, '--output', 'result.json', '--reporter', 'terminal', '--reporter', 'html', '--reporter', 'junit', '--report-dir', 'out', 'p.netbench.yaml'], { cwd: project.dir })
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' })
+    expect(stdout).toMatch(/✓ cilium › policy › policy enforced/)
+    expect(stdout).toMatch(/cilium\s+enforced\s+2\/2 \+ 2 implementation-defined/)
+    expect(stdout).toContain('cilium: 2 implementation-defined cells: an ipBlock holding pod IPs decides them')
+    expect(stdout).toContain('policy enforced: all 2 probes matched the policies (2 implementation-defined, not counted)')
+    const policy = JSON.parse(readFileSync(project.path('result.json'), 'utf8')).suites[0].policies[0]
+    expect(policy.status).toBe('enforced')
+    expect(policy.matrix.filter((cell: { implementationDefined?: string }) => cell.implementationDefined).map((cell: { from: string; to: string; protocol: string; implementationDefined: string }) => `${cell.from}→${cell.to} ${cell.protocol} ${cell.implementationDefined}`))
+      .toEqual(['client→web tcp ipblock-pod', 'client→web udp ipblock-pod'])
+    const html = readFileSync(project.path('out/index.html'), 'utf8')
+    expect(html).toMatch(/<td>2\/2 \+ 2 implementation-defined<\/td>/)
+    expect(html).toContain('cilium: 2 implementation-defined cells')
+    const junit = readFileSync(project.path('out/junit.xml'), 'utf8')
+    expect(junit).toContain('<property name="policy.step0.implementation-defined" value="2"/>')
+    expect(junit).toContain('<property name="policy.step0.verdict" value="enforced"/>')
+    expect(junit).not.toMatch(/<failure|<error/)
+  })
+})
+
 describe('environment and provider errors: one line, exit 3, nothing left behind', () => {
   const oneNetwork = (cluster: string) => ({ 's.netbench.yaml': `name: e\ncluster: ${cluster}\nnetworks: [calico]\nsteps: [{ tcp: { duration: 1s } }]\n` })
 

@@ -5,11 +5,13 @@
  * (src/tools/connect/semantics.ts) so a test compares two implementations, not one with itself.
  *
  * Modes: `enforce` (a CNI that implements NetworkPolicy), `ignore` (flannel: everything gets
- * through), `tcp-only` (a broken CNI that forgets UDP).
+ * through), `tcp-only` (a broken CNI that forgets UDP), `cilium` (enforces, but as Cilium an
+ * ipBlock never selects a pod: its CIDR rules skip traffic between endpoints it manages, and here
+ * every pod is one).
  */
 type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
 
-export type PolicyEnforcement = 'enforce' | 'ignore' | 'tcp-only'
+export type PolicyEnforcement = 'enforce' | 'ignore' | 'tcp-only' | 'cilium'
 
 export interface StandInPod {
   namespace: string
@@ -57,7 +59,8 @@ function types(policy: Json): string[] {
   return defaultPolicy(policy).spec.policyTypes as string[]
 }
 
-function peerAllows(peer: Json, policyNamespace: string, other: StandInPod, namespaceLabels: (name: string) => Record<string, string>): boolean {
+function peerAllows(mode: PolicyEnforcement, peer: Json, policyNamespace: string, other: StandInPod, namespaceLabels: (name: string) => Record<string, string>): boolean {
+  if (peer.ipBlock && mode === 'cilium') return false
   // Every pod IP is 127.0.0.1 in the stand-in.
   if (peer.ipBlock) {
     const [base, bits] = String(peer.ipBlock.cidr).split('/')
@@ -79,14 +82,14 @@ function portAllows(ports: Json[] | undefined, protocol: string, port: number, d
 }
 
 /** One side of a connection: isolated pods only let through what a rule of a selecting policy allows. */
-function sideAllows(policies: Json[], pod: StandInPod, other: StandInPod, direction: 'Ingress' | 'Egress', protocol: string, port: number, namespaceLabels: (name: string) => Record<string, string>): boolean {
+function sideAllows(mode: PolicyEnforcement, policies: Json[], pod: StandInPod, other: StandInPod, direction: 'Ingress' | 'Egress', protocol: string, port: number, namespaceLabels: (name: string) => Record<string, string>): boolean {
   const selecting = policies.filter((policy) => policy.metadata.namespace === pod.namespace && types(policy).includes(direction) && matches(policy.spec.podSelector, pod.labels))
   if (!selecting.length) return true
   for (const policy of selecting) {
     const rules = (direction === 'Ingress' ? policy.spec.ingress : policy.spec.egress) as Json[] | undefined
     for (const rule of rules ?? []) {
       const peers = (direction === 'Ingress' ? rule.from : rule.to) as Json[] | undefined
-      const peerOk = !peers?.length || peers.some((peer) => peerAllows(peer, policy.metadata.namespace, other, namespaceLabels))
+      const peerOk = !peers?.length || peers.some((peer) => peerAllows(mode, peer, policy.metadata.namespace, other, namespaceLabels))
       if (peerOk && portAllows(rule.ports, protocol, port, direction === 'Ingress' ? pod : other)) return true
     }
   }
@@ -95,5 +98,5 @@ function sideAllows(policies: Json[], pod: StandInPod, other: StandInPod, direct
 
 export function standInAllows(mode: PolicyEnforcement, policies: Json[], from: StandInPod, to: StandInPod, protocol: 'tcp' | 'udp', port: number, namespaceLabels: (name: string) => Record<string, string>): boolean {
   if (mode === 'ignore' || (mode === 'tcp-only' && protocol === 'udp')) return true
-  return sideAllows(policies, from, to, 'Egress', protocol, port, namespaceLabels) && sideAllows(policies, to, from, 'Ingress', protocol, port, namespaceLabels)
+  return sideAllows(mode, policies, from, to, 'Egress', protocol, port, namespaceLabels) && sideAllows(mode, policies, to, from, 'Ingress', protocol, port, namespaceLabels)
 }

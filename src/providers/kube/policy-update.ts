@@ -21,7 +21,7 @@ export function labelPatch(before: Record<string, string>, after: Record<string,
   ]
 }
 
-interface UpdateContext {
+export interface UpdateContext {
   target: KubeTarget
   networking: NetworkingV1Api
   runId: string

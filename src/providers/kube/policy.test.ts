@@ -17,7 +17,8 @@ import { DNS_LABEL } from './labels.ts'
 import { NAMESPACE_NAME_LABEL, networkPolicyManifest, policyNamespaceManifest, policyNamespaceOf } from './manifests.ts'
 import type { KubeNode } from './placement.ts'
 import { POLICY_AGENT } from './policy-agent.ts'
-import { placePolicyPods, policyProgramming } from './policy.ts'
+import { placePolicyPods } from './policy.ts'
+import { cniSemantics, policyProgramming } from './policy-probe.ts'
 import { policyVerdict as verdict } from '../../tools/connect/matrix.ts'
 import { kubeProvider } from './provider.ts'
 
@@ -83,6 +84,10 @@ describe('NetworkPolicy objects', () => {
     expect(() => placePolicyPods({ ...step, pods: [{ ...step.pods[0]!, node: 'n3' }] }, [node('w1', 'a')])).toThrow(NetbenchError)
   })
 
+  test('which recognised CNIs read an ipBlock as selecting no pod: Cilium, GKE Dataplane V2 included', () => {
+    expect(['cilium', 'cilium (GKE Dataplane V2)', 'calico', 'aws-vpc-cni', 'unknown'].map((cni) => cniSemantics(cni).ipBlockSelectsPods)).toEqual([false, false, true, true, true])
+  })
+
   test('verdicts', () => {
     const cell = (expected: 'allowed' | 'blocked', observed: 'allowed' | 'blocked') => ({ from: 'a', to: 'b', protocol: 'tcp' as const, port: 1, expected, observed })
     expect(verdict([cell('allowed', 'allowed'), cell('blocked', 'blocked')])).toBe('enforced')
@@ -120,7 +125,7 @@ describe('policy steps against the API stand-in', () => {
     await fixture?.[Symbol.asyncDispose]()
   })
 
-  async function runStep(enforcement: 'enforce' | 'ignore' | 'tcp-only', network = 'calico', policyStep = step, options: Partial<StandInOptions> = {}) {
+  async function runStep(enforcement: StandInOptions['policyEnforcement'], network = 'calico', policyStep = step, options: Partial<StandInOptions> = {}) {
     fixture = await startStandIn({ policyEnforcement: enforcement, ...options })
     fixture.useKubeconfig()
     const spec = kubeSpec({ contexts: { [network]: null }, networkPolicies: true }) as ClusterSpec
@@ -220,6 +225,36 @@ describe('policy steps against the API stand-in', () => {
     expect(result.status).toBe('enforced')
     expect(result.enforcement).toMatch(/^NetworkPolicy objects \(networking\.k8s\.io\/v1\) enforced by the cluster's CNI \(calico\), as expected after (8|9|1\d) s of programming$/)
   }, 60_000)
+
+  const ipBlockStep = normalizePolicyStep({
+    pods: { a: { labels: { app: 'a' } }, b: { labels: { app: 'b' } }, c: { namespace: 'other' } },
+    // Every stand-in pod is 127.0.0.1: the ipBlock holds every pod's IP; b is also allowed by label.
+    policies: [{ metadata: { name: 'into-a' }, spec: { podSelector: { matchLabels: { app: 'a' } }, ingress: [{ from: [{ ipBlock: { cidr: '{c}/32' } }, { podSelector: { matchLabels: { app: 'b' } } }] }] } }],
+  }, 3, null, (path, message) => { throw new Error(`${path.join('.')}: ${message}`) })
+  const ciliumDaemonSets = { daemonsets: [{ namespace: 'kube-system', name: 'cilium', image: 'quay.io/cilium/cilium:v1.15.5' }] }
+
+  test('Cilium (recognised from its DaemonSet): a cell an ipBlock decides between pods is implementation-defined, not violated', async () => {
+    const timeout = policyProgramming.timeoutMs
+    policyProgramming.timeoutMs = 3000
+    try {
+      const result = await runStep('cilium', 'cilium', ipBlockStep, ciliumDaemonSets)
+      expect(result.status).toBe('enforced')
+      expect(result.enforcement).toBe("NetworkPolicy objects (networking.k8s.io/v1) enforced by the cluster's CNI (cilium)")
+      const marked = result.matrix.filter((cell) => cell.implementationDefined).map((cell) => `${cell.from}→${cell.to} ${cell.protocol} ${cell.implementationDefined} ${cell.expected}/${cell.observed}`)
+      expect(marked).toEqual(['c→a tcp ipblock-pod allowed/blocked', 'c→a udp ipblock-pod allowed/blocked'])
+      // b gets in by its label whatever the ipBlock does: that cell is well-defined, and held.
+      expect(result.matrix.find((cell) => cell.from === 'b' && cell.to === 'a' && cell.protocol === 'tcp')).toEqual({ from: 'b', to: 'a', protocol: 'tcp', port: 8080, phase: 0, expected: 'allowed', observed: 'allowed' })
+    } finally {
+      policyProgramming.timeoutMs = timeout
+    }
+  }, 30_000)
+
+  test('another CNI (Calico) is held to upstream: the same ipBlock selects pods, no cell is left open', async () => {
+    const result = await runStep('enforce', 'calico', ipBlockStep)
+    expect(result.status).toBe('enforced')
+    expect(result.matrix.some((cell) => cell.implementationDefined)).toBe(false)
+    expect(result.matrix.find((cell) => cell.from === 'c' && cell.to === 'a' && cell.protocol === 'tcp')).toMatchObject({ expected: 'allowed', observed: 'allowed' })
+  })
 
   test('hostNetwork pods are not subject to NetworkPolicy', async () => {
     const result = await runStep('enforce', 'host')

@@ -68,6 +68,14 @@ describe('NetworkPolicy semantics', () => {
     expect(connectionAllowed(policies, web, client, 'tcp', 8080, namespaces)).toBe(true)
   })
 
+  it('reads an ipBlock as selecting no pod where the CNI says so (Cilium)', () => {
+    const policies = [policy({ podSelector: { matchLabels: { app: 'web' } }, ingress: [{ from: [{ ipBlock: { cidr: '198.19.2.0/24' } }] }] })]
+    expect(connectionAllowed(policies, client, web, 'tcp', 8080, namespaces)).toBe(true)
+    expect(connectionAllowed(policies, client, web, 'tcp', 8080, namespaces, { ipBlockSelectsPods: false })).toBe(false)
+    // Pods the policies do not isolate stay open either way.
+    expect(connectionAllowed(policies, web, client, 'tcp', 8080, namespaces, { ipBlockSelectsPods: false })).toBe(true)
+  })
+
   it('denies all ingress with an empty ingress list', () => {
     const policies = [policy({ podSelector: {}, policyTypes: ['Ingress'], ingress: [] })]
     expect(connectionAllowed(policies, client, web, 'tcp', 8080, namespaces)).toBe(false)

@@ -18,6 +18,15 @@ export interface PolicyPod {
 }
 
 export type Direction = 'Ingress' | 'Egress'
+
+/** How a CNI reads what the API leaves to it. */
+export interface SemanticsOptions {
+  /**
+   * Whether an ipBlock selects pods of the cluster by their IPs (default true, as upstream's e2e
+   * tests expect). Cilium applies ipBlock only to traffic from or to outside the cluster: false.
+   */
+  ipBlockSelectsPods?: boolean
+}
 export type Protocol = 'tcp' | 'udp'
 
 export function selects(selector: LabelSelector, labels: Record<string, string>): boolean {
@@ -58,8 +67,8 @@ export function cidrContains(cidr: string, ip: string): boolean {
   return value >= start && value < start + size
 }
 
-export function peerMatches(peer: PolicyPeer, policyNamespace: string, other: PolicyPod, namespaceLabels: Record<string, Record<string, string>>): boolean {
-  if (peer.ipBlock) return cidrContains(peer.ipBlock.cidr, other.ip) && !(peer.ipBlock.except ?? []).some((cidr) => cidrContains(cidr, other.ip))
+export function peerMatches(peer: PolicyPeer, policyNamespace: string, other: PolicyPod, namespaceLabels: Record<string, Record<string, string>>, options: SemanticsOptions = {}): boolean {
+  if (peer.ipBlock) return options.ipBlockSelectsPods !== false && cidrContains(peer.ipBlock.cidr, other.ip) && !(peer.ipBlock.except ?? []).some((cidr) => cidrContains(cidr, other.ip))
   const namespaceOk = peer.namespaceSelector
     ? selects(peer.namespaceSelector, namespaceLabels[other.namespace] ?? { 'kubernetes.io/metadata.name': other.namespace })
     : other.namespace === policyNamespace
@@ -85,7 +94,7 @@ export function portMatches(ports: readonly PolicyPort[] | undefined, protocol: 
 }
 
 /** Whether `pod` lets traffic in from (Ingress) or out to (Egress) `other`. */
-export function directionAllows(policies: readonly NetworkPolicy[], pod: PolicyPod, other: PolicyPod, direction: Direction, protocol: Protocol, port: number, namespaceLabels: Record<string, Record<string, string>>): boolean {
+export function directionAllows(policies: readonly NetworkPolicy[], pod: PolicyPod, other: PolicyPod, direction: Direction, protocol: Protocol, port: number, namespaceLabels: Record<string, Record<string, string>>, options: SemanticsOptions = {}): boolean {
   const selecting = selectingPolicies(policies, pod, direction)
   if (!selecting.length) return true
   return selecting.some((policy) => {
@@ -93,10 +102,10 @@ export function directionAllows(policies: readonly NetworkPolicy[], pod: PolicyP
       ? (policy.spec.ingress ?? []).map((rule) => ({ peers: rule.from, ports: rule.ports }))
       : (policy.spec.egress ?? []).map((rule) => ({ peers: rule.to, ports: rule.ports }))
     const destination = direction === 'Ingress' ? pod : other
-    return rules.some((rule) => (!rule.peers?.length || rule.peers.some((peer) => peerMatches(peer, policy.metadata.namespace, other, namespaceLabels))) && portMatches(rule.ports, protocol, port, destination))
+    return rules.some((rule) => (!rule.peers?.length || rule.peers.some((peer) => peerMatches(peer, policy.metadata.namespace, other, namespaceLabels, options))) && portMatches(rule.ports, protocol, port, destination))
   })
 }
 
-export function connectionAllowed(policies: readonly NetworkPolicy[], from: PolicyPod, to: PolicyPod, protocol: Protocol, port: number, namespaceLabels: Record<string, Record<string, string>>): boolean {
-  return directionAllows(policies, from, to, 'Egress', protocol, port, namespaceLabels) && directionAllows(policies, to, from, 'Ingress', protocol, port, namespaceLabels)
+export function connectionAllowed(policies: readonly NetworkPolicy[], from: PolicyPod, to: PolicyPod, protocol: Protocol, port: number, namespaceLabels: Record<string, Record<string, string>>, options: SemanticsOptions = {}): boolean {
+  return directionAllows(policies, from, to, 'Egress', protocol, port, namespaceLabels, options) && directionAllows(policies, to, from, 'Ingress', protocol, port, namespaceLabels, options)
 }
