@@ -41,9 +41,9 @@ import { isOperatorToken, nearest, tokenize, type Token } from './tokens.ts'
 import {
   EXAMPLES, LOSS_PARTS, METRICS, METRIC_UNITS as UNITS, OFFSET_EXAMPLES, STATS, UDP_METRICS,
   type AbsoluteUnit, type Bound, type Comparator, type Expectation, type Metric, type PolicyVerdict, type Reference, type Span, type Stat, type Topology,
-} from './metrics.ts'
+} from './vocabulary.ts'
 
-export * from './metrics.ts'
+export * from './vocabulary.ts'
 
 const COMPARATORS: readonly string[] = ['<', '<=', '>', '>=']
 const STEPS: readonly string[] = ['udp', 'tcp']
