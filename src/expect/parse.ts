@@ -85,6 +85,7 @@ export function parseExpectationAbout(network: string, input: string): Expectati
   return parseExpectation(subjectless ? `${network} ${input.trim()}` : input)
 }
 
+/** The expectation `input` says; an ExpectationParseError (exit 2) pointing at the offending token when it says none. */
 export function parseExpectation(input: string): Expectation {
   return new ExpectationParser(input.trim()).parse()
 }
