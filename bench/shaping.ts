@@ -7,7 +7,7 @@
  */
 import { fileURLToPath } from 'node:url'
 import { runChecked } from '../src/exec.ts'
-import { createLab, pathShapers, policeFrames, type Lab } from '../src/providers/local/lab.ts'
+import { createLab, pathShapers, policeFrames, type LocalLab } from '../src/providers/local/lab.ts'
 import { newRunId, prefix } from '../src/providers/local/names.ts'
 import { claimRun, removeRun } from '../src/providers/local/runs.ts'
 import { FULL_FRAME_BYTES, policerTable, readShaperCounters, tbfArgs } from '../src/providers/local/shaping.ts'
@@ -35,7 +35,7 @@ export interface ShapingRow {
 const oldTbf = (device: string, rateBps: number) => ['qdisc', 'replace', 'dev', device, 'root', 'tbf', 'rate', `${rateBps}bit`, 'burst', String(Math.max(128 * 1024, Math.round((rateBps / 8000) * 4))), 'latency', '20ms']
 
 /** Before: the old tbf alone (the policers' tables removed); after: policers back, today's tbf. */
-async function reshape(lab: Lab, rateBps: number, old: boolean): Promise<void> {
+async function reshape(lab: LocalLab, rateBps: number, old: boolean): Promise<void> {
   const devices = lab.nodes.flatMap((node) => node.shaper ? [node.shaper.ifb, node.shaper.port] : [])
   const input = devices.map((device) => (old ? oldTbf(device, rateBps) : tbfArgs(device, rateBps)).join(' ')).join('\n') + '\n'
   await runChecked('tc', ['-n', lab.underlayNamespace, '-batch', '-'], { input, what: 'reshaping the bench lab' })
@@ -45,7 +45,7 @@ async function reshape(lab: Lab, rateBps: number, old: boolean): Promise<void> {
   await runChecked('ip', ['netns', 'exec', lab.underlayNamespace, 'nft', 'delete', 'table', 'bridge', table])
 }
 
-async function offerTwice(lab: Lab, rateBps: number, socketBufferBytes: number, policed: boolean): Promise<ShapingRun> {
+async function offerTwice(lab: LocalLab, rateBps: number, socketBufferBytes: number, policed: boolean): Promise<ShapingRun> {
   const [a, b] = lab.nodes
   const shapers = policed ? pathShapers(lab, a!.name, b!.name)! : () => readShaperCounters(lab.underlayNamespace, [a!.shaper!.ifb, b!.shaper!.port])
   const before = (await shapers())!

@@ -1,4 +1,4 @@
-import { METRIC_UNITS, type Comparator, type Expectation, type Metric } from './metrics.ts'
+import { METRIC_UNITS, type Comparator, type Expectation, type Metric } from './vocabulary.ts'
 import type { Metrics } from '../results/metrics.ts'
 import type { ExpectationStatus, PointResult } from '../results/types.ts'
 import { statistic } from '../results/stats.ts'

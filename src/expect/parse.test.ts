@@ -53,6 +53,14 @@ describe('parseExpectation: valid expectations', () => {
     ['host tcp retransmits <= baseline', { step: 'tcp', bound: offset(0, 'count'), spans: { value: { start: 24, end: 32 }, reference: { start: 24, end: 32 } } }],
     ['host loss <= baseline +0.5 %', { bound: offset(0.5, 'percent'), spans: { value: { start: 13, end: 28 } } }],
     ['host cpu.max < BASELINE+ 5%', { stat: 'max', bound: offset(5, 'percent') }],
+    ['host loss <= baseline - 5 %', { bound: offset(-5, 'percent'), spans: { value: { start: 13, end: 27 } } }],
+    ['host throughput >= 90 % of host', { bound: rel(90, network('host')), spans: { value: { start: 19, end: 23 }, reference: { start: 27, end: 31 } } }],
+    ['host rtt.p99 < 2ms', { metric: 'rtt', stat: 'p99', step: undefined, bound: abs(2, 'ms') }],
+    ['host rtt < baseline + 0.5ms', { metric: 'rtt', step: undefined, bound: offset(0.5, 'ms') }],
+    ['host max >= 400M', { metric: 'max', step: 'udp', bound: abs(400e6, 'bps') }],
+    ['host udp max >= 90% of host', { metric: 'max', step: 'udp', bound: rel(90, network('host')) }],
+    ['host loss.network.p95 < 1%', { metric: 'loss.network', stat: 'p95', step: 'udp', spans: { metric: { start: 5, end: 21 } } }],
+    ['host LOSS.Receiver < 1%', { metric: 'loss.receiver', stat: 'median', step: 'udp' }],
   ]
 
   it.each(cases)('%s', (text, expected) => {
@@ -153,6 +161,83 @@ describe('parseExpectation: errors point at the offending token', () => {
 
   it('points just past the end of the text for missing tokens', () => {
     expect(() => parseExpectation('host loss <')).toThrow(expect.objectContaining({ span: { start: 11, end: 12 } }))
+  })
+})
+
+describe('parseExpectation: the whole parsed form', () => {
+  // toEqual, not toMatchObject: which keys are present is part of the shape callers read.
+  it('of a qualified expectation with a stat', () => {
+    expect(parseExpectation('flannel at 1G udp zones jitter.p95 <= 2ms')).toEqual({
+      text: 'flannel at 1G udp zones jitter.p95 <= 2ms', subject: network('flannel'), bitrateBps: 1e9, step: 'udp', topology: 'zones',
+      metric: 'jitter', stat: 'p95', comparator: '<=', bound: abs(2, 'ms'),
+      spans: { subject: { start: 0, end: 7 }, bitrate: { start: 11, end: 13 }, step: { start: 14, end: 17 }, topology: { start: 18, end: 23 }, metric: { start: 24, end: 34 }, value: { start: 38, end: 41 } },
+    })
+  })
+
+  it('of a relative and an offset bound', () => {
+    expect(parseExpectation('host udp max >= 90% of offered')).toEqual({
+      text: 'host udp max >= 90% of offered', subject: network('host'), step: 'udp', metric: 'max', stat: 'median', comparator: '>=', bound: rel(90, { kind: 'offered' }),
+      spans: { subject: { start: 0, end: 4 }, step: { start: 5, end: 8 }, metric: { start: 9, end: 12 }, value: { start: 16, end: 19 }, reference: { start: 23, end: 30 } },
+    })
+    expect(parseExpectation('all throughput >= baseline - 50M')).toEqual({
+      text: 'all throughput >= baseline - 50M', subject: { kind: 'all' }, metric: 'throughput', stat: 'median', comparator: '>=', bound: offset(-50e6, 'bps'),
+      spans: { subject: { start: 0, end: 3 }, metric: { start: 4, end: 14 }, value: { start: 18, end: 32 }, reference: { start: 18, end: 26 } },
+    })
+  })
+
+  it('of a policy expectation (placeholder comparator and bound)', () => {
+    expect(parseExpectation('calico policy enforced')).toEqual({
+      text: 'calico policy enforced', subject: network('calico'), metric: 'policy', stat: 'median', comparator: '>=', bound: abs(1, 'count'), policy: 'enforced',
+      spans: { subject: { start: 0, end: 6 }, metric: { start: 7, end: 13 }, value: { start: 14, end: 22 } },
+    })
+  })
+})
+
+describe('parseExpectation: every other error message, word for word', () => {
+  // [text, carets, message, hint]: the error paths the table above checks only in part, or not at all.
+  const cases: [string, string, string, string][] = [
+    ['host udp udp loss < 1%', '         ^^^', "duplicate 'udp'", 'name one step: udp or tcp'],
+    ['host zones zones loss < 1%', '           ^^^^^', "duplicate 'zones'", 'name one topology: same-node, nodes or zones'],
+    ['host a 100M loss < 5%', '     ^', "unknown word 'a'", "did you mean 'at'?"],
+    ['host 1.5 loss < 1%', '     ^', "unknown metric '1'", 'use one of throughput, loss, loss.network, loss.receiver, jitter, retransmits, cpu, max, rtt, setup-time'],
+    ['host udp policy enforced', '         ^^^^^^', "unknown metric 'policy'", 'use one of throughput, loss, loss.network, loss.receiver, jitter, retransmits, cpu, max, rtt, setup-time'],
+    ['all', '   ^', "missing metric after 'all'", 'name a metric: throughput, loss, loss.network, loss.receiver, jitter, retransmits, cpu, max, rtt, setup-time'],
+    ['host loss.network. < 1%', '                 ^', "missing stat after 'loss.network.'", 'use one of median, mean, min, max, p95, p99'],
+    ['host loss.foo < 1%', '          ^^^', "unknown stat 'foo'", 'use one of median, mean, min, max, p95, p99'],
+    ['calico zones setup-time < 5s', '       ^^^^^', 'setup-time is measured once per network, not per step, rate or placement', "drop 'zones'"],
+    ['calico setup-time.p95 < 5s', '                 ^^^^', 'setup-time has one value per network, so no statistic', "write 'setup-time < 5s'"],
+    ['calico setup-time < baseline + 1s', '                    ^^^^^^^^', 'setup-time is compared with a time, not a baseline', "write e.g. 'setup-time < 5s'"],
+    ['host tcp max >= 1M', '     ^^^', 'max is a UDP metric; tcp has none', 'write udp or leave the step out'],
+    ['host at 100M max >= 400M', '     ^^^^^^^', 'max is the rate a search found, not a measurement at one offered rate', "drop 'at 100M'"],
+    ['host tcp rtt < 2ms', '     ^^^', 'rtt is measured by the latency step, not by udp or tcp', "drop 'tcp'"],
+    ['host at 1M rtt < 2ms', '     ^^^^^', 'rtt is measured by the latency step, not by udp or tcp', "drop 'at 1M'"],
+    ['host at 100M retransmits < 100', '     ^^^^^^^', 'retransmits are counted over TCP, which has no offered rate', "drop 'at 100M'"],
+    ['host at 5M tcp loss < 1%', '           ^^^', 'loss is a UDP metric; tcp has none', 'write udp or leave the step out'],
+    ['weave at 100M tcp throughput >= 1M', '              ^^^', "'at' names a UDP offered rate; tcp has none", "drop 'tcp' to measure UDP at 100M, or drop 'at 100M' to measure TCP"],
+    ['host at 2T loss < 5%', '        ^^', "'2T' is above 1T (10^12 bit/s)", 'write a rate up to 1T, e.g. 10G'],
+    ['host at 1e+26G loss < 5%', '        ^^^^^^', "'1e+26G' is not a bitrate", 'write a number with K, M or G, e.g. 10M'],
+    ['host at 1M loss', '               ^', "missing operator after 'loss'", "add <, <=, > or >= and a value, e.g. 'loss < 5%'"],
+    ['host throughput = 1M', '                ^', "unknown operator '='", 'use <, <=, > or >=; a measurement is never compared for equality'],
+    ['host throughput ≥ 1M', '                ^', "unknown operator '≥'", "did you mean '>='?"],
+    ['host throughput =< 1M', '                ^^', "unknown operator '=<'", "did you mean '<='?"],
+    ['host throughput >= 5M of baseline', '                   ^^', "'5M' is not a percentage", "a relative bound is a percentage, e.g. '90% of baseline'"],
+    ['host loss < 5 % of baseline', '                ^^^^^^^^^^^', 'loss bounds are absolute, not relative to a reference', "drop 'of …' and write e.g. 'loss < 5%'"],
+    ['host throughput >= 90% of calico.', '                          ^^^^^^^', "'calico.' is not a reference", "write 'of offered', 'of baseline' or 'of <network>'"],
+    ['host udp max >= 90%', '                ^^^', "'90%' needs a reference", "a rate percentage is relative: write e.g. '90% of baseline' or '90% of host'"],
+    ['host throughput >= baseline*2', '                           ^^', "unexpected '*2' after 'baseline'", "write 'baseline + 50M' or '95% of baseline'"],
+    ['host loss < baseline+', '                     ^', "missing offset after 'baseline+'", "write e.g. 'baseline + 0.5%'"],
+    ['host loss < baseline + %', '                       ^', "'%' is not a percentage", "loss is a percentage, e.g. 'loss < 5%'"],
+    ['host loss <= baselines', '             ^^^^^^^^^', "'baselines' is not a percentage", "loss is a percentage, e.g. 'loss < 5%'"],
+    ['calico policy', '             ^', "missing policy verdict after 'policy'", "write 'policy enforced' or 'policy unsupported'"],
+    ['calico policy enforcd', '              ^^^^^^^', "'enforcd' is not a policy verdict", "did you mean 'enforced'? write 'policy enforced' or 'policy unsupported'"],
+    ['calico policy enforced now', '                       ^^^', "unexpected 'now' after 'enforced'", 'a policy expectation ends with its verdict'],
+    [`host ${'x'.repeat(60)} loss < 1%`, `     ${'^'.repeat(40)}`, `unknown metric '${'x'.repeat(40)}… (20 more characters)'`, 'use one of throughput, loss, loss.network, loss.receiver, jitter, retransmits, cpu, max, rtt, setup-time'],
+  ]
+
+  it.each(cases)('%j', (text, carets, message, hint) => {
+    const error = (() => { try { parseExpectation(text) } catch (caught) { return caught } })() as ExpectationParseError
+    expect(error).toBeInstanceOf(ExpectationParseError)
+    expect([error.message, error.hint, caretLine(error.text, error.span)]).toEqual([message, hint, `  ${text}\n  ${carets}`])
   })
 })
 

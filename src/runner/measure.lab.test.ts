@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { labLeftovers } from '../../test/leftovers.ts'
 import { run, runChecked } from '../exec.ts'
 import type { PlannedPoint } from '../plan/plan.ts'
-import { createLab, type Lab } from '../providers/local/lab.ts'
+import { createLab, type LocalLab } from '../providers/local/lab.ts'
 import { newRunId } from '../providers/local/names.ts'
 import { claimRun, removeRun } from '../providers/local/runs.ts'
 import { attributeLoss } from '../results/attribution.ts'
@@ -15,7 +15,7 @@ import { measurePoint } from './measure.ts'
 
 const SHAPED_BPS = 200e6
 let runId: string
-let lab: Lab
+let lab: LocalLab
 
 beforeAll(async () => {
   runId = newRunId()

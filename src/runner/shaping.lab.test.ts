@@ -4,7 +4,7 @@ import { labLeftovers } from '../../test/leftovers.ts'
 import { runChecked } from '../exec.ts'
 import type { PlannedPoint } from '../plan/plan.ts'
 import { runIperf3 } from '../tools/iperf3/run.ts'
-import { createLab, pathShapers, type Lab } from '../providers/local/lab.ts'
+import { createLab, pathShapers, type LocalLab } from '../providers/local/lab.ts'
 import { newRunId, prefix } from '../providers/local/names.ts'
 import { policerTable, readShaperCounters } from '../providers/local/shaping.ts'
 import { claimRun, removeRun } from '../providers/local/runs.ts'
@@ -22,7 +22,7 @@ import { measurePoint, type SenderCeiling } from './measure.ts'
 /** iperf3's payload share of a full-size frame on the wire (tbf counts the Ethernet frame). */
 const PAYLOAD_SHARE = 1472 / 1514
 
-async function withLab<T>(bandwidthBps: number, body: (lab: Lab) => Promise<T>): Promise<T> {
+async function withLab<T>(bandwidthBps: number, body: (lab: LocalLab) => Promise<T>): Promise<T> {
   const runId = newRunId()
   await claimRun(runId, '')
   try {
@@ -42,12 +42,12 @@ const senderCeiling: SenderCeiling = (client) => {
   return ceilings.get(client.node)!
 }
 
-const pairOf = (lab: Lab) => {
+const pairOf = (lab: LocalLab) => {
   const [a, b] = lab.nodes
   return { client: a!.endpoint, server: b!.endpoint, shapers: pathShapers(lab, a!.name, b!.name) }
 }
 
-const measure = (lab: Lab, bitrateBps: number): Promise<PointResult> => measurePoint('s', udpPoint(bitrateBps), pairOf(lab), { senderCeiling })
+const measure = (lab: LocalLab, bitrateBps: number): Promise<PointResult> => measurePoint('s', udpPoint(bitrateBps), pairOf(lab), { senderCeiling })
 
 function summary(point: PointResult): string {
   const shaper = shaperTotals(point)
@@ -55,17 +55,17 @@ function summary(point: PointResult): string {
 }
 
 /** The lab as it shaped before issue 10: tbf alone, its UDP policers removed. */
-async function withoutPolicers(lab: Lab): Promise<void> {
+async function withoutPolicers(lab: LocalLab): Promise<void> {
   const table = policerTable(prefix(lab.runId))
   for (const node of lab.nodes) await runChecked('ip', ['netns', 'exec', node.namespace, 'nft', 'delete', 'table', 'netdev', table])
   await runChecked('ip', ['netns', 'exec', lab.underlayNamespace, 'nft', 'delete', 'table', 'bridge', table])
 }
 
 /** The tbf counters of the path alone (for a lab whose policers were removed). */
-const tbfCounters = (lab: Lab) => () => readShaperCounters(lab.underlayNamespace, [lab.nodes[0]!.shaper!.ifb, lab.nodes[1]!.shaper!.port])
+const tbfCounters = (lab: LocalLab) => () => readShaperCounters(lab.underlayNamespace, [lab.nodes[0]!.shaper!.ifb, lab.nodes[1]!.shaper!.port])
 
 /** One UDP run with a fixed socket buffer, and the shapers' counters around it. */
-async function udpWithBuffer(lab: Lab, bitrateBps: number, socketBufferBytes: number, counters = pairOf(lab).shapers!) {
+async function udpWithBuffer(lab: LocalLab, bitrateBps: number, socketBufferBytes: number, counters = pairOf(lab).shapers!) {
   const pair = pairOf(lab)
   const before = (await counters())!
   const sample = await runIperf3({ client: pair.client, server: pair.server, probe: { kind: 'udp', bitrateBps, durationMs: 2000, socketBufferBytes } })
@@ -81,7 +81,7 @@ afterAll(() => {
 
 describe('the mechanism: a packet charges its sender\'s socket until it leaves the shaper', () => {
   // tbf as the lab shaped before issue 10: a 20 ms queue plus a 128 KiB bucket.
-  const deepQueue = async (lab: Lab, rateBps: number) => {
+  const deepQueue = async (lab: LocalLab, rateBps: number) => {
     const devices = lab.nodes.flatMap((node) => node.shaper ? [node.shaper.ifb, node.shaper.port] : [])
     const input = devices.map((device) => `qdisc replace dev ${device} root tbf rate ${rateBps}bit burst 131072 latency 20ms`).join('\n') + '\n'
     await runChecked('tc', ['-n', lab.underlayNamespace, '-batch', '-'], { input, what: 'deepening the shapers\' queues' })

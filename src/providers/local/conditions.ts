@@ -1,7 +1,7 @@
 import { runChecked } from '../../exec.ts'
 import type { LocalClusterSpec } from '../../suites/model.ts'
 import { EXEC_CONCURRENCY, mapLimit } from './concurrency.ts'
-import type { Lab } from './lab.ts'
+import type { LocalLab } from './lab.ts'
 import { prefix } from './names.ts'
 
 export function lossTableName(runId: string): string {
@@ -20,7 +20,7 @@ const LOSS_SCALE = 100_000
  * - latency: netem on every node's eth0 delays frames to nodes of other zones (htb + u32 on the
  *   destination MAC); preflight has made sure the kernel has netem.
  */
-export async function applyConditions(lab: Lab, spec: LocalClusterSpec): Promise<void> {
+export async function applyConditions(lab: LocalLab, spec: LocalClusterSpec): Promise<void> {
   const lossy = lab.nodes.map((node, i) => ({ node, percent: spec.nodeLossPercent?.[i] ?? 0 })).filter(({ percent }) => percent > 0)
   if (lossy.length) {
     await mapLimit(lossy, EXEC_CONCURRENCY, async ({ node }) => {

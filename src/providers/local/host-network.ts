@@ -1,10 +1,10 @@
 import type { Between, EndpointKind, NetworkSpec, PolicyStep } from '../../suites/model.ts'
-import type { Lab } from './lab.ts'
+import type { LocalLab } from './lab.ts'
 import { UNDERLAY_MTU } from './lab.ts'
 import { pairOf, type LocalNetwork } from './pod-network.ts'
 
 /** The no-overlay baseline: probes run in the node namespaces themselves. */
-export function hostNetwork(lab: Lab, spec: NetworkSpec = { name: 'host', cni: 'host', options: {} }): LocalNetwork {
+export function hostNetwork(lab: LocalLab, spec: NetworkSpec = { name: 'host', cni: 'host', options: {} }): LocalNetwork {
   return {
     name: spec.name,
     cni: 'host',

@@ -22,7 +22,8 @@ export interface LabNode {
   endpoint: NetnsEndpoint
 }
 
-export interface Lab {
+/** The local provider's machines: the underlay and its nodes (the imperative API's `Lab` is another thing). */
+export interface LocalLab {
   runId: string
   underlayNamespace: string
   nodes: LabNode[]
@@ -44,7 +45,7 @@ export function nodeAddress(index: number): string {
  * namespace per node, attached by a veth shaped in both directions on the underlay side, as a
  * cloud instance's network is. Zones are assigned round-robin.
  */
-export async function createLab(runId: string, spec: LocalClusterSpec): Promise<Lab> {
+export async function createLab(runId: string, spec: LocalClusterSpec): Promise<LocalLab> {
   const underlayNamespace = namespaceName(runId, 'ul')
   await runChecked('ip', ['netns', 'add', underlayNamespace])
   await runChecked('ip', ['-n', underlayNamespace, '-batch', '-'], {
@@ -89,7 +90,7 @@ async function createNode(runId: string, index: number, spec: LocalClusterSpec, 
 }
 
 /** Re-rates every node's UDP policers for a network whose full-size frames are `frameBytes` long. */
-export async function policeFrames(lab: Lab, frameBytes: number): Promise<void> {
+export async function policeFrames(lab: LocalLab, frameBytes: number): Promise<void> {
   await mapLimit(lab.nodes.filter((node) => node.shaper), EXEC_CONCURRENCY, (node) => policeUplink({
     runPrefix: prefix(lab.runId), nodeNamespace: node.namespace, underlayNamespace: lab.underlayNamespace, port: node.shaper!.port, node: node.name, rateBps: node.shaper!.rateBps,
   }, frameBytes))
@@ -99,7 +100,7 @@ export async function policeFrames(lab: Lab, frameBytes: number): Promise<void> 
  * The shapers traffic from one node to another crosses: the sender's upload and the receiver's
  * download. Undefined when neither uplink is shaped or both ends are on one node.
  */
-export function pathShapers(lab: Lab, from: string, to: string): (() => Promise<ShaperCounters | undefined>) | undefined {
+export function pathShapers(lab: LocalLab, from: string, to: string): (() => Promise<ShaperCounters | undefined>) | undefined {
   if (from === to) return undefined
   const sender = lab.nodes.find((node) => node.name === from)
   const receiver = lab.nodes.find((node) => node.name === to)

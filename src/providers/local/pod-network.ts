@@ -7,7 +7,7 @@ import { runLocalPolicy } from './policy.ts'
 import { componentVersions } from './features.ts'
 import type { EndpointPair, Network } from '../types.ts'
 import { EXEC_CONCURRENCY, mapLimit } from './concurrency.ts'
-import { pathShapers, UNDERLAY_MTU, type Lab, type LabNode } from './lab.ts'
+import { pathShapers, UNDERLAY_MTU, type LocalLab, type LabNode } from './lab.ts'
 import { pickNodePair } from './placement.ts'
 import { createPodNamespaces, deleteNamespaces, deletePods, pickPodPair, podSlots, waitReachable, type Pod, type PodSlot } from './pods.ts'
 
@@ -25,7 +25,7 @@ export interface Encapsulation {
 export interface LocalNetwork extends Network {
   readonly cni: string
   readonly spec: NetworkSpec
-  readonly lab: Lab
+  readonly lab: LocalLab
   readonly pods: readonly Pod[]
   readonly mtu: number
   readonly encapsulation: Encapsulation
@@ -36,7 +36,7 @@ export interface LocalNetwork extends Network {
 }
 
 export interface InstallContext {
-  lab: Lab
+  lab: LocalLab
   spec: NetworkSpec
   podsPerNode: number
   /** Network-scoped directory under the run's temp dir: IPAM state, BIRD configs and sockets. */
@@ -89,7 +89,7 @@ export async function resetNode(node: LabNode): Promise<void> {
 
 
 export interface InstallOptions {
-  lab: Lab
+  lab: LocalLab
   spec: NetworkSpec
   podsPerNode: number
   runDir: string
@@ -182,7 +182,7 @@ export function describeEncapsulation(encapsulation: Encapsulation): string {
   return `vxlan (${encapsulation.device}, VNI ${encapsulation.vni}, UDP ${encapsulation.port})`
 }
 
-export function pairOf(lab: Lab, pods: readonly Pod[], between: Between, endpoint: EndpointKind | undefined): EndpointPair {
+export function pairOf(lab: LocalLab, pods: readonly Pod[], between: Between, endpoint: EndpointKind | undefined): EndpointPair {
   if (endpoint === 'host' || !pods.length) {
     if (between === 'same-node') {
       throw new NetbenchError('SUITE_INVALID', 'between: same-node between nodes measures a node with itself', { hint: 'use between: nodes or zones with endpoint: host' })

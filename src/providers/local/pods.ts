@@ -3,7 +3,7 @@ import { run, runChecked } from '../../exec.ts'
 import type { Between } from '../../suites/model.ts'
 import { execCni } from './cni-plugin.ts'
 import { EXEC_CONCURRENCY, mapLimit, sleep } from './concurrency.ts'
-import type { Lab, LabNode } from './lab.ts'
+import type { LocalLab, LabNode } from './lab.ts'
 import { namespaceName } from './names.ts'
 import { NetnsEndpoint } from './netns-endpoint.ts'
 import { pickNodePair } from './placement.ts'
@@ -43,7 +43,7 @@ const podSysctls = [
   'net.ipv4.conf.default.rp_filter=0',
 ]
 
-export function podSlots(lab: Lab, perNode: number): PodSlot[] {
+export function podSlots(lab: LocalLab, perNode: number): PodSlot[] {
   return lab.nodes.flatMap((node, nodeIndex) => Array.from({ length: perNode }, (_, i) => ({
     name: `${node.name}-p${i + 1}`,
     namespace: namespaceName(lab.runId, `${node.name}p${i + 1}`),

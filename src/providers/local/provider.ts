@@ -4,7 +4,7 @@ import type { ClusterSpec, LocalClusterSpec, NetworkSpec } from '../../suites/mo
 import type { Cluster, Network, Provider, ProviderContext } from '../types.ts'
 import { requireCniPlugins, requireFeatures } from './features.ts'
 import { hostNetwork } from './host-network.ts'
-import { createLab, policeFrames, type Lab } from './lab.ts'
+import { createLab, policeFrames, type LocalLab } from './lab.ts'
 import { CNIS } from './networks/index.ts'
 import { fullFrameBytes, installPodNetwork, type LocalNetwork } from './pod-network.ts'
 import { FULL_FRAME_BYTES } from './shaping.ts'
@@ -69,7 +69,7 @@ export const localProvider: Provider = {
     if (anySpec.provider !== 'local') throw new NetbenchError('PROVIDER', `the local provider cannot build a '${anySpec.provider}' cluster`, { hint: 'this is a netbench bug' })
     const spec: LocalClusterSpec = anySpec
     await checkConditionRequirements(spec)
-    let lab: Lab
+    let lab: LocalLab
     try {
       lab = await createLab(context.runId, spec)
     } catch (error) {
@@ -82,7 +82,7 @@ export const localProvider: Provider = {
 
 /** A cluster of the local provider: its lab is visible, and so are its networks' pods. */
 export interface LocalCluster extends Cluster {
-  readonly lab: Lab
+  readonly lab: LocalLab
   readonly spec: LocalClusterSpec
   install(network: string | NetworkSpec, signal?: AbortSignal): Promise<LocalNetwork>
 }
@@ -91,7 +91,7 @@ export interface LocalCluster extends Cluster {
  * A cluster over a lab. One pod network is installed at a time (they share the nodes' devices and
  * the pods' names); installing another first uninstalls the current one. `host` always coexists.
  */
-export function createLocalCluster(lab: Lab, spec: LocalClusterSpec, context: ProviderContext, options: { persistent?: boolean } = {}): LocalCluster {
+export function createLocalCluster(lab: LocalLab, spec: LocalClusterSpec, context: ProviderContext, options: { persistent?: boolean } = {}): LocalCluster {
   let active: LocalNetwork | undefined
   return {
     lab,

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process'
 import { Readable } from 'node:stream'
 import type { ExecResult, RunningProcess } from '../../endpoint.ts'
 import { mapLimit, sleep } from '../concurrency.ts'
-import type { Lab, LabNode } from '../lab.ts'
+import type { LocalLab, LabNode } from '../lab.ts'
 
 export const CALICO_AS = 64512
 
@@ -149,7 +149,7 @@ export function parseBgpSessions(output: string): Record<string, string> {
  * Waits until every node's kernel holds a `proto bird` route for every block of every other
  * node: BGP has converged and BIRD has programmed what it learned. A BIRD that exits is an error.
  */
-export async function waitBgpConverged(lab: Lab, daemons: readonly BirdDaemon[], blocksOf: (index: number) => readonly string[], options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
+export async function waitBgpConverged(lab: LocalLab, daemons: readonly BirdDaemon[], blocksOf: (index: number) => readonly string[], options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
   const deadline = Date.now() + (options.timeoutMs ?? 20_000)
   let exited: string | undefined
   daemons.forEach((daemon) => daemon.process.exited.then((result) => { exited ??= `BIRD on ${daemon.node.name} exited (${result.exitCode ?? result.signal}): ${result.stderr.trim().split('\n')[0] ?? ''}` }))

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { run, runChecked } from '../../../exec.ts'
 import type { LocalClusterSpec } from '../../../suites/model.ts'
-import type { Lab } from '../lab.ts'
+import type { LocalLab } from '../lab.ts'
 import { newRunId, prefix } from '../names.ts'
 import { localProvider, type LocalCluster } from '../provider.ts'
 import { claimRun, removeRun } from '../runs.ts'
@@ -19,7 +19,7 @@ export const ENCAP_PORTS = [8472, 4789, 6784] as const
  * Named nft counters in the underlay namespace's bridge forward hook: UDP to each encapsulation
  * port, and IPv4 packets addressed to pod IPs (what a routed datapath puts on the wire).
  */
-export async function addUnderlayCounters(lab: Lab): Promise<{ read(): Promise<Record<string, number>>; remove(): Promise<void> }> {
+export async function addUnderlayCounters(lab: LocalLab): Promise<{ read(): Promise<Record<string, number>>; remove(): Promise<void> }> {
   const table = `${prefix(lab.runId)}obs`
   const ruleset = [
     `table bridge ${table} {`,

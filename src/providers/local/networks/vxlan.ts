@@ -1,6 +1,6 @@
 import { runChecked } from '../../../exec.ts'
 import { EXEC_CONCURRENCY, mapLimit } from '../concurrency.ts'
-import type { Lab } from '../lab.ts'
+import type { LocalLab } from '../lab.ts'
 
 /**
  * The static VXLAN mesh flannel's vxlan backend programs (and Calico's vxlan mode, Canal, and the
@@ -20,7 +20,7 @@ export interface VxlanMesh {
   podCidr(index: number): string
 }
 
-export async function createVteps(lab: Lab, mesh: VxlanMesh): Promise<void> {
+export async function createVteps(lab: LocalLab, mesh: VxlanMesh): Promise<void> {
   await mapLimit(lab.nodes, EXEC_CONCURRENCY, (node, i) => runChecked('ip', ['-n', node.namespace, '-batch', '-'], {
     input: [
       `link add ${mesh.device} type vxlan id ${mesh.vni} local ${node.ip} dev eth0 dstport ${mesh.port} nolearning`,
@@ -32,7 +32,7 @@ export async function createVteps(lab: Lab, mesh: VxlanMesh): Promise<void> {
   }))
 }
 
-export async function programVxlanMesh(lab: Lab, mesh: VxlanMesh): Promise<void> {
+export async function programVxlanMesh(lab: LocalLab, mesh: VxlanMesh): Promise<void> {
   await mapLimit(lab.nodes, EXEC_CONCURRENCY, async (node, i) => {
     const remotes = lab.nodes.map((remote, j) => ({ remote, j })).filter(({ j }) => j !== i)
     await runChecked('bridge', ['-n', node.namespace, '-batch', '-'], {
@@ -50,7 +50,7 @@ export async function programVxlanMesh(lab: Lab, mesh: VxlanMesh): Promise<void>
 }
 
 /** host-gw style: `<remote pod CIDR> via <remote node IP>` over the shared L2 underlay. */
-export async function programNodeRoutes(lab: Lab, podCidr: (index: number) => string): Promise<void> {
+export async function programNodeRoutes(lab: LocalLab, podCidr: (index: number) => string): Promise<void> {
   await mapLimit(lab.nodes, EXEC_CONCURRENCY, (node, i) => runChecked('ip', ['-n', node.namespace, '-batch', '-'], {
     input: lab.nodes.flatMap((remote, j) => j === i ? [] : [`route replace ${podCidr(j)} via ${remote.ip} dev eth0`]).join('\n') + '\n',
     what: `programming pod routes on node ${node.name}`,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { runChecked } from '../../../exec.ts'
 import { EXEC_CONCURRENCY, mapLimit } from '../concurrency.ts'
-import type { Lab } from '../lab.ts'
+import type { LocalLab } from '../lab.ts'
 import type { Datapath, InstallContext } from '../pod-network.ts'
 import { POD_NETWORK, weaveRange } from './addressing.ts'
 import { attachWithPlugin, hostLocalIpam } from './plugin-pods.ts'
@@ -58,7 +58,7 @@ export async function buildWeave(context: InstallContext): Promise<Datapath> {
 }
 
 /** ESP transport-mode SAs for every ordered node pair, and an outbound policy on UDP 6784. */
-async function encryptPeers(lab: Lab): Promise<void> {
+async function encryptPeers(lab: LocalLab): Promise<void> {
   const spi = (from: number, to: number) => `0x${(0x6784_0000 + from * 256 + to).toString(16)}`
   const keys = new Map<string, string>()
   const keyOf = (from: number, to: number) => {

@@ -1,6 +1,6 @@
 /**
- * The expectation language's vocabulary: the parsed form of an expectation and, per metric, its
- * unit and an example — shared by the parser (parse.ts) and the evaluation (evaluate.ts).
+ * The expectation language's vocabulary: its keywords, the parsed form of an expectation and, per
+ * metric, its unit and an example — shared by the parser (parse.ts) and the evaluation (evaluate.ts).
  */
 
 export type Metric = 'throughput' | 'loss' | 'loss.network' | 'loss.receiver' | 'jitter' | 'retransmits' | 'cpu' | 'max' | 'rtt' | 'setup-time' | 'policy'
@@ -39,6 +39,12 @@ export const METRICS: readonly Metric[] = ['throughput', 'loss', 'loss.network',
 export const LOSS_PARTS = ['network', 'receiver']
 export const UDP_METRICS: readonly string[] = ['loss', 'loss.network', 'loss.receiver', 'jitter', 'max']
 export const STATS: readonly Stat[] = ['median', 'mean', 'min', 'max', 'p95', 'p99']
+export const COMPARATORS: readonly string[] = ['<', '<=', '>', '>=']
+export const STEPS: readonly string[] = ['udp', 'tcp']
+export const TOPOLOGIES: readonly string[] = ['same-node', 'nodes', 'zones']
+/** The words that may stand between the subject and the metric. */
+export const QUALIFIERS: readonly string[] = ['at', ...STEPS, ...TOPOLOGIES]
+export const POLICY_VERDICTS: readonly PolicyVerdict[] = ['enforced', 'unsupported']
 
 /** What a metric's expectation looks like, for hints. */
 export const EXAMPLES: Record<Metric, string> = {
