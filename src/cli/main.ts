@@ -7,7 +7,7 @@ import { clip, visible } from '../text.ts'
 import { checkOutputTargets, singleValue, writesReportDir } from './output-targets.ts'
 
 // Commands load their modules on demand: `--version` should not pay for Vitest and the lab.
-const prepareRun: typeof import('../plan/prepare.ts').prepareRun = async (...args) => (await import('../plan/prepare.ts')).prepareRun(...args)
+const prepareRun: typeof import('../suites/prepare.ts').prepareRun = async (...args) => (await import('../suites/prepare.ts')).prepareRun(...args)
 const executeRun: typeof import('../runner/run.ts').executeRun = async (...args) => (await import('../runner/run.ts')).executeRun(...args)
 const reapDeadRuns: typeof import('../providers/local/runs.ts').reapDeadRuns = async (...args) => (await import('../providers/local/runs.ts')).reapDeadRuns(...args)
 const renderPlan = async (...args: Parameters<typeof import('./list.ts').renderPlan>) => (await import('./list.ts')).renderPlan(...args)

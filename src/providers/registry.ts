@@ -2,7 +2,7 @@ import { NetbenchError } from '../errors.ts'
 import { k3sProvider } from './k3s/index.ts'
 import { kubeProvider } from './kube/index.ts'
 import { localProvider } from './local/provider.ts'
-import type { ClusterSpec } from '../suites/model.ts'
+import type { ClusterSpec } from '../model.ts'
 import type { Provider } from './types.ts'
 
 const providers: Record<string, Provider> = {

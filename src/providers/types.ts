@@ -1,7 +1,7 @@
 import type { ShaperCounters } from '../results/metrics.ts'
 import type { PolicyResult } from '../results/policy.ts'
-import type { Between, ClusterSpec, EndpointKind, NetworkSpec, PolicyStep } from '../suites/model.ts'
-import type { Endpoint } from './endpoint.ts'
+import type { Between, ClusterSpec, EndpointKind, NetworkSpec, PolicyStep } from '../model.ts'
+import type { Endpoint } from '../endpoint.ts'
 
 export interface EndpointPair {
   client: Endpoint

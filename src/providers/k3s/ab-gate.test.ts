@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from 'vitest'
 import { tmpProject } from '../../../test/tmp-project.ts'
-import { prepareRun } from '../../plan/prepare.ts'
+import { prepareRun } from '../../suites/prepare.ts'
 import { containerLabels } from './cluster.ts'
 import { clusterKey, manifestOf } from './provider.ts'
 import { NETWORK_LABEL } from '../kube/labels.ts'

@@ -8,7 +8,7 @@ import { kubeError, type Where } from './errors.ts'
 import { configForContext, loadKubeConfig, resolveContextName, whereOf, type LoadedKubeConfig } from './kubeconfig.ts'
 import { MANAGED_SELECTOR, RUN_LABEL, runSelector } from './labels.ts'
 import { ownerLiveness } from './owner.ts'
-import { deleteNamespace, waitNamespaceGone } from './target.ts'
+import { deleteNamespace, waitNamespaceGone } from './cluster-client.ts'
 
 interface ContextClient {
   core: CoreV1Api

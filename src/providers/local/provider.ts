@@ -1,6 +1,6 @@
 import { NetbenchError } from '../../errors.ts'
 import { missingProgram, runChecked } from '../../exec.ts'
-import type { ClusterSpec, LocalClusterSpec, NetworkSpec } from '../../suites/model.ts'
+import type { ClusterSpec, LocalClusterSpec, NetworkSpec } from '../../model.ts'
 import type { Cluster, Network, Provider, ProviderContext } from '../types.ts'
 import { requireCniPlugins, requireFeatures } from './features.ts'
 import { hostNetwork } from './host-network.ts'
