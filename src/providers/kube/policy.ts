@@ -104,6 +104,26 @@ async function probePhase(view: PhaseView<PolicyPod>, step: PolicyStep, endpoint
   }
 }
 
+/** Waits until the step's pods are ready, namespace by namespace; each as an endpoint by its name. */
+async function readyPolicyEndpoints(options: KubePolicyOptions, step: PolicyStep, namespaces: readonly string[], placement: Map<string, KubeNode>, kubeNamespace: (name: string) => string): Promise<Map<string, PodEndpoint>> {
+  const { target } = options
+  const endpoints = new Map<string, PodEndpoint>()
+  for (const name of namespaces) {
+    const pods = step.pods.filter((pod) => pod.namespace === name)
+    if (!pods.length) continue
+    const ready = await target.waitPodsReady(kubeNamespace(name), `${MANAGED_SELECTOR},${RUN_LABEL}=${options.runId}`, pods.map((pod) => `policy-${pod.name}`), options.readyTimeoutMs, 'the policy pods', options.signal)
+    for (const pod of pods) {
+      const live = ready.get(`policy-${pod.name}`)!
+      const node = placement.get(pod.name)!
+      endpoints.set(pod.name, new PodEndpoint({
+        name: `policy-${pod.name}`, label: `policy pod ${pod.name} on ${node.name}`, node: node.name, zone: node.zone ?? '-', ip: live.ip, mtu: 1500,
+        config: target.config, ref: { namespace: kubeNamespace(pod.namespace), pod: `policy-${pod.name}`, container: CONTAINER }, image: options.podImage,
+      }))
+    }
+  }
+  return endpoints
+}
+
 export async function runKubePolicy(options: KubePolicyOptions, step: PolicyStep, id: string): Promise<PolicyResult> {
   const { target } = options
   const base = { id, network: options.network, stepIndex: step.index, policies: stepPolicyNames(step) }
@@ -134,20 +154,7 @@ export async function runKubePolicy(options: KubePolicyOptions, step: PolicyStep
       if (ports.length) body.spec!.containers[0]!.ports = ports
       await target.createPod(kubeNamespace(pod.namespace), body, `creating policy pod ${pod.name}`)
     }
-    const endpoints = new Map<string, PodEndpoint>()
-    for (const name of namespaces) {
-      const pods = step.pods.filter((pod) => pod.namespace === name)
-      if (!pods.length) continue
-      const ready = await target.waitPodsReady(kubeNamespace(name), `${MANAGED_SELECTOR},${RUN_LABEL}=${options.runId}`, pods.map((pod) => `policy-${pod.name}`), options.readyTimeoutMs, 'the policy pods', options.signal)
-      for (const pod of pods) {
-        const live = ready.get(`policy-${pod.name}`)!
-        const node = placement.get(pod.name)!
-        endpoints.set(pod.name, new PodEndpoint({
-          name: `policy-${pod.name}`, label: `policy pod ${pod.name} on ${node.name}`, node: node.name, zone: node.zone ?? '-', ip: live.ip, mtu: 1500,
-          config: target.config, ref: { namespace: kubeNamespace(pod.namespace), pod: `policy-${pod.name}`, container: CONTAINER }, image: options.podImage,
-        }))
-      }
-    }
+    const endpoints = await readyPolicyEndpoints(options, step, namespaces, placement, kubeNamespace)
     const pods: PolicyPod[] = step.pods.map((pod) => ({ name: pod.name, ip: endpoints.get(pod.name)!.ip, namespace: pod.namespace, labels: pod.labels, namedPorts: pod.namedPorts }))
     // `{pod}/N` ipBlocks are resolved now that the pods have addresses.
     const phases = stepPhases(step, pods)
