@@ -154,6 +154,14 @@ describe('architecture: one way down (issue 13)', () => {
     expect(violations).toEqual([])
   })
 
+  test('above providers/, only the registry and the Provider interface are imported (a new provider needs no runner change)', () => {
+    const reaching = scanned.imports
+      .filter((entry) => ['suites', 'runner', 'plan', 'expect'].includes(folderOf(entry.file)) && folderOf(entry.target) === 'providers')
+      .filter((entry) => !['src/providers/registry.ts', 'src/providers/types.ts'].includes(entry.target))
+      .map((entry) => `${entry.file}:${entry.line} imports ${entry.target}`)
+    expect(reaching).toEqual([])
+  })
+
   test('no folder cycle', () => {
     const cycles = folderCycles(scanned.imports.filter((entry) => !ALLOWED_IMPORTS.has(importKey(entry))))
     expect(cycles.map((cycle) => cycle.join(' ↔ '))).toEqual([])
