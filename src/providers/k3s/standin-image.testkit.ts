@@ -2,8 +2,9 @@
  * A STAND-IN for the rancher/k3s image, for tests of the k3s provider's Docker side on a real
  * engine where the real image cannot be pulled. It runs no Kubernetes: `/bin/k3s` is a shell
  * script that answers what the provider asks of the image (`server` writes a kubeconfig and stays
- * up, `agent` stays up, `kubectl get --raw=/readyz` says ok). Built with `docker import` from this
- * machine's own sh and sleep and the libraries they load, so it needs no registry.
+ * up, `agent` stays up but `agent --probe` exits, `kubectl get --raw=/readyz` says ok). Built with
+ * `docker import` from this machine's own sh and sleep and the libraries they load, so it needs no
+ * registry.
  */
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -24,7 +25,8 @@ const SCRIPT = `#!/bin/sh
 # netbench test stand-in for rancher/k3s: no Kubernetes runs here.
 case "$1" in
   server) printf '%s\\n' '${KUBECONFIG.replaceAll("'", '')}' > /etc/rancher/k3s/k3s.yaml ;;
-  agent) ;;
+  # --probe: the test's check that this engine starts privileged containers; it must end.
+  agent) test "$2" = --probe && exit 0 ;;
   kubectl) test -s /etc/rancher/k3s/k3s.yaml && echo ok; exit $? ;;
   *) echo "stand-in k3s: unknown command $1" >&2; exit 2 ;;
 esac
