@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { prepareRun } from '../src/plan/prepare.ts'
+import { prepareRun } from '../src/suites/prepare.ts'
 import { createLab } from '../src/providers/local/lab.ts'
-import { newRunId } from '../src/providers/local/names.ts'
+import { newRunId } from '../src/run-id.ts'
 import { claimRun, removeRun } from '../src/providers/local/runs.ts'
 import { runIperf3 } from '../src/tools/iperf3/run.ts'
 import { percentile } from '../src/results/stats.ts'
-import type { LocalClusterSpec } from '../src/suites/model.ts'
+import type { LocalClusterSpec } from '../src/model.ts'
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url))
 const quickstart = 'suites/quickstart.netbench.ts'

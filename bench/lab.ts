@@ -9,10 +9,11 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { newRunId, prefix } from '../src/providers/local/names.ts'
+import { prefix } from '../src/providers/local/names.ts'
+import { newRunId } from '../src/run-id.ts'
 import { localProvider, type LocalCluster } from '../src/providers/local/provider.ts'
 import { claimRun, removeRun } from '../src/providers/local/runs.ts'
-import type { LocalClusterSpec, NetworkSpec } from '../src/suites/model.ts'
+import type { LocalClusterSpec, NetworkSpec } from '../src/model.ts'
 
 export const LAB_NETWORKS: NetworkSpec[] = [
   { name: 'flannel', cni: 'flannel', options: {} },

@@ -1,6 +1,6 @@
 import type { PlannedPoint } from '../src/plan/plan.ts'
 import { createLab } from '../src/providers/local/lab.ts'
-import { newRunId } from '../src/providers/local/names.ts'
+import { newRunId } from '../src/run-id.ts'
 import { claimRun, removeRun } from '../src/providers/local/runs.ts'
 import { measurePoint } from '../src/runner/measure.ts'
 import { sweepProbeCount } from '../src/runner/max-rate.ts'

@@ -1,6 +1,6 @@
 import { execFile, type ChildProcess, type ExecFileException } from 'node:child_process'
 import { NetbenchError } from './errors.ts'
-import type { ExecOptions, ExecResult } from './providers/endpoint.ts'
+import type { ExecOptions, ExecResult } from './endpoint.ts'
 
 /** Debian package that provides each program we run, for "how to get it" hints. */
 export const PACKAGE_OF: Record<string, string> = {

@@ -3,6 +3,7 @@
  * be executed (ESC sequences recolour, OSC retitles, bidi overrides reorder). These make them
  * visible instead, and keep echoed input to a readable size.
  */
+import { relative } from 'node:path'
 
 // C0 controls except tab and newline, DEL, C1 controls, and the Unicode bidi overrides/isolates.
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g
@@ -33,4 +34,16 @@ export function deepVisible<T>(value: T): T {
 /** At most `max` characters of `text`, saying how much was left out. */
 export function clip(text: string, max = 200): string {
   return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters)`
+}
+
+/** Path as users should see it in messages: relative to where they ran netbench. */
+export function displayPath(file: string): string {
+  const rel = relative(process.cwd(), file)
+  return rel.startsWith('..') ? file : rel
+}
+
+/** `steps[0].udp.duration`: how a user finds the place in their suite. */
+export function formatPath(path: readonly (string | number)[]): string {
+  return path.reduce<string>((text, segment) =>
+    typeof segment === 'number' ? `${text}[${segment}]` : text ? `${text}.${segment}` : segment, '')
 }

@@ -8,7 +8,7 @@ import { medianMetrics, metricStats } from '../src/results/aggregate.ts'
 import { attributeLoss, limitedBy } from '../src/results/attribution.ts'
 import type { PointResult, RunResult, SampleResult } from '../src/results/types.ts'
 import type { RunEvent } from '../src/runner/events.ts'
-import type { Suite } from '../src/suites/model.ts'
+import type { Suite } from '../src/model.ts'
 import { parseBitrate } from '../src/units.ts'
 
 /** How a simulated network behaves: what it carries and how it degrades under load. */

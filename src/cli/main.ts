@@ -7,13 +7,11 @@ import { clip, visible } from '../text.ts'
 import { checkOutputTargets, singleValue, writesReportDir } from './output-targets.ts'
 
 // Commands load their modules on demand: `--version` should not pay for Vitest and the lab.
-const prepareRun: typeof import('../plan/prepare.ts').prepareRun = async (...args) => (await import('../plan/prepare.ts')).prepareRun(...args)
+const prepareRun: typeof import('../suites/prepare.ts').prepareRun = async (...args) => (await import('../suites/prepare.ts')).prepareRun(...args)
 const executeRun: typeof import('../runner/run.ts').executeRun = async (...args) => (await import('../runner/run.ts')).executeRun(...args)
-const reapDeadRuns: typeof import('../providers/local/runs.ts').reapDeadRuns = async (...args) => (await import('../providers/local/runs.ts')).reapDeadRuns(...args)
+const cleanDeadRuns: typeof import('../providers/registry.ts').cleanDeadRuns = async (...args) => (await import('../providers/registry.ts')).cleanDeadRuns(...args)
 const renderPlan = async (...args: Parameters<typeof import('./list.ts').renderPlan>) => (await import('./list.ts')).renderPlan(...args)
 const setup: typeof import('./setup.ts').setup = async (...args) => (await import('./setup.ts')).setup(...args)
-const cleanKubeRuns: typeof import('../providers/kube/runs.ts').cleanKubeRuns = async (...args) => (await import('../providers/kube/runs.ts')).cleanKubeRuns(...args)
-const cleanK3sRuns: typeof import('../providers/k3s/provider.ts').cleanK3sRuns = async (...args) => (await import('../providers/k3s/provider.ts')).cleanK3sRuns(...args)
 const reportSettings: typeof import('./config.ts').reportSettings = async (...args) => (await import('./config.ts')).reportSettings(...args)
 const reportCommand: typeof import('./report.ts').reportCommand = async (...args) => (await import('./report.ts')).reportCommand(...args)
 const compareCommand: typeof import('./compare.ts').compareCommand = async (...args) => (await import('./compare.ts')).compareCommand(...args)
@@ -96,23 +94,14 @@ cli.command('clean', 'Remove what dead netbench runs left behind (namespaces, pr
   .option('--kubeconfig <file>', 'With --kube: the kubeconfig (default: KUBECONFIG, then ~/.kube/config)')
   .example('netbench clean --kube --context calico-lab')
   .action((flags: { kube?: boolean; context?: unknown; kubeconfig?: string }) => {
-    if (flags.kube) {
-      useKubeconfig(flags.kubeconfig)
-      action = cleanKubeRuns(asList(flags.context)).then(({ removed, kept }) => {
-        for (const line of kept) out.write(`netbench: kept ${line}\n`)
-        out.write(removed.length ? `netbench: removed ${removed.join(', ')}\n` : 'netbench: no namespace of a dead run to clean\n')
-        return EXIT.ok
-      })
-      return
-    }
-    if (flags.context !== undefined || flags.kubeconfig !== undefined) throw new NetbenchError('USAGE', '--context and --kubeconfig go with --kube', { hint: 'netbench clean --kube --context <name>' })
-    action = (async () => {
-      const removed = await reapDeadRuns()
-      // k3s containers of dead runs, only when a Docker engine may be there at all.
-      if (process.env.DOCKER_HOST || existsSync('/var/run/docker.sock')) removed.push(...await cleanK3sRuns())
-      out.write(removed.length ? `netbench: removed ${removed.join(', ')}\n` : 'netbench: nothing to clean\n')
+    if (flags.kube) useKubeconfig(flags.kubeconfig)
+    else if (flags.context !== undefined || flags.kubeconfig !== undefined) throw new NetbenchError('USAGE', '--context and --kubeconfig go with --kube', { hint: 'netbench clean --kube --context <name>' })
+    // Without --kube: every provider that cleans without a cluster's credentials (the lab, k3s).
+    action = cleanDeadRuns(flags.kube ? ['kube'] : [], { contexts: asList(flags.context) }).then(({ removed, kept }) => {
+      for (const line of kept) out.write(`netbench: kept ${line}\n`)
+      out.write(removed.length ? `netbench: removed ${removed.join(', ')}\n` : flags.kube ? 'netbench: no namespace of a dead run to clean\n' : 'netbench: nothing to clean\n')
       return EXIT.ok
-    })()
+    })
   })
 cli.command('lab <action> [id]', 'A lab to explore by hand: lab up [--network calico] [--nodes 3], lab status, lab down [id]')
   .option('--network <name>', 'lab up: the network to install (default flannel)')

@@ -1,38 +1,13 @@
 /**
- * The expectation language's vocabulary: its keywords, the parsed form of an expectation and, per
- * metric, its unit and an example — shared by the parser (parse.ts) and the evaluation (evaluate.ts).
+ * The expectation language's vocabulary: its keywords and, per metric, its unit and an example —
+ * shared by the parser (parse.ts) and the evaluation (evaluate.ts). The parsed form it describes
+ * is the base's (src/expectation.ts).
  */
 
-export type Metric = 'throughput' | 'loss' | 'loss.network' | 'loss.receiver' | 'jitter' | 'retransmits' | 'cpu' | 'max' | 'rtt' | 'setup-time' | 'policy'
-export type PolicyVerdict = 'enforced' | 'unsupported'
-export type Stat = 'median' | 'mean' | 'min' | 'max' | 'p95' | 'p99'
-export type Comparator = '<' | '<=' | '>' | '>='
-export type Topology = 'same-node' | 'nodes' | 'zones'
-export type Reference = { kind: 'offered' } | { kind: 'baseline' } | { kind: 'network'; network: string }
-export type AbsoluteUnit = 'bps' | 'percent' | 'ms' | 'count'
-export type Bound =
-  | { kind: 'absolute'; value: number; unit: AbsoluteUnit }
-  | { kind: 'relative'; percent: number; of: Reference }
-  /** `baseline + 0.5%`: the baseline's value moved by `value` (negative for `baseline - …`). */
-  | { kind: 'offset'; of: { kind: 'baseline' }; value: number; unit: AbsoluteUnit }
-export interface Span { start: number; end: number }
-export interface Expectation {
-  text: string
-  subject: { kind: 'all' } | { kind: 'network'; network: string }
-  bitrateBps?: number
-  step?: 'udp' | 'tcp'
-  topology?: Topology
-  metric: Metric
-  stat: Stat
-  comparator: Comparator
-  bound: Bound
-  spans: { subject: Span; bitrate?: Span; step?: Span; topology?: Span; metric: Span; value: Span; reference?: Span }
-  /**
-   * Set for `<subject> policy enforced|unsupported` (metric 'policy'); comparator and bound then
-   * hold a placeholder (`>= 1`) and are not read.
-   */
-  policy?: PolicyVerdict
-}
+import type { AbsoluteUnit, Metric, PolicyVerdict, Stat } from '../expectation.ts'
+
+// The parsed form lives in the base (src/expectation.ts); the parser and evaluation read it from here.
+export type { Metric, PolicyVerdict, Stat, Comparator, Topology, Reference, AbsoluteUnit, Bound, Span, Expectation } from '../expectation.ts'
 
 export const METRICS: readonly Metric[] = ['throughput', 'loss', 'loss.network', 'loss.receiver', 'jitter', 'retransmits', 'cpu', 'max', 'rtt', 'setup-time']
 /** `loss.network` and `loss.receiver`: the parts of the loss the counters attribute. */

@@ -4,7 +4,8 @@
  */
 import { evaluate, type Verdict } from '../expect/evaluate.ts'
 import { evaluateSetupTime } from '../expect/network-checks.ts'
-import { describeExpectation, ExpectationParseError, parseExpectation, parseExpectationAbout, type Expectation } from '../expect/parse.ts'
+import { describeExpectation, ExpectationParseError, parseExpectation, parseExpectationAbout } from '../expect/parse.ts'
+import type { Expectation } from '../expectation.ts'
 import { appliesTo } from '../plan/plan.ts'
 import type { NetworkResult, PointResult } from '../results/types.ts'
 

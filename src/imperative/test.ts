@@ -1,5 +1,6 @@
 import type { SuiteAPI, TestAPI } from 'vitest'
-import { countDeclaredTest, LAB_OPTIONS_KEY, REGISTRAR_KEY } from '../suites/define.ts'
+import { countDeclaredTest, LAB_OPTIONS_KEY } from '../suites/define.ts'
+import { REGISTRAR_KEY } from '../runner/registrar.ts'
 import { providerFor } from '../providers/registry.ts'
 import { labSetup, type LabOptions } from '../suites/lab-setup.ts'
 import type { ClusterInput, NetworkInput } from '../suites/schema.ts'

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import type { Suite } from '../suites/model.ts'
+import type { Suite } from '../model.ts'
 import { interleavedSlots } from './order.ts'
 import { planSuite } from './plan.ts'
 import { describeOrder } from '../results/order.ts'

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { parseExpectation } from '../expect/parse.ts'
-import type { Suite } from '../suites/model.ts'
+import type { Suite } from '../model.ts'
 import { planSuite } from './plan.ts'
 
 function suite(expect: string[], overrides: Partial<Suite> = {}): Suite {

@@ -2,8 +2,8 @@ import { NetbenchError } from '../errors.ts'
 import { k3sProvider } from './k3s/index.ts'
 import { kubeProvider } from './kube/index.ts'
 import { localProvider } from './local/provider.ts'
-import type { ClusterSpec } from '../suites/model.ts'
-import type { Provider } from './types.ts'
+import type { ClusterSpec } from '../model.ts'
+import type { CleanOptions, CleanReport, Provider, RunLifecycle } from './types.ts'
 
 const providers: Record<string, Provider> = {
   local: localProvider,
@@ -34,4 +34,24 @@ export async function removeRemoteRuns(runId: string, specs: readonly ClusterSpe
     }
   }
   return { removed, errors }
+}
+
+/** The lifecycles of the named providers that keep things of a run on this machine. */
+export function lifecyclesOf(names: Iterable<string>): RunLifecycle[] {
+  return [...new Set(names)].flatMap((name) => providerFor(name).lifecycle ?? [])
+}
+
+/**
+ * `netbench clean`: every provider's cleaner, in registry order, or only `named` ones (those that
+ * need a cluster's credentials run only when named).
+ */
+export async function cleanDeadRuns(named: readonly string[], options: CleanOptions): Promise<CleanReport> {
+  const report: CleanReport = { removed: [], kept: [] }
+  const chosen = named.length ? named.map(providerFor) : Object.values(providers).filter((provider) => !provider.cleanWhenNamed)
+  for (const provider of chosen) {
+    const cleaned = await provider.cleanDeadRuns?.(options)
+    report.removed.push(...cleaned?.removed ?? [])
+    report.kept.push(...cleaned?.kept ?? [])
+  }
+  return report
 }

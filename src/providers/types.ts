@@ -1,7 +1,7 @@
 import type { ShaperCounters } from '../results/metrics.ts'
 import type { PolicyResult } from '../results/policy.ts'
-import type { Between, ClusterSpec, EndpointKind, NetworkSpec, PolicyStep } from '../suites/model.ts'
-import type { Endpoint } from './endpoint.ts'
+import type { Between, ClusterSpec, EndpointKind, NetworkSpec, PolicyStep } from '../model.ts'
+import type { Endpoint } from '../endpoint.ts'
 
 export interface EndpointPair {
   client: Endpoint
@@ -46,6 +46,37 @@ export interface ProviderContext {
   runDir: string
 }
 
+/**
+ * A run's life on this machine, for providers that keep things of a run here (the local lab: its
+ * namespaces, processes, temp dirs and an ownership record). The runner calls it through the
+ * registry; providers whose objects live elsewhere leave it out.
+ */
+export interface RunLifecycle {
+  /** Prefix of the run's temp directory, so that reaping finds it should the run die. */
+  runDirPrefix(runId: string): string
+  /** Records this process as the run's owner, before anything is made: a concurrent run leaves it alone. */
+  claim(runId: string, runDir: string): Promise<void>
+  /** Ends the run's processes now (SIGINT/SIGTERM); its objects stay for `release`. */
+  stopProcesses(runId: string): Promise<void>
+  /** Removes everything of the run and its ownership record; returns what it removed. */
+  release(runId: string): Promise<string[]>
+  /** Removes what runs whose owner is gone left behind (never `exceptRunId`); returns what it removed. */
+  reapDeadRuns(exceptRunId?: string): Promise<string[]>
+  /** Facts about this machine for the result's environment; says on `stream` what they cost. */
+  facts(stream: NodeJS.WritableStream): Promise<Record<string, string>>
+}
+
+/** What `netbench clean` removed, and what it left because its run is alive. */
+export interface CleanReport {
+  removed: string[]
+  kept: string[]
+}
+
+export interface CleanOptions {
+  /** Kubeconfig contexts to clean (`--context`); empty: the current one. */
+  contexts: readonly string[]
+}
+
 export interface Provider {
   readonly name: string
   /** Networks this provider can build; used to validate suites before anything is provisioned. */
@@ -64,4 +95,13 @@ export interface Provider {
    * Returns what it removed. Providers whose cluster disposal is enough leave it out.
    */
   removeRun?(runId: string, specs: readonly ClusterSpec[], options: { wait: boolean }): Promise<string[]>
+  /** Present when the provider keeps things of a run on this machine. */
+  readonly lifecycle?: RunLifecycle
+  /** `netbench clean`: removes what dead runs left behind; leaves live runs alone. */
+  cleanDeadRuns?(options: CleanOptions): Promise<CleanReport>
+  /**
+   * Cleaned only when `netbench clean` names the provider (`--kube`): it needs a cluster's
+   * credentials, so a plain `netbench clean` does not go looking for one.
+   */
+  readonly cleanWhenNamed?: boolean
 }

@@ -3,7 +3,7 @@ import { handPoint, handRun } from '../../test/hand-result.ts'
 import { evaluate } from '../expect/evaluate.ts'
 import { parseExpectation } from '../expect/parse.ts'
 import { planSuite } from '../plan/plan.ts'
-import type { Suite } from '../suites/model.ts'
+import type { Suite } from '../model.ts'
 import type { BaselineMatch } from './baseline.ts'
 import type { RunResult } from './types.ts'
 

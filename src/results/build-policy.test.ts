@@ -4,7 +4,7 @@
  */
 import { expect, test } from 'vitest'
 import { planSuite } from '../plan/plan.ts'
-import type { PolicyStep, Suite } from '../suites/model.ts'
+import type { PolicyStep, Suite } from '../model.ts'
 import { buildRunResult } from './build.ts'
 import type { PolicyResult } from './policy.ts'
 

@@ -1,4 +1,4 @@
-import type { Stat } from '../expect/parse.ts'
+import type { Stat } from '../expectation.ts'
 import { confidenceInterval, variance } from './significance.ts'
 import type { MetricStats } from './types.ts'
 

@@ -1,4 +1,4 @@
-import type { Between } from '../suites/model.ts'
+import type { Between } from '../model.ts'
 import type { Metrics, ShaperCounters } from './metrics.ts'
 import type { LimitedBy } from './attribution.ts'
 import type { Comparison } from './compare.ts'

@@ -1,5 +1,5 @@
 import type { Cluster } from '../providers/types.ts'
-import type { Fault } from '../suites/model.ts'
+import type { Fault } from '../model.ts'
 
 interface ActiveFault {
   fault: Fault

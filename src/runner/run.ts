@@ -5,23 +5,20 @@ import { fileURLToPath } from 'node:url'
 import { createVitest, type Vitest } from 'vitest/node'
 import { createReporters, deliverResult, type NetbenchReporter } from '../../reporters/index.ts'
 import { EXIT, isNetbenchError } from '../errors.ts'
-import type { PreparedRun } from '../plan/prepare.ts'
-import { providerFor, removeRemoteRuns } from '../providers/registry.ts'
-import { newRunId, prefix } from '../providers/local/names.ts'
-import { claimRun, reapDeadRuns, removeRun, stopLabProcesses } from '../providers/local/runs.ts'
+import type { PreparedRun } from '../plan/prepared-run.ts'
+import { lifecyclesOf, providerFor, removeRemoteRuns } from '../providers/registry.ts'
+import type { RunLifecycle } from '../providers/types.ts'
+import { newRunId } from '../run-id.ts'
 import { buildRunResult } from '../results/build.ts'
 import { captureEnvironment } from '../results/environment.ts'
 import { INTERRUPT_NOTICE_MS, markInterrupted } from './interrupt.ts'
 import { childProcesses, stopProcesses } from '../process.ts'
-import { LAB_FACTS } from '../providers/local/shaping.ts'
-import { localSocketBufferLimits, socketBufferNote } from '../tools/iperf3/socket-buffer.ts'
-import { UDP_SOCKET_BUFFER_BYTES } from '../tools/iperf3/run.ts'
 import type { LoadedResult } from '../results/load-result.ts'
 import type { RunResult } from '../results/types.ts'
 import { OutcomeCollector } from './collector.ts'
 import { CONTEXT_KEY, type RunContext } from './context.ts'
 import { readEvents, type RunEvent } from './events.ts'
-import { displayPath } from '../suites/load.ts'
+import { displayPath } from '../text.ts'
 import { netbenchPlugin } from './vite-plugin.ts'
 
 export interface RunOptions {
@@ -73,15 +70,19 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
   const runId = newRunId()
   // Kube namespaces and k3s containers live elsewhere: the CLI removes them even if a worker died.
   // Imperative files' clusters are those their test.scoped calls set, seen when they were loaded.
-  const remoteSpecs = [...prepared.plans.map((plan) => plan.suite.cluster), ...prepared.imperativeLabs.map((lab) => lab.cluster)].filter((spec) => spec.provider !== 'local')
+  const remoteSpecs = [...prepared.plans.map((plan) => plan.suite.cluster), ...prepared.imperativeLabs.map((lab) => lab.cluster)]
   let remoteCleaned = false
-  const removeRemote = async (wait: boolean) => remoteSpecs.length ? removeRemoteRuns(runId, remoteSpecs, { wait }) : { removed: [], errors: [] }
-  // Runs without a local suite (kube, k3s) need no root and no iproute2: skip the lab's bookkeeping.
-  const usesLab = providerNames.has('local')
-  const removeLocal = () => usesLab ? removeRun(runId) : rm(runDir, { recursive: true, force: true }).then(() => [])
-  // A run without the lab claims no run id on this machine, so its directory must not look like a
-  // lab run's (`nb<id>-`): a concurrent run would reap it as a dead run's leftover.
-  const runDir = await mkdtemp(join(tmpdir(), usesLab ? `${prefix(runId)}-` : `netbench-run-${runId}-`))
+  const removeRemote = async (wait: boolean) => removeRemoteRuns(runId, remoteSpecs, { wait })
+  // What the providers keep of the run on this machine (the lab); runs without any (kube, k3s)
+  // need no root and no iproute2, and claim nothing here.
+  const lifecycles = lifecyclesOf(providerNames)
+  const removeLocal = async () => {
+    for (const lifecycle of lifecycles) await lifecycle.release(runId)
+    await rm(runDir, { recursive: true, force: true })
+  }
+  // The run directory is named for a lifecycle's reaper (a dead run's is removed); a run that claims
+  // nothing here must not look like one that does, or a concurrent run would reap it.
+  const runDir = await mkdtemp(join(tmpdir(), lifecycles[0]?.runDirPrefix(runId) ?? `netbench-run-${runId}-`))
   const interrupt = new Interrupt(options.stream, async () => {
     // The worker stops its probes itself once it sees the marker, and starts no new ones; only
     // what is still running after that is ended from here. Namespaces stay for the final cleanup:
@@ -89,16 +90,17 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
     markInterrupted(runDir)
     await new Promise((resolve) => setTimeout(resolve, INTERRUPT_NOTICE_MS))
     await Promise.all([
-      usesLab ? stopLabProcesses(runId).catch(() => undefined) : undefined,
+      ...lifecycles.map((lifecycle) => lifecycle.stopProcesses(runId).catch(() => undefined)),
       removeRemote(false).catch(() => undefined),
     ])
   })
   const startedAt = new Date()
-  if (usesLab) await claimRun(runId, runDir)
+  for (const lifecycle of lifecycles) await lifecycle.claim(runId, runDir)
   try {
-    const reaped = usesLab ? await reapDeadRuns(runId) : []
+    const reaped = []
+    for (const lifecycle of lifecycles) reaped.push(...await lifecycle.reapDeadRuns(runId))
     if (reaped.length) options.stream.write(`netbench: removed leftovers of dead runs: ${reaped.join(', ')}\n`)
-    const environment = await captureEnvironment([...providerNames].join(', '), usesLab ? { ...LAB_FACTS, ...await socketBufferFacts(options.stream) } : undefined)
+    const environment = await captureEnvironment([...providerNames].join(', '), await machineFacts(lifecycles, options.stream))
     const context: RunContext = {
       runId, runDir, eventsFile: join(runDir, 'events.jsonl'),
       plans: Object.fromEntries(prepared.plans.map((plan) => [plan.suite.file, plan])),
@@ -247,11 +249,10 @@ async function runVitest(prepared: PreparedRun, context: RunContext, reporters: 
   return { events, collector }
 }
 
-/** The host's socket-buffer limits for the environment; says what low ones cost before measuring. */
-async function socketBufferFacts(stream: NodeJS.WritableStream): Promise<Record<string, string>> {
-  const limits = await localSocketBufferLimits()
-  if (!limits) return {}
-  const note = socketBufferNote(limits, UDP_SOCKET_BUFFER_BYTES)
-  if (note) stream.write(`netbench: ${note}\n`)
-  return { socketBufferLimits: note ?? `net.core.wmem_max ${limits.wmemMax}, rmem_max ${limits.rmemMax}` }
+/** Facts about this machine from the lifecycles that keep the run here; undefined without any. */
+async function machineFacts(lifecycles: readonly RunLifecycle[], stream: NodeJS.WritableStream): Promise<Record<string, string> | undefined> {
+  if (!lifecycles.length) return undefined
+  const facts: Record<string, string> = {}
+  for (const lifecycle of lifecycles) Object.assign(facts, await lifecycle.facts(stream))
+  return facts
 }

@@ -3,7 +3,7 @@
  * suite module registers its planned tests when Vitest imports it.
  */
 import { inject } from 'vitest'
-import { REGISTRAR_KEY, type SuiteRegistrar } from '../suites/define.ts'
+import { REGISTRAR_KEY, type SuiteRegistrar } from './registrar.ts'
 import { CURRENT_FILE_KEY } from './vite-plugin.ts'
 import { registerSuite } from './register.ts'
 import { NetbenchError } from '../errors.ts'

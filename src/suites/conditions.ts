@@ -1,6 +1,6 @@
 import { parseDuration, parsePercent } from '../units.ts'
 import { checkedBitrate, checkedDuration } from './quantities.ts'
-import type { Fault, LocalClusterSpec } from './model.ts'
+import type { Fault, LocalClusterSpec } from '../model.ts'
 import { INSTANCE_PRESETS, type LocalClusterInput, type SuiteInput } from './schema.ts'
 import type { PathSegment } from './validate.ts'
 

@@ -1,11 +1,6 @@
 import type { LatencyStepInput, PolicyStepInput, SuiteInput, TcpStepInput, UdpStepInput } from './schema.ts'
+import { REGISTRAR_KEY, type SuiteRegistrar } from '../runner/registrar.ts'
 
-/** Set by the worker runtime so that a suite module registers its tests when Vitest imports it. */
-export interface SuiteRegistrar {
-  register(suite: SuiteInput): void
-}
-
-export const REGISTRAR_KEY = Symbol.for('netbench.registrar')
 /** Set by the loader while it imports an imperative file: collects what its `test.scoped` calls set. */
 export const LAB_OPTIONS_KEY = Symbol.for('netbench.lab-options')
 

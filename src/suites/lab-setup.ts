@@ -1,6 +1,6 @@
 import type { ClusterInput, NetworkInput } from './schema.ts'
-import type { Between, ClusterSpec, NetworkSpec } from './model.ts'
-import { displayPath } from './load.ts'
+import type { LabSetup } from '../model.ts'
+import { displayPath } from '../text.ts'
 import { normalizeSuite } from './normalize.ts'
 import { validateShape } from './validate.ts'
 
@@ -9,14 +9,6 @@ export interface LabOptions {
   cluster?: ClusterInput
   /** Only needed for variants, kube contexts and k3s manifests; any network can be probed by name. */
   networks?: NetworkInput[]
-}
-
-export interface LabSetup {
-  cluster: ClusterSpec
-  /** The declared networks, as a suite's `networks` gives them. */
-  networks: NetworkSpec[]
-  /** Where a probe measures unless it says `between`: as a suite step's default. */
-  between: Between
 }
 
 /**

@@ -1,13 +1,15 @@
 import { readFile, stat } from 'node:fs/promises'
-import { basename, resolve, relative } from 'node:path'
+import { basename, resolve } from 'node:path'
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Node } from 'yaml'
 import { NetbenchError, isNetbenchError } from '../errors.ts'
+import { displayPath } from '../text.ts'
 import { declaredTests } from './define.ts'
-import type { Suite } from './model.ts'
+import type { Suite } from '../model.ts'
 import { normalizeSuite } from './normalize.ts'
 import { UserModules } from './user-modules.ts'
 import { LAB_OPTIONS_KEY } from './define.ts'
-import { labSetup, type LabOptions, type LabSetup } from './lab-setup.ts'
+import { labSetup, type LabOptions } from './lab-setup.ts'
+import type { LabSetup } from '../model.ts'
 import { placeOf, validateShape, type Locator, type PathSegment } from './validate.ts'
 
 export type LoadedFile =
@@ -15,12 +17,6 @@ export type LoadedFile =
   | { kind: 'declarative'; file: string; suite: Suite; place: (path: readonly PathSegment[]) => string }
   /** A file using the imperative `test`/`expect` form: its labs, as its `test.scoped` calls set them. */
   | { kind: 'imperative'; file: string; labs: LabSetup[] }
-
-/** Path as users should see it in messages: relative to where they ran netbench. */
-export function displayPath(file: string): string {
-  const rel = relative(process.cwd(), file)
-  return rel.startsWith('..') ? file : rel
-}
 
 /** `modules` may be shared by the files of one command; without it the file gets its own loader. */
 export async function loadSuiteFile(file: string, knownNetworks: readonly string[], modules?: UserModules): Promise<LoadedFile> {

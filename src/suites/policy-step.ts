@@ -1,5 +1,6 @@
-import type { NamedPort, NetworkPolicy, PolicyState, PolicyStep } from './model.ts'
-import { defaultPolicyTypes, validateNetworkPolicy } from './policy-validate.ts'
+import type { NamedPort, NetworkPolicy, PolicyState, PolicyStep } from '../model.ts'
+import { validateNetworkPolicy } from './policy-validate.ts'
+import { defaultPolicyTypes } from '../tools/connect/network-policy.ts'
 import type { NetworkPolicyInput, PolicyStepInput } from './schema.ts'
 import type { PathSegment } from './validate.ts'
 import { parseDuration } from '../units.ts'

@@ -3,30 +3,15 @@
  * the label-selector validation of apimachinery), refused here before anything is provisioned, so
  * a suite cannot run a policy a real cluster would never accept. IPv4 only: the lab has no IPv6.
  */
-import type { LabelSelector, NetworkPolicy, PolicyPeer, PolicyPort } from './model.ts'
+import type { LabelSelector, NetworkPolicy, PolicyPeer, PolicyPort } from '../model.ts'
 import type { PathSegment } from './validate.ts'
+import { parseCidr, POD_CIDR } from '../tools/connect/network-policy.ts'
 
 type Fail = (path: PathSegment[], message: string, hint: string) => never
 
-/** `{pod}/N`: a pod of the step by its address, masked to N bits. */
-export const POD_CIDR = /^\{([a-z][a-z0-9-]*)\}\/(\d{1,2})$/
-const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/
 const QUALIFIED_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
-
-/** An IPv4 CIDR as [network as a number, prefix bits], or a reason it is not one. */
-export function parseCidr(text: string): { base: number; bits: number } | string {
-  const match = IPV4_CIDR.exec(text)
-  if (!match) return 'is not an IPv4 CIDR (a.b.c.d/n)'
-  const octets = match.slice(1, 5).map(Number)
-  if (octets.some((octet, i) => octet > 255 || (match[i + 1]!.length > 1 && match[i + 1]!.startsWith('0')))) return 'has an octet outside 0–255 (or with a leading zero)'
-  const bits = Number(match[5])
-  if (bits > 32) return `has prefix length ${bits}, more than 32`
-  const size = 2 ** (32 - bits)
-  const value = octets.reduce((sum, octet) => sum * 256 + octet, 0)
-  return { base: Math.floor(value / size) * size, bits }
-}
 
 function validateSelector(selector: LabelSelector, at: PathSegment[], fail: Fail): void {
   for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
@@ -103,13 +88,4 @@ export function validateNetworkPolicy(policy: Pick<NetworkPolicy, 'spec'> & { me
     rule.peers?.forEach((peer, p) => validatePeer(peer, [...rule.at, p], pods, fail))
     rule.ports?.forEach((port, p) => validatePort(port, [...rule.at.slice(0, -1), 'ports', p], fail))
   }
-}
-
-/**
- * Policy types as the API server defaults them (SetDefaults_NetworkPolicy): a missing or empty
- * list becomes Ingress, plus Egress when the policy has egress rules.
- */
-export function defaultPolicyTypes(spec: NetworkPolicy['spec']): Array<'Ingress' | 'Egress'> {
-  if (spec.policyTypes?.length) return [...spec.policyTypes]
-  return spec.egress?.length ? ['Ingress', 'Egress'] : ['Ingress']
 }

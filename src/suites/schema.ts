@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
+import { BETWEEN, ENDPOINTS } from '../model.ts'
 
 /**
  * The suite schema: the single source of truth for `*.netbench.ts` (via the Static types
@@ -23,7 +24,6 @@ const Duration = Type.Union([
   Type.Number({ title: 'duration in seconds', exclusiveMinimum: 0 }),
 ], { title: 'duration like 10s' })
 
-export const BETWEEN = ['same-node', 'nodes', 'zones'] as const
 const Between = Type.Union(BETWEEN.map((value) => Type.Literal(value)), {
   title: 'placement',
   description: 'Which pair to measure: two endpoints on the same node, on different nodes, or in different zones.',
@@ -31,7 +31,6 @@ const Between = Type.Union(BETWEEN.map((value) => Type.Literal(value)), {
 
 const Repeat = Type.Integer({ minimum: 1, maximum: 100, title: 'repeat count', description: 'How many times each point is measured; expectations read the median by default.' })
 
-export const ENDPOINTS = ['pod', 'host'] as const
 const EndpointKind = Type.Union(ENDPOINTS.map((value) => Type.Literal(value)), {
   title: 'endpoint kind',
   description: 'What the probe runs in: pods (default) or the nodes themselves (host networking, on any network).',
@@ -171,7 +170,6 @@ export const INSTANCE_PRESETS = {
   'm5.large': 750e6,
   't3.large': 510e6,
 } as const satisfies Record<string, number>
-export type InstancePreset = keyof typeof INSTANCE_PRESETS
 
 const LossPercent = Type.String({
   pattern: '^\\d+(\\.\\d+)?\\s*%$', title: 'percentage like 1%',
@@ -311,7 +309,6 @@ export type LocalClusterInput = Static<typeof LocalClusterSchema>
 export type KubeClusterInput = Static<typeof KubeClusterSchema>
 export type K3sClusterInput = Static<typeof K3sClusterSchema>
 export type NetworkInput = Static<typeof NetworkEntry>
-export type NetworkObjectInput = Static<typeof NetworkObjectSchema>
 
 /** The schema as plain JSON (TypeBox adds symbol keys that JSON drops). */
 export function suiteJsonSchema(): Record<string, unknown> {

@@ -1,6 +1,6 @@
 import { Ajv, type ErrorObject } from 'ajv'
 import { NetbenchError } from '../errors.ts'
-import { clip, visibleLine } from '../text.ts'
+import { clip, formatPath, visibleLine } from '../text.ts'
 import { SuiteSchema, type SuiteInput } from './schema.ts'
 
 const ajv = new Ajv({ allErrors: true, verbose: true, strict: false })
@@ -9,12 +9,6 @@ const validateSchema = ajv.compile<SuiteInput>(SuiteSchema)
 export type PathSegment = string | number
 /** Maps a path in the suite to `line:column` (YAML suites); undefined when unknown (TS suites). */
 export type Locator = (path: readonly PathSegment[]) => string | undefined
-
-/** `steps[0].udp.duration`: how a user finds the place in their suite. */
-export function formatPath(path: readonly PathSegment[]): string {
-  return path.reduce<string>((text, segment) =>
-    typeof segment === 'number' ? `${text}[${segment}]` : text ? `${text}.${segment}` : segment, '')
-}
 
 export function placeOf(file: string, path: readonly PathSegment[], locate?: Locator): string {
   const position = locate?.(path)

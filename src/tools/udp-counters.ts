@@ -1,4 +1,4 @@
-import type { Endpoint } from '../providers/endpoint.ts'
+import type { Endpoint } from '../endpoint.ts'
 
 /** The kernel's UDP counters of an endpoint's network namespace (`/proc/net/snmp`, `Udp:` rows). */
 export interface UdpCounters {

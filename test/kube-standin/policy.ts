@@ -2,7 +2,7 @@
  * The stand-in's "CNI" for NetworkPolicy: every pod's IP is 127.0.0.1 here, so packets cannot be
  * filtered; instead the stand-in answers netbench's connectivity probe itself, from the
  * NetworkPolicy objects stored in it. Written independently of netbench's own policy semantics
- * (src/tools/connect/semantics.ts) so a test compares two implementations, not one with itself.
+ * (src/tools/connect/network-policy.ts) so a test compares two implementations, not one with itself.
  *
  * Modes: `enforce` (a CNI that implements NetworkPolicy), `ignore` (flannel: everything gets
  * through), `tcp-only` (a broken CNI that forgets UDP), `cilium` (enforces, but as Cilium an

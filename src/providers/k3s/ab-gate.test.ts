@@ -1,11 +1,11 @@
 /**
  * The CNI-version gate's shape on k3s: two networks of the same CNI, each with its own manifest,
  * become two k3s clusters of one run — both up at once, so their repeats can alternate. (Starting
- * the clusters needs a Docker engine and the k3s image; that is k3s.test.ts's business.)
+ * the clusters needs a Docker engine and the k3s image; that is k3s.lab.test.ts's business.)
  */
 import { describe, expect, test } from 'vitest'
 import { tmpProject } from '../../../test/tmp-project.ts'
-import { prepareRun } from '../../plan/prepare.ts'
+import { prepareRun } from '../../suites/prepare.ts'
 import { containerLabels } from './cluster.ts'
 import { clusterKey, manifestOf } from './provider.ts'
 import { NETWORK_LABEL } from '../kube/labels.ts'

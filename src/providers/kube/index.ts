@@ -13,4 +13,6 @@ export const kubeProvider: Provider = {
   preflight: async (spec, networks) => (await load()).preflight(spec, networks),
   createCluster: async (spec, context) => (await load()).createCluster(spec, context),
   removeRun: async (runId, specs, options) => (await load()).removeRun!(runId, specs, options),
+  cleanDeadRuns: async ({ contexts }) => (await import('./runs.ts')).cleanKubeRuns(contexts),
+  cleanWhenNamed: true,
 }

@@ -3,7 +3,7 @@
  * them against the Kubernetes OpenAPI schema (kubernetes-models), the stand-in API server does too.
  */
 import type { V1LabelSelector, V1Namespace, V1NetworkPolicy, V1NetworkPolicyPeer, V1NetworkPolicyPort, V1Pod, V1PodSecurityContext } from '@kubernetes/client-node'
-import type { LabelSelector, NetworkPolicy, PolicyPeer, PolicyPort } from '../../suites/model.ts'
+import type { LabelSelector, NetworkPolicy, PolicyPeer, PolicyPort } from '../../model.ts'
 import {
   CONTAINER, ENDPOINT_LABEL, HEARTBEAT_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL, NETWORK_LABEL,
   OWNER_HOST_ANNOTATION, OWNER_PID_ANNOTATION, OWNER_START_ANNOTATION, RUN_LABEL, namespaceOf,

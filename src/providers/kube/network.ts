@@ -4,8 +4,8 @@
  * its pods and learning their IPs and MTUs; releasing it deletes them.
  */
 import { NetbenchError } from '../../errors.ts'
-import type { Between, EndpointKind, Placement, PolicyStep } from '../../suites/model.ts'
-import type { PortRange } from '../endpoint.ts'
+import type { Between, EndpointKind, Placement, PolicyStep } from '../../model.ts'
+import type { PortRange } from '../../endpoint.ts'
 import type { EndpointPair, Network } from '../types.ts'
 import { DEFAULT_PORTS } from '../../tools/iperf3/run.ts'
 import { CONTAINER } from './labels.ts'
@@ -14,7 +14,7 @@ import { PodEndpoint } from './pod-endpoint.ts'
 import { runKubePolicy } from './policy.ts'
 import { checkReachability } from './reachability.ts'
 import { placementKey, planPods, type PlannedPod } from './placement.ts'
-import type { KubeTarget, ReadyPod } from './target.ts'
+import type { KubeTarget, ReadyPod } from './cluster-client.ts'
 
 export interface KubeNetworkOptions {
   target: KubeTarget

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto'
 import { PassThrough } from 'node:stream'
 import type { KubeConfig } from '@kubernetes/client-node'
 import { NetbenchError, isNetbenchError } from '../../errors.ts'
-import type { Endpoint, ExecOptions, ExecResult, PortRange, RunningProcess } from '../endpoint.ts'
+import type { Endpoint, ExecOptions, ExecResult, PortRange, RunningProcess } from '../../endpoint.ts'
 import { execToEnd, openExec, type ExecOutcome, type ExecStream, type PodRef } from './exec.ts'
 
 const WRAPPER = 'echo $$ > "$0" && exec "$@"'

@@ -4,11 +4,11 @@
  * as blocks and, on Cilium, ipBlock cells that select pods left to the implementation.
  */
 import type { PolicyCell } from '../../results/policy.ts'
-import type { PolicyStep } from '../../suites/model.ts'
+import type { PolicyStep } from '../../model.ts'
 import { probeFrom, type ProbePorts, type ProbeResult } from '../../tools/connect/agent.ts'
 import { connectivityMatrix, policyVerdict } from '../../tools/connect/matrix.ts'
 import type { PhaseView } from '../../tools/connect/phases.ts'
-import type { PolicyPod, SemanticsOptions } from '../../tools/connect/semantics.ts'
+import type { PolicyPod, SemanticsOptions } from '../../tools/connect/network-policy.ts'
 import type { PodEndpoint } from './pod-endpoint.ts'
 import { PYTHON_AGENT } from './policy-agent.ts'
 import { applyPolicyUpdate, type UpdateContext } from './policy-update.ts'

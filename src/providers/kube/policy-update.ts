@@ -4,11 +4,11 @@
  * labels patched — the pods and their probe servers stay, so the CNI's update path is what runs.
  */
 import type { CoreV1Api, NetworkingV1Api } from '@kubernetes/client-node'
-import type { NetworkPolicy } from '../../suites/model.ts'
+import type { NetworkPolicy } from '../../model.ts'
 import type { PhaseView } from '../../tools/connect/phases.ts'
-import type { PolicyPod } from '../../tools/connect/semantics.ts'
+import type { PolicyPod } from '../../tools/connect/network-policy.ts'
 import { networkPolicyManifest } from './manifests.ts'
-import type { KubeTarget } from './target.ts'
+import type { KubeTarget } from './cluster-client.ts'
 
 const METADATA_NAME_LABEL = 'kubernetes.io/metadata.name'
 const pointer = (key: string) => `/metadata/labels/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`

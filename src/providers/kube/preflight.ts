@@ -5,10 +5,10 @@
  */
 import { AuthorizationV1Api } from '@kubernetes/client-node'
 import { NetbenchError } from '../../errors.ts'
-import type { KubeClusterSpec } from '../../suites/model.ts'
+import type { KubeClusterSpec } from '../../model.ts'
 import { RBAC_HINT, httpCode, kubeError, type Where } from './errors.ts'
 import { configForContext, loadKubeConfig, resolveContextName, whereOf, type LoadedKubeConfig } from './kubeconfig.ts'
-import { KubeTarget } from './target.ts'
+import { KubeTarget } from './cluster-client.ts'
 
 export interface Permission {
   verb: string

@@ -4,7 +4,7 @@
  * waiting until it is gone, when the suite ends — on success, failure and interruption.
  */
 import { NetbenchError } from '../../errors.ts'
-import type { ClusterSpec, KubeClusterSpec, NetworkSpec } from '../../suites/model.ts'
+import type { ClusterSpec, KubeClusterSpec, NetworkSpec } from '../../model.ts'
 import type { Cluster, ClusterNode, Network, Provider, ProviderContext } from '../types.ts'
 import type { Where } from './errors.ts'
 import { configForContext, loadKubeConfig, resolveContextName, whereOf, type LoadedKubeConfig } from './kubeconfig.ts'
@@ -12,7 +12,7 @@ import { installKubeNetwork } from './network.ts'
 import { currentOwner } from './owner.ts'
 import { checkKubeTargets, contextsOf } from './preflight.ts'
 import { removeKubeRun } from './runs.ts'
-import { KubeTarget } from './target.ts'
+import { KubeTarget } from './cluster-client.ts'
 
 function asKube(spec: ClusterSpec): KubeClusterSpec {
   if (spec.provider !== 'kube') throw new NetbenchError('PROVIDER', `internal: the kube provider got a ${spec.provider} cluster`)

@@ -8,7 +8,7 @@
  */
 import { NetbenchError } from '../../errors.ts'
 import { probeFrom, startConnectServer } from '../../tools/connect/agent.ts'
-import type { PortRange } from '../endpoint.ts'
+import type { PortRange } from '../../endpoint.ts'
 import type { EndpointPair } from '../types.ts'
 import type { PodEndpoint } from './pod-endpoint.ts'
 import { PYTHON_AGENT } from './policy-agent.ts'

@@ -8,7 +8,8 @@ import { kubeError, type Where } from './errors.ts'
 import { configForContext, loadKubeConfig, resolveContextName, whereOf, type LoadedKubeConfig } from './kubeconfig.ts'
 import { MANAGED_SELECTOR, RUN_LABEL, runSelector } from './labels.ts'
 import { ownerLiveness } from './owner.ts'
-import { deleteNamespace, waitNamespaceGone } from './target.ts'
+import { deleteNamespace, waitNamespaceGone } from './cluster-client.ts'
+import type { CleanReport } from '../types.ts'
 
 interface ContextClient {
   core: CoreV1Api
@@ -61,11 +62,6 @@ export async function removeKubeRun(runId: string, contexts: ReadonlyArray<strin
   }
   if (errors.length) throw errors[0]
   return removed
-}
-
-export interface CleanReport {
-  removed: string[]
-  kept: string[]
 }
 
 /** `netbench clean --kube`: deletes the namespaces of dead runs, leaves live runs alone. */

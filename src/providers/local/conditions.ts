@@ -1,5 +1,5 @@
 import { runChecked } from '../../exec.ts'
-import type { LocalClusterSpec } from '../../suites/model.ts'
+import type { LocalClusterSpec } from '../../model.ts'
 import { EXEC_CONCURRENCY, mapLimit } from './concurrency.ts'
 import type { LocalLab } from './lab.ts'
 import { prefix } from './names.ts'

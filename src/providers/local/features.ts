@@ -1,7 +1,8 @@
 import { access, readFile } from 'node:fs/promises'
 import { NetbenchError } from '../../errors.ts'
 import { run } from '../../exec.ts'
-import { namespaceName, newRunId } from './names.ts'
+import { namespaceName } from './names.ts'
+import { newRunId } from '../../run-id.ts'
 import { claimRun, releaseRun } from './runs.ts'
 
 /**

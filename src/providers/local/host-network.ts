@@ -1,4 +1,4 @@
-import type { Between, EndpointKind, NetworkSpec, PolicyStep } from '../../suites/model.ts'
+import type { Between, EndpointKind, NetworkSpec, PolicyStep } from '../../model.ts'
 import type { LocalLab } from './lab.ts'
 import { UNDERLAY_MTU } from './lab.ts'
 import { pairOf, type LocalNetwork } from './pod-network.ts'

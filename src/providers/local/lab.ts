@@ -1,5 +1,5 @@
 import { runChecked } from '../../exec.ts'
-import type { LocalClusterSpec } from '../../suites/model.ts'
+import type { LocalClusterSpec } from '../../model.ts'
 import { NetnsEndpoint } from './netns-endpoint.ts'
 import { namespaceName, nodeName, prefix, zoneName } from './names.ts'
 import { policeUplink, readShaperCounters, shapeUplink } from './shaping.ts'

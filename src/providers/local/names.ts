@@ -1,16 +1,8 @@
-import { randomBytes } from 'node:crypto'
-
 /**
  * Every lab object carries `nb` + a 4-character run id, so cleanup can find a run's objects and
  * two runs never collide. Interface names must fit in 15 characters: `nb` + id + role ≤ 15.
  */
-export const RUN_ID_PATTERN = /^[a-z0-9]{4}$/
 const NAMESPACE_PATTERN = /^nb([a-z0-9]{4})-[a-z0-9-]+$/
-
-export function newRunId(): string {
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789'
-  return Array.from(randomBytes(4), (byte) => alphabet[byte % alphabet.length]).join('')
-}
 
 export function prefix(runId: string): string {
   return `nb${runId}`

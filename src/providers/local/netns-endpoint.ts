@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { missingProgram, run } from '../../exec.ts'
-import type { Endpoint, ExecOptions, ExecResult, RunningProcess } from '../endpoint.ts'
+import type { Endpoint, ExecOptions, ExecResult, RunningProcess } from '../../endpoint.ts'
 
 export interface NetnsEndpointInit {
   name: string

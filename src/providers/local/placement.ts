@@ -1,5 +1,5 @@
 import { NetbenchError } from '../../errors.ts'
-import type { Between } from '../../suites/model.ts'
+import type { Between } from '../../model.ts'
 
 /**
  * Chooses which two nodes a step measures between: `zones` takes the first nodes of two

@@ -1,6 +1,6 @@
 import { NetbenchError } from '../../errors.ts'
 import { run, runChecked } from '../../exec.ts'
-import type { Between } from '../../suites/model.ts'
+import type { Between } from '../../model.ts'
 import { execCni } from './cni-plugin.ts'
 import { EXEC_CONCURRENCY, mapLimit, sleep } from './concurrency.ts'
 import type { LocalLab, LabNode } from './lab.ts'

@@ -1,6 +1,6 @@
 import { NetbenchError } from '../../errors.ts'
 import { missingProgram, runChecked } from '../../exec.ts'
-import type { ClusterSpec, LocalClusterSpec, NetworkSpec } from '../../suites/model.ts'
+import type { ClusterSpec, LocalClusterSpec, NetworkSpec } from '../../model.ts'
 import type { Cluster, Network, Provider, ProviderContext } from '../types.ts'
 import { requireCniPlugins, requireFeatures } from './features.ts'
 import { hostNetwork } from './host-network.ts'
@@ -9,7 +9,8 @@ import { CNIS } from './networks/index.ts'
 import { fullFrameBytes, installPodNetwork, type LocalNetwork } from './pod-network.ts'
 import { FULL_FRAME_BYTES } from './shaping.ts'
 import { checkLabEnvironment, findProgram } from './preflight.ts'
-import { removeLabObjects } from './runs.ts'
+import { reapDeadRuns, removeLabObjects } from './runs.ts'
+import { localLifecycle } from './lifecycle.ts'
 
 export const LOCAL_NETWORKS = ['host', ...Object.keys(CNIS)] as const
 
@@ -60,6 +61,8 @@ export const localProvider: Provider = {
   networks: LOCAL_NETWORKS,
   // Pod networks share the nodes' devices and pod names (see createLocalCluster); host coexists.
   networksAtOnce: 1,
+  lifecycle: localLifecycle,
+  cleanDeadRuns: async () => ({ removed: await reapDeadRuns(), kept: [] }),
   async preflight(spec: ClusterSpec, networks: readonly (string | NetworkSpec)[]) {
     await checkLabEnvironment()
     await checkNetworkRequirements(networks)

@@ -7,7 +7,7 @@
  */
 import { connect } from 'node:net'
 import { NetbenchError } from '../../errors.ts'
-import type { Endpoint, RunningProcess } from '../../providers/endpoint.ts'
+import type { Endpoint, RunningProcess } from '../../endpoint.ts'
 
 const AGENT = String.raw`
 const net = require('net'), dgram = require('dgram')

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import type { NetworkPolicy } from '../../suites/model.ts'
+import type { NetworkPolicy } from '../../model.ts'
 import type { ProbeOutcome, ProbeResult } from './agent.ts'
 import { connectivityMatrix, policyVerdict } from './matrix.ts'
 import type { PhaseView } from './phases.ts'
-import type { PolicyPod } from './semantics.ts'
+import type { PolicyPod } from './network-policy.ts'
 
 const web: PolicyPod = { name: 'web', ip: '198.19.1.2', namespace: 'default', labels: { app: 'web' } }
 const client: PolicyPod = { name: 'client', ip: '198.19.2.2', namespace: 'default', labels: { app: 'client' } }

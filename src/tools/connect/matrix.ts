@@ -1,7 +1,7 @@
 import type { PolicyCell, PolicyResult } from '../../results/policy.ts'
 import type { ProbePorts, ProbeResult } from './agent.ts'
 import type { PhaseView } from './phases.ts'
-import { connectionAllowed, type PolicyPod, type SemanticsOptions } from './semantics.ts'
+import { connectionAllowed, type PolicyPod, type SemanticsOptions } from './network-policy.ts'
 
 export interface ObservedRow<P extends PolicyPod> {
   from: P

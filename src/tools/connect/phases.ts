@@ -3,9 +3,9 @@
  * `{pod}/N` ipBlock CIDRs resolved to the pod's address masked to N bits — known only once the
  * pods have addresses (on a real cluster, once they run).
  */
-import type { NetworkPolicy, PolicyState, PolicyStep } from '../../suites/model.ts'
-import { POD_CIDR } from '../../suites/policy-validate.ts'
-import type { PolicyPod } from './semantics.ts'
+import type { NetworkPolicy, PolicyState, PolicyStep } from '../../model.ts'
+import { POD_CIDR } from './network-policy.ts'
+import type { PolicyPod } from './network-policy.ts'
 
 export interface PhaseView<P extends PolicyPod> {
   phase: number

@@ -1,4 +1,4 @@
-import type { Endpoint } from '../../providers/endpoint.ts'
+import type { Endpoint } from '../../endpoint.ts'
 import { runIperf3 } from './run.ts'
 
 /** Far above what any host sends on loopback, so the sender runs flat out. */

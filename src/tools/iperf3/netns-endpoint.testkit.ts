@@ -9,7 +9,7 @@ import { execFile, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { promisify } from 'node:util'
 import { processExit } from '../../exec.ts'
-import type { Endpoint, ExecOptions, ExecResult, RunningProcess } from '../../providers/endpoint.ts'
+import type { Endpoint, ExecOptions, ExecResult, RunningProcess } from '../../endpoint.ts'
 
 const execFileP = promisify(execFile)
 

@@ -2,7 +2,7 @@
  * One iperf3 measurement between two endpoints: a one-off server on `server`, the client on
  * `client`, output parsed into a Sample. The server is always stopped, whatever happens.
  */
-import type { Endpoint, ExecResult, PortRange, RunningProcess } from '../../providers/endpoint.ts'
+import type { Endpoint, ExecResult, PortRange, RunningProcess } from '../../endpoint.ts'
 import { NetbenchError } from '../../errors.ts'
 import type { Sample } from '../../results/metrics.ts'
 import { datagramBytesForMtu, pathMtu, serverArgs, tcpClientArgs, udpClientArgs, wholeSeconds } from './args.ts'

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import type { Endpoint } from '../../providers/endpoint.ts'
+import type { Endpoint } from '../../endpoint.ts'
 
 /** Debian's and Ubuntu's default net.core.wmem_max and rmem_max (and most cluster nodes'). */
 export const STOCK_SOCKET_BUFFER_MAX = 212992

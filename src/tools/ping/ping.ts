@@ -3,7 +3,7 @@
  * so percentiles come from the packets themselves rather than ping's own min/avg/max summary.
  */
 import { NetbenchError } from '../../errors.ts'
-import type { Endpoint } from '../../providers/endpoint.ts'
+import type { Endpoint } from '../../endpoint.ts'
 
 export interface PingProbe {
   count: number

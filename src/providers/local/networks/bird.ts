@@ -4,7 +4,7 @@ import { NetbenchError } from '../../../errors.ts'
 import { run } from '../../../exec.ts'
 import { spawn } from 'node:child_process'
 import { Readable } from 'node:stream'
-import type { ExecResult, RunningProcess } from '../../endpoint.ts'
+import type { ExecResult, RunningProcess } from '../../../endpoint.ts'
 import { mapLimit, sleep } from '../concurrency.ts'
 import type { LocalLab, LabNode } from '../lab.ts'
 

@@ -1,4 +1,4 @@
-import type { NetworkSpec } from '../../../suites/model.ts'
+import type { NetworkSpec } from '../../../model.ts'
 import type { KernelFeature } from '../features.ts'
 import type { DatapathBuilder } from '../pod-network.ts'
 import { buildCalico } from './calico.ts'

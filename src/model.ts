@@ -1,5 +1,12 @@
-import type { Expectation } from '../expect/parse.ts'
-import type { BETWEEN, ENDPOINTS } from './schema.ts'
+/**
+ * The suite model: a suite after validation (src/suites/ loads and validates it), the one data
+ * model plan, runner, providers, tools and results all read. Types only, and the two vocabularies
+ * the schema and the types share.
+ */
+import type { Expectation } from './expectation.ts'
+
+export const BETWEEN = ['same-node', 'nodes', 'zones'] as const
+export const ENDPOINTS = ['pod', 'host'] as const
 
 export type Between = typeof BETWEEN[number]
 /** Where a probe runs: in pods (default) or in the node namespaces (host networking). */
@@ -228,3 +235,12 @@ export interface Suite {
 
 /** sequential: one network after the other; interleaved: every point's repeats alternate across networks. */
 export type MeasureOrder = 'sequential' | 'interleaved'
+
+/** The cluster and networks an imperative file's tests use (its `test.scoped` call), validated. */
+export interface LabSetup {
+  cluster: ClusterSpec
+  /** The declared networks, as a suite's `networks` gives them. */
+  networks: NetworkSpec[]
+  /** Where a probe measures unless it says `between`: as a suite step's default. */
+  between: Between
+}

@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from 'vitest'
 import { isNetbenchError } from '../../errors.ts'
-import type { ClusterSpec } from '../../suites/model.ts'
+import type { ClusterSpec } from '../../model.ts'
 import { runIperf3 } from '../../tools/iperf3/run.ts'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { run } from '../../exec.ts'
-import type { NetworkSpec, PolicyStep } from '../../suites/model.ts'
+import type { NetworkSpec, PolicyStep } from '../../model.ts'
 import { testCluster } from './networks/datapaths.testkit.ts'
 import { placePolicyPods, policyTableName } from './policy.ts'
 

@@ -7,7 +7,7 @@
 import { describe, expect, test } from 'vitest'
 import { CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node'
 import { isNetbenchError } from '../../errors.ts'
-import type { ClusterSpec } from '../../suites/model.ts'
+import type { ClusterSpec } from '../../model.ts'
 import { runPing } from '../../tools/ping/ping.ts'
 import { kubeSpec, standInPerTest } from '../../../test/kube-standin/fixture.ts'
 import { ADMISSION_HINT, RBAC_HINT, kubeError } from './errors.ts'
@@ -15,7 +15,7 @@ import { execToEnd } from './exec.ts'
 import { CONTAINER } from './labels.ts'
 import { endpointPodManifest } from './manifests.ts'
 import { kubeProvider } from './provider.ts'
-import { KubeTarget } from './target.ts'
+import { KubeTarget } from './cluster-client.ts'
 
 const standIns = standInPerTest()
 const standIn = standIns.start

@@ -6,7 +6,7 @@
 import { describe, expect, test } from 'vitest'
 import { isNetbenchError } from '../../errors.ts'
 import { runIperf3 } from '../../tools/iperf3/run.ts'
-import type { ClusterSpec } from '../../suites/model.ts'
+import type { ClusterSpec } from '../../model.ts'
 import { kubeSpec, standInPerTest } from '../../../test/kube-standin/fixture.ts'
 import { kubeProvider } from './provider.ts'
 import { cleanKubeRuns, removeKubeRun } from './runs.ts'
@@ -249,7 +249,7 @@ describe('preflight: contexts, reachability, permissions', () => {
 
 test('the heartbeat renews the namespace annotation with a JSON patch', async () => {
   const { standIn: server } = await standIn()
-  const { KubeTarget } = await import('./target.ts')
+  const { KubeTarget } = await import('./cluster-client.ts')
   const { loadKubeConfig, configForContext } = await import('./kubeconfig.ts')
   const target = new KubeTarget(configForContext(loadKubeConfig(), 'standin'), { context: 'standin', server: server.url }, { runId: 'hb01', owner: { host: 'h', pid: 1, start: '1' } })
   await target.ensureNamespace(false)

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { isNetbenchError } from '../../errors.ts'
-import type { K3sClusterSpec } from '../../suites/model.ts'
+import type { K3sClusterSpec } from '../../model.ts'
 import { runIperf3 } from '../../tools/iperf3/run.ts'
 import { dockerAvailability, dockerEngine, engineWhereabouts } from './docker.ts'
 import { agentArgs, agentEnvironment, applyOrder, ciliumPoolProblem, daemonSetsOf, manifestObjects, serverArgs, zoneOf } from './manifests.ts'
@@ -101,7 +101,7 @@ describe('Docker engine', async () => {
 
   // The real thing: needs the real k3s image on an engine that runs privileged containers. No
   // registry answers here, so it runs only where the image was loaded (`docker load`); the Docker
-  // side is tested on the real engine with a stand-in image in docker-engine.test.ts.
+  // side is tested on the real engine with a stand-in image in docker-engine.lab.test.ts.
   const k3sImage = docker.available && await (await dockerEngine()).container.dockerode.getImage(k3sSpec.image).inspect().then(() => true, () => false)
   test('a 3-node k3s with flannel across zones, measured with real iperf3 in pods', { timeout: 900_000 }, async (context) => {
     if (!docker.available) context.skip(docker.reason)

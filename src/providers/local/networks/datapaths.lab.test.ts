@@ -10,7 +10,7 @@
 import { readdir } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { runChecked } from '../../../exec.ts'
-import type { NetworkSpec } from '../../../suites/model.ts'
+import type { NetworkSpec } from '../../../model.ts'
 import { runIperf3 } from '../../../tools/iperf3/run.ts'
 import { listNamespaces } from '../runs.ts'
 import { pickPodPair, ping, unansweredPairs, type Pod } from '../pods.ts'

@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import type { Endpoint } from '../../providers/endpoint.ts'
+import type { Endpoint } from '../../endpoint.ts'
 import { isNetbenchError, type NetbenchError } from '../../errors.ts'
 import { createNetnsPair, type NetnsPair } from './netns-endpoint.testkit.ts'
 import { runIperf3 } from './run.ts'

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { NetworkPolicy } from '../../suites/model.ts'
-import { cidrContains, connectionAllowed, policyTypes, selects, type PolicyPod } from './semantics.ts'
+import type { NetworkPolicy } from '../../model.ts'
+import { cidrContains, connectionAllowed, policyTypes, selects, type PolicyPod } from './network-policy.ts'
 
 const pod = (name: string, labels: Record<string, string>, namespace = 'default', ip = '198.19.0.1'): PolicyPod => ({ name, labels, namespace, ip })
 const web = pod('web', { app: 'web' }, 'default', '198.19.1.2')

@@ -1,19 +1,11 @@
 import { NetbenchError } from '../errors.ts'
 import { providerFor } from '../providers/registry.ts'
-import { discoverSuites } from '../suites/discover.ts'
-import { loadSuiteFile } from '../suites/load.ts'
-import { UserModules } from '../suites/user-modules.ts'
-import { planSuite, type SuitePlan } from './plan.ts'
-import type { LabSetup } from '../suites/lab-setup.ts'
+import { discoverSuites } from './discover.ts'
+import { loadSuiteFile } from './load.ts'
+import { UserModules } from './user-modules.ts'
+import { planSuite, type SuitePlan } from '../plan/plan.ts'
+import type { PreparedRun } from '../plan/prepared-run.ts'
 import type { RunResult } from '../results/types.ts'
-
-export interface PreparedRun {
-  files: string[]
-  plans: SuitePlan[]
-  imperativeFiles: string[]
-  /** The clusters the imperative files' tests use (their `test.scoped` calls), validated. */
-  imperativeLabs: Array<LabSetup & { file: string }>
-}
 
 /**
  * Everything that can be checked without touching the machine: find the suites, validate them,

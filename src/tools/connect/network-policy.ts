@@ -3,10 +3,10 @@
  * step expects: a pod selected by any policy with an Ingress (Egress) type is isolated in that
  * direction, and then only what some rule of a selecting policy allows gets through; a connection
  * needs both the source's egress and the destination's ingress to allow it. Replies of allowed
- * connections always pass (policies are stateful).
+ * connections always pass (policies are stateful). Also what suite validation and the lab's
+ * enforcement share: policy-type defaulting and IPv4 CIDRs.
  */
-import type { LabelSelector, NamedPort, NetworkPolicy, PolicyPeer, PolicyPort } from '../../suites/model.ts'
-import { defaultPolicyTypes } from '../../suites/policy-validate.ts'
+import type { LabelSelector, NamedPort, NetworkPolicy, PolicyPeer, PolicyPort } from '../../model.ts'
 
 export interface PolicyPod {
   name: string
@@ -28,6 +28,32 @@ export interface SemanticsOptions {
   ipBlockSelectsPods?: boolean
 }
 export type Protocol = 'tcp' | 'udp'
+
+/** `{pod}/N`: a pod of the step by its address, masked to N bits. */
+export const POD_CIDR = /^\{([a-z][a-z0-9-]*)\}\/(\d{1,2})$/
+const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/
+
+/** An IPv4 CIDR as [network as a number, prefix bits], or a reason it is not one. */
+export function parseCidr(text: string): { base: number; bits: number } | string {
+  const match = IPV4_CIDR.exec(text)
+  if (!match) return 'is not an IPv4 CIDR (a.b.c.d/n)'
+  const octets = match.slice(1, 5).map(Number)
+  if (octets.some((octet, i) => octet > 255 || (match[i + 1]!.length > 1 && match[i + 1]!.startsWith('0')))) return 'has an octet outside 0–255 (or with a leading zero)'
+  const bits = Number(match[5])
+  if (bits > 32) return `has prefix length ${bits}, more than 32`
+  const size = 2 ** (32 - bits)
+  const value = octets.reduce((sum, octet) => sum * 256 + octet, 0)
+  return { base: Math.floor(value / size) * size, bits }
+}
+
+/**
+ * Policy types as the API server defaults them (SetDefaults_NetworkPolicy): a missing or empty
+ * list becomes Ingress, plus Egress when the policy has egress rules.
+ */
+export function defaultPolicyTypes(spec: NetworkPolicy['spec']): Array<'Ingress' | 'Egress'> {
+  if (spec.policyTypes?.length) return [...spec.policyTypes]
+  return spec.egress?.length ? ['Ingress', 'Egress'] : ['Ingress']
+}
 
 export function selects(selector: LabelSelector, labels: Record<string, string>): boolean {
   for (const [key, value] of Object.entries(selector.matchLabels ?? {})) if (labels[key] !== value) return false
