@@ -1,4 +1,4 @@
-import { formatValue } from '../../src/expect/evaluate.ts'
+import { formatValue } from '../../src/results/format.ts'
 import { describeDelta, type ChangeVerdict, type Comparison, type MetricChange, type PointChange } from '../../src/results/compare.ts'
 import { trimNumber } from '../../src/units.ts'
 

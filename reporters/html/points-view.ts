@@ -117,7 +117,7 @@ function noteOf(point: PointResult): string {
 }
 
 function offeredOf(point: PointResult): string {
-  if (point.bitrate !== null) return formatBitrate(point.bitrate)
+  if (point.bitrateBps !== null) return formatBitrate(point.bitrateBps)
   if (point.search) return `${formatBitrate(point.search.fromBps)}–${formatBitrate(point.search.toBps)}`
   return point.streams && point.streams > 1 ? `${point.streams} streams` : '—'
 }

@@ -1,4 +1,4 @@
-import { formatValue } from '../../src/expect/evaluate.ts'
+import { formatValue } from '../../src/results/format.ts'
 import type { PointChange } from '../../src/results/compare.ts'
 import { describeOrder } from '../../src/results/order.ts'
 import type { ExpectationResult, ExpectationStatus, RunResult, SuiteResult } from '../../src/results/types.ts'

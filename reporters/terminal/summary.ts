@@ -1,5 +1,5 @@
 import pc from 'picocolors'
-import { formatValue } from '../../src/expect/evaluate.ts'
+import { formatValue } from '../../src/results/format.ts'
 import type { ExpectationResult, RunResult, SuiteResult } from '../../src/results/types.ts'
 import { describeOrder } from '../../src/results/order.ts'
 import { formatRate, trimNumber } from '../../src/units.ts'

@@ -33,13 +33,13 @@ export function udpTable(points: PointResult[]): string {
   for (const point of points) {
     const m = point.metrics
     rows.push([
-      where(point), formatBitrate(point.bitrate ?? 0), formatRate(m.senderBps),
+      where(point), formatBitrate(point.bitrateBps ?? 0), formatRate(m.senderBps),
       formatRate(m.throughputBps) + spread(point.stats.throughputBps, formatRate), formatMs(m.jitterMs),
       percent(m.lossPercent) + spread(point.stats.lossPercent, percent), limitCell(point),
     ])
   }
   const notes = points.map((point) => ({ point, note: limitNote(point) })).filter((entry) => entry.note !== null)
-  return [renderTable(rows), ...notes.map(({ point, note }) => pc.dim(`  ${where(point)} at ${formatBitrate(point.bitrate ?? 0)}: ${note}`))].join('\n')
+  return [renderTable(rows), ...notes.map(({ point, note }) => pc.dim(`  ${where(point)} at ${formatBitrate(point.bitrateBps ?? 0)}: ${note}`))].join('\n')
 }
 
 /** Max-rate searches: the rate found, the bound, and how many probes it took. */

@@ -2,10 +2,11 @@
  * The expectation language's vocabulary: the parsed form of an expectation and, per metric, its
  * unit and an example — shared by the parser (parse.ts) and the evaluation (evaluate.ts).
  */
+import type { Stat } from '../results/stats.ts'
 
 export type Metric = 'throughput' | 'loss' | 'loss.network' | 'loss.receiver' | 'jitter' | 'retransmits' | 'cpu' | 'max' | 'rtt' | 'setup-time' | 'policy'
 export type PolicyVerdict = 'enforced' | 'unsupported'
-export type Stat = 'median' | 'mean' | 'min' | 'max' | 'p95' | 'p99'
+export type { Stat }
 export type Comparator = '<' | '<=' | '>' | '>='
 export type Topology = 'same-node' | 'nodes' | 'zones'
 export type Reference = { kind: 'offered' } | { kind: 'baseline' } | { kind: 'network'; network: string }

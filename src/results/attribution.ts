@@ -25,7 +25,7 @@ export type LimitedBy = 'sender' | 'receiver' | 'network' | 'link'
  * so reports mark it instead of reading the gap between offered and received as network loss.
  */
 export function isSenderLimited(point: PointResult): boolean {
-  return point.step === 'udp' && point.bitrate !== null && point.metrics.senderBps !== null && point.metrics.senderBps < point.bitrate * SENDER_LIMITED_RATIO
+  return point.step === 'udp' && point.bitrateBps !== null && point.metrics.senderBps !== null && point.metrics.senderBps < point.bitrateBps * SENDER_LIMITED_RATIO
 }
 
 /** The shaper counters of a point, summed over its samples; null where none were read. */
@@ -86,7 +86,7 @@ export function limitedBy(point: PointResult): LimitedBy | null {
 export function limitNote(point: PointResult): string | null {
   if (point.step !== 'udp' || point.status !== 'ok' || point.search || !isSenderLimited(point)) return null
   const sent = formatRate(point.metrics.senderBps)
-  const offered = formatRate(point.bitrate)
+  const offered = formatRate(point.bitrateBps)
   const ceiling = point.senderCeilingBps ? ` (its ceiling on loopback: ${formatRate(point.senderCeilingBps)})` : ''
   if (point.limitedBy === 'link') return `the link's shaper held the sender to ${sent} of the ${offered} offered${ceiling}: the path pushed back instead of dropping`
   return `this host could offer only ${sent} of ${offered}${ceiling}: the rate above that was not tested`

@@ -62,7 +62,7 @@ export interface PointChange {
   network: string
   label: string
   step: PointResult['step']
-  bitrate: number | null
+  bitrateBps: number | null
   presence: 'both' | 'baseline-only' | 'current-only'
   baselineError: string | null
   currentError: string | null
@@ -88,11 +88,11 @@ export interface Comparison {
   improvements: number
 }
 
-type PointShape = Pick<PointResult, 'network' | 'label' | 'step' | 'bitrate' | 'streams' | 'between'>
+type PointShape = Pick<PointResult, 'network' | 'label' | 'step' | 'bitrateBps' | 'streams' | 'between'>
 
 /** What makes two points the same measurement in two runs, whatever their ids and labels. */
 function shapeKey(point: PointShape): string {
-  return [point.network, point.step, point.bitrate ?? '', point.streams ?? '', point.between].join('|')
+  return [point.network, point.step, point.bitrateBps ?? '', point.streams ?? '', point.between].join('|')
 }
 
 /**
@@ -157,7 +157,7 @@ const severity: Record<ChangeVerdict, number> = { regression: 4, noise: 3, impro
 function comparePoint(suite: string, baseline: PointResult | undefined, current: PointResult | undefined, tolerance: Tolerance): PointChange {
   const either = (current ?? baseline)!
   const change: PointChange = {
-    suite, network: either.network, label: either.label, step: either.step, bitrate: either.bitrate,
+    suite, network: either.network, label: either.label, step: either.step, bitrateBps: either.bitrateBps,
     presence: baseline && current ? 'both' : baseline ? 'baseline-only' : 'current-only',
     baselineError: baseline?.status === 'error' ? baseline.error : null,
     currentError: current?.status === 'error' ? current.error : null,

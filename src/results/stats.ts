@@ -1,4 +1,3 @@
-import type { Stat } from '../expect/parse.ts'
 import { confidenceInterval, variance } from './significance.ts'
 import type { MetricStats } from './types.ts'
 
@@ -15,6 +14,9 @@ export function percentile(values: readonly number[], p: number): number {
 export function mean(values: readonly number[]): number {
   return values.reduce((sum, value) => sum + value, 0) / values.length
 }
+
+/** A statistic over a point's values, as an expectation names it (`rtt.p99`); the median by default. */
+export type Stat = 'median' | 'mean' | 'min' | 'max' | 'p95' | 'p99'
 
 export function statistic(values: readonly number[], stat: Stat): number | null {
   if (!values.length) return null

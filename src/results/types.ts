@@ -8,7 +8,13 @@ import type { PolicyResult } from './policy.ts'
  * The JSON result: the one contract every reporter reads (`--output`, `netbench report`).
  * Bump SCHEMA_VERSION on any breaking change to these shapes.
  */
-export const SCHEMA_VERSION = 1
+export const SCHEMA_VERSION = 2
+
+/**
+ * Versions `netbench report`, `compare` and `--baseline` still read: a version-1 file gets the
+ * fields version 2 added, derived from what it has (upgrade.ts).
+ */
+export const READABLE_SCHEMA_VERSIONS: readonly number[] = [1, SCHEMA_VERSION]
 
 export interface SampleResult {
   metrics: Metrics
@@ -35,10 +41,17 @@ export interface PointResult {
   suite: string
   network: string
   step: 'udp' | 'tcp' | 'latency'
+  /** The step's place in the suite (0-based); -1 for a point an imperative test measured. */
+  stepIndex: number
+  /** `udp 100M`, `tcp ×4 reverse (zones, host)`: for display only, the fields below say the same. */
   label: string
-  /** Offered rate in bit/s (UDP); null for TCP. */
-  bitrate: number | null
+  /** Offered rate in bit/s (UDP); null for TCP and latency. (Version 1 called it `bitrate`.) */
+  bitrateBps: number | null
   streams: number | null
+  /** TCP: who sends — the client (forward), the server (iperf3 -R) or both at once (--bidir); null for UDP and latency. */
+  direction: Direction | null
+  /** `host`: node to node in the nodes' own network namespaces; `pod`: pod to pod. */
+  endpoint: 'pod' | 'host'
   between: Between
   /** Endpoint names (`n1`, `n2`) and where they are. */
   from: string | null
@@ -65,6 +78,8 @@ export interface PointResult {
   /** The tool's raw output per sample (iperf3 --json). */
   raw: unknown[]
 }
+
+export type Direction = 'forward' | 'reverse' | 'bidir'
 
 export interface SearchSummary {
   maxRateBps: number | null
@@ -98,7 +113,13 @@ export interface ExpectationResult {
   /** The test name: `host › udp 100M › loss < 5%`. */
   name: string
   network: string | null
+  /** The id of the point (or policy step) the expectation read. */
   point: string | null
+  /**
+   * What the expectation is grouped under: the point's label (`udp 100M`), `setup` or a policy
+   * step's label; for an imperative test, its enclosing describe (null at the top level).
+   */
+  pointLabel: string | null
   status: ExpectationStatus
   actual: number | null
   expected: number | null
@@ -107,12 +128,35 @@ export interface ExpectationResult {
   message: string | null
 }
 
+/**
+ * How the worker judged one planned expectation, sent as a `verdict` event: the main process
+ * copies it into the ExpectationResult and never judges again.
+ */
+export interface Verdict {
+  status: Exclude<ExpectationStatus, 'skipped'>
+  actual: number | null
+  expected: number | null
+  unit: 'bps' | 'percent' | 'ms' | 'count'
+  /** `measured 438.2 Mbit/s, needed >= 405 Mbit/s (90% of offered)`. */
+  message: string
+}
+
 export interface NetworkResult {
   name: string
   status: 'ok' | 'error'
   error: string | null
   setupMs: number | null
+  /** What the provider says about the network (mtu, encapsulation, versions); `warnings`: see networkWarnings. */
   info: Record<string, unknown>
+}
+
+/**
+ * The network's `info.warnings` (kube: a pair of nodes of different instance types, …): things
+ * the reader must know to trust the figures. Anything but a list of strings counts as none.
+ */
+export function networkWarnings(network: Pick<NetworkResult, 'info'>): string[] {
+  const warnings = network.info.warnings
+  return Array.isArray(warnings) ? warnings.filter((warning): warning is string => typeof warning === 'string') : []
 }
 
 export interface SuiteResult {

@@ -5,8 +5,8 @@
 import { expect, test } from 'vitest'
 import { planSuite } from '../plan/plan.ts'
 import type { PolicyStep, Suite } from '../suites/model.ts'
-import { buildRunResult } from './build.ts'
-import type { PolicyResult } from './policy.ts'
+import { buildRunResult } from './build-result.ts'
+import type { PolicyResult } from '../results/policy.ts'
 
 const step: PolicyStep = {
   kind: 'policy', index: 0,
