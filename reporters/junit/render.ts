@@ -49,8 +49,7 @@ function properties(suite: SuiteResult, group: Group): string[] {
 
 function testcase(suite: SuiteResult, network: string | null, expectation: ExpectationResult, points: readonly PointResult[]): string {
   const point = points.find((candidate) => candidate.id === expectation.point)
-  // The name reads `host › udp 100M › loss < 5%`; its middle part is the step when the point is unknown.
-  const step = point?.label ?? expectation.name.split(' › ').slice(-2, -1)[0] ?? 'run'
+  const step = point?.label ?? expectation.pointLabel ?? 'run'
   const classname = [suite.name, network, step].filter(Boolean).join(' › ')
   const time = point ? seconds(point.samples.reduce((total, sample) => total + sample.durationMs, 0)) : '0.000'
   const open = `    ${openTag('testcase', { name: expectation.text, classname, time })}`
