@@ -1,6 +1,6 @@
 import { isSenderLimited } from '../../src/results/attribution.ts'
 import type { Metrics } from '../../src/results/metrics.ts'
-import type { ExpectationResult, PointResult, RunResult, SuiteResult } from '../../src/results/types.ts'
+import { networkWarnings, type ExpectationResult, type PointResult, type RunResult, type SuiteResult } from '../../src/results/types.ts'
 import { openTag, xmlText } from './xml.ts'
 
 const seconds = (ms: number) => (ms / 1000).toFixed(3)
@@ -70,6 +70,7 @@ function testsuite(result: RunResult, suite: SuiteResult, group: Group, id: numb
   const count = (status: ExpectationResult['status']) => group.expectations.filter((e) => e.status === status).length
   const network = suite.networks.find((candidate) => candidate.name === group.network)
   const measuredMs = group.points.reduce((total, point) => total + point.samples.reduce((sum, sample) => sum + sample.durationMs, 0), 0) + (network?.setupMs ?? 0)
+  const warnings = network ? networkWarnings(network).map((warning) => `warning: ${warning}`) : []
   const summary = group.points.map((point) => `${point.label}: ${point.status === 'error' ? `error: ${point.error}` : `${point.metrics.throughputBps ?? '—'} bit/s received${point.metrics.lossPercent === null ? '' : `, ${point.metrics.lossPercent}% loss`}`}`)
   return [
     `  ${openTag('testsuite', {
@@ -81,7 +82,7 @@ function testsuite(result: RunResult, suite: SuiteResult, group: Group, id: numb
     ...properties(suite, group),
     '    </properties>',
     ...group.expectations.map((expectation) => testcase(suite, group.network, expectation, group.points)),
-    `    <system-out>${xmlText(summary.join('\n'))}</system-out>`,
+    `    <system-out>${xmlText([...summary, ...warnings].join('\n'))}</system-out>`,
     `    <system-err>${xmlText(network?.status === 'error' ? `network ${network.name} failed: ${network.error}` : '')}</system-err>`,
     '  </testsuite>',
   ].join('\n')

@@ -27,7 +27,6 @@ function upgradePoint(old: PointV1): PointResult {
     ...point,
     stepIndex: stepIndexOf(old),
     bitrateBps: bitrate,
-    streams: point.streams ?? (point.step === 'tcp' ? Number(/×(\d+)/.exec(point.label)?.[1] ?? 1) : null),
     direction: directionOf(old),
     endpoint: qualifiers.includes('host') ? 'host' : 'pod',
   }
