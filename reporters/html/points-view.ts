@@ -1,7 +1,7 @@
 import { isSenderLimited, limitNote } from '../../src/results/attribution.ts'
-import { describeDelta, type PointChange } from '../../src/results/compare.ts'
+import { describeDelta } from '../../src/results/compare.ts'
 import { percentile } from '../../src/results/stats.ts'
-import type { MetricStats, PointResult } from '../../src/results/types.ts'
+import type { MetricStats, PointChange, PointResult } from '../../src/results/types.ts'
 import { formatBitrate, formatMs, formatRate, trimNumber } from '../../src/units.ts'
 import { escapeText } from './escape.ts'
 

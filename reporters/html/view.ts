@@ -1,7 +1,6 @@
 import { formatValue } from '../../src/results/format.ts'
-import type { PointChange } from '../../src/results/compare.ts'
 import { describeOrder } from '../../src/results/order.ts'
-import { networkWarnings, type ExpectationResult, type ExpectationStatus, type RunResult, type SuiteResult } from '../../src/results/types.ts'
+import { networkWarnings, type ExpectationResult, type ExpectationStatus, type PointChange, type RunResult, type SuiteResult } from '../../src/results/types.ts'
 import { formatMs, formatRate } from '../../src/units.ts'
 import { colourOf } from './charts/svg.ts'
 import { suiteCharts, type SuiteCharts } from './charts-view.ts'

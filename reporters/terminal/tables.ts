@@ -1,6 +1,6 @@
 import pc from 'picocolors'
-import { limitNote, type LimitedBy } from '../../src/results/attribution.ts'
-import type { MetricStats, PointResult } from '../../src/results/types.ts'
+import { limitNote } from '../../src/results/attribution.ts'
+import type { LimitedBy, MetricStats, PointResult } from '../../src/results/types.ts'
 import type { PolicyResult } from '../../src/results/policy.ts'
 import { percentile } from '../../src/results/stats.ts'
 import { formatBitrate, formatMs, formatRate, trimNumber } from '../../src/units.ts'

@@ -1,6 +1,6 @@
 import type { Metrics, ShaperCounters } from './metrics.ts'
 import { formatRate } from '../units.ts'
-import type { PointResult } from './types.ts'
+import type { LimitedBy, PointResult } from './types.ts'
 
 /** Sender below this share of the offered rate: the probe, not the network, set the limit. */
 export const SENDER_LIMITED_RATIO = 0.95
@@ -13,12 +13,6 @@ export const SATURATED_LOSS_PERCENT = 1
 export const SHAPER_BUSY_RATIO = 0.1
 /** A sender at this share of its own ceiling (measured on loopback) had nothing left to give. */
 export const AT_CEILING_RATIO = 0.9
-
-/**
- * What held a UDP point back: the sending host, the receiving socket, the network (it dropped the
- * excess), or the link (its shaper held the sender to the link rate: pushed back, dropped nothing).
- */
-export type LimitedBy = 'sender' | 'receiver' | 'network' | 'link'
 
 /**
  * A UDP point whose sender could not reach the offered rate. Its shortfall is the sending host's,

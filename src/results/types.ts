@@ -1,7 +1,5 @@
 import type { Between } from '../suites/model.ts'
 import type { Metrics, ShaperCounters } from './metrics.ts'
-import type { LimitedBy } from './attribution.ts'
-import type { Comparison } from './compare.ts'
 import type { PolicyResult } from './policy.ts'
 
 /**
@@ -198,4 +196,75 @@ export interface RunResult {
   suites: SuiteResult[]
   /** With `--baseline`: every point compared with the baseline run's (absent otherwise). */
   baseline?: Comparison
+}
+
+/**
+ * What held a UDP point back: the sending host, the receiving socket, the network (it dropped the
+ * excess), or the link (its shaper held the sender to the link rate: pushed back, dropped nothing).
+ */
+export type LimitedBy = 'sender' | 'receiver' | 'network' | 'link'
+
+export interface ConfidenceInterval {
+  mean: number
+  low: number
+  high: number
+}
+
+// What `--baseline`, `netbench report --baseline` and `netbench compare` found (RunResult.baseline).
+
+/** How far a metric may move for the worse before it is a regression. */
+export interface Tolerance {
+  /** Throughput may drop by this share of the baseline, in percent. */
+  percent: number
+  /** Loss may rise by this many percentage points (a relative change of a near-zero loss means nothing). */
+  lossPoints: number
+}
+
+export type ChangeVerdict = 'regression' | 'improvement' | 'unchanged' | 'noise' | 'missing'
+
+export interface MetricChange {
+  metric: string
+  unit: 'bps' | 'percent' | 'ms' | 'count'
+  gated: boolean
+  /** Medians over the samples. */
+  baseline: number | null
+  current: number | null
+  delta: number | null
+  /** The delta in percent of the baseline; null when the baseline is zero or missing. */
+  deltaPercent: number | null
+  baselineCi: ConfidenceInterval | null
+  currentCi: ConfidenceInterval | null
+  verdict: ChangeVerdict
+  decidedBy: string
+}
+
+export interface PointChange {
+  suite: string
+  network: string
+  label: string
+  step: PointResult['step']
+  bitrateBps: number | null
+  presence: 'both' | 'baseline-only' | 'current-only'
+  baselineError: string | null
+  currentError: string | null
+  /** The current run's sender could not reach the offered rate: a throughput drop is the host's. */
+  senderLimited: boolean
+  /** The worst verdict of the gated metrics. */
+  verdict: ChangeVerdict
+  metrics: MetricChange[]
+}
+
+export interface RunRef {
+  runId: string
+  startedAt: string
+  file: string | null
+}
+
+export interface Comparison {
+  baseline: RunRef
+  current: RunRef
+  tolerance: Tolerance
+  points: PointChange[]
+  regressions: number
+  improvements: number
 }

@@ -32,7 +32,7 @@ describe('netbench run', () => {
     expect(stdout).toMatch(/host\s+10M\s+[\d.]+ Mbit\/s/)
     expect(stdout).toMatch(/4 passed/)
     const result = JSON.parse(readFileSync(project.path('out/result.json'), 'utf8'))
-    expect(result).toMatchObject({ schemaVersion: 1, status: 'passed', environment: { cpuCount: expect.any(Number), iperf3: expect.stringMatching(/^iperf 3/) } })
+    expect(result).toMatchObject({ schemaVersion: 2, status: 'passed', environment: { cpuCount: expect.any(Number), iperf3: expect.stringMatching(/^iperf 3/) } })
     expect(typeof result.startedAt).toBe('string')
     expect(result.durationMs).toBeGreaterThan(3000)
     const [suite] = result.suites
