@@ -5,7 +5,7 @@ import { statistic } from '../results/stats.ts'
 import type { BaselineMatch } from '../results/baseline.ts'
 import { judge } from '../results/judge.ts'
 import { formatValue } from '../results/format.ts'
-import { formatMs, formatRate, trimNumber } from '../units.ts'
+import { formatRate, trimNumber } from '../units.ts'
 
 /** The busier end for `cpu`: a datapath is as cheap as its most loaded side. */
 function metricValue(metrics: Metrics, metric: Metric): number | null {
