@@ -38,17 +38,18 @@ describe('netbench run', () => {
     const [suite] = result.suites
     expect(suite).toMatchObject({ name: 'e2e across zones', status: 'passed' })
     expect(suite.points).toHaveLength(3)
-    const udp10 = suite.points.find((point: { bitrate: number }) => point.bitrate === 10e6)
-    expect(udp10).toMatchObject({ network: 'host', step: 'udp', between: 'zones', from: 'n1', to: 'n2', status: 'ok', error: null })
+    const udp10 = suite.points.find((point: { bitrateBps: number }) => point.bitrateBps === 10e6)
+    expect(udp10).toMatchObject({ network: 'host', step: 'udp', stepIndex: 0, direction: null, endpoint: 'pod', between: 'zones', from: 'n1', to: 'n2', status: 'ok', error: null })
     expect(udp10.metrics.throughputBps / 10e6).toBeGreaterThan(0.9)
     expect(udp10.samples).toHaveLength(1)
     expect(udp10.samples[0].datagramBytes).toBe(1472)
     expect(udp10.raw[0].end.sum_received).toBeDefined()
     // The 200M shaping caps what 1G offered can deliver: behaviour, with a generous margin.
-    const udp1g = suite.points.find((point: { bitrate: number }) => point.bitrate === 1e9)
+    const udp1g = suite.points.find((point: { bitrateBps: number }) => point.bitrateBps === 1e9)
     expect(udp1g.metrics.throughputBps).toBeLessThan(260e6)
     expect(suite.expectations.map((e: { status: string }) => e.status)).toEqual(['passed', 'passed', 'passed', 'passed'])
-    expect(suite.expectations[0]).toMatchObject({ text: 'host at 10M loss < 5%', name: 'host › udp 10M › loss < 5%', unit: 'percent', expected: 5 })
+    expect(suite.expectations[0]).toMatchObject({ text: 'host at 10M loss < 5%', name: 'host › udp 10M › loss < 5%', pointLabel: 'udp 10M', unit: 'percent', expected: 5 })
+    expect(suite.points.find((point: { step: string }) => point.step === 'tcp')).toMatchObject({ stepIndex: 1, direction: 'forward', streams: 1 })
   })
 
   test('a failed expectation exits 1 and shows the measured value against the bound', async () => {
