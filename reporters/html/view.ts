@@ -85,7 +85,7 @@ function expectationRows(expectations: readonly ExpectationResult[]): Expectatio
     measured: formatValue(expectation.actual, expectation.unit),
     bound: formatValue(expectation.expected, expectation.unit),
     // The measured value and the bound have their own columns; keep what explains the bound.
-    message: expectation.status === 'passed' || expectation.status === 'failed' ? (expectation.message ?? '').replace(/^measured [^,]*, /, '') : expectation.message ?? '',
+    message: expectation.status === 'passed' || expectation.status === 'failed' ? expectation.needed ?? expectation.message ?? '' : expectation.message ?? '',
   }))
 }
 

@@ -13,7 +13,7 @@ function expectationLine(expectation: ExpectationResult): string {
   const detail = expectation.status === 'skipped' ? pc.dim('skipped')
     : expectation.status === 'error' ? pc.magenta(`error: ${expectation.message ?? ''}`)
     : expectation.actual !== null
-      ? `${formatValue(expectation.actual, expectation.unit)}  ${pc.dim(expectation.message?.replace(/^measured [^,]*, /, '') ?? '')}`
+      ? `${formatValue(expectation.actual, expectation.unit)}  ${pc.dim(expectation.needed ?? expectation.message ?? '')}`
       : expectation.message ?? ''
   return `  ${marks[expectation.status]} ${expectation.name}  ${detail}`
 }

@@ -56,6 +56,13 @@ export function searchTable(points: PointResult[]): string {
   return renderTable(rows)
 }
 
+/** `×4 reverse`, `bidir`, `1 stream`: streams and direction, from the point's fields. */
+function tcpVariant(point: PointResult): string {
+  const streams = point.streams !== null && point.streams > 1 ? `×${point.streams}` : ''
+  const direction = point.direction && point.direction !== 'forward' ? point.direction : ''
+  return [streams, direction].filter(Boolean).join(' ') || '1 stream'
+}
+
 export function tcpTable(points: PointResult[]): string {
   const rows = [header(['TCP', 'variant', 'throughput', 'retransmits', 'cpu snd/rcv', 'cpu/Gbit snd', ''])]
   for (const point of points) {
@@ -64,7 +71,7 @@ export function tcpTable(points: PointResult[]): string {
     // The datapath's cost: CPU spent per Gbit/s carried, comparable across networks and rates.
     const perGbit = m.cpuSenderPercent !== null && m.throughputBps ? `${trimNumber(m.cpuSenderPercent / (m.throughputBps / 1e9), 1)}%` : '—'
     rows.push([
-      where(point), point.label.replace(/ \(.*\)$/, '').replace(/^tcp ?/, '') || '1 stream',
+      where(point), tcpVariant(point),
       formatRate(m.throughputBps) + spread(point.stats.throughputBps, formatRate), m.retransmits === null ? '—' : String(m.retransmits),
       cpu, perGbit, point.status === 'error' ? failed(point) : point.congestion ? pc.dim(point.congestion) : '',
     ])

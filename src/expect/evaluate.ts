@@ -125,11 +125,13 @@ export function evaluate(expectation: Expectation, point: PointResult, reference
   const noise = !held && baselineBounds ? judge(valuesOf(point, expectation.metric), baselineBounds, expectation.comparator.startsWith('>') ? 'below' : 'above', true) : undefined
   const stat = expectation.stat === 'median' ? '' : `${expectation.stat} `
   const [shownActual, shownExpected] = formatApart(actual, expected, unit)
+  const needed = `needed ${expectation.comparator} ${shownExpected}${basis}${noise ? `; ${noise.decidedBy}` : ''}`
   return {
     status: held || noise?.outcome === 'noise' ? 'passed' : 'failed',
     actual,
     expected,
     unit,
-    message: `measured ${stat}${shownActual}, needed ${expectation.comparator} ${shownExpected}${basis}${noise ? `; ${noise.decidedBy}` : ''}`,
+    message: `measured ${stat}${shownActual}, ${needed}`,
+    needed,
   }
 }

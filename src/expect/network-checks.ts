@@ -16,12 +16,14 @@ export function evaluateSetupTime(expectation: Expectation, network: Pick<Networ
   if (expectation.bound.kind !== 'absolute') return error('setup-time is compared with an absolute time')
   const expected = expectation.bound.value
   const actual = network.setupMs
+  const needed = `needed ${expectation.comparator} ${formatValue(expected, 'ms')}`
   return {
     status: holds[expectation.comparator](actual, expected) ? 'passed' : 'failed',
     actual,
     expected,
     unit: 'ms',
-    message: `measured ${formatValue(actual, 'ms')}, needed ${expectation.comparator} ${formatValue(expected, 'ms')}`,
+    message: `measured ${formatValue(actual, 'ms')}, ${needed}`,
+    needed,
   }
 }
 

@@ -70,7 +70,7 @@ const ExpectationFields = {
 
 const ExpectationSchema = {
   1: Type.Object(ExpectationFields),
-  2: Type.Object({ ...ExpectationFields, pointLabel: NullableString }),
+  2: Type.Object({ ...ExpectationFields, pointLabel: NullableString, needed: NullableString }),
 }
 
 const NetworkSchema = Type.Object({

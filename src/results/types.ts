@@ -124,6 +124,8 @@ export interface ExpectationResult {
   /** bps, percent, ms or count: how to show actual and expected. */
   unit: string | null
   message: string | null
+  /** The bound in words (`needed >= 405.0 Mbit/s (90% of offered …)`), shown beside the actual; null where the message says none. */
+  needed: string | null
 }
 
 /**
@@ -137,6 +139,8 @@ export interface Verdict {
   unit: 'bps' | 'percent' | 'ms' | 'count'
   /** `measured 438.2 Mbit/s, needed >= 405 Mbit/s (90% of offered)`. */
   message: string
+  /** The message's bound part when it has one: `needed >= 405 Mbit/s (90% of offered)`. */
+  needed?: string
 }
 
 export interface NetworkResult {

@@ -34,6 +34,8 @@ describe('a version-1 result', () => {
     expect(byLabel('latency')).toMatchObject({ direction: null, stepIndex: 4 })
     const expectation = suite.expectations.find((e) => e.name === 'host › tcp reverse (zones) › throughput >= 100M')!
     expect(expectation.pointLabel).toBe('tcp reverse (zones)')
+    expect(expectation.message).toMatch(/^measured [\d.]+ Mbit\/s, needed >= 100\.0 Mbit\/s$/)
+    expect(expectation.needed).toMatch(/^needed >= 100\.0 Mbit\/s$/)
   })
 
   it('host endpoints and bidir come from the label; an imperative point has no step index', async () => {

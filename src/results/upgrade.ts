@@ -6,7 +6,7 @@ import type { Direction, ExpectationResult, PointResult, RunResult } from './typ
  * parses display strings. Nothing else changes.
  */
 type PointV1 = Omit<PointResult, 'bitrateBps' | 'stepIndex' | 'direction' | 'endpoint'> & { bitrate: number | null }
-type ExpectationV1 = Omit<ExpectationResult, 'pointLabel'>
+type ExpectationV1 = Omit<ExpectationResult, 'pointLabel' | 'needed'>
 
 /** `tcp ×4 reverse (zones, host)`: the direction word after the variant. */
 function directionOf(point: PointV1): Direction | null {
@@ -32,9 +32,13 @@ function upgradePoint(old: PointV1): PointResult {
   }
 }
 
-/** `host › udp 100M › loss < 5%`: the group is the part before the expectation. */
+/**
+ * `host › udp 100M › loss < 5%`: the group is the part before the expectation;
+ * `measured 4.1%, needed < 5%`: the bound is what follows the measured value.
+ */
 function upgradeExpectation(old: ExpectationV1): ExpectationResult {
-  return { ...old, pointLabel: old.name.split(' › ').slice(-2, -1)[0] ?? null }
+  const needed = /^measured [^,]*, (.*)$/s.exec(old.message ?? '')?.[1] ?? null
+  return { ...old, pointLabel: old.name.split(' › ').slice(-2, -1)[0] ?? null, needed }
 }
 
 export function upgradeFromV1(old: Record<string, unknown>): RunResult {

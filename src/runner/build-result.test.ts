@@ -47,7 +47,7 @@ describe('expectations come from the workers\' verdicts', () => {
   const [throughput, setup] = plan.checks as [PlannedCheck, PlannedCheck]
   // The point says 1 Mbit/s: a result that judged again would fail `>= 300M`.
   const point = { ...handPoint('host', 'tcp', { throughputBps: [1e6] }), id: throughput.pointId }
-  const passed: Verdict = { status: 'passed', actual: 400e6, expected: 300e6, unit: 'bps', message: 'measured 400.0 Mbit/s, needed >= 300.0 Mbit/s' }
+  const passed: Verdict = { status: 'passed', actual: 400e6, expected: 300e6, unit: 'bps', message: 'measured 400.0 Mbit/s, needed >= 300.0 Mbit/s', needed: 'needed >= 300.0 Mbit/s' }
   const outcome = (check: PlannedCheck, state: TestOutcome['state'], error: string | null = null): TestOutcome => ({ file, checkId: check.id, name: check.name, state, error })
   const build = (events: RunEvent[], outcomes: TestOutcome[]) => buildRunResult({
     runId: 'ab12', startedAt: new Date(), environment: { netbenchVersion: '0', node: 'v20', kernel: 'k', platform: 'linux/x64', cpuModel: 'c', cpuCount: 2, iperf3: 'i', provider: 'local' },

@@ -44,13 +44,13 @@ export interface BuildInput {
 function expectationResult(check: PlannedCheck, pointLabel: string, outcome: TestOutcome | undefined, verdict: Verdict | undefined, fileError: string | undefined): ExpectationResult {
   const base = { text: check.expectation.text, name: check.name, network: check.network, point: check.pointId, pointLabel }
   if (!outcome || outcome.state === 'skipped') {
-    return { ...base, status: 'skipped', actual: null, expected: null, unit: null, message: fileError ?? 'not run' }
+    return { ...base, status: 'skipped', actual: null, expected: null, unit: null, message: fileError ?? 'not run', needed: null }
   }
-  if (!verdict) return { ...base, status: 'error', actual: null, expected: null, unit: null, message: outcome.error ?? fileError ?? 'the point was not measured' }
+  if (!verdict) return { ...base, status: 'error', actual: null, expected: null, unit: null, message: outcome.error ?? fileError ?? 'the point was not measured', needed: null }
   const figures = { actual: verdict.actual, expected: verdict.expected, unit: verdict.unit }
   // Vitest's verdict wins when the test itself broke after judging.
-  if (outcome.state === 'failed' && verdict.status === 'passed') return { ...base, status: 'error', ...figures, message: outcome.error }
-  return { ...base, status: verdict.status, ...figures, message: verdict.message }
+  if (outcome.state === 'failed' && verdict.status === 'passed') return { ...base, status: 'error', ...figures, message: outcome.error, needed: null }
+  return { ...base, status: verdict.status, ...figures, message: verdict.message, needed: verdict.needed ?? null }
 }
 
 /** What each check is grouped under: its point's or policy step's label, `setup` for setup-time. */
@@ -102,7 +102,7 @@ function imperativeSuite(file: string, input: BuildInput): SuiteResult {
     const describes = underTitle ? outcome.describes?.slice(1) : outcome.describes
     return {
       text: name, name, network: null, point: null, pointLabel: describes?.at(-1) ?? null,
-      status: outcome.state, actual: null, expected: null, unit: null, message: outcome.error,
+      status: outcome.state, actual: null, expected: null, unit: null, message: outcome.error, needed: null,
     }
   })
   const ofFile = input.events.filter((event) => event.file === file)
@@ -120,7 +120,7 @@ function imperativeSuite(file: string, input: BuildInput): SuiteResult {
 }
 
 function errorEntry(text: string, message: string): ExpectationResult {
-  return { text, name: text, network: null, point: null, pointLabel: null, status: 'error', actual: null, expected: null, unit: null, message }
+  return { text, name: text, network: null, point: null, pointLabel: null, status: 'error', actual: null, expected: null, unit: null, message, needed: null }
 }
 
 /** Joins the plan, what the workers measured and judged, and how Vitest ended each test into the result. */
