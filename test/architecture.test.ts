@@ -28,31 +28,6 @@ const LAYERS = ['suites', 'runner', 'plan', 'expect', 'providers', 'tools', 'res
 const ENTRY_POINTS = new Set(['index', 'cli', 'imperative'])
 const MAX_FUNCTION_LINES = 80
 
-/**
- * Violations other branches of issue 13 remove: the contract branch (results/ → expect, plan,
- * runner; reporters/ → expect, runner; runner/run.ts → reporters/) and the parser branch
- * (parseExpectation's length). Delete each entry once its branch is merged: the test fails on an
- * entry that no longer occurs, so the list cannot outlive the violations.
- */
-const ALLOWED_IMPORTS = new Set([
-  // contract branch: results/ imports no other folder; evaluation and assembly move up.
-  'src/results/build.ts -> src/expect/evaluate.ts',
-  'src/results/build.ts -> src/expect/network-checks.ts',
-  'src/results/build.ts -> src/plan/plan.ts',
-  'src/results/build.ts -> src/runner/events.ts',
-  'src/results/baseline.ts -> src/plan/plan.ts',
-  'src/expect/network-checks.ts -> src/plan/plan.ts',
-  // contract branch: reporters read only results/.
-  'reporters/html/comparison-view.ts -> src/expect/evaluate.ts',
-  'reporters/html/view.ts -> src/expect/evaluate.ts',
-  'reporters/terminal/summary.ts -> src/expect/evaluate.ts',
-  'reporters/types.ts -> src/runner/events.ts',
-  'reporters/terminal/index.ts -> src/runner/events.ts',
-  // contract branch: one reporter multiplexer, owned by the entry points.
-  'src/runner/run.ts -> reporters/index.ts',
-])
-const ALLOWED_LONG_FUNCTIONS = new Set<string>([])
-
 type Folder = typeof LAYERS[number] | 'reporters' | 'index' | 'cli' | 'imperative'
 
 interface Import { file: string; target: string; line: number }
@@ -81,7 +56,7 @@ function mayImport(from: Folder, to: Folder): boolean {
   return LAYERS.indexOf(to as typeof LAYERS[number]) > LAYERS.indexOf(from as typeof LAYERS[number])
 }
 
-interface Scan { imports: Import[]; longFunctions: Array<{ key: string; where: string; lines: number }> }
+interface Scan { imports: Import[]; longFunctions: Array<{ where: string; lines: number }> }
 
 function scan(): Scan {
   const result: Scan = { imports: [], longFunctions: [] }
@@ -100,7 +75,7 @@ function scan(): Scan {
       if (ts.isFunctionLike(node) && 'body' in node && node.body) {
         const lines = source.getLineAndCharacterOfPosition(node.getEnd()).line + 2 - lineOf(node)
         const name = node.name?.getText(source) ?? '(anonymous)'
-        if (lines > MAX_FUNCTION_LINES) result.longFunctions.push({ key: `${file} ${name}`, where: `${file}:${lineOf(node)} ${name}`, lines })
+        if (lines > MAX_FUNCTION_LINES) result.longFunctions.push({ where: `${file}:${lineOf(node)} ${name}`, lines })
       }
       ts.forEachChild(node, visit)
     }
@@ -110,7 +85,6 @@ function scan(): Scan {
 }
 
 const scanned = scan()
-const importKey = (entry: Import) => `${entry.file} -> ${entry.target}`
 const upward = scanned.imports.filter((entry) => !mayImport(folderOf(entry.file), folderOf(entry.target)))
 
 /** Strongly connected components of the folder graph with more than one folder (Tarjan). */
@@ -147,7 +121,7 @@ describe('architecture: one way down (issue 13)', () => {
   })
 
   test('no import runs up a layer, and reporters read only results and the base', () => {
-    const violations = upward.filter((entry) => !ALLOWED_IMPORTS.has(importKey(entry))).map((entry) => `${entry.file}:${entry.line} imports ${entry.target}`)
+    const violations = upward.map((entry) => `${entry.file}:${entry.line} imports ${entry.target}`)
     expect(violations).toEqual([])
   })
 
@@ -160,21 +134,13 @@ describe('architecture: one way down (issue 13)', () => {
   })
 
   test('no folder cycle', () => {
-    const cycles = folderCycles(scanned.imports.filter((entry) => !ALLOWED_IMPORTS.has(importKey(entry))))
+    const cycles = folderCycles(scanned.imports)
     expect(cycles.map((cycle) => cycle.join(' ↔ '))).toEqual([])
   })
 
   test(`no function over ${MAX_FUNCTION_LINES} lines`, () => {
-    const violations = scanned.longFunctions.filter((entry) => !ALLOWED_LONG_FUNCTIONS.has(entry.key)).map((entry) => `${entry.where}: ${entry.lines} lines`)
+    const violations = scanned.longFunctions.map((entry) => `${entry.where}: ${entry.lines} lines`)
     expect(violations).toEqual([])
-  })
-
-  test('every allowlisted violation still exists (delete the entries a merged branch fixed)', () => {
-    const stale = [
-      ...[...ALLOWED_IMPORTS].filter((key) => !upward.some((entry) => importKey(entry) === key)),
-      ...[...ALLOWED_LONG_FUNCTIONS].filter((key) => !scanned.longFunctions.some((entry) => entry.key === key)),
-    ]
-    expect(stale).toEqual([])
   })
 
   test('the rules catch what they should (a planted upward import, a long function, a cycle)', () => {

@@ -22,8 +22,9 @@ export function handPoint(network: string, label: string, samples: Samples, extr
   }
   const udp = label.startsWith('udp')
   return {
-    id: `${network}|${label}`, suite: 's', network, step: udp ? 'udp' : 'tcp', label,
-    bitrate: udp ? Number(/udp (\d+)M/.exec(label)?.[1] ?? 0) * 1e6 : null, streams: udp ? null : 1, between: 'zones',
+    id: `${network}|${label}`, suite: 's', network, step: udp ? 'udp' : 'tcp', stepIndex: udp ? 0 : 1, label,
+    bitrateBps: udp ? Number(/udp (\d+)M/.exec(label)?.[1] ?? 0) * 1e6 : null, streams: udp ? null : 1,
+    direction: udp ? null : 'forward', endpoint: 'pod', between: 'zones',
     from: 'n1', to: 'n2', status: 'ok', error: null, metrics: median, stats: {}, limitedBy: null, samples: sampleList, raw: [], ...extra,
   }
 }

@@ -1,13 +1,13 @@
 import { evaluate } from '../src/expect/evaluate.ts'
 import { parseExpectation } from '../src/expect/parse.ts'
 import { planSuite, type PlannedPoint } from '../src/plan/plan.ts'
-import { buildRunResult, type TestOutcome } from '../src/results/build.ts'
+import { buildRunResult, type TestOutcome } from '../src/runner/build-result.ts'
 import type { LoadedResult } from '../src/results/load-result.ts'
 import { emptyMetrics } from '../src/results/metrics.ts'
 import { medianMetrics, metricStats } from '../src/results/aggregate.ts'
 import { attributeLoss, limitedBy } from '../src/results/attribution.ts'
 import type { PointResult, RunResult, SampleResult } from '../src/results/types.ts'
-import type { RunEvent } from '../src/runner/events.ts'
+import type { RunEvent } from '../src/results/events.ts'
 import type { Suite } from '../src/model.ts'
 import { parseBitrate } from '../src/units.ts'
 
@@ -119,7 +119,8 @@ function measure(point: PlannedPoint, model: NetworkModel, options: Required<Pic
     }
   }
   const result: PointResult = {
-    id: point.id, suite, network: point.network, step: point.step as PointResult['step'], label: point.label, bitrate: point.bitrateBps, streams: point.streams,
+    id: point.id, suite, network: point.network, step: point.step as PointResult['step'], stepIndex: point.stepIndex, label: point.label, bitrateBps: point.bitrateBps, streams: point.streams,
+    direction: point.step === 'tcp' ? 'forward' : null, endpoint: 'pod',
     between: point.between, from: 'n1', to: 'n2', status: error ? 'error' : 'ok', error: error ?? null, metrics: medianMetrics(samples),
     stats: metricStats(samples), limitedBy: null, samples, raw,
   }
@@ -130,7 +131,7 @@ function measure(point: PlannedPoint, model: NetworkModel, options: Required<Pic
 /**
  * A RunResult as a real run produces it: the real planner binds the expectations, simulated
  * iperf3 samples (seeded, so stable) stand in for the lab, the real evaluate() judges each check
- * as the worker would, and the real buildRunResult() assembles the result.
+ * as the worker would (a verdict event), and the real buildRunResult() assembles the result.
  */
 export function generateRun(options: FixtureOptions = {}): RunResult {
   const name = options.name ?? 'Overlay networks across availability zones (m4.large)'
@@ -164,6 +165,7 @@ export function generateRun(options: FixtureOptions = {}): RunResult {
   const outcomes: TestOutcome[] = plan.checks.filter((check) => !options.skip?.test(check.name)).map((check) => {
     const reference = check.referencePointId ? points.get(check.referencePointId)! : null
     const verdict = evaluate(check.expectation, points.get(check.pointId)!, reference, check.baseline)
+    events.push({ type: 'verdict', file, checkId: check.id, verdict })
     return { file, checkId: check.id, name: check.name, state: verdict.status === 'passed' ? 'passed' : 'failed', error: verdict.status === 'passed' ? null : verdict.message }
   })
   const result = buildRunResult({

@@ -25,8 +25,8 @@ const hostShort = (point: PointResult) => isSenderLimited(point) && point.limite
  */
 function deliveredShare(point: PointResult): number | null {
   const { throughputBps, senderBps } = point.metrics
-  if (point.bitrate === null || throughputBps === null) return null
-  const asked = hostShort(point) && senderBps ? senderBps : point.bitrate
+  if (point.bitrateBps === null || throughputBps === null) return null
+  const asked = hostShort(point) && senderBps ? senderBps : point.bitrateBps
   return Math.min(1, throughputBps / asked)
 }
 
@@ -34,8 +34,8 @@ function udpCharts(suite: SuiteResult, networks: ReadonlyArray<{ name: string; c
   const lines: SweepLine[] = networks.map(({ name, colour }) => ({
     network: name,
     colour,
-    points: udp.filter((point) => point.network === name && point.bitrate !== null).sort((a, b) => a.bitrate! - b.bitrate!).map((point) => ({
-      offered: point.bitrate!,
+    points: udp.filter((point) => point.network === name && point.bitrateBps !== null).sort((a, b) => a.bitrateBps! - b.bitrateBps!).map((point) => ({
+      offered: point.bitrateBps!,
       received: point.status === 'error' ? null : point.metrics.throughputBps,
       loss: point.status === 'error' ? null : point.metrics.lossPercent,
       jitter: point.status === 'error' ? null : point.metrics.jitterMs,
@@ -55,9 +55,9 @@ function udpCharts(suite: SuiteResult, networks: ReadonlyArray<{ name: string; c
   const offered = [...new Set(lines.flatMap((line) => line.points.map((point) => point.offered)))].sort((a, b) => a - b)
   // Averages over different rates do not compare: use only the rates every network measured.
   const share = (point: PointResult) => point.status === 'error' ? null : deliveredShare(point)
-  const common = offered.filter((rate) => lines.every((line) => udp.some((point) => point.network === line.network && point.bitrate === rate && share(point) !== null)))
+  const common = offered.filter((rate) => lines.every((line) => udp.some((point) => point.network === line.network && point.bitrateBps === rate && share(point) !== null)))
   const shareBars: Bar[] = lines.map((line) => {
-    const shares = udp.filter((point) => point.network === line.network && common.includes(point.bitrate!)).map(share).filter((value): value is number => value !== null)
+    const shares = udp.filter((point) => point.network === line.network && common.includes(point.bitrateBps!)).map(share).filter((value): value is number => value !== null)
     const average = shares.length ? (shares.reduce((sum, value) => sum + value, 0) / shares.length) * 100 : null
     return { network: line.network, colour: line.colour, value: average, label: average === null ? '' : `${average.toFixed(1)}%` }
   })
@@ -107,7 +107,7 @@ export interface SuiteCharts {
 export function suiteCharts(suite: SuiteResult, networks: ReadonlyArray<{ name: string; colour: string }>): SuiteCharts {
   const colours = new Map(networks.map((network) => [network.name, network.colour]))
   // A max-rate search has no offered rate: it has its own section.
-  const sweeps = groupBy(suite.points.filter((point) => point.step === 'udp' && point.bitrate !== null), (point) => point.between)
+  const sweeps = groupBy(suite.points.filter((point) => point.step === 'udp' && point.bitrateBps !== null), (point) => point.between)
   return {
     udp: sweeps.flatMap((udp) => udpCharts(suite, networks, udp, sweeps.length > 1 ? ` — between ${udp[0]!.between}` : '')),
     tcp: tcpCharts(networks, suite.points),

@@ -1,5 +1,6 @@
-import { formatValue } from '../../src/expect/evaluate.ts'
-import { describeDelta, type ChangeVerdict, type Comparison, type MetricChange, type PointChange } from '../../src/results/compare.ts'
+import { formatValue } from '../../src/results/format.ts'
+import { describeDelta } from '../../src/results/compare.ts'
+import type { ChangeVerdict, Comparison, MetricChange, PointChange } from '../../src/results/types.ts'
 import { trimNumber } from '../../src/units.ts'
 
 export interface MetricCell {

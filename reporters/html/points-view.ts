@@ -1,7 +1,7 @@
 import { isSenderLimited, limitNote } from '../../src/results/attribution.ts'
-import { describeDelta, type PointChange } from '../../src/results/compare.ts'
+import { describeDelta } from '../../src/results/compare.ts'
 import { percentile } from '../../src/results/stats.ts'
-import type { MetricStats, PointResult } from '../../src/results/types.ts'
+import type { MetricStats, PointChange, PointResult } from '../../src/results/types.ts'
 import { formatBitrate, formatMs, formatRate, trimNumber } from '../../src/units.ts'
 import { escapeText } from './escape.ts'
 
@@ -117,7 +117,7 @@ function noteOf(point: PointResult): string {
 }
 
 function offeredOf(point: PointResult): string {
-  if (point.bitrate !== null) return formatBitrate(point.bitrate)
+  if (point.bitrateBps !== null) return formatBitrate(point.bitrateBps)
   if (point.search) return `${formatBitrate(point.search.fromBps)}–${formatBitrate(point.search.toBps)}`
   return point.streams && point.streams > 1 ? `${point.streams} streams` : '—'
 }

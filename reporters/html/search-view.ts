@@ -114,7 +114,7 @@ function section(points: readonly PointResult[], legend: ReadonlyArray<{ network
 
 /** One section per search step (placement): the rates found, and every probe that found them. */
 export function searchSections(points: readonly PointResult[], legend: ReadonlyArray<{ network: string; colour: string }>): SearchSection[] {
-  const searched = points.filter((point) => point.step === 'udp' && point.bitrate === null && (point.search || point.status === 'error'))
+  const searched = points.filter((point) => point.step === 'udp' && point.bitrateBps === null && (point.search || point.status === 'error'))
   const steps = [...new Set(searched.map((point) => point.label))]
   return steps.map((label, index) => {
     const here = searched.filter((point) => point.label === label)

@@ -41,16 +41,16 @@ function cell(point: PointResult | undefined): SweepCell | null {
  * loss in each cell, shaded by loss. One table per UDP placement.
  */
 export function sweepTables(points: readonly PointResult[], legend: ReadonlyArray<{ network: string; colour: string }>): SweepTable[] {
-  const udp = points.filter((point) => point.step === 'udp' && point.bitrate !== null)
+  const udp = points.filter((point) => point.step === 'udp' && point.bitrateBps !== null)
   const placements = [...new Set(udp.map((point) => point.between))]
   return placements.map((between) => {
     const here = udp.filter((point) => point.between === between)
-    const rates = [...new Set(here.map((point) => point.bitrate!))].sort((a, b) => a - b)
+    const rates = [...new Set(here.map((point) => point.bitrateBps!))].sort((a, b) => a - b)
     return {
       title: placements.length > 1 ? `UDP sweep between ${between}` : 'UDP sweep',
       rates: rates.map(formatBitrate),
       rows: legend.filter(({ network }) => here.some((point) => point.network === network)).map(({ network, colour }) => ({
-        network, colour, cells: rates.map((rate) => cell(here.find((point) => point.network === network && point.bitrate === rate))),
+        network, colour, cells: rates.map((rate) => cell(here.find((point) => point.network === network && point.bitrateBps === rate))),
       })),
     }
   })

@@ -5,14 +5,9 @@ import { compactRate, tcpChart, type Bar } from './charts/networks.ts'
 
 const PLACES: Record<string, string> = { zones: 'between zones', nodes: 'between nodes', 'same-node': 'on one node' }
 
-/** `tcp ×4 reverse (zones, host)` → its parts: stream count, direction, host endpoints. */
+/** A TCP point's variant: stream count, direction, host endpoints. */
 function variantOf(point: PointResult) {
-  const qualifiers = /\(([^)]*)\)$/.exec(point.label)?.[1]?.split(', ') ?? []
-  return {
-    streams: point.streams ?? Number(/×(\d+)/.exec(point.label)?.[1] ?? 1),
-    direction: / reverse\b/.test(point.label) ? 'reverse' as const : / bidir\b/.test(point.label) ? 'bidir' as const : 'forward' as const,
-    hostEndpoints: qualifiers.includes('host'),
-  }
+  return { streams: point.streams ?? 1, direction: point.direction ?? 'forward', hostEndpoints: point.endpoint === 'host' }
 }
 
 /** `TCP, 4 streams, reverse, between zones`: what a TCP point measured, in words. */

@@ -1,7 +1,6 @@
-import { formatValue } from '../../src/expect/evaluate.ts'
-import type { PointChange } from '../../src/results/compare.ts'
+import { formatValue } from '../../src/results/format.ts'
 import { describeOrder } from '../../src/results/order.ts'
-import type { ExpectationResult, ExpectationStatus, RunResult, SuiteResult } from '../../src/results/types.ts'
+import { networkWarnings, type ExpectationResult, type ExpectationStatus, type PointChange, type RunResult, type SuiteResult } from '../../src/results/types.ts'
 import { formatMs, formatRate } from '../../src/units.ts'
 import { colourOf } from './charts/svg.ts'
 import { suiteCharts, type SuiteCharts } from './charts-view.ts'
@@ -38,6 +37,8 @@ export interface SuiteView {
   cluster: string
   /** `repeats interleaved: A, B, A, B …` or `sequential: A, then B`; empty for one network. */
   order: string
+  /** `calico: between: zones pairs … different instance types …`: the networks' info.warnings. */
+  warnings: string[]
   legend: Array<{ network: string; colour: string }>
   charts: SuiteCharts
   /** Max-rate searches and latency: each a section of its own, with charts and a table. */
@@ -86,7 +87,7 @@ function expectationRows(expectations: readonly ExpectationResult[]): Expectatio
     measured: formatValue(expectation.actual, expectation.unit),
     bound: formatValue(expectation.expected, expectation.unit),
     // The measured value and the bound have their own columns; keep what explains the bound.
-    message: expectation.status === 'passed' || expectation.status === 'failed' ? (expectation.message ?? '').replace(/^measured [^,]*, /, '') : expectation.message ?? '',
+    message: expectation.status === 'passed' || expectation.status === 'failed' ? expectation.needed ?? expectation.message ?? '' : expectation.message ?? '',
   }))
 }
 
@@ -126,6 +127,7 @@ function suiteView(suite: SuiteResult, index: number, result: RunResult): SuiteV
     status: suite.status,
     cluster: clusterLine(suite, result.environment.provider),
     order: describeOrder(suite.order, suite.networks.map((network) => network.name)) ?? '',
+    warnings: suite.networks.flatMap((network) => networkWarnings(network).map((warning) => `${network.name}: ${warning}`)),
     legend,
     charts,
     searches,

@@ -1,6 +1,6 @@
 import { isSenderLimited } from '../../src/results/attribution.ts'
 import type { Metrics } from '../../src/results/metrics.ts'
-import type { ExpectationResult, PointResult, RunResult, SuiteResult } from '../../src/results/types.ts'
+import { networkWarnings, type ExpectationResult, type PointResult, type RunResult, type SuiteResult } from '../../src/results/types.ts'
 import { policyCells } from '../policy-cells.ts'
 import { openTag, xmlText } from './xml.ts'
 
@@ -57,8 +57,7 @@ function properties(suite: SuiteResult, group: Group): string[] {
 
 function testcase(suite: SuiteResult, network: string | null, expectation: ExpectationResult, points: readonly PointResult[]): string {
   const point = points.find((candidate) => candidate.id === expectation.point)
-  // The name reads `host › udp 100M › loss < 5%`; its middle part is the step when the point is unknown.
-  const step = point?.label ?? expectation.name.split(' › ').slice(-2, -1)[0] ?? 'run'
+  const step = point?.label ?? expectation.pointLabel ?? 'run'
   const classname = [suite.name, network, step].filter(Boolean).join(' › ')
   const time = point ? seconds(point.samples.reduce((total, sample) => total + sample.durationMs, 0)) : '0.000'
   const open = `    ${openTag('testcase', { name: expectation.text, classname, time })}`
@@ -79,6 +78,7 @@ function testsuite(result: RunResult, suite: SuiteResult, group: Group, id: numb
   const count = (status: ExpectationResult['status']) => group.expectations.filter((e) => e.status === status).length
   const network = suite.networks.find((candidate) => candidate.name === group.network)
   const measuredMs = group.points.reduce((total, point) => total + point.samples.reduce((sum, sample) => sum + sample.durationMs, 0), 0) + (network?.setupMs ?? 0)
+  const warnings = network ? networkWarnings(network).map((warning) => `warning: ${warning}`) : []
   const summary = group.points.map((point) => `${point.label}: ${point.status === 'error' ? `error: ${point.error}` : `${point.metrics.throughputBps ?? '—'} bit/s received${point.metrics.lossPercent === null ? '' : `, ${point.metrics.lossPercent}% loss`}`}`)
   return [
     `  ${openTag('testsuite', {
@@ -90,7 +90,7 @@ function testsuite(result: RunResult, suite: SuiteResult, group: Group, id: numb
     ...properties(suite, group),
     '    </properties>',
     ...group.expectations.map((expectation) => testcase(suite, group.network, expectation, group.points)),
-    `    <system-out>${xmlText(summary.join('\n'))}</system-out>`,
+    `    <system-out>${xmlText([...summary, ...warnings].join('\n'))}</system-out>`,
     `    <system-err>${xmlText(network?.status === 'error' ? `network ${network.name} failed: ${network.error}` : '')}</system-err>`,
     '  </testsuite>',
   ].join('\n')

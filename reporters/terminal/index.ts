@@ -1,5 +1,5 @@
 import pc from 'picocolors'
-import type { RunEvent } from '../../src/runner/events.ts'
+import type { RunEvent } from '../../src/results/events.ts'
 import type { RunResult } from '../../src/results/types.ts'
 import { deepVisible } from '../../src/text.ts'
 import type { NetbenchReporter, ReporterOptions, RunStartInfo } from '../types.ts'

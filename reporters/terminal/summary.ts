@@ -1,6 +1,6 @@
 import pc from 'picocolors'
-import { formatValue } from '../../src/expect/evaluate.ts'
-import type { ExpectationResult, RunResult, SuiteResult } from '../../src/results/types.ts'
+import { formatValue } from '../../src/results/format.ts'
+import { networkWarnings, type ExpectationResult, type RunResult, type SuiteResult } from '../../src/results/types.ts'
 import { describeOrder } from '../../src/results/order.ts'
 import { formatRate, trimNumber } from '../../src/units.ts'
 import { latencyTable, policyTable, searchTable, tcpTable, udpTable } from './tables.ts'
@@ -13,7 +13,7 @@ function expectationLine(expectation: ExpectationResult): string {
   const detail = expectation.status === 'skipped' ? pc.dim('skipped')
     : expectation.status === 'error' ? pc.magenta(`error: ${expectation.message ?? ''}`)
     : expectation.actual !== null
-      ? `${formatValue(expectation.actual, expectation.unit)}  ${pc.dim(expectation.message?.replace(/^measured [^,]*, /, '') ?? '')}`
+      ? `${formatValue(expectation.actual, expectation.unit)}  ${pc.dim(expectation.needed ?? expectation.message ?? '')}`
       : expectation.message ?? ''
   return `  ${marks[expectation.status]} ${expectation.name}  ${detail}`
 }
@@ -42,6 +42,7 @@ function suiteSection(suite: SuiteResult): string {
   const order = describeOrder(suite.order, suite.networks.map((network) => network.name))
   if (order) lines.push(pc.dim(order))
   for (const network of suite.networks.filter((n) => n.status === 'error')) lines.push(pc.red(`  network ${network.name} failed: ${network.error}`))
+  for (const network of suite.networks) lines.push(...networkWarnings(network).map((warning) => pc.yellow(`  warning: ${network.name}: ${warning}`)))
   const udp = suite.points.filter((point) => point.step === 'udp' && !point.search)
   const searches = suite.points.filter((point) => point.search)
   const tcp = suite.points.filter((point) => point.step === 'tcp')

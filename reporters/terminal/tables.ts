@@ -1,6 +1,6 @@
 import pc from 'picocolors'
-import { limitNote, type LimitedBy } from '../../src/results/attribution.ts'
-import type { MetricStats, PointResult } from '../../src/results/types.ts'
+import { limitNote } from '../../src/results/attribution.ts'
+import type { LimitedBy, MetricStats, PointResult } from '../../src/results/types.ts'
 import type { PolicyResult } from '../../src/results/policy.ts'
 import { policyCells } from '../policy-cells.ts'
 import { percentile } from '../../src/results/stats.ts'
@@ -34,13 +34,13 @@ export function udpTable(points: PointResult[]): string {
   for (const point of points) {
     const m = point.metrics
     rows.push([
-      where(point), formatBitrate(point.bitrate ?? 0), formatRate(m.senderBps),
+      where(point), formatBitrate(point.bitrateBps ?? 0), formatRate(m.senderBps),
       formatRate(m.throughputBps) + spread(point.stats.throughputBps, formatRate), formatMs(m.jitterMs),
       percent(m.lossPercent) + spread(point.stats.lossPercent, percent), limitCell(point),
     ])
   }
   const notes = points.map((point) => ({ point, note: limitNote(point) })).filter((entry) => entry.note !== null)
-  return [renderTable(rows), ...notes.map(({ point, note }) => pc.dim(`  ${where(point)} at ${formatBitrate(point.bitrate ?? 0)}: ${note}`))].join('\n')
+  return [renderTable(rows), ...notes.map(({ point, note }) => pc.dim(`  ${where(point)} at ${formatBitrate(point.bitrateBps ?? 0)}: ${note}`))].join('\n')
 }
 
 /** Max-rate searches: the rate found, the bound, and how many probes it took. */
@@ -57,6 +57,13 @@ export function searchTable(points: PointResult[]): string {
   return renderTable(rows)
 }
 
+/** `×4 reverse`, `bidir`, `1 stream`: streams and direction, from the point's fields. */
+function tcpVariant(point: PointResult): string {
+  const streams = point.streams !== null && point.streams > 1 ? `×${point.streams}` : ''
+  const direction = point.direction && point.direction !== 'forward' ? point.direction : ''
+  return [streams, direction].filter(Boolean).join(' ') || '1 stream'
+}
+
 export function tcpTable(points: PointResult[]): string {
   const rows = [header(['TCP', 'variant', 'throughput', 'retransmits', 'cpu snd/rcv', 'cpu/Gbit snd', ''])]
   for (const point of points) {
@@ -65,7 +72,7 @@ export function tcpTable(points: PointResult[]): string {
     // The datapath's cost: CPU spent per Gbit/s carried, comparable across networks and rates.
     const perGbit = m.cpuSenderPercent !== null && m.throughputBps ? `${trimNumber(m.cpuSenderPercent / (m.throughputBps / 1e9), 1)}%` : '—'
     rows.push([
-      where(point), point.label.replace(/ \(.*\)$/, '').replace(/^tcp ?/, '') || '1 stream',
+      where(point), tcpVariant(point),
       formatRate(m.throughputBps) + spread(point.stats.throughputBps, formatRate), m.retransmits === null ? '—' : String(m.retransmits),
       cpu, perGbit, point.status === 'error' ? failed(point) : point.congestion ? pc.dim(point.congestion) : '',
     ])

@@ -44,9 +44,10 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
   const reporters = settings.reporters
   if (flags.output && !reporters.includes('json')) reporters.push('json')
   checkOutputTargets({ outputFile: flags.output, reportDir: writesReportDir(reporters, flags.output) ? settings.reportDir : undefined, reportDirFrom: settings.reportDirFrom })
-  const { exitCode } = await executeRun(prepared, {
-    testNamePattern: flags.t, reporters, outputFile: flags.output, reportDir: settings.reportDir, baseline: settings.baseline, stream: out, isTTY: Boolean(out.isTTY),
-  })
+  // Unknown reporter names fail here, before anything is provisioned.
+  const { createReporters, Multiplexer } = await import('../../reporters/index.ts')
+  const reporter = new Multiplexer(createReporters(reporters, { stream: out, outputFile: flags.output, reportDir: settings.reportDir, isTTY: Boolean(out.isTTY) }), process.stderr)
+  const { exitCode } = await executeRun(prepared, { testNamePattern: flags.t, reporter, baseline: settings.baseline, stream: out })
   return exitCode
 }
 

@@ -40,7 +40,7 @@ describe('netbench report', () => {
 
   it.each([
     ['broken.json', /^netbench: result file .*broken\.json: is not JSON \(/],
-    ['old.json', /^netbench: result file .*old\.json: has schemaVersion 0; netbench \S+ reads schemaVersion 1 — /],
+    ['old.json', /^netbench: result file .*old\.json: has schemaVersion 0; netbench \S+ reads schemaVersion 1 or 2 — /],
     ['missing.json', /^netbench: result file .*missing\.json: no such file — /],
   ])('refuses %s: one line, exit 2', async (name, message) => {
     const { code, stderr } = await runCli(['report', at(name), '--report-dir', at('report-bad')])

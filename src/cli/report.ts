@@ -1,4 +1,4 @@
-import { createReporters, deliverResult } from '../../reporters/index.ts'
+import { createReporters, Multiplexer } from '../../reporters/index.ts'
 import { EXIT } from '../errors.ts'
 import { compareRuns } from '../results/compare.ts'
 import { loadResult } from '../results/load-result.ts'
@@ -20,10 +20,10 @@ export async function reportCommand(file: string, flags: ReportFlags, stream: No
   const settings = await reportSettings(flags, REPORT_DEFAULT_REPORTERS)
   checkOutputTargets({ reportDir: writesReportDir(settings.reporters, undefined) ? settings.reportDir : undefined, reportDirFrom: settings.reportDirFrom })
   const { result } = await loadResult(file)
-  const reporters = createReporters(settings.reporters, { stream, reportDir: settings.reportDir, isTTY: false })
+  const reporters = new Multiplexer(createReporters(settings.reporters, { stream, reportDir: settings.reportDir, isTTY: false }), errors)
   const rendered: RunResult = settings.baseline
     ? { ...result, baseline: compareRuns(settings.baseline.result, result, undefined, { baseline: settings.baseline.file, current: file }) }
     : result
-  const failed = await deliverResult(reporters, rendered, errors)
-  return failed.length ? EXIT.environment : EXIT.ok
+  // A reporter that failed has said so on `errors` already.
+  return reporters.onRunEnd(rendered).then(() => EXIT.ok, () => EXIT.environment)
 }

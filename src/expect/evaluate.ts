@@ -1,20 +1,11 @@
 import { METRIC_UNITS, type Comparator, type Expectation, type Metric } from './vocabulary.ts'
 import type { Metrics } from '../results/metrics.ts'
-import type { ExpectationStatus, PointResult } from '../results/types.ts'
+import type { PointResult, Verdict } from '../results/types.ts'
 import { statistic } from '../results/stats.ts'
 import type { BaselineMatch } from '../results/baseline.ts'
 import { judge } from '../results/judge.ts'
-import { formatMs, formatRate, trimNumber } from '../units.ts'
-
-export interface Verdict {
-  status: Exclude<ExpectationStatus, 'skipped'>
-  actual: number | null
-  expected: number | null
-  unit: 'bps' | 'percent' | 'ms' | 'count'
-  /** `measured 438.2 Mbit/s, needed >= 405 Mbit/s (90% of offered)`. */
-  message: string
-}
-
+import { formatValue } from '../results/format.ts'
+import { formatRate, trimNumber } from '../units.ts'
 
 /** The busier end for `cpu`: a datapath is as cheap as its most loaded side. */
 function metricValue(metrics: Metrics, metric: Metric): number | null {
@@ -51,18 +42,9 @@ function statOver(point: PointResult, expectation: Expectation): number | null {
   return statistic(valuesOf(point, expectation.metric), expectation.stat)
 }
 
-const compare: Record<Comparator, (a: number, b: number) => boolean> = {
+/** Does `actual` keep the bound? The one table every expectation is judged by. */
+export const holds: Record<Comparator, (actual: number, bound: number) => boolean> = {
   '<': (a, b) => a < b, '<=': (a, b) => a <= b, '>': (a, b) => a > b, '>=': (a, b) => a >= b,
-}
-
-export function formatValue(value: number | null, unit: string | null): string {
-  if (value === null) return '—'
-  switch (unit) {
-    case 'bps': return formatRate(value)
-    case 'percent': return `${trimNumber(value, 2)}%`
-    case 'ms': return formatMs(value)
-    default: return trimNumber(value, 2)
-  }
 }
 
 /** A value with `extra` more decimals than formatValue gives (rates keep their unit). */
@@ -124,9 +106,9 @@ export function evaluate(expectation: Expectation, point: PointResult, reference
     if ('error' in against) return error(against.error)
     ;({ expected, basis, bounds: baselineBounds } = against)
   } else if (bound.of.kind === 'offered') {
-    if (point.bitrate === null) return error('this point has no offered rate')
-    expected = (bound.percent / 100) * point.bitrate
-    basis = ` (${trimNumber(bound.percent)}% of offered ${formatRate(point.bitrate)})`
+    if (point.bitrateBps === null) return error('this point has no offered rate')
+    expected = (bound.percent / 100) * point.bitrateBps
+    basis = ` (${trimNumber(bound.percent)}% of offered ${formatRate(point.bitrateBps)})`
   } else {
     if (!reference) return error(`no ${point.label} point of ${bound.of.network} to compare with`)
     if (reference.status === 'error') return error(`the reference measurement on ${reference.network} failed: ${reference.error}`)
@@ -135,7 +117,7 @@ export function evaluate(expectation: Expectation, point: PointResult, reference
     expected = (bound.percent / 100) * referenceValue
     basis = ` (${trimNumber(bound.percent)}% of ${reference.network}'s ${formatValue(referenceValue, unit)})`
   }
-  const held = compare[expectation.comparator](actual, expected)
+  const held = holds[expectation.comparator](actual, expected)
   // Short of the offer because the sender never sent enough: say so, it is no network loss.
   const sent = point.metrics.senderBps
   if (!held && bound.kind === 'relative' && bound.of.kind === 'offered' && sent !== null && sent < expected) basis += `; the sender sent only ${formatRate(sent)}`
@@ -143,11 +125,13 @@ export function evaluate(expectation: Expectation, point: PointResult, reference
   const noise = !held && baselineBounds ? judge(valuesOf(point, expectation.metric), baselineBounds, expectation.comparator.startsWith('>') ? 'below' : 'above', true) : undefined
   const stat = expectation.stat === 'median' ? '' : `${expectation.stat} `
   const [shownActual, shownExpected] = formatApart(actual, expected, unit)
+  const needed = `needed ${expectation.comparator} ${shownExpected}${basis}${noise ? `; ${noise.decidedBy}` : ''}`
   return {
     status: held || noise?.outcome === 'noise' ? 'passed' : 'failed',
     actual,
     expected,
     unit,
-    message: `measured ${stat}${shownActual}, needed ${expectation.comparator} ${shownExpected}${basis}${noise ? `; ${noise.decidedBy}` : ''}`,
+    message: `measured ${stat}${shownActual}, ${needed}`,
+    needed,
   }
 }

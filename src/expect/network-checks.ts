@@ -1,13 +1,8 @@
-import type { PlannedCheck } from '../plan/plan.ts'
+import { formatValue } from '../results/format.ts'
 import type { PolicyResult } from '../results/policy.ts'
-import type { ExpectationResult, NetworkResult } from '../results/types.ts'
-import type { TestOutcome } from '../results/build.ts'
-import { formatValue, type Verdict } from './evaluate.ts'
-import type { Comparator, Expectation } from './parse.ts'
-
-const holds: Record<Comparator, (a: number, b: number) => boolean> = {
-  '<': (a, b) => a < b, '<=': (a, b) => a <= b, '>': (a, b) => a > b, '>=': (a, b) => a >= b,
-}
+import type { NetworkResult, Verdict } from '../results/types.ts'
+import { holds } from './evaluate.ts'
+import type { Expectation } from './parse.ts'
 
 /**
  * `calico setup-time < 5s`: the network's install time (until every pod reached every other; for
@@ -21,12 +16,14 @@ export function evaluateSetupTime(expectation: Expectation, network: Pick<Networ
   if (expectation.bound.kind !== 'absolute') return error('setup-time is compared with an absolute time')
   const expected = expectation.bound.value
   const actual = network.setupMs
+  const needed = `needed ${expectation.comparator} ${formatValue(expected, 'ms')}`
   return {
     status: holds[expectation.comparator](actual, expected) ? 'passed' : 'failed',
     actual,
     expected,
     unit: 'ms',
-    message: `measured ${formatValue(actual, 'ms')}, needed ${expectation.comparator} ${formatValue(expected, 'ms')}`,
+    message: `measured ${formatValue(actual, 'ms')}, ${needed}`,
+    needed,
   }
 }
 
@@ -51,20 +48,4 @@ export function evaluatePolicy(expectation: Expectation, result: PolicyResult | 
       ? `all ${total} probes matched the policies`
       : `${total - matched} of ${total} probes did not match the policies: ${wrong.join(', ')}`
   return { status: result.status === wanted ? 'passed' : 'failed', actual: matched, expected: total, unit: 'count', message: `policy ${result.status}: ${detail}${open ? ` (${open} implementation-defined, not counted)` : ''}` }
-}
-
-/** The ExpectationResult of a network-level check (PlannedCheck.target), for the run result. */
-export function networkCheckResult(check: PlannedCheck, outcome: TestOutcome | undefined, networks: readonly NetworkResult[], fileError: string | undefined, policies: readonly PolicyResult[] = []): ExpectationResult {
-  const base = { text: check.expectation.text, name: check.name, network: check.network, point: check.pointId }
-  if (!outcome || outcome.state === 'skipped') {
-    return { ...base, status: 'skipped', actual: null, expected: null, unit: null, message: fileError ?? 'not run' }
-  }
-  const network = [...networks].reverse().find((candidate) => candidate.name === check.network)
-  const verdict = check.target?.kind === 'policy'
-    ? evaluatePolicy(check.expectation, policies.find((policy) => policy.id === check.pointId))
-    : evaluateSetupTime(check.expectation, network)
-  if (outcome.state === 'failed' && verdict.status === 'passed') {
-    return { ...base, status: 'error', actual: verdict.actual, expected: verdict.expected, unit: verdict.unit, message: outcome.error }
-  }
-  return { ...base, status: verdict.status, actual: verdict.actual, expected: verdict.expected, unit: verdict.unit, message: verdict.message }
 }

@@ -33,7 +33,7 @@ export const netbenchMatchers = {
   toReachThroughput(point: PointResult, rate: string | number): MatcherResult {
     const bps = typeof rate === 'number' ? rate : parseBitrate(rate)
     if (bps === undefined) throw new Error(`toReachThroughput('${rate}'): not a rate; write e.g. '400M' or a number of bit/s`)
-    if (point.step === 'udp' && point.bitrate === bps) return result(judgePoint(`throughput >= ${REACH_PERCENT}% of offered`, point))
+    if (point.step === 'udp' && point.bitrateBps === bps) return result(judgePoint(`throughput >= ${REACH_PERCENT}% of offered`, point))
     const judgement = judgePoint(`throughput >= ${(bps * REACH_PERCENT) / 100 / 1e3}K`, point)
     return result({ ...judgement, message: `${judgement.message} (${REACH_PERCENT}% of ${formatRate(bps)})` })
   },

@@ -2,12 +2,12 @@
  * The imperative form's expectations: the same grammar (expect/parse.ts) and the same evaluation
  * (expect/evaluate.ts) as a suite's `expect: [...]`, against the points a test measured.
  */
-import { evaluate, type Verdict } from '../expect/evaluate.ts'
+import { evaluate } from '../expect/evaluate.ts'
 import { evaluateSetupTime } from '../expect/network-checks.ts'
 import { describeExpectation, ExpectationParseError, parseExpectation, parseExpectationAbout } from '../expect/parse.ts'
 import type { Expectation } from '../expectation.ts'
 import { appliesTo } from '../plan/plan.ts'
-import type { NetworkResult, PointResult } from '../results/types.ts'
+import type { NetworkResult, PointResult, Verdict } from '../results/types.ts'
 
 export interface Judgement {
   pass: boolean
@@ -33,7 +33,7 @@ function parse(read: () => Expectation): Expectation {
 const unusable = (message: string): Judgement => ({ pass: false, message })
 
 function pointShape(point: PointResult) {
-  return { step: point.step, bitrateBps: point.bitrate, between: point.between, search: point.search ? { fromBps: 0, toBps: 0, resolution: 0, lossBoundPercent: 0 } : undefined }
+  return { step: point.step, bitrateBps: point.bitrateBps, between: point.between, search: point.search ? { fromBps: 0, toBps: 0, resolution: 0, lossBoundPercent: 0 } : undefined }
 }
 
 const where = (point: PointResult) => `${point.network} › ${point.label}`

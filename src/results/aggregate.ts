@@ -1,5 +1,6 @@
 import { emptyMetrics, type Metrics } from './metrics.ts'
-import { percentile, summarize } from './stats.ts'
+import { confidenceInterval, variance } from './significance.ts'
+import { mean, percentile } from './stats.ts'
 import type { MetricStats, SampleResult } from './types.ts'
 
 /** Medians per field over the samples: the figure a point is summarised by. */
@@ -22,3 +23,17 @@ export function metricStats(samples: readonly SampleResult[]): Partial<Record<ke
   return stats
 }
 
+/** Median, mean, extremes, sample standard deviation and 95% interval of the mean; undefined if empty. */
+export function summarize(values: readonly number[]): MetricStats | undefined {
+  if (!values.length) return undefined
+  const interval = confidenceInterval(values)
+  return {
+    n: values.length,
+    median: percentile(values, 50),
+    mean: mean(values),
+    min: Math.min(...values),
+    max: Math.max(...values),
+    stddev: values.length > 1 ? Math.sqrt(variance(values)) : 0,
+    ci95: interval ? [interval.low, interval.high] : null,
+  }
+}

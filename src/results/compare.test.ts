@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { handPoint, handRun } from '../../test/hand-result.ts'
-import { compareRuns, describeDelta, pairPoints, type PointChange } from './compare.ts'
+import { compareRuns, describeDelta, pairPoints } from './compare.ts'
+import type { PointChange } from './types.ts'
 
 const M = 1e6
 const mbit = (...values: number[]) => values.map((value) => value * M)

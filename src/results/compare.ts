@@ -1,19 +1,11 @@
 import { isSenderLimited } from './attribution.ts'
 import { judge } from './judge.ts'
 import type { Metrics } from './metrics.ts'
-import { confidenceInterval, type ConfidenceInterval } from './significance.ts'
+import { confidenceInterval } from './significance.ts'
 import { percentile } from './stats.ts'
-import type { PointResult, RunResult, SuiteResult } from './types.ts'
+import type { ChangeVerdict, Comparison, MetricChange, PointChange, PointResult, RunRef, RunResult, SuiteResult, Tolerance } from './types.ts'
 import { basename } from 'node:path'
 import { trimNumber } from '../units.ts'
-
-/** How far a metric may move for the worse before it is a regression. */
-export interface Tolerance {
-  /** Throughput may drop by this share of the baseline, in percent. */
-  percent: number
-  /** Loss may rise by this many percentage points (a relative change of a near-zero loss means nothing). */
-  lossPoints: number
-}
 
 export const DEFAULT_TOLERANCE: Tolerance = { percent: 5, lossPoints: 0.5 }
 
@@ -39,60 +31,11 @@ const RULES: readonly MetricRule[] = [
   { key: 'retransmits', name: 'retransmits', unit: 'count', better: 'lower', gate: null, steps: ['tcp'] },
 ]
 
-export type ChangeVerdict = 'regression' | 'improvement' | 'unchanged' | 'noise' | 'missing'
-
-export interface MetricChange {
-  metric: string
-  unit: MetricRule['unit']
-  gated: boolean
-  /** Medians over the samples. */
-  baseline: number | null
-  current: number | null
-  delta: number | null
-  /** The delta in percent of the baseline; null when the baseline is zero or missing. */
-  deltaPercent: number | null
-  baselineCi: ConfidenceInterval | null
-  currentCi: ConfidenceInterval | null
-  verdict: ChangeVerdict
-  decidedBy: string
-}
-
-export interface PointChange {
-  suite: string
-  network: string
-  label: string
-  step: PointResult['step']
-  bitrate: number | null
-  presence: 'both' | 'baseline-only' | 'current-only'
-  baselineError: string | null
-  currentError: string | null
-  /** The current run's sender could not reach the offered rate: a throughput drop is the host's. */
-  senderLimited: boolean
-  /** The worst verdict of the gated metrics. */
-  verdict: ChangeVerdict
-  metrics: MetricChange[]
-}
-
-export interface RunRef {
-  runId: string
-  startedAt: string
-  file: string | null
-}
-
-export interface Comparison {
-  baseline: RunRef
-  current: RunRef
-  tolerance: Tolerance
-  points: PointChange[]
-  regressions: number
-  improvements: number
-}
-
-type PointShape = Pick<PointResult, 'network' | 'label' | 'step' | 'bitrate' | 'streams' | 'between'>
+type PointShape = Pick<PointResult, 'network' | 'label' | 'step' | 'bitrateBps' | 'streams' | 'between'>
 
 /** What makes two points the same measurement in two runs, whatever their ids and labels. */
 function shapeKey(point: PointShape): string {
-  return [point.network, point.step, point.bitrate ?? '', point.streams ?? '', point.between].join('|')
+  return [point.network, point.step, point.bitrateBps ?? '', point.streams ?? '', point.between].join('|')
 }
 
 /**
@@ -157,7 +100,7 @@ const severity: Record<ChangeVerdict, number> = { regression: 4, noise: 3, impro
 function comparePoint(suite: string, baseline: PointResult | undefined, current: PointResult | undefined, tolerance: Tolerance): PointChange {
   const either = (current ?? baseline)!
   const change: PointChange = {
-    suite, network: either.network, label: either.label, step: either.step, bitrate: either.bitrate,
+    suite, network: either.network, label: either.label, step: either.step, bitrateBps: either.bitrateBps,
     presence: baseline && current ? 'both' : baseline ? 'baseline-only' : 'current-only',
     baselineError: baseline?.status === 'error' ? baseline.error : null,
     currentError: current?.status === 'error' ? current.error : null,

@@ -2,8 +2,9 @@ import { readFile, stat } from 'node:fs/promises'
 import { Ajv, type ErrorObject } from 'ajv'
 import { NetbenchError } from '../errors.ts'
 import { NETBENCH_VERSION } from './environment.ts'
-import { RunResultSchema } from './schema.ts'
-import { SCHEMA_VERSION, type RunResult } from './types.ts'
+import { resultSchema } from './schema.ts'
+import { READABLE_SCHEMA_VERSIONS, type RunResult } from './types.ts'
+import { upgradeFromV1 } from './upgrade.ts'
 
 export interface LoadedResult {
   /** The path as the user gave it, for messages and reports. */
@@ -11,7 +12,8 @@ export interface LoadedResult {
   result: RunResult
 }
 
-const validate = new Ajv({ allErrors: false, strict: false }).compile<RunResult>(RunResultSchema)
+const ajv = new Ajv({ allErrors: false, strict: false })
+const validators = { 1: ajv.compile(resultSchema(1)), 2: ajv.compile(resultSchema(2)) }
 
 /** `suites[0].points[3].metrics`: the place as a user reads it in the JSON. */
 function place(instancePath: string): string {
@@ -79,11 +81,12 @@ export async function loadResult(file: string, role = 'result file'): Promise<Lo
   if (typeof data !== 'object' || data === null || Array.isArray(data)) fail('is not a netbench result (expected a JSON object)', 'pass the JSON file that `netbench --output <file>` wrote')
   const version = (data as { schemaVersion?: unknown }).schemaVersion
   if (version === undefined) fail("is not a netbench result (no 'schemaVersion')", 'pass the JSON file that `netbench --output <file>` wrote')
-  if (version !== SCHEMA_VERSION) {
-    fail(`has schemaVersion ${JSON.stringify(version)}; netbench ${NETBENCH_VERSION} reads schemaVersion ${SCHEMA_VERSION}`, 'use the netbench version that wrote it, or re-run the suites to get a current result')
+  if (version !== 1 && version !== 2) {
+    fail(`has schemaVersion ${JSON.stringify(version)}; netbench ${NETBENCH_VERSION} reads schemaVersion ${READABLE_SCHEMA_VERSIONS.join(' or ')}`, 'use the netbench version that wrote it, or re-run the suites to get a current result')
   }
   const problem = untrustworthy(data)
   if (problem !== undefined) fail(problem, 'the file was edited or corrupted; re-run the suites to write it again')
+  const validate = validators[version as 1 | 2]
   if (!validate(data)) fail(`is not a valid netbench result: ${explain(validate.errors![0]!)}`, 'the file may be truncated or edited; re-run the suites to write it again')
-  return { file, result: data as RunResult }
+  return { file, result: version === 1 ? upgradeFromV1(data as Record<string, unknown>) : data as RunResult }
 }

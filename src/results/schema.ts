@@ -3,7 +3,8 @@ import { Type, type TSchema } from '@sinclair/typebox'
 /**
  * The shape a result file must have before any reporter reads it (`netbench report`, `compare`,
  * `--baseline`): the fields of types.ts that reporters depend on. Extra fields are allowed so a
- * result written by a newer netbench of the same schemaVersion still loads.
+ * result written by a newer netbench of the same schemaVersion still loads. Version 1 lacks the
+ * fields version 2 added (upgrade.ts derives them) and calls the offered rate `bitrate`.
  */
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
 const NullableNumber = Nullable(Type.Number())
@@ -28,35 +29,49 @@ const SampleSchema = Type.Object({
   durationMs: Type.Number(),
 })
 
-const PointSchema = Type.Object({
+const Literals = (values: readonly string[]) => Type.Union(values.map((value) => Type.Literal(value)))
+
+const PointFields = {
   id: Type.String(),
   suite: Type.String(),
   network: Type.String(),
-  step: Type.Union([Type.Literal('udp'), Type.Literal('tcp'), Type.Literal('latency')]),
+  step: Literals(['udp', 'tcp', 'latency']),
   label: Type.String(),
-  bitrate: NullableNumber,
   streams: NullableNumber,
   between: Type.String(),
   from: NullableString,
   to: NullableString,
-  status: Type.Union([Type.Literal('ok'), Type.Literal('error')]),
+  status: Literals(['ok', 'error']),
   error: NullableString,
   metrics: MetricsSchema,
   samples: Type.Array(SampleSchema),
   raw: Type.Array(Type.Unknown()),
-})
+}
 
-const ExpectationSchema = Type.Object({
+const PointSchema = {
+  1: Type.Object({ ...PointFields, bitrate: NullableNumber }),
+  2: Type.Object({
+    ...PointFields, bitrateBps: NullableNumber, stepIndex: Type.Integer(),
+    direction: Nullable(Literals(['forward', 'reverse', 'bidir'])), endpoint: Literals(['pod', 'host']),
+  }),
+}
+
+const ExpectationFields = {
   text: Type.String(),
   name: Type.String(),
   network: NullableString,
   point: NullableString,
-  status: Type.Union(['passed', 'failed', 'error', 'skipped'].map((status) => Type.Literal(status))),
+  status: Literals(['passed', 'failed', 'error', 'skipped']),
   actual: NullableNumber,
   expected: NullableNumber,
   unit: NullableString,
   message: NullableString,
-})
+}
+
+const ExpectationSchema = {
+  1: Type.Object(ExpectationFields),
+  2: Type.Object({ ...ExpectationFields, pointLabel: NullableString, needed: NullableString }),
+}
 
 const NetworkSchema = Type.Object({
   name: Type.String(),
@@ -66,14 +81,14 @@ const NetworkSchema = Type.Object({
   info: Type.Record(Type.String(), Type.Unknown()),
 })
 
-const SuiteSchema = Type.Object({
+const suiteSchema = (version: 1 | 2) => Type.Object({
   name: Type.String(),
   file: Type.String(),
-  status: Type.Union(['passed', 'failed', 'error', 'skipped'].map((status) => Type.Literal(status))),
+  status: Literals(['passed', 'failed', 'error', 'skipped']),
   cluster: Nullable(Type.Record(Type.String(), Type.Unknown())),
   networks: Type.Array(NetworkSchema),
-  points: Type.Array(PointSchema),
-  expectations: Type.Array(ExpectationSchema),
+  points: Type.Array(PointSchema[version]),
+  expectations: Type.Array(ExpectationSchema[version]),
 })
 
 const EnvironmentSchema = Type.Object({
@@ -89,14 +104,15 @@ const EnvironmentSchema = Type.Object({
   lab: Type.Optional(Type.Record(Type.String(), Type.String())),
 })
 
-export const RunResultSchema = Type.Object({
-  schemaVersion: Type.Number(),
+/** The schema of a result file of a readable schemaVersion (READABLE_SCHEMA_VERSIONS). */
+export const resultSchema = (version: 1 | 2) => Type.Object({
+  schemaVersion: Type.Literal(version),
   runId: Type.String(),
   startedAt: Type.String(),
   durationMs: Type.Number(),
-  status: Type.Union(['passed', 'failed', 'error', 'interrupted'].map((status) => Type.Literal(status))),
+  status: Literals(['passed', 'failed', 'error', 'interrupted']),
   environment: EnvironmentSchema,
-  suites: Type.Array(SuiteSchema),
+  suites: Type.Array(suiteSchema(version)),
   baseline: Type.Optional(Type.Object({
     baseline: Type.Object({ runId: Type.String() }),
     points: Type.Array(Type.Object({ network: Type.String(), label: Type.String(), verdict: Type.String() })),

@@ -5,6 +5,7 @@
  * with Lentz's continued fraction as in Numerical Recipes §6.4.
  */
 import { mean } from './stats.ts'
+import type { ConfidenceInterval } from './types.ts'
 
 /** Significance level: a change is called real when noise alone would explain it under 5% of the time. */
 export const ALPHA = 0.05
@@ -104,12 +105,6 @@ export function welchTest(a: readonly number[], b: readonly number[]): WelchResu
   const df = (va + vb) ** 2 / (va ** 2 / (a.length - 1) + vb ** 2 / (b.length - 1))
   const cdf = studentTCdf(t, df)
   return { t, df, pLess: cdf, pGreater: 1 - cdf, pTwoSided: 2 * Math.min(cdf, 1 - cdf) }
-}
-
-export interface ConfidenceInterval {
-  mean: number
-  low: number
-  high: number
 }
 
 /** Student-t confidence interval of the mean; undefined for fewer than two values. */

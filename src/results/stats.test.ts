@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest'
-import { mean, percentile, statistic, summarize } from './stats.ts'
+import { summarize } from './aggregate.ts'
+import { mean, percentile, statistic } from './stats.ts'
 
 // Hand-computed: sorted [1, 2, 3, 4, 10]; type-7 percentile rank = p/100 × (n − 1).
 const sample = [4, 1, 10, 3, 2]

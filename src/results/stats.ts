@@ -1,6 +1,4 @@
 import type { Stat } from '../expectation.ts'
-import { confidenceInterval, variance } from './significance.ts'
-import type { MetricStats } from './types.ts'
 
 /** Percentile with linear interpolation between closest ranks (numpy's default, "type 7"). */
 export function percentile(values: readonly number[], p: number): number {
@@ -16,6 +14,8 @@ export function mean(values: readonly number[]): number {
   return values.reduce((sum, value) => sum + value, 0) / values.length
 }
 
+/** A statistic over a point's values, as an expectation names it (`rtt.p99`); the median by default. */
+
 export function statistic(values: readonly number[], stat: Stat): number | null {
   if (!values.length) return null
   switch (stat) {
@@ -25,20 +25,5 @@ export function statistic(values: readonly number[], stat: Stat): number | null 
     case 'max': return Math.max(...values)
     case 'p95': return percentile(values, 95)
     case 'p99': return percentile(values, 99)
-  }
-}
-
-/** Median, mean, extremes, sample standard deviation and 95% interval of the mean; undefined if empty. */
-export function summarize(values: readonly number[]): MetricStats | undefined {
-  if (!values.length) return undefined
-  const interval = confidenceInterval(values)
-  return {
-    n: values.length,
-    median: percentile(values, 50),
-    mean: mean(values),
-    min: Math.min(...values),
-    max: Math.max(...values),
-    stddev: values.length > 1 ? Math.sqrt(variance(values)) : 0,
-    ci95: interval ? [interval.low, interval.high] : null,
   }
 }

@@ -1,14 +1,18 @@
 import type { Between } from '../model.ts'
 import type { Metrics, ShaperCounters } from './metrics.ts'
-import type { LimitedBy } from './attribution.ts'
-import type { Comparison } from './compare.ts'
 import type { PolicyResult } from './policy.ts'
 
 /**
  * The JSON result: the one contract every reporter reads (`--output`, `netbench report`).
  * Bump SCHEMA_VERSION on any breaking change to these shapes.
  */
-export const SCHEMA_VERSION = 1
+export const SCHEMA_VERSION = 2
+
+/**
+ * Versions `netbench report`, `compare` and `--baseline` still read: a version-1 file gets the
+ * fields version 2 added, derived from what it has (upgrade.ts).
+ */
+export const READABLE_SCHEMA_VERSIONS: readonly number[] = [1, SCHEMA_VERSION]
 
 export interface SampleResult {
   metrics: Metrics
@@ -35,10 +39,17 @@ export interface PointResult {
   suite: string
   network: string
   step: 'udp' | 'tcp' | 'latency'
+  /** The step's place in the suite (0-based); -1 for a point an imperative test measured. */
+  stepIndex: number
+  /** `udp 100M`, `tcp ×4 reverse (zones, host)`: for display only, the fields below say the same. */
   label: string
-  /** Offered rate in bit/s (UDP); null for TCP. */
-  bitrate: number | null
+  /** Offered rate in bit/s (UDP); null for TCP and latency. (Version 1 called it `bitrate`.) */
+  bitrateBps: number | null
   streams: number | null
+  /** TCP: who sends — the client (forward), the server (iperf3 -R) or both at once (--bidir); null for UDP and latency. */
+  direction: Direction | null
+  /** `host`: node to node in the nodes' own network namespaces; `pod`: pod to pod. */
+  endpoint: 'pod' | 'host'
   between: Between
   /** Endpoint names (`n1`, `n2`) and where they are. */
   from: string | null
@@ -65,6 +76,8 @@ export interface PointResult {
   /** The tool's raw output per sample (iperf3 --json). */
   raw: unknown[]
 }
+
+export type Direction = 'forward' | 'reverse' | 'bidir'
 
 export interface SearchSummary {
   maxRateBps: number | null
@@ -98,13 +111,36 @@ export interface ExpectationResult {
   /** The test name: `host › udp 100M › loss < 5%`. */
   name: string
   network: string | null
+  /** The id of the point (or policy step) the expectation read. */
   point: string | null
+  /**
+   * What the expectation is grouped under: the point's label (`udp 100M`), `setup` or a policy
+   * step's label; for an imperative test, its enclosing describe (null at the top level).
+   */
+  pointLabel: string | null
   status: ExpectationStatus
   actual: number | null
   expected: number | null
   /** bps, percent, ms or count: how to show actual and expected. */
   unit: string | null
   message: string | null
+  /** The bound in words (`needed >= 405.0 Mbit/s (90% of offered …)`), shown beside the actual; null where the message says none. */
+  needed: string | null
+}
+
+/**
+ * How the worker judged one planned expectation, sent as a `verdict` event: the main process
+ * copies it into the ExpectationResult and never judges again.
+ */
+export interface Verdict {
+  status: Exclude<ExpectationStatus, 'skipped'>
+  actual: number | null
+  expected: number | null
+  unit: 'bps' | 'percent' | 'ms' | 'count'
+  /** `measured 438.2 Mbit/s, needed >= 405 Mbit/s (90% of offered)`. */
+  message: string
+  /** The message's bound part when it has one: `needed >= 405 Mbit/s (90% of offered)`. */
+  needed?: string
 }
 
 export interface NetworkResult {
@@ -112,7 +148,17 @@ export interface NetworkResult {
   status: 'ok' | 'error'
   error: string | null
   setupMs: number | null
+  /** What the provider says about the network (mtu, encapsulation, versions); `warnings`: see networkWarnings. */
   info: Record<string, unknown>
+}
+
+/**
+ * The network's `info.warnings` (kube: a pair of nodes of different instance types, …): things
+ * the reader must know to trust the figures. Anything but a list of strings counts as none.
+ */
+export function networkWarnings(network: Pick<NetworkResult, 'info'>): string[] {
+  const warnings = network.info.warnings
+  return Array.isArray(warnings) ? warnings.filter((warning): warning is string => typeof warning === 'string') : []
 }
 
 export interface SuiteResult {
@@ -154,4 +200,75 @@ export interface RunResult {
   suites: SuiteResult[]
   /** With `--baseline`: every point compared with the baseline run's (absent otherwise). */
   baseline?: Comparison
+}
+
+/**
+ * What held a UDP point back: the sending host, the receiving socket, the network (it dropped the
+ * excess), or the link (its shaper held the sender to the link rate: pushed back, dropped nothing).
+ */
+export type LimitedBy = 'sender' | 'receiver' | 'network' | 'link'
+
+export interface ConfidenceInterval {
+  mean: number
+  low: number
+  high: number
+}
+
+// What `--baseline`, `netbench report --baseline` and `netbench compare` found (RunResult.baseline).
+
+/** How far a metric may move for the worse before it is a regression. */
+export interface Tolerance {
+  /** Throughput may drop by this share of the baseline, in percent. */
+  percent: number
+  /** Loss may rise by this many percentage points (a relative change of a near-zero loss means nothing). */
+  lossPoints: number
+}
+
+export type ChangeVerdict = 'regression' | 'improvement' | 'unchanged' | 'noise' | 'missing'
+
+export interface MetricChange {
+  metric: string
+  unit: 'bps' | 'percent' | 'ms' | 'count'
+  gated: boolean
+  /** Medians over the samples. */
+  baseline: number | null
+  current: number | null
+  delta: number | null
+  /** The delta in percent of the baseline; null when the baseline is zero or missing. */
+  deltaPercent: number | null
+  baselineCi: ConfidenceInterval | null
+  currentCi: ConfidenceInterval | null
+  verdict: ChangeVerdict
+  decidedBy: string
+}
+
+export interface PointChange {
+  suite: string
+  network: string
+  label: string
+  step: PointResult['step']
+  bitrateBps: number | null
+  presence: 'both' | 'baseline-only' | 'current-only'
+  baselineError: string | null
+  currentError: string | null
+  /** The current run's sender could not reach the offered rate: a throughput drop is the host's. */
+  senderLimited: boolean
+  /** The worst verdict of the gated metrics. */
+  verdict: ChangeVerdict
+  metrics: MetricChange[]
+}
+
+export interface RunRef {
+  runId: string
+  startedAt: string
+  file: string | null
+}
+
+export interface Comparison {
+  baseline: RunRef
+  current: RunRef
+  tolerance: Tolerance
+  points: PointChange[]
+  regressions: number
+  improvements: number
 }

@@ -1,10 +1,17 @@
 import type { Reporter, TestCase, TestModule } from 'vitest/node'
-import type { TestOutcome } from '../results/build.ts'
+import type { TestOutcome } from './build-result.ts'
 import './context.ts'
 
 function firstError(errors: ReadonlyArray<{ message?: string }> | undefined): string | null {
   const message = errors?.[0]?.message
   return message ? message.split('\n')[0]! : null
+}
+
+/** The describe blocks around a test, outermost first. */
+function describesOf(testCase: TestCase): string[] {
+  const names: string[] = []
+  for (let parent = testCase.parent; parent.type === 'suite'; parent = parent.parent) names.unshift(parent.name)
+  return names
 }
 
 /** A Vitest reporter that only remembers how each test and file ended; netbench reports the rest. */
@@ -30,6 +37,7 @@ export class OutcomeCollector implements Reporter {
       file: testCase.module.moduleId,
       checkId: meta?.kind === 'check' ? meta.checkId : undefined,
       name: testCase.fullName.replace(/ > /g, ' › '),
+      describes: describesOf(testCase),
       state: state === 'passed' ? 'passed' : state === 'failed' ? 'failed' : 'skipped',
       error: firstError(testCase.result().errors),
     }

@@ -1,20 +1,9 @@
 import { appendFileSync } from 'node:fs'
 import { open } from 'node:fs/promises'
-import type { NetworkResult, PointResult } from '../results/types.ts'
-import type { PolicyResult } from '../results/policy.ts'
+import type { RunEvent } from '../results/events.ts'
 
-/**
- * Workers report what they measure by appending JSON lines to the run's events file: it needs
- * no connection, survives a worker killed mid-run, and the CLI can follow it for progress.
- */
-export type RunEvent =
-  | { type: 'suite-start'; file: string; suite: string; cluster: Record<string, unknown>; points: number }
-  /** An imperative file's lab creates its cluster (a suite's session says so with suite-start). */
-  | { type: 'cluster'; file: string; cluster: Record<string, unknown> }
-  | { type: 'network'; file: string; network: NetworkResult }
-  | { type: 'point-start'; file: string; network: string; label: string; index: number; total: number; repeat: number; expectedMs: number; /** Interleaved order: which repeat (1-based) starts; index/total then count repeats. */ sample?: number }
-  | { type: 'point'; file: string; point: PointResult }
-  | { type: 'policy'; file: string; policy: PolicyResult }
+// Workers report what they measure by appending JSON lines to the run's events file: it needs
+// no connection, survives a worker killed mid-run, and the CLI can follow it for progress.
 
 export function appendEvent(eventsFile: string, event: RunEvent): void {
   appendFileSync(eventsFile, `${JSON.stringify(event)}\n`)

@@ -108,6 +108,12 @@ export interface MeasureOptions {
   senderCeiling?: SenderCeiling
 }
 
+/** Who sends in a TCP point: the client, the server (-R) or both (--bidir). */
+function directionOf(point: PlannedPoint): PointResult['direction'] {
+  if (point.step !== 'tcp') return null
+  return point.reverse ? 'reverse' : point.bidir ? 'bidir' : 'forward'
+}
+
 export class PointMeasurement {
   readonly result: PointResult
   readonly rtts: number[] = []
@@ -118,8 +124,8 @@ export class PointMeasurement {
     this.signal = options.signal
     this.nextSequence = options.nextSequence ?? sequenceCounter()
     this.result = {
-      id: point.id, suite, network: point.network, step: point.step, label: point.label,
-      bitrate: point.bitrateBps, streams: point.streams, between: point.between,
+      id: point.id, suite, network: point.network, step: point.step, stepIndex: point.stepIndex, label: point.label,
+      bitrateBps: point.bitrateBps, streams: point.streams, direction: directionOf(point), endpoint: point.endpoint ?? 'pod', between: point.between,
       from: pair.client.name, to: pair.server.name,
       status: 'ok', error: null, metrics: emptyMetrics(), stats: {}, limitedBy: null, samples: [], raw: [],
     }

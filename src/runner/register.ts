@@ -1,8 +1,11 @@
 import { afterAll, describe, test } from 'vitest'
 import { evaluate } from '../expect/evaluate.ts'
 import { evaluatePolicy, evaluateSetupTime } from '../expect/network-checks.ts'
+import { isNetbenchError } from '../errors.ts'
 import type { PlannedCheck, SuitePlan } from '../plan/plan.ts'
+import type { Verdict } from '../results/types.ts'
 import type { RunContext } from './context.ts'
+import { appendEvent } from './events.ts'
 import { SuiteSession } from './session.ts'
 
 /** Long enough for the slowest sweep; a hung probe is ended by its own timeout first. */
@@ -12,6 +15,24 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
   const groups = new Map<string, T[]>()
   for (const item of items) groups.set(key(item), [...groups.get(key(item)) ?? [], item])
   return groups
+}
+
+/**
+ * Judges one check against what it reads, measuring it first if need be. A network that failed to
+ * install, or a reference point that was never measured, is judged as such (an error verdict).
+ */
+async function judgeCheck(check: PlannedCheck, session: SuiteSession): Promise<Verdict> {
+  if (check.target?.kind === 'policy') return evaluatePolicy(check.expectation, await session.policy(check.pointId))
+  if (check.target?.kind === 'setup') {
+    const name = check.network
+    const network = await session.network(name).then(
+      ({ setupMs }) => ({ name, status: 'ok' as const, error: null, setupMs }),
+      (error: unknown) => ({ name, status: 'error' as const, error: isNetbenchError(error) ? error.oneLine : String(error), setupMs: null }))
+    return evaluateSetupTime(check.expectation, network)
+  }
+  const point = await session.point(check.pointId)
+  const reference = check.referencePointId ? await session.point(check.referencePointId).catch(() => null) : null
+  return evaluate(check.expectation, point, reference, check.baseline)
 }
 
 /**
@@ -30,20 +51,9 @@ export function registerSuite(plan: SuitePlan, context: RunContext): void {
       describe(pointLabel.get(pointId) ?? group[0]?.target?.kind ?? pointId, () => {
         for (const check of group) {
           test(check.label, { timeout: NO_TIMEOUT, meta: { netbench: { kind: 'check', file, checkId: check.id } } }, async () => {
-            if (check.target?.kind === 'policy') {
-              const verdict = evaluatePolicy(check.expectation, await session.policy(check.pointId))
-              if (verdict.status !== 'passed') throw new Error(verdict.message)
-              return
-            }
-            if (check.target?.kind === 'setup') {
-              const { setupMs } = await session.network(check.network)
-              const verdict = evaluateSetupTime(check.expectation, { name: check.network, status: 'ok', error: null, setupMs })
-              if (verdict.status !== 'passed') throw new Error(verdict.message)
-              return
-            }
-            const point = await session.point(check.pointId)
-            const reference = check.referencePointId ? await session.point(check.referencePointId) : null
-            const verdict = evaluate(check.expectation, point, reference, check.baseline)
+            // Judged here only: the result is assembled from this event, not judged again.
+            const verdict = await judgeCheck(check, session)
+            appendEvent(context.eventsFile, { type: 'verdict', file, checkId: check.id, verdict })
             if (verdict.status !== 'passed') throw new Error(verdict.message)
           })
         }

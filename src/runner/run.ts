@@ -3,36 +3,38 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createVitest, type Vitest } from 'vitest/node'
-import { createReporters, deliverResult, type NetbenchReporter } from '../../reporters/index.ts'
 import { EXIT, isNetbenchError } from '../errors.ts'
 import type { PreparedRun } from '../plan/prepared-run.ts'
 import { lifecyclesOf, providerFor, removeRemoteRuns } from '../providers/registry.ts'
 import type { RunLifecycle } from '../providers/types.ts'
 import { newRunId } from '../run-id.ts'
-import { buildRunResult } from '../results/build.ts'
+import { buildRunResult } from './build-result.ts'
 import { captureEnvironment } from '../results/environment.ts'
 import { INTERRUPT_NOTICE_MS, markInterrupted } from './interrupt.ts'
 import { childProcesses, stopProcesses } from '../process.ts'
 import type { LoadedResult } from '../results/load-result.ts'
+import type { NetbenchReporter } from '../results/reporter.ts'
 import type { RunResult } from '../results/types.ts'
 import { OutcomeCollector } from './collector.ts'
 import { CONTEXT_KEY, type RunContext } from './context.ts'
-import { readEvents, type RunEvent } from './events.ts'
+import type { RunEvent } from '../results/events.ts'
+import { readEvents } from './events.ts'
 import { displayPath } from '../text.ts'
 import { netbenchPlugin } from './vite-plugin.ts'
 
 export interface RunOptions {
   testNamePattern?: string
-  reporters: string[]
-  outputFile?: string
-  /** `--report-dir`: where the html, junit and json reporters write. */
-  reportDir?: string
+  /**
+   * Gets the run's start, events and result; the CLI passes a Multiplexer over the chosen
+   * reporters, which tells a reporter's failure itself and then rejects onRunEnd.
+   */
+  reporter: NetbenchReporter
   /** `--baseline`: compared with every point, and read by `of baseline` expectations. */
   baseline?: LoadedResult
+  /** Where the run tells what it removed, and progress notes (the terminal). */
   stream: NodeJS.WritableStream
-  /** Where reporter failures are told (default stderr). */
+  /** Where a kept result is told (default stderr). */
   errors?: NodeJS.WritableStream
-  isTTY: boolean
 }
 
 // Sources run unbuilt under Vitest and tsx (.ts) and compiled in the package (.js).
@@ -65,8 +67,7 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
       await provider.preflight(lab.cluster, lab.networks.length ? lab.networks : ['host'])
     }
   }
-  const reporters = createReporters(options.reporters, { stream: options.stream, outputFile: options.outputFile, reportDir: options.reportDir, isTTY: options.isTTY })
-
+  const { reporter } = options
   const runId = newRunId()
   // Kube namespaces and k3s containers live elsewhere: the CLI removes them even if a worker died.
   // Imperative files' clusters are those their test.scoped calls set, seen when they were loaded.
@@ -106,8 +107,8 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
       plans: Object.fromEntries(prepared.plans.map((plan) => [plan.suite.file, plan])),
     }
     const points = prepared.plans.reduce((total, plan) => total + plan.networks.reduce((sum, network) => sum + network.points.length, 0), 0)
-    reporters.forEach((reporter) => reporter.onRunStart?.({ runId, files: prepared.files, points, imperativeFiles: prepared.imperativeFiles.length }))
-    const { events, collector } = await runVitest(prepared, context, reporters, options, interrupt)
+    reporter.onRunStart?.({ runId, files: prepared.files, points, imperativeFiles: prepared.imperativeFiles.length })
+    const { events, collector } = await runVitest(prepared, context, reporter, options, interrupt)
     const leftBehind = reportRemoteCleanup(await removeRemote(true), options.stream)
     remoteCleaned = true
     const result = buildRunResult({
@@ -116,11 +117,11 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
       events, outcomes: collector.outcomes, fileErrors: collector.fileErrors, unhandled: collector.unhandled, interrupted: interrupt.interrupted, baseline: options.baseline,
     })
     await removeLocal()
-    const failed = await deliverResult(reporters, result, options.errors ?? process.stderr)
-    if (failed.length) await keepResult(result, options.errors ?? process.stderr)
+    const reported = await Promise.resolve().then(() => reporter.onRunEnd?.(result)).then(() => true, () => false)
+    if (!reported) await keepResult(result, options.errors ?? process.stderr)
     // Objects the run could not remove from a cluster, or reports that could not be written, are
     // environment problems (exit 3); an interrupt still says 130.
-    const exitCode = result.status === 'interrupted' || interrupt.interrupted ? EXIT.interrupted : leftBehind || failed.length ? EXIT.environment : exitCodeOf(result)
+    const exitCode = result.status === 'interrupted' || interrupt.interrupted ? EXIT.interrupted : leftBehind || !reported ? EXIT.environment : exitCodeOf(result)
     return { exitCode, result }
   } finally {
     await removeLocal()
@@ -186,7 +187,7 @@ class Interrupt {
   }
 }
 
-async function runVitest(prepared: PreparedRun, context: RunContext, reporters: NetbenchReporter[], options: RunOptions, interrupt: Interrupt) {
+async function runVitest(prepared: PreparedRun, context: RunContext, reporter: NetbenchReporter, options: RunOptions, interrupt: Interrupt) {
   const events: RunEvent[] = []
   let offset = 0
   const drain = async () => {
@@ -194,7 +195,7 @@ async function runVitest(prepared: PreparedRun, context: RunContext, reporters: 
     offset = read.offset
     for (const event of read.events) {
       events.push(event)
-      reporters.forEach((reporter) => reporter.onEvent?.(event))
+      reporter.onEvent?.(event)
     }
   }
   let polling = Promise.resolve()

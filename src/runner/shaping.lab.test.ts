@@ -52,7 +52,7 @@ const measure = (lab: LocalLab, bitrateBps: number): Promise<PointResult> => mea
 
 function summary(point: PointResult): string {
   const shaper = shaperTotals(point)
-  return `offered ${formatRate(point.bitrate)}, sent ${formatRate(point.metrics.senderBps)}, received ${formatRate(point.metrics.throughputBps)}, loss ${point.metrics.lossPercent?.toFixed(1)}%, shaper drops ${shaper?.drops} overlimits ${shaper?.overlimits}, limited by ${point.limitedBy}`
+  return `offered ${formatRate(point.bitrateBps)}, sent ${formatRate(point.metrics.senderBps)}, received ${formatRate(point.metrics.throughputBps)}, loss ${point.metrics.lossPercent?.toFixed(1)}%, shaper drops ${shaper?.drops} overlimits ${shaper?.overlimits}, limited by ${point.limitedBy}`
 }
 
 /** The lab as it shaped before issue 10: tbf alone, its UDP policers removed. */

@@ -1,4 +1,5 @@
-import { describeDelta, type ChangeVerdict, type Comparison } from '../../../src/results/compare.ts'
+import { describeDelta } from '../../../src/results/compare.ts'
+import type { ChangeVerdict, Comparison } from '../../../src/results/types.ts'
 import { axisStyle, INK, MUTED, renderChart } from './svg.ts'
 
 const COLOURS: Record<ChangeVerdict, string> = { regression: '#b42318', improvement: '#1a7f37', unchanged: '#9aa5b1', noise: '#9aa5b1', missing: '#d0d7de' }
