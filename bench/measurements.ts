@@ -1,4 +1,4 @@
-import type { PlannedPoint } from '../src/plan/plan.ts'
+import type { PlannedPoint } from '../src/runner/planned.ts'
 import { createLab } from '../src/providers/local/lab.ts'
 import { newRunId } from '../src/run-id.ts'
 import { claimRun, removeRun } from '../src/providers/local/runs.ts'

@@ -4,8 +4,8 @@
  *
  *   entry points   src/index.ts, src/cli/, src/imperative/   may import anything, reporters/ too
  *   src/suites     load + validate suites; load-then-plan (prepare.ts)
+ *   src/plan       networks × steps × points × repeats, handed over in the runner's types
  *   src/runner     Vitest underneath; judges expectations; assembles the RunResult
- *   src/plan       networks × steps × points × repeats
  *   src/expect     the expectation grammar, parser and evaluation
  *   src/providers  local, kube, k3s
  *   src/tools      iperf3, ping, connect
@@ -14,9 +14,10 @@
  *   reporters/     only src/results/ and the base; imported only by entry points
  *
  * A file imports from its own folder or from folders below it; `import type`, `export … from` and
- * `import('…')` count. Tests and testkits (test code) are not scanned. The runner sits above plan:
- * it runs plans (their types are its input) and plan never calls the runner; issue 13 writes the
- * pipeline as suites → plan → runner, and lists no runner → plan import among the violations.
+ * `import('…')` count. Tests and testkits (test code) are not scanned. The order is issue 13's
+ * suites → plan → runner → providers → tools → results: the plan the runner runs is a shape the
+ * runner defines (runner/planned.ts), so the planner imports it and the runner never imports the
+ * planner.
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import { join, relative, resolve, dirname, sep } from 'node:path'
@@ -24,7 +25,7 @@ import ts from 'typescript'
 import { describe, expect, test } from 'vitest'
 import { REPO_ROOT } from './tmp-project.ts'
 
-const LAYERS = ['suites', 'runner', 'plan', 'expect', 'providers', 'tools', 'results', 'base'] as const
+const LAYERS = ['suites', 'plan', 'runner', 'expect', 'providers', 'tools', 'results', 'base'] as const
 const ENTRY_POINTS = new Set(['index', 'cli', 'imperative'])
 const MAX_FUNCTION_LINES = 80
 

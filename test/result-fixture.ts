@@ -1,6 +1,7 @@
 import { evaluate } from '../src/expect/evaluate.ts'
 import { parseExpectation } from '../src/expect/parse.ts'
-import { planSuite, type PlannedPoint } from '../src/plan/plan.ts'
+import { planSuite } from '../src/plan/plan.ts'
+import type { PlannedPoint } from '../src/runner/planned.ts'
 import { buildRunResult, type TestOutcome } from '../src/runner/build-result.ts'
 import type { LoadedResult } from '../src/results/load-result.ts'
 import { emptyMetrics } from '../src/results/metrics.ts'

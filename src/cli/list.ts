@@ -1,5 +1,5 @@
 import pc from 'picocolors'
-import type { PreparedRun } from '../plan/prepared-run.ts'
+import type { PreparedRun } from '../runner/prepared-run.ts'
 import type { ClusterSpec } from '../model.ts'
 import { displayPath } from '../text.ts'
 import { formatRate } from '../units.ts'

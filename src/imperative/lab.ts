@@ -1,5 +1,5 @@
 import { isNetbenchError, NetbenchError } from '../errors.ts'
-import type { PlannedPoint } from '../plan/plan.ts'
+import type { PlannedPoint } from '../runner/planned.ts'
 import { providerFor } from '../providers/registry.ts'
 import type { Cluster, Network } from '../providers/types.ts'
 import type { NetworkResult, PointResult } from '../results/types.ts'

@@ -7,72 +7,11 @@ import { formatBitrate } from '../units.ts'
 import { matchBaseline, type BaselineMatch } from '../results/baseline.ts'
 import { counterpartSuite } from '../results/compare.ts'
 import type { RunResult } from '../results/types.ts'
-
-/** One thing to measure: a network × step × offered rate, repeated `repeat` times. */
-export interface PlannedPoint {
-  id: string
-  network: string
-  stepIndex: number
-  step: 'udp' | 'tcp' | 'latency'
-  /** `udp 100M`, `udp max`, `tcp`, `tcp ×4 reverse`, `latency` — plus the placement when a suite has several steps of a kind. */
-  label: string
-  bitrateBps: number | null
-  streams: number | null
-  /** UDP `find: 'max'`: search for the highest rate within the loss bound instead of one rate. */
-  search?: MaxRateSearchSpec
-  /** TCP direction: server to client (-R), or both at once (--bidir). */
-  reverse?: boolean
-  bidir?: boolean
-  /** Latency: echo requests per repeat and their spacing. */
-  latency?: { count: number; intervalMs: number; underLoad: LatencyLoad | null }
-  durationMs: number
-  omitMs: number
-  between: Between
-  /** `host`: node to node on any network; absent: pod to pod. */
-  endpoint?: EndpointKind
-  repeat: number
-}
-
-/** A NetworkPolicy step on one network: applied, probed, then removed. */
-export interface PlannedPolicy {
-  /** `<network>|<step index>|policy`. */
-  id: string
-  network: string
-  stepIndex: number
-  label: string
-}
+import type { PlannedCheck, PlannedPoint, PlannedPolicy, SuitePlan } from '../runner/planned.ts'
 
 function policiesOf(suite: Suite, network: string): PlannedPolicy[] {
   const steps = suite.policySteps ?? []
   return steps.map((step) => ({ id: `${network}|${step.index}|policy`, network, stepIndex: step.index, label: steps.length > 1 ? `policy (step ${step.index + 1})` : 'policy' }))
-}
-
-/** One expectation applied to one point: one Vitest test. */
-export interface PlannedCheck {
-  id: string
-  expectationIndex: number
-  expectation: Expectation
-  network: string
-  pointId: string
-  /** The point of the other network for `N% of <network>`. */
-  referencePointId: string | null
-  /** The test's own name, e.g. `loss < 5%`. */
-  label: string
-  /** `weave › udp 100M › loss < 5%`. */
-  name: string
-  /** With --baseline, for `of baseline` and `baseline + …`: the baseline's point, or why there is none. */
-  baseline?: BaselineMatch
-  /**
-   * Set when the check reads a network-level figure rather than a measured point (`setup-time`);
-   * `pointId` is then `<network>|setup`, which names no PlannedPoint.
-   */
-  target?: { kind: 'setup' } | { kind: 'policy'; stepIndex: number }
-}
-
-export interface SuitePlan {
-  suite: Suite
-  networks: Array<{ name: string; points: PlannedPoint[]; policies?: PlannedPolicy[] }>
-  checks: PlannedCheck[]
 }
 
 export interface PlanOptions {

@@ -1,4 +1,4 @@
-import type { PlannedCheck, SuitePlan } from '../plan/plan.ts'
+import type { PlannedCheck, SuitePlan } from './planned.ts'
 import { compareRuns, DEFAULT_TOLERANCE } from '../results/compare.ts'
 import type { RunEvent } from '../results/events.ts'
 import type { LoadedResult } from '../results/load-result.ts'

@@ -1,4 +1,4 @@
-import type { SuitePlan } from '../plan/plan.ts'
+import type { SuitePlan } from './planned.ts'
 
 /** What the CLI hands to the Vitest workers (via `provide`): plain JSON. */
 export interface RunContext {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { labLeftovers } from '../../test/leftovers.ts'
 import { run, runChecked } from '../exec.ts'
-import type { PlannedPoint } from '../plan/plan.ts'
+import type { PlannedPoint } from './planned.ts'
 import { createLab, type LocalLab } from '../providers/local/lab.ts'
 import { newRunId } from '../run-id.ts'
 import { claimRun, removeRun } from '../providers/local/runs.ts'

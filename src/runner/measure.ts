@@ -1,5 +1,5 @@
 import { isNetbenchError } from '../errors.ts'
-import type { PlannedPoint } from '../plan/plan.ts'
+import type { PlannedPoint } from './planned.ts'
 import type { EndpointPair } from '../providers/types.ts'
 import { attributeLoss, isSenderLimited, limitedBy } from '../results/attribution.ts'
 import { medianMetrics, metricStats } from '../results/aggregate.ts'
@@ -10,7 +10,7 @@ import { runIperf3, type Iperf3Probe } from '../tools/iperf3/run.ts'
 import type { Endpoint } from '../endpoint.ts'
 import { runPing } from '../tools/ping/ping.ts'
 import { searchMaxRate } from './max-rate.ts'
-import { repeatsOf } from '../plan/order.ts'
+import { repeatsOf } from './order.ts'
 
 function toSampleResult(sample: Sample, sequence: number): SampleResult {
   attributeLoss(sample.metrics, sample.packets, sample.receiverDrops)

@@ -3,8 +3,9 @@ import { providerFor } from '../providers/registry.ts'
 import { discoverSuites } from './discover.ts'
 import { loadSuiteFile } from './load.ts'
 import { UserModules } from './user-modules.ts'
-import { planSuite, type SuitePlan } from '../plan/plan.ts'
-import type { PreparedRun } from '../plan/prepared-run.ts'
+import { planSuite } from '../plan/plan.ts'
+import type { SuitePlan } from '../runner/planned.ts'
+import type { PreparedRun } from '../runner/prepared-run.ts'
 import type { RunResult } from '../results/types.ts'
 
 /**

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { runChecked } from '../../exec.ts'
-import type { PlannedPoint } from '../../plan/plan.ts'
+import type { PlannedPoint } from '../../runner/planned.ts'
 import { measurePoint } from '../../runner/measure.ts'
 import type { EndpointPair } from '../types.ts'
 import { dockerEngine } from '../k3s/docker.ts'

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import type { Suite } from '../model.ts'
 import { interleavedSlots } from './order.ts'
-import { planSuite } from './plan.ts'
+import { planSuite } from '../plan/plan.ts'
 import { describeOrder } from '../results/order.ts'
 
 const suite: Suite = {

@@ -1,5 +1,5 @@
 import type { LabSetup } from '../model.ts'
-import type { SuitePlan } from './plan.ts'
+import type { SuitePlan } from './planned.ts'
 
 /** What the runner runs: every file found, validated and planned before anything is provisioned. */
 export interface PreparedRun {

@@ -1,4 +1,4 @@
-import type { PlannedPoint, SuitePlan } from './plan.ts'
+import type { PlannedPoint, SuitePlan } from './planned.ts'
 
 /** One thing to run in interleaved order: one repeat of a point, or a policy step on one network. */
 export type Slot =
