@@ -7,6 +7,7 @@ import { benchCore } from './core.ts'
 import { benchMeasurements } from './measurements.ts'
 import { benchLab, formatLabFigures } from './lab.ts'
 import { benchReport } from './report.ts'
+import { benchSearch, formatSearchFigures } from './search.ts'
 import { benchShaping, formatShapingFigures } from './shaping.ts'
 import { benchStartup } from './startup.ts'
 
@@ -45,6 +46,8 @@ console.log(`  fixed sweep, same resolution ${measurements.sweepProbesSameResolu
 process.stdout.write(`\n${formatLabFigures(await benchLab())}`)
 
 process.stdout.write(`\n${formatShapingFigures(await benchShaping())}`)
+
+process.stdout.write(`\n${formatSearchFigures(await benchSearch())}`)
 
 const report = await benchReport()
 console.log('\nHTML report, 6 networks × 5 rates × 3 repeats (targets < 1 s, < 2 MB)')

@@ -1,4 +1,4 @@
-import type { PointResult, SearchSummary } from '../../src/results/types.ts'
+import type { PointResult, SearchProbeResult, SearchSummary } from '../../src/results/types.ts'
 import { formatBitrate, formatRate, trimNumber } from '../../src/units.ts'
 import type { ChartView } from './charts-view.ts'
 import { barChart, compactRate, type Bar } from './charts/networks.ts'
@@ -46,7 +46,18 @@ function foundText(search: SearchSummary): string {
   return `${search.reachedUpperBound ? '≥ ' : ''}${formatRate(search.maxRateBps)}`
 }
 
+/** The probe behind the rate reported: the last one at that rate that passed (the confirmation, where there is one). */
+function foundIndex(search: SearchSummary): number {
+  return search.probes.findLastIndex((probe) => probe.passed && probe.offeredBps === search.maxRateBps)
+}
+
+function verdictText(probe: SearchProbeResult): string {
+  const verdict = probe.passed ? 'passed' : probe.reason === 'sender' ? 'failed: sender short' : probe.reason === 'loss' ? 'failed: loss' : 'failed'
+  return probe.phase === 'confirm' ? `${verdict} · ${trimNumber((probe.durationMs ?? 0) / 1000, 1)} s confirmation` : verdict
+}
+
 function probeRows(search: SearchSummary): ProbeRow[] {
+  const found = foundIndex(search)
   return search.probes.map((probe, index) => ({
     order: index + 1,
     offered: formatRate(probe.offeredBps),
@@ -54,12 +65,21 @@ function probeRows(search: SearchSummary): ProbeRow[] {
     received: formatRate(probe.receivedBps),
     loss: percent(probe.lossPercent),
     passed: probe.passed,
-    verdict: probe.passed ? 'passed' : probe.reason === 'sender' ? 'failed: sender short' : probe.reason === 'loss' ? 'failed: loss' : 'failed',
+    verdict: verdictText(probe),
     title: probe.passed
       ? `loss within ${trimNumber(search.lossBoundPercent, 2)}%`
       : probe.reason === 'sender' ? 'the sender fell short of the offered rate: the sending host, not the network, failed this probe' : `loss above ${trimNumber(search.lossBoundPercent, 2)}%`,
-    found: probe.passed && probe.offeredBps === search.maxRateBps,
+    found: index === found,
   }))
+}
+
+/** Searches with short trials say how long the trials and the confirmation ran. */
+function confirmationText(search: SearchSummary): string {
+  const trial = search.probes.find((probe) => probe.phase === 'trial')
+  const confirmation = search.probes.find((probe) => probe.phase === 'confirm')
+  if (!trial?.durationMs || !confirmation?.durationMs) return ''
+  const seconds = (ms: number) => `${trimNumber(ms / 1000, 1)} s`
+  return ` Bisection trials ran ${seconds(trial.durationMs)} each; the rate found was then confirmed by one probe of the step's full ${seconds(confirmation.durationMs)}, stepping down ${trimNumber(search.resolution * 100, 1)}% while a confirmation failed.`
 }
 
 function barOf(network: string, colour: string, point: PointResult): Bar {
@@ -97,7 +117,7 @@ function section(points: readonly PointResult[], legend: ReadonlyArray<{ network
     id,
     title: `Max-rate search${suffix}`,
     intro: first
-      ? `Each network's highest UDP rate with at most ${bound} loss, found by bisecting between ${formatBitrate(first.fromBps)} and ${formatBitrate(first.toBps)} until the next step was within ${trimNumber(first.resolution * 100, 1)}%.`
+      ? `Each network's highest UDP rate with at most ${bound} loss, found by bisecting between ${formatBitrate(first.fromBps)} and ${formatBitrate(first.toBps)} until the next step was within ${trimNumber(first.resolution * 100, 1)}%.${confirmationText(first)}`
       : '',
     charts,
     rows: rows.map(({ network, colour, point }) => ({

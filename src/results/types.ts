@@ -89,7 +89,20 @@ export interface SearchSummary {
   reachedUpperBound: boolean
   /** A failing probe's sender fell short of the offered rate: the sender set the limit, not the network. */
   senderLimited: boolean
-  probes: Array<{ offeredBps: number; senderBps: number | null; receivedBps: number | null; lossPercent: number | null; passed: boolean; reason: 'loss' | 'sender' | null }>
+  probes: SearchProbeResult[]
+}
+
+/** One probe of a search; results before the short-trial search lack `phase` and `durationMs` (every probe then ran the full duration). */
+export interface SearchProbeResult {
+  offeredBps: number
+  senderBps: number | null
+  receivedBps: number | null
+  lossPercent: number | null
+  passed: boolean
+  reason: 'loss' | 'sender' | null
+  /** A short bisection trial, or the full-duration confirmation of the rate found. */
+  phase?: 'trial' | 'confirm'
+  durationMs?: number
 }
 
 /** One metric over a point's repeats; the interval is Student-t 95% of the mean (null for n < 2). */

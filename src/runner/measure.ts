@@ -9,7 +9,7 @@ import type { PointResult, SampleResult } from '../results/types.ts'
 import { runIperf3, type Iperf3Probe } from '../tools/iperf3/run.ts'
 import type { Endpoint } from '../endpoint.ts'
 import { runPing } from '../tools/ping/ping.ts'
-import { searchMaxRate } from './max-rate.ts'
+import { searchDurations, searchMaxRate, type SearchStrategy } from './max-rate.ts'
 import { repeatsOf } from './order.ts'
 
 function toSampleResult(sample: Sample, sequence: number): SampleResult {
@@ -51,17 +51,20 @@ async function iperf3Repeat(measurement: PointMeasurement): Promise<void> {
   measurement.record(sample)
 }
 
-/** The max-rate search; the point's figures are those of the highest passing probe. */
+/**
+ * The max-rate search; the point's figures are those of the probe that confirmed the rate found
+ * (the step's full duration), the last probe taken at that rate.
+ */
 async function search(measurement: PointMeasurement): Promise<void> {
   const { point, pair, signal, result } = measurement
   const spec = point.search!
   const atRate = new Map<number, Sample>()
-  const found = await searchMaxRate(spec, async (offeredBps) => {
-    const sample = await runUdpCounted(pair, { kind: 'udp', bitrateBps: offeredBps, durationMs: point.durationMs, omitMs: point.omitMs }, signal)
+  const found = await searchMaxRate(spec, async (offeredBps, durationMs) => {
+    const sample = await runUdpCounted(pair, { kind: 'udp', bitrateBps: offeredBps, durationMs, omitMs: point.omitMs }, signal)
     atRate.set(offeredBps, sample)
     result.raw.push(sample.raw)
     return { offeredBps, senderBps: sample.metrics.senderBps, receivedBps: sample.metrics.throughputBps, lossPercent: sample.metrics.lossPercent }
-  })
+  }, searchDurations(point.durationMs, measurement.searchStrategy))
   result.search = { ...spec, maxRateBps: found.maxRateBps, reachedUpperBound: found.reachedUpperBound, senderLimited: found.senderLimited, probes: found.probes }
   const best = found.maxRateBps === null ? undefined : atRate.get(found.maxRateBps)
   if (best) result.samples.push(toSampleResult(best, measurement.nextSequence()))
@@ -106,6 +109,8 @@ export interface MeasureOptions {
   nextSequence?: () => number
   /** Asked only when a UDP sender fell short of the offered rate: was it the host or the path? */
   senderCeiling?: SenderCeiling
+  /** How max-rate searches probe; `trials` unless a benchmark asks for the old full-length search. */
+  searchStrategy?: SearchStrategy
 }
 
 /** Who sends in a TCP point: the client, the server (-R) or both (--bidir). */
@@ -119,10 +124,12 @@ export class PointMeasurement {
   readonly rtts: number[] = []
   readonly signal: AbortSignal | undefined
   readonly nextSequence: () => number
+  readonly searchStrategy: SearchStrategy | undefined
 
   constructor(suite: string, readonly point: PlannedPoint, readonly pair: EndpointPair, private readonly options: MeasureOptions = {}) {
     this.signal = options.signal
     this.nextSequence = options.nextSequence ?? sequenceCounter()
+    this.searchStrategy = options.searchStrategy
     this.result = {
       id: point.id, suite, network: point.network, step: point.step, stepIndex: point.stepIndex, label: point.label,
       bitrateBps: point.bitrateBps, streams: point.streams, direction: directionOf(point), endpoint: point.endpoint ?? 'pod', between: point.between,

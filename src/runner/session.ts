@@ -12,9 +12,15 @@ import { measureSenderCeiling } from '../tools/iperf3/ceiling.ts'
 import type { Endpoint } from '../endpoint.ts'
 import { watchInterrupt } from './interrupt.ts'
 import { FaultSchedule } from './faults.ts'
-import { searchProbeEstimate } from './max-rate.ts'
+import { searchDurationEstimateMs, searchDurations } from './max-rate.ts'
 
 const PER_PROBE_OVERHEAD_MS = 300
+
+/** Probe time of `repeats` repeats of a point (a search: the whole search), for progress estimates. */
+function probeTimeMs(point: PlannedPoint, repeats: number): number {
+  if (point.search) return searchDurationEstimateMs(point.search, searchDurations(point.durationMs), PER_PROBE_OVERHEAD_MS)
+  return (point.durationMs + PER_PROBE_OVERHEAD_MS) * repeats
+}
 
 function policyError(id: string, network: string, stepIndex: number, error: string): PolicyResult {
   return { id, network, stepIndex, status: 'error', error, enforcement: null, pods: [], policies: [], matrix: [] }
@@ -142,8 +148,7 @@ export class SuiteSession {
   /** Probe time from this point to the end of the suite, for the progress line's estimate. */
   private remainingMs(current: PlannedPoint): number {
     const ahead = [...this.pointById.values()].filter((point) => point === current || !this.points.has(point.id))
-    const probes = (point: PlannedPoint) => point.search ? searchProbeEstimate(point.search) : point.repeat
-    return ahead.reduce((total, point) => total + (point.durationMs + PER_PROBE_OVERHEAD_MS) * probes(point), 0)
+    return ahead.reduce((total, point) => total + probeTimeMs(point, point.repeat), 0)
   }
 
   async measureNetwork(name: string): Promise<void> {
@@ -217,8 +222,7 @@ export class SuiteSession {
   private slotsMs(slots: readonly Slot[]): number {
     return slots.reduce((total, slot) => {
       if (slot.kind !== 'sample') return total
-      const point = this.pointById.get(slot.pointId)!
-      return total + (point.durationMs + PER_PROBE_OVERHEAD_MS) * (point.search ? searchProbeEstimate(point.search) : 1)
+      return total + probeTimeMs(this.pointById.get(slot.pointId)!, 1)
     }, 0)
   }
 
