@@ -22,6 +22,8 @@ export interface SearchRun {
   seconds: number
   probes: number
   foundBps: number | null
+  /** The point's error, when the search could not run to the end. */
+  error: string | null
 }
 
 export interface SearchRow {
@@ -48,7 +50,7 @@ export async function benchSearch(): Promise<SearchRow[]> {
       const run = async (searchStrategy: SearchStrategy): Promise<SearchRun> => {
         const started = performance.now()
         const result = await measurePoint('bench', point, pair, { searchStrategy })
-        return { seconds: (performance.now() - started) / 1000, probes: result.search?.probes.length ?? 0, foundBps: result.search?.maxRateBps ?? null }
+        return { seconds: (performance.now() - started) / 1000, probes: result.search?.probes.length ?? 0, foundBps: result.search?.maxRateBps ?? null, error: result.error }
       }
       rows.push({ linkBps, fullLength: await run('full-length'), shortTrials: await run('trials') })
     } finally {
@@ -65,6 +67,9 @@ export function formatSearchFigures(rows: readonly SearchRow[]): string {
   for (const { linkBps, fullLength, shortTrials } of rows) {
     const rate = fullLength.foundBps && shortTrials.foundBps ? `${((shortTrials.foundBps / fullLength.foundBps - 1) * 100).toFixed(1)}%` : '—'
     lines.push(`  ${mbit(linkBps).padEnd(6)} link   full-length ${fullLength.seconds.toFixed(1)} s (${fullLength.probes} probes, found ${mbit(fullLength.foundBps)}), short trials ${shortTrials.seconds.toFixed(1)} s (${shortTrials.probes} probes, found ${mbit(shortTrials.foundBps)}): time ${(shortTrials.seconds / fullLength.seconds * 100).toFixed(0)}%, rate ${rate}`)
+  }
+  for (const { linkBps, fullLength, shortTrials } of rows) {
+    for (const run of [fullLength, shortTrials]) if (run.error) lines.push(`  ${mbit(linkBps)} link: error: ${run.error}`)
   }
   return `${lines.join('\n')}\n`
 }
