@@ -41,6 +41,13 @@ export interface RunOptions {
 // Sources run unbuilt under Vitest and tsx (.ts) and compiled in the package (.js).
 const ownExtension = import.meta.url.endsWith('.ts') ? '.ts' : '.js'
 const moduleFile = (path: string) => fileURLToPath(new URL(path + ownExtension, import.meta.url))
+/**
+ * Compiled, the workers import netbench's own modules natively rather than through Vite's
+ * transform (the first suite then registers about a second sooner); the sources need Vite's.
+ */
+const ownModules = ownExtension === '.ts'
+  ? { inline: [/netbench/] }
+  : { external: [new RegExp(`^${fileURLToPath(new URL('../..', import.meta.url)).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`)] }
 
 function exitCodeOf(result: RunResult): number {
   switch (result.status) {
@@ -221,7 +228,7 @@ async function runVitest(prepared: PreparedRun, context: RunContext, reporters: 
       setupFiles: [moduleFile('./worker-setup')],
       provide: { [CONTEXT_KEY]: context },
       passWithNoTests: true,
-      server: { deps: { inline: [/netbench/] } },
+      server: { deps: ownModules },
     }, {
       plugins: [netbenchPlugin(moduleFile('../suites/define'))],
       resolve: { alias: { netbench: moduleFile('../index') } },
