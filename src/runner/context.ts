@@ -1,4 +1,5 @@
 import type { SuitePlan } from '../plan/plan.ts'
+import type { Probes } from '../providers/local/features.ts'
 
 /** What the CLI hands to the Vitest workers (via `provide`): plain JSON. */
 export interface RunContext {
@@ -7,6 +8,8 @@ export interface RunContext {
   eventsFile: string
   /** Validated plans keyed by absolute suite file path. */
   plans: Record<string, SuitePlan>
+  /** The kernel features the preflight probed, so the workers need not probe them again. */
+  kernelFeatures?: Probes
 }
 
 export const CONTEXT_KEY = 'netbench'

@@ -14,6 +14,7 @@ import { captureEnvironment } from '../results/environment.ts'
 import { INTERRUPT_NOTICE_MS, markInterrupted } from './interrupt.ts'
 import { childProcesses, stopProcesses } from '../process.ts'
 import { LAB_FACTS } from '../providers/local/shaping.ts'
+import { probedFeatures } from '../providers/local/features.ts'
 import { localSocketBufferLimits, socketBufferNote } from '../tools/iperf3/socket-buffer.ts'
 import { UDP_SOCKET_BUFFER_BYTES } from '../tools/iperf3/run.ts'
 import type { LoadedResult } from '../results/load-result.ts'
@@ -109,6 +110,7 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
     const context: RunContext = {
       runId, runDir, eventsFile: join(runDir, 'events.jsonl'),
       plans: Object.fromEntries(prepared.plans.map((plan) => [plan.suite.file, plan])),
+      kernelFeatures: await probedFeatures()?.catch(() => undefined),
     }
     const points = prepared.plans.reduce((total, plan) => total + plan.networks.reduce((sum, network) => sum + network.points.length, 0), 0)
     reporters.forEach((reporter) => reporter.onRunStart?.({ runId, files: prepared.files, points, imperativeFiles: prepared.imperativeFiles.length }))

@@ -7,9 +7,11 @@ import { REGISTRAR_KEY, type SuiteRegistrar } from '../suites/define.ts'
 import { CURRENT_FILE_KEY } from './vite-plugin.ts'
 import { registerSuite } from './register.ts'
 import { NetbenchError } from '../errors.ts'
+import { adoptFeatures } from '../providers/local/features.ts'
 import './context.ts'
 
 const context = inject('netbench')
+if (context.kernelFeatures) adoptFeatures(context.kernelFeatures)
 
 const registrar: SuiteRegistrar = {
   register() {
