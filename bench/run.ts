@@ -9,11 +9,23 @@ import { benchLab, formatLabFigures } from './lab.ts'
 import { benchReport } from './report.ts'
 import { benchSearch, formatSearchFigures } from './search.ts'
 import { benchShaping, formatShapingFigures } from './shaping.ts'
-import { benchStartup } from './startup.ts'
+import { benchMatrix, benchStartup } from './startup.ts'
+import { percentile } from '../src/results/stats.ts'
 
 const fixed = (value: number, digits = 2) => value.toFixed(digits)
 
 console.log(`netbench benchmarks — ${new Date().toISOString()} — ${cpus().length}× ${cpus()[0]?.model.trim()} — Linux ${release()}\n`)
+
+// `npm run bench -- --matrix [runs]`: only the overlay matrix's overhead, compiled, `runs` times (default 3).
+const matrixFlag = process.argv.indexOf('--matrix')
+if (matrixFlag !== -1) {
+  const { seconds, probeSeconds } = await benchMatrix(Number(process.argv[matrixFlag + 1] ?? 3) || 3)
+  const ratios = seconds.map((wall) => wall / probeSeconds)
+  console.log(`Overlay matrix, 4 networks × 6 points × 3 s = ${probeSeconds} s of probes (target ≤ 1.05), compiled CLI`)
+  console.log(`  runs      ${seconds.map((wall, i) => `${fixed(wall, 1)} s (${fixed(ratios[i]!, 3)})`).join(', ')}`)
+  console.log(`  overhead  median ${fixed(percentile(ratios, 50), 3)}, spread ${fixed(Math.min(...ratios), 3)}–${fixed(Math.max(...ratios), 3)}`)
+  process.exit(0)
+}
 
 const startup = await benchStartup()
 console.log('CLI start: compiled package vs the sources through tsx (median; --version of 7, list of 5)')

@@ -49,6 +49,20 @@ export interface StartupFigures {
   matrixProbeSeconds: number
 }
 
+/** The matrix alone, `runs` times with the compiled CLI: wall seconds of each run. */
+export async function benchMatrix(runs: number): Promise<{ seconds: number[]; probeSeconds: number }> {
+  const dir = mkdtempSync(join(repoRoot, '.tmp/bench-'))
+  const suite = join(dir, 'matrix.netbench.ts')
+  writeFileSync(suite, matrixSuite)
+  const seconds: number[] = []
+  try {
+    for (let run = 0; run < runs; run++) seconds.push(await timeCli('compiled', [suite]) / 1000)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+  return { seconds, probeSeconds: MATRIX_PROBE_SECONDS }
+}
+
 /** The compiled CLI against the tsx path, side by side in one invocation, alternating launchers. */
 export async function benchStartup(): Promise<StartupFigures> {
   const figures: StartupFigures = { versionMs: { compiled: 0, tsx: 0 }, listMs: { compiled: 0, tsx: 0 }, matrixSeconds: { compiled: 0, tsx: 0 }, matrixProbeSeconds: MATRIX_PROBE_SECONDS }

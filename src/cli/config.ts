@@ -4,7 +4,7 @@ import { reporterRegistry } from '../../reporters/index.ts'
 import { DEFAULT_REPORT_DIR } from '../../reporters/report-dir.ts'
 import type { NetbenchConfig } from '../config.ts'
 import { NetbenchError } from '../errors.ts'
-import { loadResult, type LoadedResult } from '../results/load-result.ts'
+import type { LoadedResult } from '../results/load-result.ts'
 import { singleValue } from './output-targets.ts'
 import { UserModules } from '../suites/user-modules.ts'
 
@@ -64,6 +64,7 @@ export async function reportSettings(flags: { reporters: string[]; reportDir?: s
     reportDir: flags.reportDir ?? config.reportDir ?? DEFAULT_REPORT_DIR,
     reportDirFrom: flags.reportDir !== undefined ? '--report-dir' : config.reportDir !== undefined ? `reportDir in ${file}` : 'the report directory',
   }
-  if (flags.baseline) settings.baseline = await loadResult(flags.baseline, 'baseline')
+  // Loaded only with a baseline: the result schema's validator takes a few hundred ms to compile.
+  if (flags.baseline) settings.baseline = await (await import('../results/load-result.ts')).loadResult(flags.baseline, 'baseline')
   return settings
 }

@@ -36,6 +36,17 @@ export async function removeRemoteRuns(runId: string, specs: readonly ClusterSpe
   return { removed, errors }
 }
 
+/** Every provider's `handOff`, by provider name, for the run's workers. */
+export async function handOffProviderStates(): Promise<Record<string, unknown>> {
+  const states = await Promise.all(Object.values(providers).map(async (provider) => [provider.name, await provider.handOff?.()] as const))
+  return Object.fromEntries(states.filter(([, state]) => state !== undefined))
+}
+
+/** In a worker: gives each provider what its `handOff` gave in the CLI. */
+export function takeOverProviderStates(states: Record<string, unknown>): void {
+  for (const [name, state] of Object.entries(states)) providerFor(name).takeOver?.(state)
+}
+
 /** The lifecycles of the named providers that keep things of a run on this machine. */
 export function lifecyclesOf(names: Iterable<string>): RunLifecycle[] {
   return [...new Set(names)].flatMap((name) => providerFor(name).lifecycle ?? [])

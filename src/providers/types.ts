@@ -97,6 +97,13 @@ export interface Provider {
   removeRun?(runId: string, specs: readonly ClusterSpec[], options: { wait: boolean }): Promise<string[]>
   /** Present when the provider keeps things of a run on this machine. */
   readonly lifecycle?: RunLifecycle
+  /**
+   * What the CLI process found out that the run's workers may reuse instead of finding it out
+   * again (the lab: its kernel-feature probes); undefined when there is nothing yet.
+   */
+  handOff?(): Promise<unknown>
+  /** In a worker: takes what `handOff` gave in the CLI. */
+  takeOver?(state: unknown): void
   /** `netbench clean`: removes what dead runs left behind; leaves live runs alone. */
   cleanDeadRuns?(options: CleanOptions): Promise<CleanReport>
   /**

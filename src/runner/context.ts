@@ -7,6 +7,8 @@ export interface RunContext {
   eventsFile: string
   /** Validated plans keyed by absolute suite file path. */
   plans: Record<string, SuitePlan>
+  /** What providers learned in the CLI (the lab's kernel-feature probes), so workers need not find it out again. */
+  providerStates?: Record<string, unknown>
 }
 
 export const CONTEXT_KEY = 'netbench'

@@ -3,7 +3,7 @@ import type { PlannedPoint } from './planned.ts'
 import type { EndpointPair } from '../providers/types.ts'
 import { attributeLoss, isSenderLimited, limitedBy } from '../results/attribution.ts'
 import { medianMetrics, metricStats } from '../results/aggregate.ts'
-import { emptyMetrics, type Sample } from '../results/metrics.ts'
+import { emptyMetrics, type Sample, type ShaperCounters } from '../results/metrics.ts'
 import { percentile } from '../results/stats.ts'
 import type { PointResult, SampleResult } from '../results/types.ts'
 import { runIperf3, type Iperf3Probe } from '../tools/iperf3/run.ts'
@@ -33,9 +33,14 @@ export type SenderCeiling = (client: Endpoint, signal?: AbortSignal) => Promise<
 
 /** A UDP run with the counters of the shapers on its path read around it. */
 async function runUdpCounted(pair: EndpointPair, probe: Extract<Iperf3Probe, { kind: 'udp' }>, signal: AbortSignal | undefined): Promise<Sample> {
-  const before = await pair.shapers?.()
-  const sample = await runIperf3({ server: pair.server, client: pair.client, probe, signal })
-  const after = before && await pair.shapers?.()
+  const { shapers } = pair
+  let before: ShaperCounters | undefined
+  let after: ShaperCounters | undefined
+  const around = shapers && {
+    before: async () => { before = await shapers() },
+    after: async () => { if (before) after = await shapers() },
+  }
+  const sample = await runIperf3({ server: pair.server, client: pair.client, probe, signal, around })
   if (before && after) sample.shaper = { packets: after.packets - before.packets, drops: after.drops - before.drops, overlimits: after.overlimits - before.overlimits }
   return sample
 }

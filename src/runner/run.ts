@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { createVitest, type Vitest } from 'vitest/node'
 import { EXIT, isNetbenchError } from '../errors.ts'
 import type { PreparedRun } from './prepared-run.ts'
-import { lifecyclesOf, providerFor, removeRemoteRuns } from '../providers/registry.ts'
+import { handOffProviderStates, lifecyclesOf, providerFor, removeRemoteRuns } from '../providers/registry.ts'
 import type { RunLifecycle } from '../providers/types.ts'
 import { newRunId } from '../run-id.ts'
 import { buildRunResult } from './build-result.ts'
@@ -40,6 +40,13 @@ export interface RunOptions {
 // Sources run unbuilt under Vitest and tsx (.ts) and compiled in the package (.js).
 const ownExtension = import.meta.url.endsWith('.ts') ? '.ts' : '.js'
 const moduleFile = (path: string) => fileURLToPath(new URL(path + ownExtension, import.meta.url))
+/**
+ * Compiled, the workers import netbench's own modules natively rather than through Vite's
+ * transform (the first suite then registers about a second sooner); the sources need Vite's.
+ */
+const ownModules = ownExtension === '.ts'
+  ? { inline: [/netbench/] }
+  : { external: [new RegExp(`^${fileURLToPath(new URL('../..', import.meta.url)).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`)] }
 
 function exitCodeOf(result: RunResult): number {
   switch (result.status) {
@@ -105,6 +112,7 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
     const context: RunContext = {
       runId, runDir, eventsFile: join(runDir, 'events.jsonl'),
       plans: Object.fromEntries(prepared.plans.map((plan) => [plan.suite.file, plan])),
+      providerStates: await handOffProviderStates(),
     }
     const points = prepared.plans.reduce((total, plan) => total + plan.networks.reduce((sum, network) => sum + network.points.length, 0), 0)
     reporter.onRunStart?.({ runId, files: prepared.files, points, imperativeFiles: prepared.imperativeFiles.length })
@@ -224,7 +232,7 @@ async function runVitest(prepared: PreparedRun, context: RunContext, reporter: N
       setupFiles: [moduleFile('./worker-setup')],
       provide: { [CONTEXT_KEY]: context },
       passWithNoTests: true,
-      server: { deps: { inline: [/netbench/] } },
+      server: { deps: ownModules },
     }, {
       plugins: [netbenchPlugin(moduleFile('../suites/define'))],
       resolve: { alias: { netbench: moduleFile('../index') } },

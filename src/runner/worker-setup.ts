@@ -7,9 +7,11 @@ import { REGISTRAR_KEY, type SuiteRegistrar } from './registrar.ts'
 import { CURRENT_FILE_KEY } from './vite-plugin.ts'
 import { registerSuite } from './register.ts'
 import { NetbenchError } from '../errors.ts'
+import { takeOverProviderStates } from '../providers/registry.ts'
 import './context.ts'
 
 const context = inject('netbench')
+if (context.providerStates) takeOverProviderStates(context.providerStates)
 
 const registrar: SuiteRegistrar = {
   register() {

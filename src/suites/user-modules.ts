@@ -2,7 +2,14 @@ import { fileURLToPath } from 'node:url'
 import { createRunnableDevEnvironment, resolveConfig, type RunnableDevEnvironment } from 'vite'
 
 // Sources run unbuilt under Vitest (.ts) and compiled in the package (.js).
-const ownIndex = fileURLToPath(new URL(`../index${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url))
+const compiled = !import.meta.url.endsWith('.ts')
+const ownIndex = new URL(`../index${compiled ? '.js' : '.ts'}`, import.meta.url)
+/**
+ * Compiled, `netbench` is this process's own instance, imported natively: Vite's runner leaves a
+ * `data:` module to Node, so none of netbench's modules is transformed and evaluated a second
+ * time (about a second per command). The sources have no native loader for `.ts` outside Vitest.
+ */
+const netbenchModule = compiled ? `data:text/javascript,export * from ${JSON.stringify(ownIndex.href)}` : fileURLToPath(ownIndex)
 
 /**
  * Imports users' TypeScript (suites, helpers they import, netbench.config.ts) the way Vitest's
@@ -32,7 +39,7 @@ export class UserModules implements AsyncDisposable {
       envDir: false,
       logLevel: 'silent',
       cacheDir: process.cwd(),
-      resolve: { alias: { netbench: ownIndex } },
+      resolve: { alias: { netbench: netbenchModule } },
       // Syntax newer than Node 20 (`using`, decorators) is lowered, as Vitest does in the workers.
       oxc: { target: 'node20' },
       environments: {

@@ -1,10 +1,12 @@
-import { Ajv, type ErrorObject } from 'ajv'
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import { NetbenchError } from '../errors.ts'
 import { clip, formatPath, visibleLine } from '../text.ts'
 import { SuiteSchema, type SuiteInput } from './schema.ts'
 
-const ajv = new Ajv({ allErrors: true, verbose: true, strict: false })
-const validateSchema = ajv.compile<SuiteInput>(SuiteSchema)
+// Compiled on first use: it takes a few hundred ms, and most processes importing this module
+// (Vitest's workers, the suite's own `netbench` import) never validate a suite.
+let compiled: ValidateFunction<SuiteInput> | undefined
+const suiteValidator = () => compiled ??= new Ajv({ allErrors: true, verbose: true, strict: false }).compile<SuiteInput>(SuiteSchema)
 
 export type PathSegment = string | number
 /** Maps a path in the suite to `line:column` (YAML suites); undefined when unknown (TS suites). */
@@ -18,6 +20,7 @@ export function placeOf(file: string, path: readonly PathSegment[], locate?: Loc
 
 /** Checks a suite's shape against the schema; throws one error naming the file, place and fix. */
 export function validateShape(data: unknown, file: string, locate?: Locator): SuiteInput {
+  const validateSchema = suiteValidator()
   if (validateSchema(data)) return data
   const error = pickError(validateSchema.errors ?? [])
   const { path, message, hint } = explain(error)

@@ -40,7 +40,7 @@ export interface FeatureProbe {
   detail: string
 }
 
-type Probes = Record<KernelFeature, FeatureProbe>
+export type Probes = Record<KernelFeature, FeatureProbe>
 
 const firstLine = (text: string) => text.trim().split('\n')[0] ?? ''
 
@@ -77,6 +77,16 @@ async function probeNft(ns: string): Promise<FeatureProbe> {
 }
 
 let cached: Promise<Probes> | undefined
+
+/** What this process has probed so far: undefined when nothing needed a feature yet. */
+export function probedFeatures(): Promise<Probes> | undefined {
+  return cached
+}
+
+/** Probes another process of this run made on this same kernel (the CLI's preflight, for its workers). */
+export function adoptFeatures(probes: Probes): void {
+  cached ??= Promise.resolve(probes)
+}
 
 /** Probes every feature once per process. */
 export function detectFeatures(): Promise<Probes> {

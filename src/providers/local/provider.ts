@@ -2,7 +2,7 @@ import { NetbenchError } from '../../errors.ts'
 import { missingProgram, runChecked } from '../../exec.ts'
 import type { ClusterSpec, LocalClusterSpec, NetworkSpec } from '../../model.ts'
 import type { Cluster, Network, Provider, ProviderContext } from '../types.ts'
-import { requireCniPlugins, requireFeatures } from './features.ts'
+import { adoptFeatures, probedFeatures, requireCniPlugins, requireFeatures, type Probes } from './features.ts'
 import { hostNetwork } from './host-network.ts'
 import { createLab, policeFrames, type LocalLab } from './lab.ts'
 import { CNIS } from './networks/index.ts'
@@ -62,6 +62,9 @@ export const localProvider: Provider = {
   // Pod networks share the nodes' devices and pod names (see createLocalCluster); host coexists.
   networksAtOnce: 1,
   lifecycle: localLifecycle,
+  // The preflight's kernel-feature probes: a worker adopts them instead of probing again.
+  handOff: async () => probedFeatures()?.catch(() => undefined),
+  takeOver: (state) => adoptFeatures(state as Probes),
   cleanDeadRuns: async () => ({ removed: await reapDeadRuns(), kept: [] }),
   async preflight(spec: ClusterSpec, networks: readonly (string | NetworkSpec)[]) {
     await checkLabEnvironment()

@@ -9,6 +9,7 @@ import type { Endpoint } from '../../endpoint.ts'
 import { isNetbenchError, type NetbenchError } from '../../errors.ts'
 import { createNetnsPair, type NetnsPair } from './netns-endpoint.testkit.ts'
 import { runIperf3 } from './run.ts'
+import { parseUdpCounters } from '../udp-counters.ts'
 
 const T = 30_000
 
@@ -133,6 +134,30 @@ describe('runIperf3 between two namespaces', () => {
     // Server present, client missing: the exec path reports it the same way.
     const clientError = await rejection(runIperf3({ server: pair.b, client: withoutIperf3(pair.a), probe: { kind: 'tcp', streams: 1, durationMs: 1000 } }))
     expect(clientError.code).toBe('MISSING_PROGRAM')
+  }, T)
+
+  it('reads `around` a probe bracket it: none of its datagrams before, all of them after', async () => {
+    const received = async () => parseUdpCounters((await pair.b.exec(['cat', '/proc/net/snmp'])).stdout)!.inDatagrams
+    const reads: number[] = []
+    const sample = await runIperf3({
+      server: pair.b, client: pair.a, probe: { kind: 'udp', bitrateBps: 10e6, durationMs: 1000 },
+      around: { before: async () => { reads.push(await received()) }, after: async () => { reads.push(await received()) } },
+    })
+    const delivered = sample.packets! - sample.lostPackets!
+    expect(delivered).toBeGreaterThan(500)
+    // Only the probe's datagrams arrive in the namespace meanwhile (a handful of slack).
+    expect(reads[1]! - reads[0]!).toBeGreaterThanOrEqual(delivered)
+    expect(reads[1]! - reads[0]!).toBeLessThanOrEqual(delivered + 10)
+  }, T)
+
+  it('a read before the probe that fails stops the server started alongside it', async () => {
+    const failing = runIperf3({
+      server: pair.b, client: pair.a, probe: { kind: 'udp', bitrateBps: 1e6, durationMs: 1000 },
+      around: { before: () => new Promise((_, reject) => setTimeout(() => reject(new Error('counter read failed')), 300)), after: async () => undefined },
+    })
+    await expect(failing).rejects.toThrow('counter read failed')
+    // afterEach: the server (started, listening by then) is gone.
+    expect(pair.pids.length).toBeGreaterThan(0)
   }, T)
 
   it('abort stops client and server', async () => {

@@ -22,6 +22,12 @@ export interface RunIperf3Options {
   /** First port to try; default 5201 plus a per-process counter so parallel runs differ. */
   portHint?: number
   connectTimeoutMs?: number
+  /**
+   * Reads the caller takes around the probe (e.g. counters on its path), run side by side with
+   * the server's start and stop: `before` settles before the client starts, `after` begins only
+   * once it has ended, so they bracket the probe as tightly as running them in sequence would.
+   */
+  around?: { before: () => Promise<unknown>; after: () => Promise<unknown> }
 }
 
 export const DEFAULT_PORT = 5201
@@ -75,11 +81,17 @@ export async function runIperf3(options: RunIperf3Options): Promise<Sample> {
 
   const ports = server.ports ?? DEFAULT_PORTS
   const firstPort = options.portHint ?? ports.first + (portCounter++ % (ports.last - ports.first + 1))
-  const { process: serverProcess, port } = await startServer(server, firstPort, options.portHint === undefined ? ports : undefined, signal)
+  // The receiver's socket-buffer drops around the run tell receiver overrun from network loss.
+  const readCounters = () => probe.kind === 'udp' ? readUdpCounters(server) : Promise.resolve(undefined)
+  const reading = readCounters()
+  const { process: serverProcess, port } = await startAlongside(
+    startServer(server, firstPort, options.portHint === undefined ? ports : undefined, signal),
+    [reading, options.around?.before()],
+  )
+  const countersBefore = await reading
+  let stopped: Promise<void> | undefined
   try {
     const runMs = (wholeSeconds(probe.durationMs) + (probe.omitMs ? wholeSeconds(probe.omitMs) : 0)) * 1000
-    // The receiver's socket-buffer drops around the run tell receiver overrun from network loss.
-    const countersBefore = probe.kind === 'udp' ? await readUdpCounters(server) : undefined
     let result: ExecResult
     try {
       result = await client.exec(clientArgv(port), { timeoutMs: runMs + CLIENT_SLACK_MS, signal })
@@ -89,6 +101,8 @@ export async function runIperf3(options: RunIperf3Options): Promise<Sample> {
       throw error
     }
     signal?.throwIfAborted()
+    stopped = serverProcess.stop()
+    const [countersAfter] = await Promise.all([countersBefore ? readCounters() : undefined, options.around?.after(), stopped])
     if (parseIperf3Json(result.stdout) === undefined) {
       if (isMissingProgram(undefined, result.stderr)) throw missingIperf3()
       const how = result.signal ? `was killed by ${result.signal}` : `exited with code ${result.exitCode}`
@@ -111,19 +125,32 @@ export async function runIperf3(options: RunIperf3Options): Promise<Sample> {
       if (parsed.lostPackets !== undefined) sample.lostPackets = parsed.lostPackets
       sample.datagramBytes = parsed.datagramBytes ?? datagramBytes
       sample.socketBufferBytes = socketBufferBytes
-      const countersAfter = countersBefore && await readUdpCounters(server)
       if (countersBefore && countersAfter) sample.receiverDrops = countersAfter.rcvbufErrors - countersBefore.rcvbufErrors
     }
     return sample
   } finally {
-    await serverProcess.stop()
+    await (stopped ?? serverProcess.stop())
   }
+}
+
+interface StartedServer {
+  process: RunningProcess
+  port: number
+}
+
+/** The server started while the reads before the probe run; if any fails, the server is stopped again. */
+async function startAlongside(starting: Promise<StartedServer>, reads: ReadonlyArray<Promise<unknown> | undefined>): Promise<StartedServer> {
+  const [started, ...others] = await Promise.allSettled([starting, ...reads])
+  const failed = [started, ...others].find((outcome) => outcome.status === 'rejected')
+  if (!failed) return (started as PromiseFulfilledResult<StartedServer>).value
+  if (started.status === 'fulfilled') await started.value.process.stop()
+  throw failed.reason
 }
 
 /** Starts a one-off server, moving to the next port while the current one is taken. */
 async function startServer(
   endpoint: Endpoint, firstPort: number, range: PortRange | undefined, signal: AbortSignal | undefined,
-): Promise<{ process: RunningProcess; port: number }> {
+): Promise<StartedServer> {
   let lastError = ''
   for (let tries = 0; tries < PORT_TRIES; tries++) {
     // Within the range, wrap around rather than leave it (a firewall opens only the range).
