@@ -1,6 +1,7 @@
 import type { KernelCpu, NodeCpu } from './metrics.ts'
 import { percentile } from './stats.ts'
-import type { SampleResult } from './types.ts'
+import type { PointResult, SampleResult } from './types.ts'
+import { trimNumber } from '../units.ts'
 
 /** User + system + softirq: the CPU a datapath costs, in percent of the kernel's CPUs. */
 export const busyPercent = (kernel: KernelCpu) => kernel.userPercent + kernel.systemPercent + kernel.softirqPercent
@@ -46,4 +47,36 @@ export function nodeCpuScopeText(summary: Pick<NodeCpuSummary, 'scope' | 'nodes'
     case 'node': return `node ${summary.nodes.join(', ')}`
     case 'nodes': return `busier of nodes ${summary.nodes.join(', ')}`
   }
+}
+
+/** How the node CPU of a point reads in a table cell, split and cost; null where none was read. */
+export interface NodeCpuText {
+  /** `23%`: user + system + softirq of the busier node's (or the machine's) CPUs. */
+  share: string
+  /** `user 3% · system 12% · softirq 8%`. */
+  split: string
+  /** `0.31`: CPU-seconds per Gbit/s received; `—` without throughput. */
+  perGbps: string
+  /** Whose CPU it is: `the machine's (n1, n2 share one kernel)`. */
+  of: string
+}
+
+export function nodeCpuText(point: Pick<PointResult, 'nodeCpu' | 'metrics' | 'status'>): NodeCpuText | null {
+  const { nodeCpu, metrics } = point
+  if (!nodeCpu || point.status === 'error' || metrics.cpuNodePercent == null) return null
+  const percent = (value: number) => `${trimNumber(value, value < 10 ? 1 : 0)}%`
+  return {
+    share: percent(metrics.cpuNodePercent),
+    split: `user ${percent(nodeCpu.userPercent)} · system ${percent(nodeCpu.systemPercent)} · softirq ${percent(nodeCpu.softirqPercent)}`,
+    perGbps: metrics.cpuNodePerGbps == null ? '—' : trimNumber(metrics.cpuNodePerGbps, metrics.cpuNodePerGbps < 1 ? 3 : 2),
+    of: nodeCpuScopeText(nodeCpu),
+  }
+}
+
+/** The caption under a table or chart with node CPU: what the figures are, and whose. */
+export function nodeCpuCaption(points: ReadonlyArray<Pick<PointResult, 'nodeCpu' | 'metrics' | 'status'>>): string | null {
+  const first = points.map(nodeCpuText).find((text) => text !== null)
+  if (!first) return null
+  return `Node CPU: user + system + softirq of ${first.of}, in percent of all its CPUs, from /proc/stat around each probe; ` +
+    'per Gbit/s: CPU-seconds spent per Gbit/s received. Not iperf3\'s own process CPU (cpu snd/rcv).'
 }
