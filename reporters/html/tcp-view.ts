@@ -39,11 +39,11 @@ function congestionText(points: readonly PointResult[]): string {
   return ` Congestion control: ${kinds.length === 1 ? kinds[0]![0] : kinds.map(([kind, networks]) => `${kind} (${networks.join(', ')})`).join(', ')}.`
 }
 
-/** ` Node CPU per Gbit/s received: flannel 0.31, host 0.12 CPU-seconds (the machine's …).` when the points read it. */
+/** ` Node CPU per Gbit/s received: flannel 0.31, host 0.12 CPU-seconds, of the machine (…).` when the points read it. */
 function nodeCpuCostText(points: readonly PointResult[]): string {
   const read = points.map((point) => ({ network: point.network, text: nodeCpuText(point) })).filter((entry) => entry.text && entry.text.perGbps !== '—')
   if (!read.length) return ''
-  return ` Node CPU per Gbit/s received: ${read.map(({ network, text }) => `${network} ${text!.perGbps}`).join(', ')} CPU-seconds (${read[0]!.text!.of}).`
+  return ` Node CPU per Gbit/s received: ${read.map(({ network, text }) => `${network} ${text!.perGbps}`).join(', ')} CPU-seconds, of ${read[0]!.text!.of}.`
 }
 
 function tcpChartOf(networks: ReadonlyArray<{ name: string; colour: string }>, tcp: readonly PointResult[], id: string): ChartView[] {

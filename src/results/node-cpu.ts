@@ -40,12 +40,12 @@ export function summarizeNodeCpu(samples: readonly SampleResult[]): NodeCpuSumma
   }
 }
 
-/** `the machine's (n1, n2 share one kernel)` or `node n1`: whose CPU a figure is, for every reader. */
+/** `the machine (n1, n2 share its kernel)` or `node n1`: whose CPU a figure is, for every reader. */
 export function nodeCpuScopeText(summary: Pick<NodeCpuSummary, 'scope' | 'nodes'>): string {
   switch (summary.scope) {
-    case 'machine': return `the machine's (${summary.nodes.join(', ')} share one kernel)`
+    case 'machine': return `the machine (${summary.nodes.join(', ')} share its kernel: not a node's own figure)`
     case 'node': return `node ${summary.nodes.join(', ')}`
-    case 'nodes': return `busier of nodes ${summary.nodes.join(', ')}`
+    case 'nodes': return `the busier of nodes ${summary.nodes.join(', ')}`
   }
 }
 
@@ -57,7 +57,7 @@ export interface NodeCpuText {
   split: string
   /** `0.31`: CPU-seconds per Gbit/s received; `—` without throughput. */
   perGbps: string
-  /** Whose CPU it is: `the machine's (n1, n2 share one kernel)`. */
+  /** Whose CPU it is: `the machine (n1, n2 share its kernel: …)`. */
   of: string
 }
 
