@@ -62,6 +62,11 @@ describe('statistics over the repeats', () => {
     // Twice the CPU per Gbit/s at the same throughput: the regression a gate must catch.
     const host = handPoint('host', 'tcp', { throughputBps: [1.5e9], cpuNodePerGbps: [0.2] })
     expect(judge('flannel tcp cpu.node.perGbps <= 150% of host', point, host)).toMatchObject({ status: 'failed', actual: 0.5, expected: expect.closeTo(0.3, 10) })
+    // An upgrade that keeps the throughput but doubles the CPU fails against the baseline, beyond its repeats' noise.
+    const before = handPoint('flannel', 'tcp', { throughputBps: [1e9, 2e9, 1.5e9], cpuNodePerGbps: [0.3, 0.25, 0.2] })
+    const gate = parseExpectation('flannel tcp cpu.node.perGbps <= 120% of baseline')
+    expect(evaluate(gate, point, null, { kind: 'found', runId: 'ab12', point: before })).toMatchObject({ status: 'failed', actual: 0.5, expected: expect.closeTo(0.3, 10) })
+    expect(evaluate(gate, before, null, { kind: 'found', runId: 'ab12', point: before })).toMatchObject({ status: 'passed' })
     const old = handPoint('host', 'tcp', { throughputBps: [1e9] })
     expect(judge('host tcp cpu.node < 40%', old)).toMatchObject({ status: 'error', message: 'tcp on host reported no cpu.node' })
   })
