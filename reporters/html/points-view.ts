@@ -1,6 +1,7 @@
 import { isSenderLimited, limitNote } from '../../src/results/attribution.ts'
 import { describeDelta } from '../../src/results/compare.ts'
 import { percentile } from '../../src/results/stats.ts'
+import { nodeCpuText, type NodeCpuText } from '../../src/results/node-cpu.ts'
 import type { MetricStats, PointChange, PointResult } from '../../src/results/types.ts'
 import { formatBitrate, formatMs, formatRate, trimNumber } from '../../src/units.ts'
 import { escapeText } from './escape.ts'
@@ -23,6 +24,8 @@ export interface PointRow {
   /** What the columns do not say: a search's result, a latency's percentiles, TCP's congestion control. */
   note: string
   cpu: string
+  /** The nodes' CPU (/proc/stat), not iperf3's; null where none was read. */
+  nodeCpu: NodeCpuText | null
   samples: number
   /** `1472 B` (UDP payload) or `MTU 1500`; the path MTU, always, in `datagramTitle`. */
   datagram: string
@@ -39,6 +42,8 @@ export interface NetworkPoints {
   network: string
   colour: string
   rows: PointRow[]
+  /** What the node CPU column shows and whose CPU it is; null: no column (no point read it). */
+  nodeCpuCaption: string | null
 }
 
 export interface Pill {
@@ -168,6 +173,7 @@ export function pointRow(point: PointResult, change: PointChange | undefined): P
     limits: limitPills(point),
     note: noteOf(point),
     cpu,
+    nodeCpu: nodeCpuText(point),
     samples: point.samples.length,
     datagram,
     datagramTitle,

@@ -1,4 +1,5 @@
 import type { PointResult } from '../../src/results/types.ts'
+import { nodeCpuText } from '../../src/results/node-cpu.ts'
 import { formatBitrate } from '../../src/units.ts'
 import type { ChartView } from './charts-view.ts'
 import { compactRate, tcpChart, type Bar } from './charts/networks.ts'
@@ -38,6 +39,13 @@ function congestionText(points: readonly PointResult[]): string {
   return ` Congestion control: ${kinds.length === 1 ? kinds[0]![0] : kinds.map(([kind, networks]) => `${kind} (${networks.join(', ')})`).join(', ')}.`
 }
 
+/** ` Node CPU per Gbit/s received: flannel 0.31, host 0.12 CPU-seconds, of the machine (…).` when the points read it. */
+function nodeCpuCostText(points: readonly PointResult[]): string {
+  const read = points.map((point) => ({ network: point.network, text: nodeCpuText(point) })).filter((entry) => entry.text && entry.text.perGbps !== '—')
+  if (!read.length) return ''
+  return ` Node CPU per Gbit/s received: ${read.map(({ network, text }) => `${network} ${text!.perGbps}`).join(', ')} CPU-seconds, of ${read[0]!.text!.of}.`
+}
+
 function tcpChartOf(networks: ReadonlyArray<{ name: string; colour: string }>, tcp: readonly PointResult[], id: string): ChartView[] {
   const rows = networks.map(({ name, colour }) => ({ colour, name, point: tcp.find((point) => point.network === name) })).filter((row) => row.point)
   if (!rows.length) return []
@@ -56,7 +64,7 @@ function tcpChartOf(networks: ReadonlyArray<{ name: string; colour: string }>, t
   return [{
     id, title: tcpTitle(tcp[0]!), wide: false,
     svg: tcpChart(bars, rows.map(({ point }) => point!.status === 'error' ? null : point!.metrics.retransmits), formatBitrate),
-    caption: `${what}.${spread} ${directionText(tcp[0]!)}${congestionText(measured)}`,
+    caption: `${what}.${spread} ${directionText(tcp[0]!)}${congestionText(measured)}${nodeCpuCostText(measured)}`,
   }]
 }
 

@@ -1,5 +1,6 @@
 import { formatValue } from '../../src/results/format.ts'
 import { describeOrder } from '../../src/results/order.ts'
+import { nodeCpuCaption } from '../../src/results/node-cpu.ts'
 import { networkWarnings, type ExpectationResult, type ExpectationStatus, type PointChange, type RunResult, type SuiteResult } from '../../src/results/types.ts'
 import { formatMs, formatRate } from '../../src/units.ts'
 import { colourOf } from './charts/svg.ts'
@@ -112,11 +113,11 @@ function suiteView(suite: SuiteResult, index: number, result: RunResult): SuiteV
   const colour = new Map(legend.map((entry) => [entry.network, entry.colour]))
   const infoColumns = [...new Set(suite.networks.flatMap((network) => Object.keys(network.info)))]
   const changes = new Map<string, PointChange>((result.baseline?.points ?? []).filter((change) => change.suite === suite.name && change.presence !== 'baseline-only').map((change) => [`${change.network}|${change.label}`, change]))
-  const points: NetworkPoints[] = names.map((network) => ({
-    network,
-    colour: colour.get(network)!,
-    rows: suite.points.filter((point) => point.network === network).map((point) => pointRow(point, result.baseline ? changes.get(`${point.network}|${point.label}`) : undefined)),
-  })).filter((group) => group.rows.length)
+  const points: NetworkPoints[] = names.map((network) => {
+    const measured = suite.points.filter((point) => point.network === network)
+    const rows = measured.map((point) => pointRow(point, result.baseline ? changes.get(`${point.network}|${point.label}`) : undefined))
+    return { network, colour: colour.get(network)!, rows, nodeCpuCaption: nodeCpuCaption(measured) }
+  }).filter((group) => group.rows.length)
   const charts = suiteCharts(suite, legend.map((entry) => ({ name: entry.network, colour: entry.colour })))
   const searches = searchSections(suite.points, legend)
   const latency = latencySections(suite.points, legend)

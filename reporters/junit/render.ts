@@ -1,5 +1,6 @@
 import { isSenderLimited } from '../../src/results/attribution.ts'
 import type { Metrics } from '../../src/results/metrics.ts'
+import { nodeCpuScopeText, type NodeCpuSummary } from '../../src/results/node-cpu.ts'
 import { networkWarnings, type ExpectationResult, type PointResult, type RunResult, type SuiteResult } from '../../src/results/types.ts'
 import { policyCells } from '../policy-cells.ts'
 import { openTag, xmlText } from './xml.ts'
@@ -10,6 +11,7 @@ const seconds = (ms: number) => (ms / 1000).toFixed(3)
 const METRIC_PROPERTIES: Array<[keyof Metrics, string]> = [
   ['throughputBps', 'throughput.bps'], ['senderBps', 'sender.bps'], ['lossPercent', 'loss.percent'], ['jitterMs', 'jitter.ms'],
   ['retransmits', 'retransmits'], ['cpuSenderPercent', 'cpu.sender.percent'], ['cpuReceiverPercent', 'cpu.receiver.percent'],
+  ['cpuNodePercent', 'cpu.node.percent'], ['cpuNodePerGbps', 'cpu.node.per-gbps'],
 ]
 
 interface Group {
@@ -31,6 +33,15 @@ function groups(suite: SuiteResult): Group[] {
   return result
 }
 
+/** The node CPU split and whose it is: in the lab, the machine's, not a node's. */
+function nodeCpuProperties(label: string, cpu: NodeCpuSummary): Array<[string, string | number]> {
+  const round = (value: number) => Number(value.toPrecision(6))
+  return [
+    [`${label}.cpu.node.user.percent`, round(cpu.userPercent)], [`${label}.cpu.node.system.percent`, round(cpu.systemPercent)],
+    [`${label}.cpu.node.softirq.percent`, round(cpu.softirqPercent)], [`${label}.cpu.node.scope`, cpu.scope], [`${label}.cpu.node.of`, nodeCpuScopeText(cpu)],
+  ]
+}
+
 function properties(suite: SuiteResult, group: Group): string[] {
   const lines: Array<[string, string | number]> = [['suite.file', suite.file]]
   if (group.network) lines.push(['network', group.network])
@@ -41,8 +52,9 @@ function properties(suite: SuiteResult, group: Group): string[] {
     if (point.status === 'error') lines.push([`${point.label}.error`, point.error ?? 'failed'])
     for (const [key, name] of METRIC_PROPERTIES) {
       const value = point.metrics[key]
-      if (value !== null && Number.isFinite(value)) lines.push([`${point.label}.${name}`, Number(value.toPrecision(10))])
+      if (value != null && Number.isFinite(value)) lines.push([`${point.label}.${name}`, Number(value.toPrecision(10))])
     }
+    if (point.nodeCpu) lines.push(...nodeCpuProperties(point.label, point.nodeCpu))
     if (isSenderLimited(point)) lines.push([`${point.label}.sender-limited`, 'true'])
   }
   for (const policy of (suite.policies ?? []).filter((entry) => entry.network === group.network)) {

@@ -4,6 +4,7 @@ import type { LimitedBy, MetricStats, PointResult } from '../../src/results/type
 import type { PolicyResult } from '../../src/results/policy.ts'
 import { policyCells } from '../policy-cells.ts'
 import { percentile } from '../../src/results/stats.ts'
+import { nodeCpuCaption, nodeCpuText } from '../../src/results/node-cpu.ts'
 import { formatBitrate, formatMs, formatRate, trimNumber } from '../../src/units.ts'
 import { renderTable } from './table.ts'
 
@@ -16,6 +17,18 @@ const failed = (point: PointResult) => pc.red(`error: ${point.error}`)
 function spread(stats: MetricStats | undefined, format: (value: number) => string): string {
   if (!stats?.ci95) return ''
   return pc.dim(` ±${format((stats.ci95[1] - stats.ci95[0]) / 2)}`)
+}
+
+/** Node CPU columns, only where a point of the table has them: results of earlier versions render as before. */
+function withNodeCpu(points: readonly PointResult[], rows: string[][]): { rows: string[][]; notes: string[] } {
+  const caption = nodeCpuCaption(points)
+  if (!caption) return { rows, notes: [] }
+  rows[0]!.push(...header(['node CPU', 'node CPU-s per Gbit/s']))
+  points.forEach((point, index) => {
+    const text = nodeCpuText(point)
+    rows[index + 1]!.push(text ? `${text.share} ${pc.dim(`(${text.split})`)}` : '—', text?.perGbps ?? '—')
+  })
+  return { rows, notes: [pc.dim(`  ${caption}`)] }
 }
 
 const limitLabels: Record<LimitedBy, string> = {
@@ -40,7 +53,8 @@ export function udpTable(points: PointResult[]): string {
     ])
   }
   const notes = points.map((point) => ({ point, note: limitNote(point) })).filter((entry) => entry.note !== null)
-  return [renderTable(rows), ...notes.map(({ point, note }) => pc.dim(`  ${where(point)} at ${formatBitrate(point.bitrateBps ?? 0)}: ${note}`))].join('\n')
+  const cpu = withNodeCpu(points, rows)
+  return [renderTable(cpu.rows), ...notes.map(({ point, note }) => pc.dim(`  ${where(point)} at ${formatBitrate(point.bitrateBps ?? 0)}: ${note}`)), ...cpu.notes].join('\n')
 }
 
 /** Max-rate searches: the rate found, the bound, and how many probes it took. */
@@ -77,7 +91,8 @@ export function tcpTable(points: PointResult[]): string {
       cpu, perGbit, point.status === 'error' ? failed(point) : point.congestion ? pc.dim(point.congestion) : '',
     ])
   }
-  return renderTable(rows)
+  const nodeCpu = withNodeCpu(points, rows)
+  return [renderTable(nodeCpu.rows), ...nodeCpu.notes].join('\n')
 }
 
 export function latencyTable(points: PointResult[]): string {

@@ -54,6 +54,23 @@ describe('statistics over the repeats', () => {
     expect(judge('host cpu < 25%', senderOnly)).toMatchObject({ status: 'passed', actual: 10 })
   })
 
+  it('cpu.node reads the nodes\' /proc/stat figures, not iperf3\'s; results without them report none', () => {
+    const point = handPoint('flannel', 'tcp', { throughputBps: [1e9, 2e9, 1.5e9], cpuSenderPercent: [90, 90, 90], cpuNodePercent: [30, 50, 40], cpuNodePerGbps: [0.6, 0.5, 0.4] })
+    expect(judge('flannel tcp cpu.node < 40%', point)).toMatchObject({ status: 'failed', actual: 40, expected: 40, unit: 'percent' })
+    expect(judge('flannel tcp cpu.node.max <= 50%', point)).toMatchObject({ status: 'passed', actual: 50 })
+    expect(judge('flannel tcp cpu.node.perGbps < 0.55', point)).toMatchObject({ status: 'passed', actual: 0.5, unit: 'count' })
+    // Twice the CPU per Gbit/s at the same throughput: the regression a gate must catch.
+    const host = handPoint('host', 'tcp', { throughputBps: [1.5e9], cpuNodePerGbps: [0.2] })
+    expect(judge('flannel tcp cpu.node.perGbps <= 150% of host', point, host)).toMatchObject({ status: 'failed', actual: 0.5, expected: expect.closeTo(0.3, 10) })
+    // An upgrade that keeps the throughput but doubles the CPU fails against the baseline, beyond its repeats' noise.
+    const before = handPoint('flannel', 'tcp', { throughputBps: [1e9, 2e9, 1.5e9], cpuNodePerGbps: [0.3, 0.25, 0.2] })
+    const gate = parseExpectation('flannel tcp cpu.node.perGbps <= 120% of baseline')
+    expect(evaluate(gate, point, null, { kind: 'found', runId: 'ab12', point: before })).toMatchObject({ status: 'failed', actual: 0.5, expected: expect.closeTo(0.3, 10) })
+    expect(evaluate(gate, before, null, { kind: 'found', runId: 'ab12', point: before })).toMatchObject({ status: 'passed' })
+    const old = handPoint('host', 'tcp', { throughputBps: [1e9] })
+    expect(judge('host tcp cpu.node < 40%', old)).toMatchObject({ status: 'error', message: 'tcp on host reported no cpu.node' })
+  })
+
   it('rtt percentiles come from every echo reply, not from the repeats', () => {
     const latency = handPoint('host', 'latency', {}, { step: 'latency', rttsMs: [1, 2, 3, 4] })
     expect(judge('host rtt < 3ms', latency)).toMatchObject({ status: 'passed', actual: 2.5, unit: 'ms' })

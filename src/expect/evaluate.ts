@@ -21,6 +21,9 @@ function metricValue(metrics: Metrics, metric: Metric): number | null {
       const values = [metrics.cpuSenderPercent, metrics.cpuReceiverPercent].filter((value): value is number => value !== null)
       return values.length ? Math.max(...values) : null
     }
+    // The nodes' own CPU (/proc/stat), absent in results of earlier versions.
+    case 'cpu.node': return metrics.cpuNodePercent ?? null
+    case 'cpu.node.perGbps': return metrics.cpuNodePerGbps ?? null
     // Figures of the point or the network rather than of each sample: see valuesOf, network-checks.ts.
     case 'max': return null
     case 'setup-time': return null

@@ -8,7 +8,7 @@ import { isNetbenchError } from '../errors.ts'
 import { ExpectationParseError, METRICS, parseExpectation, POLICY_VERDICTS, QUALIFIERS, STATS, type Metric } from './parse.ts'
 
 const WORDS = ['host', 'all', 'calico', 'at', '100M', '0M', '1e+26G', 'udp', 'tcp', 'zones', 'nodes', 'same-node', 'throughput', 'loss', 'loss.network', 'jitter.p99',
-  'retransmits', 'rtt.p95', 'cpu', 'max', 'setup-time', 'policy', 'enforced', '<', '<=', '>', '>=', '=', '5%', '90%', 'of', 'offered', 'baseline', '+', '-', '0.5%',
+  'retransmits', 'rtt.p95', 'cpu', 'cpu.node', 'cpu.node.perGbps.p99', 'max', 'setup-time', 'policy', 'enforced', '<', '<=', '>', '>=', '=', '5%', '90%', 'of', 'offered', 'baseline', '+', '-', '0.5%',
   '1ms', '250us', '-5', 'NaN', 'Infinity', '1e400', '.', '', '\u001b]0;x\u0007', '\t', '\n']
 const grammarShaped = fc.array(fc.constantFrom(...WORDS), { maxLength: 12 }).map((words) => words.join(' '))
 const anyText = fc.oneof(grammarShaped, fc.string(), fc.string({ unit: 'binary', maxLength: 200 }), fc.string({ minLength: 5000, maxLength: 20000 }))
@@ -64,6 +64,8 @@ const shapes = (tcp: boolean): Shape[] => [
   { metric: 'max', value: fc.oneof(bitrate, share(fc.oneof(fc.constantFrom('offered', 'baseline'), network)), offset(bitrate)), at: false, steps: ['udp'] },
   ...(['loss', 'loss.network', 'loss.receiver'] as const).map((metric) => ({ metric, value: fc.oneof(percent(100), offset(percent(100))), at: true, steps: ['udp'] as const })),
   { metric: 'cpu', value: fc.oneof(percent(1000), offset(percent(1000))), at: !tcp, steps: tcp ? ['tcp'] : ['udp'] },
+  { metric: 'cpu.node', value: fc.oneof(percent(100), offset(percent(100)), share(fc.oneof(casing('baseline'), network))), at: !tcp, steps: tcp ? ['tcp'] : ['udp'] },
+  { metric: 'cpu.node.perGbps', value: fc.oneof(number, offset(number), share(fc.oneof(casing('baseline'), network))), at: !tcp, steps: tcp ? ['tcp'] : ['udp'] },
   { metric: 'jitter', value: fc.oneof(time, offset(time)), at: true, steps: ['udp'] },
   { metric: 'rtt', value: fc.oneof(time, offset(time)), at: false, steps: [] },
   { metric: 'retransmits', value: fc.oneof(number, offset(number)), at: false, steps: ['tcp'] },

@@ -9,7 +9,7 @@
  *   <step>        ::= "udp" | "tcp"
  *   <topology>    ::= "same-node" | "nodes" | "zones"
  *   <metric>      ::= "throughput" | "loss" | "loss.network" | "loss.receiver" | "jitter" | "retransmits"
- *                   | "cpu" | "max" | "rtt"
+ *                   | "cpu" | "cpu.node" | "cpu.node.perGbps" | "max" | "rtt"
  *   <stat>        ::= "median" | "mean" | "min" | "max" | "p95" | "p99"
  *   <op>          ::= "<" | "<=" | ">" | ">="
  *   <value>       ::= <amount> | <number> "%" "of" <reference> | "baseline" [ ( "+" | "-" ) <amount> ]
@@ -35,7 +35,11 @@
  * `loss.network` and `loss.receiver` split the loss by what dropped it (the network, or the
  * receiver's socket buffer). `max` is the rate a `find: 'max'` search found (a bitrate, or a share
  * of another network's or the baseline's). `rtt` is a latency step's round-trip time, its stat
- * taken over every echo reply (`rtt.p99 < 2ms`). `at`, `jitter`, the loss metrics, `max` and
+ * taken over every echo reply (`rtt.p99 < 2ms`). `cpu` is iperf3's own CPU (its process, the busier
+ * end); `cpu.node` is the nodes' user + system + softirq CPU from /proc/stat, an absolute percent of
+ * all the busier node's CPUs (in the lab: the machine's), and `cpu.node.perGbps` the CPU-seconds per
+ * Gbit/s received, a bare number; both may also be a share of the baseline's or another network's
+ * (`cpu.node.perGbps <= 150% of host`). `at`, `jitter`, the loss metrics, `max` and
  * `of offered` imply udp; `retransmits` implies tcp. All spans are offsets into the trimmed text
  * (`Expectation.text`).
  *
@@ -47,7 +51,7 @@ import { spanOf, TokenCursor } from './cursor.ts'
 import { absoluteBound, BARE_NUMBER, parseRate } from './quantities.ts'
 import { isOperatorToken, nearest, type Token } from './tokens.ts'
 import {
-  COMPARATORS, EXAMPLES, LOSS_PARTS, METRICS, METRIC_UNITS as UNITS, OFFSET_EXAMPLES, POLICY_VERDICTS, QUALIFIERS, STATS, STEPS, TOPOLOGIES, UDP_METRICS,
+  COMPARATORS, EXAMPLES, LOSS_PARTS, METRICS, RELATIVE_METRICS, METRIC_UNITS as UNITS, OFFSET_EXAMPLES, POLICY_VERDICTS, QUALIFIERS, STATS, STEPS, TOPOLOGIES, UDP_METRICS,
   type Bound, type Comparator, type Expectation, type Metric, type PolicyVerdict, type Reference, type Span, type Stat, type Topology,
 } from './vocabulary.ts'
 
@@ -64,6 +68,14 @@ const RESERVED = new Set<string>(['all', 'of', 'offered', 'baseline', 'policy', 
 const NETWORK_NAME = /^[a-z][a-z0-9-]*(?:\.[a-z0-9-]+)*$/
 const REFERENCE_HINT = "write 'of offered', 'of baseline' or 'of <network>'"
 const METRIC_HINT = `name a metric: ${METRICS.join(', ')}`
+
+/** How many of a metric token's dotted parts name the metric: `loss.network` 2, `cpu.node.perGbps` 3. */
+function metricWords(parts: readonly string[]): number {
+  const [first, second, third] = parts.map((part) => part.toLowerCase())
+  if (first === 'loss' && LOSS_PARTS.includes(second ?? '')) return 2
+  if (first === 'cpu' && second === 'node') return third === 'pergbps' ? 3 : 2
+  return 1
+}
 
 const didYouMean = (word: string, candidates: readonly string[]): string => {
   const match = nearest(word, candidates)
@@ -195,12 +207,12 @@ class ExpectationParser extends TokenCursor {
     return this.fail({ start: token.start, end: token.start + base.length }, `unknown metric '${token.text.slice(0, base.length)}'`, didYouMean(base, METRICS) + `use one of ${METRICS.join(', ')}`)
   }
 
-  /** `loss.network.p95`: the loss part belongs to the metric, what follows is the stat. */
+  /** `loss.network.p95`, `cpu.node.perGbps.p95`: the parts that name the metric belong to it, what follows is the stat. */
   private metric(token: Token): { metric: Metric; stat: Stat; statSpan?: Span } {
     this.spans.metric = spanOf(token)
     const parts = token.text.split('.')
-    const metricText = parts[0]!.toLowerCase() === 'loss' && LOSS_PARTS.includes(parts[1]?.toLowerCase() ?? '') ? parts.slice(0, 2).join('.') : parts[0]!
-    const metric = metricText.toLowerCase() as Metric
+    const metricText = parts.slice(0, metricWords(parts)).join('.')
+    const metric = METRICS.find((name) => name.toLowerCase() === metricText.toLowerCase())!
     const statParts = parts.slice(metricText.split('.').length)
     if (statParts.length === 0) return { metric, stat: 'median' }
     const statText = statParts.join('.')
@@ -208,7 +220,11 @@ class ExpectationParser extends TokenCursor {
     const hint = `use one of ${STATS.join(', ')}`
     if (statText === '') this.fail({ start: statStart - 1, end: statStart }, `missing stat after '${metricText}.'`, hint)
     if (!(STATS as readonly string[]).includes(statText.toLowerCase())) {
-      this.fail({ start: statStart, end: token.end }, `unknown stat '${statText}'`, didYouMean(statText, STATS) + hint)
+      // `cpu.nodes`, `cpu.node.pergbit`: a metric misspelt, more likely than a stat.
+      const longer = metric.startsWith('cpu') ? METRICS.filter((name) => name.startsWith(`${metric}.`)).map((name) => name.slice(metric.length + 1)) : []
+      const match = longer.find((part) => part.toLowerCase() === nearest(statText, longer.map((name) => name.toLowerCase())))
+      if (match) this.fail(spanOf(token), `unknown metric '${token.text}'`, `did you mean '${metricText}.${match}'? use one of ${METRICS.join(', ')}`)
+      this.fail({ start: statStart, end: token.end }, `unknown stat '${statText}'`, didYouMean(statText, STATS) + hint + (longer.length ? `, or write ${longer.map((part) => `${metricText}.${part}`).join(', ')}` : ''))
     }
     return { metric, stat: statText.toLowerCase() as Stat, statSpan: { start: statStart - 1, end: token.end } }
   }
@@ -286,7 +302,7 @@ class ExpectationParser extends TokenCursor {
   private relative(metric: Metric, raw: string, span: Span, of: Token): Bound {
     const percent = parsePercent(raw)
       ?? this.fail(span, `'${raw}' is not a percentage`, BARE_NUMBER.test(raw) ? `write '${raw}% of …'` : "a relative bound is a percentage, e.g. '90% of baseline'")
-    if (metric !== 'throughput' && metric !== 'max') {
+    if (!RELATIVE_METRICS.includes(metric)) {
       this.fail({ start: of.start, end: this.peek()?.end ?? of.end }, `${metric} bounds are absolute, not relative to a reference`, `drop 'of …' and write e.g. '${EXAMPLES[metric]}'`)
     }
     const token = this.next('reference', REFERENCE_HINT)
@@ -297,6 +313,7 @@ class ExpectationParser extends TokenCursor {
       ? { kind: word }
       : { kind: 'network', network: this.networkName(token, 'a reference', REFERENCE_HINT) }
     if (reference.kind === 'offered') {
+      if (metric.startsWith('cpu')) this.fail(referenceSpan, `${metric} is not a rate`, `compare it with baseline or a network, e.g. '${EXAMPLES[metric]}'`)
       if (this.step === 'tcp') this.fail(referenceSpan, 'tcp has no offered rate', "compare tcp against baseline or a network, e.g. '90% of baseline'")
       this.step = 'udp'
     }

@@ -37,13 +37,17 @@ export function absoluteBound(metric: Metric, raw: string, span: Span, on: Faili
     case 'loss.network':
     case 'loss.receiver':
     case 'cpu':
+    case 'cpu.node':
       if (percent === undefined) return on.fail(span, `'${raw}' is not a percentage`, bare ? `write '${raw}%'` : `${metric} is a percentage, e.g. '${EXAMPLES[metric]}'`)
-      if (metric !== 'cpu' && percent > 100) on.fail(span, `'${raw}' is more than 100%`, 'loss is a share of the datagrams sent, between 0% and 100%')
+      if (metric !== 'cpu' && percent > 100) on.fail(span, `'${raw}' is more than 100%`, metric === 'cpu.node' ? "cpu.node is a share of all the node's CPUs, between 0% and 100%" : 'loss is a share of the datagrams sent, between 0% and 100%')
       return { kind: 'absolute', value: percent, unit: 'percent' }
     case 'setup-time':
     case 'rtt':
     case 'jitter':
       return { kind: 'absolute', value: parseTime(raw, span, on), unit: 'ms' }
+    case 'cpu.node.perGbps':
+      if (!bare) on.fail(span, `'${raw}' is not a number`, "cpu.node.perGbps is CPU-seconds per Gbit/s, a plain number, e.g. 'cpu.node.perGbps < 0.5'")
+      return { kind: 'absolute', value: Number(raw), unit: 'count' }
     case 'retransmits':
       if (!bare) on.fail(span, `'${raw}' is not a count`, "retransmits is a plain number of TCP segments, e.g. 'retransmits < 100'")
       return { kind: 'absolute', value: Number(raw), unit: 'count' }

@@ -38,7 +38,7 @@ export function editDistance(a: string, b: string): number {
 
 // Words people reach for that are far in edit distance from the keyword they mean.
 const aliases: Record<string, string> = {
-  bandwidth: 'throughput', bw: 'throughput', tput: 'throughput', retrans: 'retransmits',
+  bandwidth: 'throughput', bw: 'throughput', tput: 'throughput', retrans: 'retransmits', nodecpu: 'cpu.node', softirq: 'cpu.node',
   avg: 'mean', average: 'mean', p50: 'median', minimum: 'min', maximum: 'max',
 }
 

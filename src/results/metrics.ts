@@ -15,6 +15,35 @@ export interface Metrics {
   cpuReceiverPercent: number | null
   /** Latency: median round-trip time of the repeat's echo replies. */
   rttMs: number | null
+  /**
+   * User + system + softirq CPU of the busier node during the probe, in percent of all its CPUs
+   * (/proc/stat; absent in results of earlier versions). Not iperf3's own `cpu*Percent`.
+   */
+  cpuNodePercent?: number | null
+  /** CPU-seconds the nodes spent per second, per Gbit/s received: the datapath's cost of moving data. */
+  cpuNodePerGbps?: number | null
+}
+
+/** The CPU one kernel spent during a probe, split as /proc/stat counts it. */
+export interface KernelCpu {
+  /** The nodes this kernel runs: one, or every node of a lab that shares the machine's kernel. */
+  nodes: string[]
+  cpus: number
+  /** Percent of all the kernel's CPUs (user includes nice). */
+  userPercent: number
+  systemPercent: number
+  softirqPercent: number
+  /** Length of the window by the kernel's clock. */
+  seconds: number
+}
+
+/**
+ * Node CPU during a probe. `machine`: the nodes share one kernel (the local lab), so the figures
+ * are the whole machine's, not a node's; `node`: both ends on one node; `nodes`: one kernel each.
+ */
+export interface NodeCpu {
+  scope: 'machine' | 'node' | 'nodes'
+  kernels: KernelCpu[]
 }
 
 /** What the shapers on a path did: packets sent, dropped, and dequeues that had to wait for tokens. */
@@ -40,6 +69,8 @@ export interface Sample {
   shaper?: ShaperCounters
   /** TCP: the sender's congestion control. */
   congestion?: string
+  /** The nodes' CPU around the run (/proc/stat); absent where it could not be read. */
+  nodeCpu?: NodeCpu
   mtu: number
   durationMs: number
   /** The tool's own output (iperf3 --json), kept for the report's details view. */
@@ -49,6 +80,6 @@ export interface Sample {
 export function emptyMetrics(): Metrics {
   return {
     throughputBps: null, senderBps: null, lossPercent: null, lossReceiverPercent: null, lossNetworkPercent: null, jitterMs: null,
-    retransmits: null, cpuSenderPercent: null, cpuReceiverPercent: null, rttMs: null,
+    retransmits: null, cpuSenderPercent: null, cpuReceiverPercent: null, rttMs: null, cpuNodePercent: null, cpuNodePerGbps: null,
   }
 }

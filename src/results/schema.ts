@@ -10,6 +10,8 @@ const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null
 const NullableNumber = Nullable(Type.Number())
 const NullableString = Nullable(Type.String())
 
+const Literals = (values: readonly string[]) => Type.Union(values.map((value) => Type.Literal(value)))
+
 const MetricsSchema = Type.Object({
   throughputBps: NullableNumber,
   senderBps: NullableNumber,
@@ -18,6 +20,18 @@ const MetricsSchema = Type.Object({
   retransmits: NullableNumber,
   cpuSenderPercent: NullableNumber,
   cpuReceiverPercent: NullableNumber,
+  // Node CPU (/proc/stat) came after version 2 did, as optional fields: older files lack them.
+  cpuNodePercent: Type.Optional(NullableNumber),
+  cpuNodePerGbps: Type.Optional(NullableNumber),
+})
+
+const NodeCpuSchema = Type.Object({
+  scope: Literals(['machine', 'node', 'nodes']),
+  nodes: Type.Array(Type.String()),
+  cpus: Type.Number(),
+  userPercent: Type.Number(),
+  systemPercent: Type.Number(),
+  softirqPercent: Type.Number(),
 })
 
 const SampleSchema = Type.Object({
@@ -28,8 +42,6 @@ const SampleSchema = Type.Object({
   mtu: Type.Number(),
   durationMs: Type.Number(),
 })
-
-const Literals = (values: readonly string[]) => Type.Union(values.map((value) => Type.Literal(value)))
 
 const PointFields = {
   id: Type.String(),
@@ -53,6 +65,7 @@ const PointSchema = {
   2: Type.Object({
     ...PointFields, bitrateBps: NullableNumber, stepIndex: Type.Integer(),
     direction: Nullable(Literals(['forward', 'reverse', 'bidir'])), endpoint: Literals(['pod', 'host']),
+    nodeCpu: Type.Optional(NodeCpuSchema),
   }),
 }
 

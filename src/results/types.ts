@@ -1,5 +1,6 @@
 import type { Between } from '../model.ts'
-import type { Metrics, ShaperCounters } from './metrics.ts'
+import type { Metrics, NodeCpu, ShaperCounters } from './metrics.ts'
+import type { NodeCpuSummary } from './node-cpu.ts'
 import type { PolicyResult } from './policy.ts'
 
 /**
@@ -25,6 +26,8 @@ export interface SampleResult {
   socketBufferBytes?: number | null
   /** UDP: what the shapers between the ends did (local lab); null where none were read. */
   shaper?: ShaperCounters | null
+  /** The nodes' CPU during the run, per kernel (/proc/stat); null where it could not be read. */
+  nodeCpu?: NodeCpu | null
   mtu: number
   durationMs: number
   /**
@@ -72,6 +75,8 @@ export interface PointResult {
   load?: { kind: 'tcp' | 'udp'; offeredBps: number | null; throughputBps: Array<number | null> }
   /** TCP: congestion control the sender used (`end.sender_tcp_congestion`). */
   congestion?: string | null
+  /** UDP and TCP: the nodes' CPU split over the repeats (the figures are metrics.cpuNode*); scope `machine` in the lab. */
+  nodeCpu?: NodeCpuSummary
   samples: SampleResult[]
   /** The tool's raw output per sample (iperf3 --json). */
   raw: unknown[]

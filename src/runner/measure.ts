@@ -5,10 +5,12 @@ import { attributeLoss, isSenderLimited, limitedBy } from '../results/attributio
 import { medianMetrics, metricStats } from '../results/aggregate.ts'
 import { emptyMetrics, type Sample, type ShaperCounters } from '../results/metrics.ts'
 import { percentile } from '../results/stats.ts'
+import { nodeCpuFigures, summarizeNodeCpu } from '../results/node-cpu.ts'
 import type { PointResult, SampleResult } from '../results/types.ts'
 import { runIperf3, type Iperf3Probe } from '../tools/iperf3/run.ts'
 import type { Endpoint } from '../endpoint.ts'
 import { runPing } from '../tools/ping/ping.ts'
+import { nodeCpuBetween, readNodeCpu, type CpuReading } from '../tools/node-cpu.ts'
 import { searchDurations, searchMaxRate, type SearchStrategy } from './max-rate.ts'
 import { repeatsOf } from './order.ts'
 
@@ -22,6 +24,7 @@ function toSampleResult(sample: Sample, sequence: number): SampleResult {
     datagramBytes: sample.datagramBytes ?? null,
     socketBufferBytes: sample.socketBufferBytes ?? null,
     shaper: sample.shaper ?? null,
+    nodeCpu: sample.nodeCpu ?? null,
     mtu: sample.mtu,
     durationMs: sample.durationMs,
     sequence,
@@ -31,17 +34,33 @@ function toSampleResult(sample: Sample, sequence: number): SampleResult {
 /** The client's UDP sending ceiling, measured once per node and run by whoever passes it in. */
 export type SenderCeiling = (client: Endpoint, signal?: AbortSignal) => Promise<number | null>
 
-/** A UDP run with the counters of the shapers on its path read around it. */
-async function runUdpCounted(pair: EndpointPair, probe: Extract<Iperf3Probe, { kind: 'udp' }>, signal: AbortSignal | undefined): Promise<Sample> {
-  const { shapers } = pair
+/** Reads that must not fail a probe: node CPU is an extra, a pod without `cat` only loses it. */
+const optional = <T>(read: Promise<T>): Promise<T | undefined> => read.catch(() => undefined)
+
+/**
+ * A probe with the shapers' counters (UDP) and the nodes' CPU read around it: the reads side by
+ * side, and side by side with the server's start before the run and its stop after it, so that
+ * they add one exec's time before and after the run, not one per read.
+ */
+async function runCounted(pair: EndpointPair, probe: Iperf3Probe, signal: AbortSignal | undefined): Promise<Sample> {
+  const ends = [pair.client, pair.server]
+  const shapers = probe.kind === 'udp' ? pair.shapers : undefined
   let before: ShaperCounters | undefined
   let after: ShaperCounters | undefined
-  const around = shapers && {
-    before: async () => { before = await shapers() },
-    after: async () => { if (before) after = await shapers() },
+  let cpuBefore: CpuReading | undefined
+  let cpuAfter: CpuReading | undefined
+  const around = {
+    before: async () => { [before, cpuBefore] = await Promise.all([shapers?.(), optional(readNodeCpu(ends, signal))]) },
+    after: async () => { [after, cpuAfter] = await Promise.all([before && shapers?.(), cpuBefore && optional(readNodeCpu(ends, signal))]) },
   }
   const sample = await runIperf3({ server: pair.server, client: pair.client, probe, signal, around })
   if (before && after) sample.shaper = { packets: after.packets - before.packets, drops: after.drops - before.drops, overlimits: after.overlimits - before.overlimits }
+  if (cpuBefore && cpuAfter) {
+    sample.nodeCpu = nodeCpuBetween(cpuBefore, cpuAfter)
+    const figures = nodeCpuFigures(sample.nodeCpu, sample.metrics.throughputBps)
+    sample.metrics.cpuNodePercent = figures.percent
+    sample.metrics.cpuNodePerGbps = figures.perGbps
+  }
   return sample
 }
 
@@ -51,7 +70,7 @@ async function iperf3Repeat(measurement: PointMeasurement): Promise<void> {
   const probe = point.step === 'udp'
     ? { kind: 'udp' as const, bitrateBps: point.bitrateBps!, durationMs: point.durationMs, omitMs: point.omitMs }
     : { kind: 'tcp' as const, streams: point.streams ?? 1, durationMs: point.durationMs, omitMs: point.omitMs, reverse: point.reverse, bidir: point.bidir }
-  const sample = probe.kind === 'udp' ? await runUdpCounted(pair, probe, signal) : await runIperf3({ server: pair.server, client: pair.client, probe, signal })
+  const sample = await runCounted(pair, probe, signal)
   if (sample.congestion) result.congestion = sample.congestion
   measurement.record(sample)
 }
@@ -65,7 +84,7 @@ async function search(measurement: PointMeasurement): Promise<void> {
   const spec = point.search!
   const atRate = new Map<number, Sample>()
   const found = await searchMaxRate(spec, async (offeredBps, durationMs) => {
-    const sample = await runUdpCounted(pair, { kind: 'udp', bitrateBps: offeredBps, durationMs, omitMs: point.omitMs }, signal)
+    const sample = await runCounted(pair, { kind: 'udp', bitrateBps: offeredBps, durationMs, omitMs: point.omitMs }, signal)
     atRate.set(offeredBps, sample)
     result.raw.push(sample.raw)
     return { offeredBps, senderBps: sample.metrics.senderBps, receivedBps: sample.metrics.throughputBps, lossPercent: sample.metrics.lossPercent }
@@ -169,6 +188,8 @@ export class PointMeasurement {
     if (this.point.step === 'latency' && result.status === 'ok') result.rttsMs = this.rtts
     result.metrics = medianMetrics(result.samples)
     result.stats = metricStats(result.samples)
+    const nodeCpu = summarizeNodeCpu(result.samples)
+    if (nodeCpu) result.nodeCpu = nodeCpu
     const { senderCeiling } = this.options
     if (senderCeiling && result.status === 'ok' && isSenderLimited(result)) result.senderCeilingBps = await senderCeiling(this.pair.client, this.signal)
     result.limitedBy = limitedBy(result)
