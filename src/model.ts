@@ -7,10 +7,13 @@ import type { Expectation } from './expectation.ts'
 
 export const BETWEEN = ['same-node', 'nodes', 'zones'] as const
 export const ENDPOINTS = ['pod', 'host'] as const
+/** How a latency step makes its round trips: ping (default), or sockperf request/response. */
+export const LATENCY_PROTOCOLS = ['icmp', 'tcp', 'udp'] as const
 
 export type Between = typeof BETWEEN[number]
 /** Where a probe runs: in pods (default) or in the node namespaces (host networking). */
 export type EndpointKind = typeof ENDPOINTS[number]
+export type RoundTripProtocol = Exclude<typeof LATENCY_PROTOCOLS[number], 'icmp'>
 
 /** Options a network may take; each applies to one CNI (see NETWORK_OPTIONS in schema.ts). */
 export interface NetworkOptions {
@@ -71,6 +74,8 @@ export interface LatencyStep extends StepCommon {
   count: number
   intervalMs: number
   underLoad: LatencyLoad | null
+  /** Request/response over TCP or UDP (sockperf, back to back for durationMs); absent: ping. */
+  protocol?: RoundTripProtocol
 }
 
 export type Step = UdpStep | TcpStep | LatencyStep
