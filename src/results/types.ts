@@ -70,6 +70,8 @@ export interface PointResult {
   search?: SearchSummary
   /** Latency: every echo reply's round-trip time (ms), all repeats; stats like rtt.p99 read these. */
   rttsMs?: number[]
+  /** Latency: request/response round trips over this protocol (sockperf); absent: ping. */
+  protocol?: 'tcp' | 'udp'
   /** Latency over TCP or UDP (sockperf): medians of the repeats' percentiles and TPS; rtt.p99 and tps read the repeats'. */
   roundTrips?: RoundTrips
   /** Latency under load: what the load carried while the pings ran (received bit/s, per repeat). */

@@ -9,7 +9,7 @@ import type { PointResult, SampleResult } from '../results/types.ts'
 import { runIperf3, type Iperf3Probe } from '../tools/iperf3/run.ts'
 import type { Endpoint } from '../endpoint.ts'
 import { runPing } from '../tools/ping/ping.ts'
-import { runSockperf } from '../tools/sockperf/sockperf.ts'
+import { runSockperf, SOCKPERF_LEAD_MS } from '../tools/sockperf/sockperf.ts'
 import { searchDurations, searchMaxRate, type SearchStrategy } from './max-rate.ts'
 import { repeatsOf } from './order.ts'
 
@@ -94,7 +94,8 @@ async function roundTrips(measurement: PointMeasurement, protocol: 'tcp' | 'udp'
 async function latencyRepeat(measurement: PointMeasurement): Promise<void> {
   const { point, pair: { client, server }, signal, result } = measurement
   const { count, intervalMs, underLoad, protocol } = point.latency!
-  const pingMs = protocol ? point.durationMs : count * intervalMs
+  // The probe's length, which the load must outlast: sockperf measures only after its own lead.
+  const pingMs = protocol ? point.durationMs + SOCKPERF_LEAD_MS : count * intervalMs
   const loadDurationMs = pingMs + 2 * LOAD_LEAD_MS
   const load = underLoad && runIperf3({
     client, server, signal,
@@ -155,6 +156,7 @@ export class PointMeasurement {
       from: pair.client.name, to: pair.server.name,
       status: 'ok', error: null, metrics: emptyMetrics(), stats: {}, limitedBy: null, samples: [], raw: [],
     }
+    if (point.latency?.protocol) this.result.protocol = point.latency.protocol
     const load = point.latency?.underLoad
     if (load) this.result.load = { kind: load.kind, offeredBps: load.kind === 'udp' ? load.bitrateBps : null, throughputBps: [] }
   }

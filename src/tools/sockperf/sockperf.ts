@@ -42,6 +42,12 @@ export interface RoundTripResult {
 }
 
 export const DEFAULT_MESSAGE_BYTES = 64
+/**
+ * sockperf's client pauses 2 s after connecting before it measures (with or without its warm-up
+ * messages), and counts only its run's last part (after a 400 ms warm-up): a load meant to
+ * overlap the measurement must cover this much more than the duration.
+ */
+export const SOCKPERF_LEAD_MS = 2_500
 export const SOCKPERF_PORT = 11111
 const MISSING_HINT = 'run `netbench setup` or `apt-get install sockperf`'
 
