@@ -165,6 +165,8 @@ export interface LocalClusterSpec {
   nodeLossPercent?: number[]
   /** One-way delay between zones in milliseconds (netem). */
   zoneLatencyMs?: number
+  /** Programs the steps run in the endpoints besides iperf3 and ping: `sockperf` for request/response latency. */
+  programs?: string[]
 }
 
 /** A fault during a step: the node's uplink goes down `atMs` into the step for `forMs`. */
@@ -199,6 +201,8 @@ export interface KubeClusterSpec {
   networkPolicies?: boolean
   /** Ports iperf3 may use between the pods (default 5201–5250). */
   ports?: { first: number; last: number }
+  /** Programs the steps run in the endpoints besides iperf3 and ping: `sockperf` for request/response latency. */
+  programs?: string[]
 }
 
 /** Multi-node k3s in Docker (`cluster: { provider: 'k3s' }`): one k3s cluster per network. */
@@ -214,6 +218,8 @@ export interface K3sClusterSpec {
   readyTimeoutMs: number
   deleteTimeoutMs: number
   placements: Placement[]
+  /** Programs the steps run in the endpoints besides iperf3 and ping: `sockperf` for request/response latency. */
+  programs?: string[]
 }
 
 /** Where a suite runs, by provider. */

@@ -33,6 +33,7 @@ export function normalizeSuite(input: SuiteInput, context: NormalizeContext): Su
   const capacity = cluster.provider === 'local' ? { nodes: cluster.nodes, podsPerNode: cluster.pods ?? 2 } : null
   const policySteps = input.steps.flatMap((step, index) => step.policy ? [normalizePolicyStep(step.policy, index, capacity, fail)] : [])
   if (cluster.provider !== 'local') cluster.placements = placementsOf(steps)
+  if (steps.some((step) => step.kind === 'latency' && step.protocol)) cluster.programs = ['sockperf']
   if (cluster.provider === 'kube' && policySteps.length) cluster.networkPolicies = true
   const expectations = (input.expect ?? []).map((text, index) => {
     try {
