@@ -143,7 +143,8 @@ let portCounter = 0
 export async function runSockperf(options: { client: Endpoint; server: Endpoint; probe: RoundTripProbe; signal?: AbortSignal }): Promise<RoundTripResult> {
   const { client, server, probe, signal } = options
   signal?.throwIfAborted()
-  const port = server.ports ? server.ports.first + (portCounter++ % (server.ports.last - server.ports.first + 1)) : SOCKPERF_PORT + (portCounter++ % 50)
+  // From the top of an endpoint's range down: iperf3 (a load running meanwhile) counts up from its bottom.
+  const port = server.ports ? server.ports.last - (portCounter++ % (server.ports.last - server.ports.first + 1)) : SOCKPERF_PORT + (portCounter++ % 50)
   const argv = clientArgs(server.ip, port, probe)
   let running: RunningProcess
   try {
