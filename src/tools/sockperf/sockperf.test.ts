@@ -24,6 +24,7 @@ describe('sockperf', () => {
   test('no summary: an error naming what sockperf said, though it exited 0', () => {
     expect(() => parseSockperf(fixture('refused.txt'))).toThrow(/no round-trip summary: ERROR: Can`t connect socket \(errno=111 Connection refused\)/)
     expect(() => parseSockperf('')).toThrow(/no round-trip summary$/)
+    expect(() => parseSockperf(fixture('udp-lab-policed-no-observations.txt'))).toThrow(/no round-trip summary: No valid observations found\. Try tune parameters/)
     // A summary cut short (a killed client) is no result either.
     const cut = fixture('tcp-loopback-1s.txt').split('percentile 90.000')[0]!
     expect(() => parseSockperf(cut)).toThrow(/no round-trip summary/)

@@ -49,6 +49,7 @@ export const DEFAULT_MESSAGE_BYTES = 64
  */
 export const SOCKPERF_LEAD_MS = 2_500
 export const SOCKPERF_PORT = 11111
+const UDP_LOSS_HINT = "UDP request/response stalls on lost messages; a path that drops small packets above a packet rate (the local lab's UDP policers on shaped links) loses them: use protocol: 'tcp', or cluster.bandwidth: none in the lab"
 const MISSING_HINT = 'run `netbench setup` or `apt-get install sockperf`'
 
 export function serverArgs(protocol: RoundTripProtocol, bindIp: string, port: number): string[] {
@@ -69,7 +70,7 @@ function plain(output: string): string {
 }
 
 function firstError(text: string): string {
-  return text.split('\n').map((line) => line.replace(/^sockperf:\s*/, '').trim()).find((line) => /error|refused|unreachable|timed out/i.test(line)) ?? ''
+  return text.split('\n').map((line) => line.replace(/^sockperf:\s*/, '').trim()).find((line) => /error|refused|unreachable|timed out|no valid observations/i.test(line)) ?? ''
 }
 
 /** Reads the client's summary; throws a MEASUREMENT error naming sockperf's complaint when there is none. */
@@ -161,7 +162,13 @@ export async function runSockperf(options: { client: Endpoint; server: Endpoint;
     const result = await client.exec(argv, { timeoutMs: probe.durationMs + 15_000, signal })
     signal?.throwIfAborted()
     if (isMissing(result.stderr)) throw missingSockperf()
-    return parseSockperf(result.stdout + result.stderr)
+    try {
+      return parseSockperf(result.stdout + result.stderr)
+    } catch (error) {
+      // One message in flight: a lost UDP message stalls the exchange until sockperf gives up on it.
+      if (probe.protocol === 'udp' && error instanceof NetbenchError) throw new NetbenchError('MEASUREMENT', error.message, { hint: UDP_LOSS_HINT })
+      throw error
+    }
   } finally {
     await running.stop()
   }
