@@ -3,16 +3,15 @@ import { runSockperf } from './sockperf.ts'
 import { createNetnsPair } from '../iperf3/netns-endpoint.testkit.ts'
 
 describe('sockperf between two real namespaces', () => {
-  test('TCP and UDP round trips; the servers are gone afterwards', async () => {
+  // TCP runs in the runner's lab test and through the kube stand-in; UDP here, unshaped (no policer).
+  test('UDP round trips; the server is gone afterwards', async () => {
     const pair = await createNetnsPair()
     try {
-      for (const protocol of ['tcp', 'udp'] as const) {
-        const result = await runSockperf({ client: pair.a, server: pair.b, probe: { protocol, durationMs: 1000 } })
-        expect(result.transactions).toBeGreaterThan(100)
-        expect(result.rttMs.p50).toBeGreaterThan(0)
-        expect(result.rttMs.p99).toBeLessThan(100)
-        expect(result.transactionsPerSecond).toBeGreaterThan(100)
-      }
+      const result = await runSockperf({ client: pair.a, server: pair.b, probe: { protocol: 'udp', durationMs: 1000 } })
+      expect(result.transactions).toBeGreaterThan(100)
+      expect(result.rttMs.p50).toBeGreaterThan(0)
+      expect(result.rttMs.p99).toBeLessThan(100)
+      expect(result.transactionsPerSecond).toBeGreaterThan(100)
       for (const pid of pair.pids) expect(() => process.kill(pid, 0)).toThrow()
     } finally {
       await pair.dispose()
