@@ -114,6 +114,9 @@ export function evaluate(expectation: Expectation, point: PointResult, reference
   const error = (message: string): Verdict => ({ status: 'error', actual: null, expected: null, unit, message })
   if (point.status === 'error') return error(`measurement failed: ${point.error}`)
   const actual = statOver(point, expectation)
+  if (actual === null && expectation.metric === 'rtt' && point.roundTrips && !ROUND_TRIP_STATS[expectation.stat]) {
+    return error(`sockperf reports no ${expectation.stat} of request/response round trips: use p50, p90, p99 or p99.9`)
+  }
   if (actual === null) return error(`${point.label} on ${point.network} reported no ${expectation.metric}`)
   let expected: number
   let basis = ''
