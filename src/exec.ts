@@ -13,6 +13,7 @@ export const PACKAGE_OF: Record<string, string> = {
   sysctl: 'procps',
   ethtool: 'ethtool',
   ping: 'iputils-ping',
+  sockperf: 'sockperf',
   bridge: 'iproute2',
 }
 

@@ -7,10 +7,13 @@ import type { Expectation } from './expectation.ts'
 
 export const BETWEEN = ['same-node', 'nodes', 'zones'] as const
 export const ENDPOINTS = ['pod', 'host'] as const
+/** How a latency step makes its round trips: ping (default), or sockperf request/response. */
+export const LATENCY_PROTOCOLS = ['icmp', 'tcp', 'udp'] as const
 
 export type Between = typeof BETWEEN[number]
 /** Where a probe runs: in pods (default) or in the node namespaces (host networking). */
 export type EndpointKind = typeof ENDPOINTS[number]
+export type RoundTripProtocol = Exclude<typeof LATENCY_PROTOCOLS[number], 'icmp'>
 
 /** Options a network may take; each applies to one CNI (see NETWORK_OPTIONS in schema.ts). */
 export interface NetworkOptions {
@@ -71,6 +74,8 @@ export interface LatencyStep extends StepCommon {
   count: number
   intervalMs: number
   underLoad: LatencyLoad | null
+  /** Request/response over TCP or UDP (sockperf, back to back for durationMs); absent: ping. */
+  protocol?: RoundTripProtocol
 }
 
 export type Step = UdpStep | TcpStep | LatencyStep
@@ -160,6 +165,8 @@ export interface LocalClusterSpec {
   nodeLossPercent?: number[]
   /** One-way delay between zones in milliseconds (netem). */
   zoneLatencyMs?: number
+  /** Programs the steps run in the endpoints besides iperf3 and ping: `sockperf` for request/response latency. */
+  programs?: string[]
 }
 
 /** A fault during a step: the node's uplink goes down `atMs` into the step for `forMs`. */
@@ -194,6 +201,8 @@ export interface KubeClusterSpec {
   networkPolicies?: boolean
   /** Ports iperf3 may use between the pods (default 5201–5250). */
   ports?: { first: number; last: number }
+  /** Programs the steps run in the endpoints besides iperf3 and ping: `sockperf` for request/response latency. */
+  programs?: string[]
 }
 
 /** Multi-node k3s in Docker (`cluster: { provider: 'k3s' }`): one k3s cluster per network. */
@@ -209,6 +218,8 @@ export interface K3sClusterSpec {
   readyTimeoutMs: number
   deleteTimeoutMs: number
   placements: Placement[]
+  /** Programs the steps run in the endpoints besides iperf3 and ping: `sockperf` for request/response latency. */
+  programs?: string[]
 }
 
 /** Where a suite runs, by provider. */

@@ -74,7 +74,7 @@ function section(points: readonly PointResult[], legend: ReadonlyArray<{ network
 
 /** One section per latency step (placement): the percentiles per network, and the distribution. */
 export function latencySections(points: readonly PointResult[], legend: ReadonlyArray<{ network: string; colour: string }>): LatencySection[] {
-  const latency = points.filter((point) => point.step === 'latency')
+  const latency = points.filter((point) => point.step === 'latency' && !point.protocol)
   const steps = [...new Set(latency.map((point) => point.label))]
   return steps.map((label, index) => {
     const here = latency.filter((point) => point.label === label)

@@ -113,6 +113,10 @@ function noteOf(point: PointResult): string {
     const found = maxRateBps === null ? 'no rate' : `${reachedUpperBound ? '≥ ' : ''}${formatRate(maxRateBps)}`
     return `search found ${found} (≤ ${trimNumber(lossBoundPercent, 2)}% loss, ${probes.length} probes)`
   }
+  if (point.roundTrips) {
+    const { rttMs, transactionsPerSecond } = point.roundTrips
+    return `${point.protocol?.toUpperCase()} request/response p50 ${formatMs(rttMs.p50)} · p99 ${formatMs(rttMs.p99)} · p99.9 ${formatMs(rttMs['p99.9'])} · ${Math.round(transactionsPerSecond)} TPS`
+  }
   if (point.step === 'latency') {
     const rtts = point.rttsMs ?? []
     return rtts.length ? `RTT median ${formatMs(percentile(rtts, 50))} · p99 ${formatMs(percentile(rtts, 99))} · ${rtts.length} replies` : `RTT median ${formatMs(point.metrics.rttMs)}`

@@ -7,6 +7,7 @@ import { colourOf } from './charts/svg.ts'
 import { suiteCharts, type SuiteCharts } from './charts-view.ts'
 import { comparisonView, regressionLines, type ComparisonView } from './comparison-view.ts'
 import { latencySections, type LatencySection } from './latency-view.ts'
+import { roundTripSections, type RoundTripSection } from './round-trip-view.ts'
 import { pointRow, type NetworkPoints } from './points-view.ts'
 import { policySection, type PolicyRow } from './policy-view.ts'
 import { searchSections, type SearchSection } from './search-view.ts'
@@ -45,6 +46,8 @@ export interface SuiteView {
   /** Max-rate searches and latency: each a section of its own, with charts and a table. */
   searches: SearchSection[]
   latency: LatencySection[]
+  /** Request/response latency (sockperf): percentiles and transactions per second. */
+  roundTrips: RoundTripSection[]
   /** Anything to draw: the legend of network colours is shown above it. */
   hasCharts: boolean
   counts: Record<ExpectationStatus, number>
@@ -121,6 +124,7 @@ function suiteView(suite: SuiteResult, index: number, result: RunResult): SuiteV
   const charts = suiteCharts(suite, legend.map((entry) => ({ name: entry.network, colour: entry.colour })))
   const searches = searchSections(suite.points, legend)
   const latency = latencySections(suite.points, legend)
+  const roundTrips = roundTripSections(suite.points, legend)
   return {
     anchor: `suite-${index + 1}`,
     name: suite.name,
@@ -133,7 +137,8 @@ function suiteView(suite: SuiteResult, index: number, result: RunResult): SuiteV
     charts,
     searches,
     latency,
-    hasCharts: charts.udp.length + charts.tcp.length + charts.setup.length + searches.length + latency.length > 0,
+    roundTrips,
+    hasCharts: charts.udp.length + charts.tcp.length + charts.setup.length + searches.length + latency.length + roundTrips.length > 0,
     counts: countOf(suite.expectations),
     expectations: expectationRows(suite.expectations),
     networks: suite.networks.map((network) => ({

@@ -42,6 +42,14 @@ function nodeCpuProperties(label: string, cpu: NodeCpuSummary): Array<[string, s
   ]
 }
 
+/** A request/response latency point: its round-trip percentiles and transactions per second. */
+function roundTripProperties(point: PointResult): Array<[string, number]> {
+  const figures = point.roundTrips
+  if (!figures) return []
+  const rtts = (['p50', 'p90', 'p99', 'p99.9'] as const).map((key): [string, number] => [`${point.label}.rtt.${key}.ms`, Number(figures.rttMs[key].toPrecision(10))])
+  return [...rtts, [`${point.label}.tps`, Number(figures.transactionsPerSecond.toPrecision(10))]]
+}
+
 function properties(suite: SuiteResult, group: Group): string[] {
   const lines: Array<[string, string | number]> = [['suite.file', suite.file]]
   if (group.network) lines.push(['network', group.network])
@@ -56,6 +64,7 @@ function properties(suite: SuiteResult, group: Group): string[] {
     }
     if (point.nodeCpu) lines.push(...nodeCpuProperties(point.label, point.nodeCpu))
     if (isSenderLimited(point)) lines.push([`${point.label}.sender-limited`, 'true'])
+    lines.push(...roundTripProperties(point))
   }
   for (const policy of (suite.policies ?? []).filter((entry) => entry.network === group.network)) {
     const cells = policyCells(policy)

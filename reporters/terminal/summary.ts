@@ -3,7 +3,7 @@ import { formatValue } from '../../src/results/format.ts'
 import { networkWarnings, type ExpectationResult, type RunResult, type SuiteResult } from '../../src/results/types.ts'
 import { describeOrder } from '../../src/results/order.ts'
 import { formatRate, trimNumber } from '../../src/units.ts'
-import { latencyTable, policyTable, searchTable, tcpTable, udpTable } from './tables.ts'
+import { latencyTable, policyTable, roundTripTable, searchTable, tcpTable, udpTable } from './tables.ts'
 
 const marks: Record<ExpectationResult['status'], string> = {
   passed: pc.green('✓'), failed: pc.red('✗'), error: pc.magenta('!'), skipped: pc.dim('-'),
@@ -46,11 +46,13 @@ function suiteSection(suite: SuiteResult): string {
   const udp = suite.points.filter((point) => point.step === 'udp' && !point.search)
   const searches = suite.points.filter((point) => point.search)
   const tcp = suite.points.filter((point) => point.step === 'tcp')
-  const latency = suite.points.filter((point) => point.step === 'latency')
+  const latency = suite.points.filter((point) => point.step === 'latency' && !point.protocol)
+  const roundTrips = suite.points.filter((point) => point.step === 'latency' && point.protocol)
   if (udp.length) lines.push('', udpTable(udp))
   if (searches.length) lines.push('', searchTable(searches))
   if (tcp.length) lines.push('', tcpTable(tcp))
   if (latency.length) lines.push('', latencyTable(latency))
+  if (roundTrips.length) lines.push('', roundTripTable(roundTrips))
   if (suite.policies?.length) lines.push('', policyTable(suite.policies))
   if (suite.expectations.length) {
     lines.push('')

@@ -95,14 +95,30 @@ export function tcpTable(points: PointResult[]): string {
   return [renderTable(nodeCpu.rows), ...nodeCpu.notes].join('\n')
 }
 
+/** Request/response latency (sockperf): percentiles of the round trips and transactions per second. */
+export function roundTripTable(points: PointResult[]): string {
+  const rows = [header(['Request/response', 'transactions', 'TPS', 'p50', 'p90', 'p99', 'p99.9', 'max', 'under load', ''])]
+  for (const point of points) {
+    const figures = point.roundTrips
+    const at = (key: keyof NonNullable<PointResult['roundTrips']>['rttMs']) => figures ? formatMs(figures.rttMs[key]) : '—'
+    const tps = figures ? Math.round(figures.transactionsPerSecond).toLocaleString('en-US') : '—'
+    rows.push([where(point), figures ? String(figures.transactions) : '—', tps, at('p50'), at('p90'), at('p99'), at('p99.9'), at('max'), loadText(point), point.status === 'error' ? failed(point) : ''])
+  }
+  return renderTable(rows)
+}
+
+/** What a latency point's load carried: `tcp: 9.4 Mbit/s`, or — without one. */
+function loadText(point: PointResult): string {
+  const carried = point.load?.throughputBps.filter((value): value is number => value !== null) ?? []
+  return point.load ? `${point.load.kind}${point.load.offeredBps ? ` ${formatBitrate(point.load.offeredBps)}` : ''}: ${carried.length ? formatRate(percentile(carried, 50)) : '—'}` : '—'
+}
+
 export function latencyTable(points: PointResult[]): string {
   const rows = [header(['Latency', 'replies', 'min', 'median', 'p95', 'p99', 'max', 'loss', 'under load', ''])]
   for (const point of points) {
     const rtts = point.rttsMs ?? []
     const at = (p: number) => rtts.length ? formatMs(percentile(rtts, p)) : '—'
-    const carried = point.load?.throughputBps.filter((value): value is number => value !== null) ?? []
-    const load = point.load ? `${point.load.kind}${point.load.offeredBps ? ` ${formatBitrate(point.load.offeredBps)}` : ''}: ${carried.length ? formatRate(percentile(carried, 50)) : '—'}` : '—'
-    rows.push([where(point), String(rtts.length), at(0), at(50), at(95), at(99), at(100), percent(point.metrics.lossPercent), load, point.status === 'error' ? failed(point) : ''])
+    rows.push([where(point), String(rtts.length), at(0), at(50), at(95), at(99), at(100), percent(point.metrics.lossPercent), loadText(point), point.status === 'error' ? failed(point) : ''])
   }
   return renderTable(rows)
 }

@@ -17,6 +17,7 @@ export const REQUIREMENTS = [
   { what: 'sysctl', pkg: 'procps', present: async () => Boolean(await findProgram('sysctl')) },
   { what: 'ethtool', pkg: 'ethtool', present: async () => Boolean(await findProgram('ethtool')) },
   { what: 'ping', pkg: 'iputils-ping', present: async () => Boolean(await findProgram('ping')) },
+  { what: 'sockperf (request/response latency)', pkg: 'sockperf', present: async () => Boolean(await findProgram('sockperf')) },
 ]
 
 /**

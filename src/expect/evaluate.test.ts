@@ -122,3 +122,21 @@ describe('missing values are errors, never passes', () => {
     expect(verdict).toMatchObject({ status: 'error', message: 'the baseline (run ab12) has no point host › tcp' })
   })
 })
+
+describe('request/response latency (sockperf): each repeat\'s percentiles and TPS', () => {
+  const run = (p99: number, tps: number) => ({ protocol: 'tcp' as const, rttMs: { p50: p99 / 4, p90: p99 / 2, p99, 'p99.9': p99 * 2, min: 0.01, max: p99 * 3, mean: p99 / 3 }, transactions: 1000, transactionsPerSecond: tps })
+  /** Three repeats: p99 of 1, 3 and 2 ms (median 2 ms), TPS 9000, 5000, 7000 (median 7000). */
+  const point = handPoint('host', 'latency tcp', { rttMs: [0.25, 0.75, 0.5] }, { step: 'latency', protocol: 'tcp', roundTrips: run(2, 7000) })
+  point.samples.forEach((sample, index) => { sample.roundTrips = [run(1, 9000), run(3, 5000), run(2, 7000)][index]! })
+
+  it.each([
+    ['host rtt.p99 < 2.5ms', 'passed', 2], ['host rtt.p99.9 < 3ms', 'failed', 4], ['host rtt < 0.6ms', 'passed', 0.5],
+    ['host rtt.p90 <= 1ms', 'passed', 1], ['host tps >= 7000', 'passed', 7000], ['host tps.min >= 6000', 'failed', 5000],
+  ] as const)('%s: the median of the repeats\' figures (%s, %s)', (text, status, actual) => {
+    expect(judge(text, point)).toMatchObject({ status, actual })
+  })
+
+  it('p95 is no sockperf percentile: an error that says which are', () => {
+    expect(judge('host rtt.p95 < 1ms', point)).toMatchObject({ status: 'error', message: 'sockperf reports no p95 of request/response round trips: use p50, p90, p99 or p99.9' })
+  })
+})

@@ -1,5 +1,5 @@
-import { METRIC_UNITS, type Comparator, type Expectation, type Metric } from './vocabulary.ts'
-import type { Metrics } from '../results/metrics.ts'
+import { METRIC_UNITS, type Comparator, type Expectation, type Metric, type Stat } from './vocabulary.ts'
+import type { Metrics, RoundTripPercentiles } from '../results/metrics.ts'
 import type { PointResult, Verdict } from '../results/types.ts'
 import { statistic } from '../results/stats.ts'
 import type { BaselineMatch } from '../results/baseline.ts'
@@ -25,6 +25,7 @@ function metricValue(metrics: Metrics, metric: Metric): number | null {
     case 'cpu.node': return metrics.cpuNodePercent ?? null
     case 'cpu.node.perGbps': return metrics.cpuNodePerGbps ?? null
     // Figures of the point or the network rather than of each sample: see valuesOf, network-checks.ts.
+    case 'tps': return null
     case 'max': return null
     case 'setup-time': return null
     case 'policy': return null
@@ -38,11 +39,30 @@ function metricValue(metrics: Metrics, metric: Metric): number | null {
 function valuesOf(point: PointResult, metric: Metric): number[] {
   if (metric === 'max') return point.search?.maxRateBps == null ? [] : [point.search.maxRateBps]
   if (metric === 'rtt' && point.rttsMs) return point.rttsMs
+  if (metric === 'tps') return point.samples.flatMap((sample) => sample.roundTrips ? [sample.roundTrips.transactionsPerSecond] : [])
   return point.samples.map((sample) => metricValue(sample.metrics, metric)).filter((value): value is number => value !== null && Number.isFinite(value))
 }
 
+/** sockperf reports no p95; the other stats name one of its percentiles (median: p50). */
+const ROUND_TRIP_STATS: Partial<Record<Stat, keyof RoundTripPercentiles>> = {
+  median: 'p50', p50: 'p50', p90: 'p90', p99: 'p99', 'p99.9': 'p99.9', min: 'min', max: 'max', mean: 'mean',
+}
+
+/**
+ * The values an expectation's stat is taken over, and that stat. A request/response point has each
+ * repeat's percentiles rather than every round trip: rtt.p99 is the median of the repeats' p99s.
+ */
+function figuresOf(point: PointResult, expectation: Expectation): { values: number[]; stat: Stat } {
+  const { metric, stat } = expectation
+  if (metric !== 'rtt' || !point.samples.some((sample) => sample.roundTrips)) return { values: valuesOf(point, metric), stat }
+  const key = ROUND_TRIP_STATS[stat]
+  const values = key ? point.samples.flatMap((sample) => sample.roundTrips ? [sample.roundTrips.rttMs[key]] : []) : []
+  return { values, stat: 'median' }
+}
+
 function statOver(point: PointResult, expectation: Expectation): number | null {
-  return statistic(valuesOf(point, expectation.metric), expectation.stat)
+  const { values, stat } = figuresOf(point, expectation)
+  return statistic(values, stat)
 }
 
 /** Does `actual` keep the bound? The one table every expectation is judged by. */
@@ -77,8 +97,8 @@ function againstBaseline(expectation: Expectation, baseline: BaselineMatch | und
   if (baseline.kind === 'missing') return { error: baseline.message }
   const { point } = baseline
   if (point.status === 'error') return { error: `the baseline measurement of ${point.network} › ${point.label} failed: ${point.error}` }
-  const values = valuesOf(point, expectation.metric)
-  const value = statistic(values, expectation.stat)
+  const { values } = figuresOf(point, expectation)
+  const value = statOver(point, expectation)
   if (value === null) return { error: `the baseline's ${point.network} › ${point.label} reported no ${expectation.metric}` }
   const { bound } = expectation
   const toBound = (x: number) => bound.kind === 'offset' ? x + bound.value : bound.kind === 'relative' ? (bound.percent / 100) * x : x
@@ -97,6 +117,9 @@ export function evaluate(expectation: Expectation, point: PointResult, reference
   const error = (message: string): Verdict => ({ status: 'error', actual: null, expected: null, unit, message })
   if (point.status === 'error') return error(`measurement failed: ${point.error}`)
   const actual = statOver(point, expectation)
+  if (actual === null && expectation.metric === 'rtt' && point.roundTrips && !ROUND_TRIP_STATS[expectation.stat]) {
+    return error(`sockperf reports no ${expectation.stat} of request/response round trips: use p50, p90, p99 or p99.9`)
+  }
   if (actual === null) return error(`${point.label} on ${point.network} reported no ${expectation.metric}`)
   let expected: number
   let basis = ''
@@ -125,7 +148,7 @@ export function evaluate(expectation: Expectation, point: PointResult, reference
   const sent = point.metrics.senderBps
   if (!held && bound.kind === 'relative' && bound.of.kind === 'offered' && sent !== null && sent < expected) basis += `; the sender sent only ${formatRate(sent)}`
   // Against a baseline measured with repeats, a miss smaller than run-to-run noise is not a failure.
-  const noise = !held && baselineBounds ? judge(valuesOf(point, expectation.metric), baselineBounds, expectation.comparator.startsWith('>') ? 'below' : 'above', true) : undefined
+  const noise = !held && baselineBounds ? judge(figuresOf(point, expectation).values, baselineBounds, expectation.comparator.startsWith('>') ? 'below' : 'above', true) : undefined
   const stat = expectation.stat === 'median' ? '' : `${expectation.stat} `
   const [shownActual, shownExpected] = formatApart(actual, expected, unit)
   const needed = `needed ${expectation.comparator} ${shownExpected}${basis}${noise ? `; ${noise.decidedBy}` : ''}`

@@ -9,8 +9,8 @@
  *   <step>        ::= "udp" | "tcp"
  *   <topology>    ::= "same-node" | "nodes" | "zones"
  *   <metric>      ::= "throughput" | "loss" | "loss.network" | "loss.receiver" | "jitter" | "retransmits"
- *                   | "cpu" | "cpu.node" | "cpu.node.perGbps" | "max" | "rtt"
- *   <stat>        ::= "median" | "mean" | "min" | "max" | "p95" | "p99"
+ *                   | "cpu" | "cpu.node" | "cpu.node.perGbps" | "max" | "rtt" | "tps"
+ *   <stat>        ::= "median" | "mean" | "min" | "max" | "p50" | "p90" | "p95" | "p99" | "p99.9"
  *   <op>          ::= "<" | "<=" | ">" | ">="
  *   <value>       ::= <amount> | <number> "%" "of" <reference> | "baseline" [ ( "+" | "-" ) <amount> ]
  *   <amount>      ::= <number> [ <unit> ]                           the unit the metric takes, below
@@ -39,7 +39,10 @@
  * end); `cpu.node` is the nodes' user + system + softirq CPU from /proc/stat, an absolute percent of
  * all the busier node's CPUs (in the lab: the machine's), and `cpu.node.perGbps` the CPU-seconds per
  * Gbit/s received, a bare number; both may also be a share of the baseline's or another network's
- * (`cpu.node.perGbps <= 150% of host`). `at`, `jitter`, the loss metrics, `max` and
+ * (`cpu.node.perGbps <= 150% of host`). On a latency step with `protocol: 'tcp'|'udp'` (sockperf
+ * request/response) the stat is each repeat's percentile (p50, p90, p99, p99.9, min, max, mean;
+ * median means p50), their median over repeats; `tps` is such a step's transactions per second, a
+ * bare number (`tps >= 5000`). `at`, `jitter`, the loss metrics, `max` and
  * `of offered` imply udp; `retransmits` implies tcp. All spans are offsets into the trimmed text
  * (`Expectation.text`).
  *
@@ -242,9 +245,9 @@ class ExpectationParser extends TokenCursor {
     const at = this.atSpan
     if (UDP_METRICS.includes(metric) && this.step === 'tcp') this.fail(stepSpan, `${metric} is a UDP metric; tcp has none`, 'write udp or leave the step out')
     if (metric === 'max' && at) this.fail(at, 'max is the rate a search found, not a measurement at one offered rate', `drop '${this.written(at)}'`)
-    // rtt comes from the latency step: a UDP or TCP qualifier names a step it does not come from.
-    const rttQualifier = metric === 'rtt' ? earliest(at, this.spans.step) : undefined
-    if (rttQualifier) this.fail(rttQualifier, 'rtt is measured by the latency step, not by udp or tcp', `drop '${this.written(rttQualifier)}'`)
+    // rtt and tps come from the latency step (its protocol is the step's, not a qualifier): a UDP or TCP qualifier names a step they do not come from.
+    const rttQualifier = metric === 'rtt' || metric === 'tps' ? earliest(at, this.spans.step) : undefined
+    if (rttQualifier) this.fail(rttQualifier, `${metric} is measured by the latency step, not by udp or tcp`, `drop '${this.written(rttQualifier)}'`)
     if (metric === 'retransmits') {
       if (this.step === 'udp') this.fail(stepSpan, 'retransmits is a TCP metric; udp has none', 'write tcp or leave the step out')
       if (at) this.fail(at, 'retransmits are counted over TCP, which has no offered rate', `drop '${this.written(at)}'`)

@@ -51,6 +51,9 @@ export function absoluteBound(metric: Metric, raw: string, span: Span, on: Faili
     case 'retransmits':
       if (!bare) on.fail(span, `'${raw}' is not a count`, "retransmits is a plain number of TCP segments, e.g. 'retransmits < 100'")
       return { kind: 'absolute', value: Number(raw), unit: 'count' }
+    case 'tps':
+      if (!bare) on.fail(span, `'${raw}' is not a rate`, "tps is a plain number of request/response transactions per second, e.g. 'tps >= 5000'")
+      return { kind: 'absolute', value: Number(raw), unit: 'count' }
     case 'policy':
       return on.fail(span, 'a policy expectation has no value', "write '<network> policy enforced'")
   }

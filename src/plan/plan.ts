@@ -38,7 +38,7 @@ function variantsOf(step: Step): Array<{ key: string; base: string; bitrateBps: 
     }
     case 'latency': {
       const load = step.underLoad === null ? '' : step.underLoad.kind === 'tcp' ? ' under tcp load' : ` under udp ${formatBitrate(step.underLoad.bitrateBps)}`
-      return [{ key: '', base: `latency${load}`, bitrateBps: null, streams: null }]
+      return [{ key: '', base: `latency${step.protocol ? ` ${step.protocol}` : ''}${load}`, bitrateBps: null, streams: null }]
     }
   }
 }
@@ -58,7 +58,7 @@ function pointsOf(suite: Suite, network: string): PlannedPoint[] {
       ...step.kind === 'udp' && step.search ? { search: step.search } : {},
       ...step.kind === 'tcp' && step.reverse ? { reverse: true } : {},
       ...step.kind === 'tcp' && step.bidir ? { bidir: true } : {},
-      ...step.kind === 'latency' ? { latency: { count: step.count, intervalMs: step.intervalMs, underLoad: step.underLoad } } : {},
+      ...step.kind === 'latency' ? { latency: { count: step.count, intervalMs: step.intervalMs, underLoad: step.underLoad, ...step.protocol ? { protocol: step.protocol } : {} } } : {},
       durationMs: step.durationMs,
       omitMs: step.omitMs,
       between: step.between,
@@ -69,10 +69,11 @@ function pointsOf(suite: Suite, network: string): PlannedPoint[] {
 }
 
 /** Which points a metric exists for: a search gives only its max, a latency step only rtt. */
-function measuresMetric(point: Pick<PlannedPoint, 'step' | 'search'>, metric: Expectation['metric']): boolean {
+function measuresMetric(point: Pick<PlannedPoint, 'step' | 'search' | 'latency'>, metric: Expectation['metric']): boolean {
   switch (metric) {
     case 'max': return point.search !== undefined
     case 'rtt': return point.step === 'latency'
+    case 'tps': return point.step === 'latency' && point.latency?.protocol !== undefined
     case 'retransmits': return point.step === 'tcp'
     case 'loss': case 'loss.network': case 'loss.receiver': case 'jitter': return point.step === 'udp' && !point.search
     default: return point.step === 'tcp' || (point.step === 'udp' && !point.search)
@@ -80,7 +81,7 @@ function measuresMetric(point: Pick<PlannedPoint, 'step' | 'search'>, metric: Ex
 }
 
 /** Does the expectation read this point (its step, offered rate, placement and metric)? */
-export function appliesTo(expectation: Expectation, point: Pick<PlannedPoint, 'step' | 'bitrateBps' | 'between' | 'search'>): boolean {
+export function appliesTo(expectation: Expectation, point: Pick<PlannedPoint, 'step' | 'bitrateBps' | 'between' | 'search' | 'latency'>): boolean {
   return (expectation.step === undefined || point.step === expectation.step) &&
     measuresMetric(point, expectation.metric) &&
     (expectation.bitrateBps === undefined || point.bitrateBps === expectation.bitrateBps) &&
@@ -90,7 +91,7 @@ export function appliesTo(expectation: Expectation, point: Pick<PlannedPoint, 's
 /** The step kind a metric implies, for "the suite has no … step" messages. */
 function impliedStep(expectation: Expectation): Step['kind'] | undefined {
   if (expectation.step) return expectation.step
-  if (expectation.metric === 'rtt') return 'latency'
+  if (expectation.metric === 'rtt' || expectation.metric === 'tps') return 'latency'
   if (expectation.metric === 'retransmits') return 'tcp'
   if (expectation.bitrateBps !== undefined || ['loss', 'loss.network', 'loss.receiver', 'jitter', 'max'].includes(expectation.metric)) return 'udp'
   return undefined
@@ -179,6 +180,9 @@ function explainNoMatch(suite: Suite, expectation: Expectation, fail: (span: Spa
   const kind = impliedStep(expectation)
   if (kind && !suite.steps.some((step) => step.kind === kind)) {
     fail(spans.step ?? spans.metric, `the suite has no ${kind} step`, `add ${kind}({ … }) to steps`)
+  }
+  if (expectation.metric === 'tps' && !suite.steps.some((step) => step.kind === 'latency' && step.protocol)) {
+    fail(spans.metric, 'tps is counted by request/response latency steps, and this suite only pings', "add latency({ protocol: 'tcp' }) to steps")
   }
   if (expectation.metric === 'max' && !udpSteps.some((step) => step.kind === 'udp' && step.search)) {
     fail(spans.metric, 'no udp step searches for the max rate', "add udp({ find: 'max', loss: '<= 0.5%' }) to steps")

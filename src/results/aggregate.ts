@@ -1,4 +1,4 @@
-import { emptyMetrics, type Metrics } from './metrics.ts'
+import { emptyMetrics, type Metrics, type RoundTripPercentiles, type RoundTrips } from './metrics.ts'
 import { confidenceInterval, variance } from './significance.ts'
 import { mean, percentile } from './stats.ts'
 import type { MetricStats, SampleResult } from './types.ts'
@@ -35,5 +35,19 @@ export function summarize(values: readonly number[]): MetricStats | undefined {
     max: Math.max(...values),
     stddev: values.length > 1 ? Math.sqrt(variance(values)) : 0,
     ci95: interval ? [interval.low, interval.high] : null,
+  }
+}
+
+/** A request/response point's figures: per percentile and for TPS the median of its repeats; transactions summed. */
+export function medianRoundTrips(samples: readonly SampleResult[]): RoundTrips | undefined {
+  const runs = samples.flatMap((sample) => sample.roundTrips ? [sample.roundTrips] : [])
+  if (!runs.length) return undefined
+  const median = (pick: (run: RoundTrips) => number) => percentile(runs.map(pick), 50)
+  const keys = Object.keys(runs[0]!.rttMs) as Array<keyof RoundTripPercentiles>
+  return {
+    protocol: runs[0]!.protocol,
+    rttMs: Object.fromEntries(keys.map((key) => [key, median((run) => run.rttMs[key])])) as unknown as RoundTripPercentiles,
+    transactions: runs.reduce((sum, run) => sum + run.transactions, 0),
+    transactionsPerSecond: median((run) => run.transactionsPerSecond),
   }
 }

@@ -53,6 +53,27 @@ export interface ShaperCounters {
   overlimits: number
 }
 
+/** Request/response round trips of a latency step over TCP or UDP (sockperf), in milliseconds. */
+export interface RoundTripPercentiles {
+  p50: number
+  p90: number
+  p99: number
+  'p99.9': number
+  min: number
+  max: number
+  mean: number
+}
+
+/** A repeat's request/response figures; on a point, the medians over its repeats (transactions: their sum). */
+export interface RoundTrips {
+  protocol: 'tcp' | 'udp'
+  rttMs: RoundTripPercentiles
+  /** Messages answered in the measured part of the run(s). */
+  transactions: number
+  /** One message in flight at a time: the rate of a client that waits for every answer. */
+  transactionsPerSecond: number
+}
+
 /** One run of a probe (a repeat). */
 export interface Sample {
   metrics: Metrics
@@ -67,6 +88,8 @@ export interface Sample {
   socketBufferBytes?: number
   /** UDP: what the shapers between the endpoints did during the run (the local lab's tbfs). */
   shaper?: ShaperCounters
+  /** Latency over TCP or UDP: the round-trip percentiles and transactions per second. */
+  roundTrips?: RoundTrips
   /** TCP: the sender's congestion control. */
   congestion?: string
   /** The nodes' CPU around the run (/proc/stat); absent where it could not be read. */

@@ -23,7 +23,10 @@ export function statistic(values: readonly number[], stat: Stat): number | null 
     case 'mean': return mean(values)
     case 'min': return Math.min(...values)
     case 'max': return Math.max(...values)
+    case 'p50': return percentile(values, 50)
+    case 'p90': return percentile(values, 90)
     case 'p95': return percentile(values, 95)
     case 'p99': return percentile(values, 99)
+    case 'p99.9': return percentile(values, 99.9)
   }
 }

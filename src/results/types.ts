@@ -1,5 +1,5 @@
 import type { Between } from '../model.ts'
-import type { Metrics, NodeCpu, ShaperCounters } from './metrics.ts'
+import type { Metrics, NodeCpu, RoundTrips, ShaperCounters } from './metrics.ts'
 import type { NodeCpuSummary } from './node-cpu.ts'
 import type { PolicyResult } from './policy.ts'
 
@@ -35,6 +35,8 @@ export interface SampleResult {
    * results of earlier versions): with interleaved order, A's and B's repeats alternate.
    */
   sequence?: number
+  /** Latency over TCP or UDP: this repeat's round-trip percentiles and transactions per second. */
+  roundTrips?: RoundTrips
 }
 
 export interface PointResult {
@@ -71,6 +73,10 @@ export interface PointResult {
   search?: SearchSummary
   /** Latency: every echo reply's round-trip time (ms), all repeats; stats like rtt.p99 read these. */
   rttsMs?: number[]
+  /** Latency: request/response round trips over this protocol (sockperf); absent: ping. */
+  protocol?: 'tcp' | 'udp'
+  /** Latency over TCP or UDP (sockperf): medians of the repeats' percentiles and TPS; rtt.p99 and tps read the repeats'. */
+  roundTrips?: RoundTrips
   /** Latency under load: what the load carried while the pings ran (received bit/s, per repeat). */
   load?: { kind: 'tcp' | 'udp'; offeredBps: number | null; throughputBps: Array<number | null> }
   /** TCP: congestion control the sender used (`end.sender_tcp_congestion`). */

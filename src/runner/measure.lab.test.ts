@@ -173,4 +173,24 @@ describe('latency', () => {
     expect(loaded.load!.throughputBps[0]!).toBeGreaterThan(SHAPED_BPS * 0.5)
     expect(percentile(loaded.rttsMs!, 50)).toBeGreaterThan(2 * percentile(idle.rttsMs!, 50))
   })
+
+  test('TCP request/response (sockperf): p99 under a TCP load is higher than idle, TPS lower', async () => {
+    const latency = (underLoad: { kind: 'tcp' } | null) => ({ count: 1, intervalMs: 1000, underLoad, protocol: 'tcp' as const })
+    const idle = await measurePoint('s', point({ step: 'latency', label: 'latency tcp', latency: latency(null) }), pair())
+    // reno fills the shaper's queue, as for the pings above (the messages queue behind the load's segments).
+    for (const node of lab.nodes) await runChecked('ip', ['netns', 'exec', node.namespace, 'sysctl', '-qw', 'net.ipv4.tcp_congestion_control=reno'])
+    const loaded = await measurePoint('s', point({ step: 'latency', label: 'latency tcp under tcp load', latency: latency({ kind: 'tcp' }) }), pair())
+    expect([idle.status, loaded.status, idle.error, loaded.error]).toEqual(['ok', 'ok', null, null])
+    expect(idle.protocol).toBe('tcp')
+    expect(idle.rttsMs).toBeUndefined()
+    const [quiet, busy] = [idle.roundTrips!, loaded.roundTrips!]
+    console.info(`tcp rr idle: p50 ${quiet.rttMs.p50} ms p99 ${quiet.rttMs.p99} ms ${Math.round(quiet.transactionsPerSecond)} TPS; under load: p50 ${busy.rttMs.p50} ms p99 ${busy.rttMs.p99} ms ${Math.round(busy.transactionsPerSecond)} TPS, load ${loaded.load!.throughputBps[0]} bit/s`)
+    expect(loaded.load!.throughputBps[0]!).toBeGreaterThan(SHAPED_BPS * 0.5)
+    expect(busy.rttMs.p99).toBeGreaterThan(2 * quiet.rttMs.p99)
+    expect(busy.transactionsPerSecond).toBeLessThan(quiet.transactionsPerSecond / 2)
+    expect(quiet.rttMs.p50).toBeLessThanOrEqual(quiet.rttMs.p99)
+    // The point's figures are its one repeat's.
+    expect(idle.samples[0]!.roundTrips).toEqual(quiet)
+    expect(idle.metrics.rttMs).toBe(quiet.rttMs.p50)
+  })
 })

@@ -2,7 +2,7 @@ import { isNetbenchError } from '../errors.ts'
 import type { PlannedPoint } from './planned.ts'
 import type { EndpointPair } from '../providers/types.ts'
 import { attributeLoss, isSenderLimited, limitedBy } from '../results/attribution.ts'
-import { medianMetrics, metricStats } from '../results/aggregate.ts'
+import { medianMetrics, medianRoundTrips, metricStats } from '../results/aggregate.ts'
 import { emptyMetrics, type Sample, type ShaperCounters } from '../results/metrics.ts'
 import { percentile } from '../results/stats.ts'
 import { nodeCpuFigures, summarizeNodeCpu } from '../results/node-cpu.ts'
@@ -11,6 +11,7 @@ import { runIperf3, type Iperf3Probe } from '../tools/iperf3/run.ts'
 import type { Endpoint } from '../endpoint.ts'
 import { runPing } from '../tools/ping/ping.ts'
 import { nodeCpuBetween, readNodeCpu, type CpuReading } from '../tools/node-cpu.ts'
+import { runSockperf, SOCKPERF_LEAD_MS } from '../tools/sockperf/sockperf.ts'
 import { searchDurations, searchMaxRate, type SearchStrategy } from './max-rate.ts'
 import { repeatsOf } from './order.ts'
 
@@ -28,6 +29,7 @@ function toSampleResult(sample: Sample, sequence: number): SampleResult {
     mtu: sample.mtu,
     durationMs: sample.durationMs,
     sequence,
+    ...sample.roundTrips ? { roundTrips: sample.roundTrips } : {},
   }
 }
 
@@ -97,14 +99,27 @@ async function search(measurement: PointMeasurement): Promise<void> {
 /** How long the load runs before the pings start: iperf3's own start and ramp-up. */
 const LOAD_LEAD_MS = 1000
 
+/** One sockperf request/response run; its percentiles and TPS are the repeat's figures. */
+async function roundTrips(measurement: PointMeasurement, protocol: 'tcp' | 'udp'): Promise<void> {
+  const { point, pair: { client, server }, signal } = measurement
+  const run = await runSockperf({ client, server, probe: { protocol, durationMs: point.durationMs }, signal })
+  const metrics = emptyMetrics()
+  metrics.rttMs = run.rttMs.p50
+  if (protocol === 'udp') metrics.lossPercent = run.lossPercent
+  const figures = { protocol, rttMs: run.rttMs, transactions: run.transactions, transactionsPerSecond: run.transactionsPerSecond }
+  measurement.record({ metrics, mtu: Math.min(client.mtu, server.mtu), durationMs: run.durationMs, raw: run.raw, roundTrips: figures })
+}
+
 /**
- * One repeat of echo requests; every reply's time is kept for the percentiles. Under load, an
- * iperf3 run on the same pair starts first and outlasts the pings, so every echo crosses a loaded path.
+ * One repeat of echo requests (or, with a protocol, of sockperf's request/response messages);
+ * every echo reply's time is kept for the percentiles. Under load, an iperf3 run on the same pair
+ * starts first and outlasts the probe, so every round trip crosses a loaded path.
  */
 async function latencyRepeat(measurement: PointMeasurement): Promise<void> {
   const { point, pair: { client, server }, signal, result } = measurement
-  const { count, intervalMs, underLoad } = point.latency!
-  const pingMs = count * intervalMs
+  const { count, intervalMs, underLoad, protocol } = point.latency!
+  // The probe's length, which the load must outlast: sockperf measures only after its own lead.
+  const pingMs = protocol ? point.durationMs + SOCKPERF_LEAD_MS : count * intervalMs
   const loadDurationMs = pingMs + 2 * LOAD_LEAD_MS
   const load = underLoad && runIperf3({
     client, server, signal,
@@ -113,6 +128,11 @@ async function latencyRepeat(measurement: PointMeasurement): Promise<void> {
   // A load that fails to start must not leave the pings racing it; its error surfaces below.
   load?.catch(() => undefined)
   if (load) await new Promise((resolve) => setTimeout(resolve, LOAD_LEAD_MS))
+  if (protocol) {
+    await roundTrips(measurement, protocol)
+    if (load) result.load!.throughputBps.push((await load).metrics.throughputBps)
+    return
+  }
   const ping = await runPing({ client, server, probe: { count, intervalMs }, signal })
   if (load) result.load!.throughputBps.push((await load).metrics.throughputBps)
   measurement.rtts.push(...ping.rttsMs)
@@ -160,6 +180,7 @@ export class PointMeasurement {
       from: pair.client.name, to: pair.server.name,
       status: 'ok', error: null, metrics: emptyMetrics(), stats: {}, limitedBy: null, samples: [], raw: [],
     }
+    if (point.latency?.protocol) this.result.protocol = point.latency.protocol
     const load = point.latency?.underLoad
     if (load) this.result.load = { kind: load.kind, offeredBps: load.kind === 'udp' ? load.bitrateBps : null, throughputBps: [] }
   }
@@ -185,7 +206,9 @@ export class PointMeasurement {
   /** Medians and spreads over the repeats taken, and what limited them. */
   async finish(): Promise<PointResult> {
     const { result } = this
-    if (this.point.step === 'latency' && result.status === 'ok') result.rttsMs = this.rtts
+    if (this.point.step === 'latency' && result.status === 'ok' && !this.point.latency?.protocol) result.rttsMs = this.rtts
+    const roundTrips = medianRoundTrips(result.samples)
+    if (roundTrips) result.roundTrips = roundTrips
     result.metrics = medianMetrics(result.samples)
     result.stats = metricStats(result.samples)
     const nodeCpu = summarizeNodeCpu(result.samples)

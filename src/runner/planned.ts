@@ -5,7 +5,7 @@
  */
 import type { BaselineMatch } from '../results/baseline.ts'
 import type { Expectation } from '../expectation.ts'
-import type { Between, EndpointKind, LatencyLoad, MaxRateSearchSpec, Suite } from '../model.ts'
+import type { Between, EndpointKind, LatencyLoad, MaxRateSearchSpec, RoundTripProtocol, Suite } from '../model.ts'
 
 /** One thing to measure: a network × step × offered rate, repeated `repeat` times. */
 export interface PlannedPoint {
@@ -22,8 +22,8 @@ export interface PlannedPoint {
   /** TCP direction: server to client (-R), or both at once (--bidir). */
   reverse?: boolean
   bidir?: boolean
-  /** Latency: echo requests per repeat and their spacing. */
-  latency?: { count: number; intervalMs: number; underLoad: LatencyLoad | null }
+  /** Latency: echo requests per repeat and their spacing; or sockperf round trips over `protocol` for durationMs. */
+  latency?: { count: number; intervalMs: number; underLoad: LatencyLoad | null; protocol?: RoundTripProtocol }
   durationMs: number
   omitMs: number
   between: Between

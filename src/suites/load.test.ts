@@ -96,6 +96,12 @@ describe('bad input: one line naming the file, the place and the fix (exit 2)', 
       /expect\[0\]: no udp step offers 5M/, /1M/],
     ['TS suite with a bad field', { 's.netbench.ts': `import { defineSuite } from 'netbench'\nexport default defineSuite({ name: 't', networks: ['host'], steps: [{ tcp: { streams: 0 } }] } as any)\n` }, 's.netbench.ts',
       /s\.netbench\.ts: steps\[0\]\.tcp\.streams: 0 is out of range/, />= 1/],
+    ['unknown latency protocol', { 's.netbench.yaml': yamlSuite('steps:\n  - latency: { protocol: tpc }\n') }, 's.netbench.yaml',
+      /s\.netbench\.yaml:5:\d+: steps\[0\]\.latency\.protocol: 'tpc' is not a latency protocol/, /did you mean 'tcp'\? use one of icmp, tcp, udp/],
+    ['ping pacing on a request/response latency step', { 's.netbench.yaml': yamlSuite('steps:\n  - latency: { protocol: udp, count: 50 }\n') }, 's.netbench.yaml',
+      /steps\[0\]\.latency\.count: count paces ping; protocol: udp sends request after request for a duration/, /duration: 2s/],
+    ['a request/response duration in parts of seconds', { 's.netbench.yaml': yamlSuite('steps:\n  - latency: { protocol: tcp, duration: 1500ms }\n') }, 's.netbench.yaml',
+      /steps\[0\]\.latency\.duration: sockperf runs whole seconds, not 1500 ms/, /1s, 2s/],
     ['TS syntax error', { 's.netbench.ts': `export default {{\n` }, 's.netbench.ts', /s\.netbench\.ts:\d+:\d+: /, /syntax/],
   ]
   test.each(cases)('%s', async (_name, files, file, message, hint) => {
@@ -135,6 +141,19 @@ describe('measurement steps', () => {
     expect(loaded.suite.steps[2]).toMatchObject({ kind: 'latency', count: 50, intervalMs: 20, durationMs: 1000 })
     // `at 5M` names no offered rate of this suite: only the search step is UDP.
     expect(() => planSuite(loaded.suite, { place: loaded.place })).toThrow(/no udp step offers 5M/)
+  })
+
+  test('request/response latency steps: protocol and whole-second duration, ping stays the default', async () => {
+    using project = tmpProject({ 's.netbench.yaml': yamlSuite('steps:\n  - latency: { protocol: tcp, underLoad: tcp }\n  - latency: { protocol: udp, duration: 1s }\n  - latency: {}\nexpect: [host rtt.p99.9 < 5ms, host tps >= 5000]\n') })
+    const loaded = await loadSuiteFile(project.path('s.netbench.yaml'), networks)
+    if (loaded.kind !== 'declarative') throw new Error('expected a declarative suite')
+    expect(loaded.suite.steps[0]).toMatchObject({ kind: 'latency', protocol: 'tcp', durationMs: 2000, underLoad: { kind: 'tcp' } })
+    expect(loaded.suite.steps[1]).toMatchObject({ kind: 'latency', protocol: 'udp', durationMs: 1000 })
+    expect(loaded.suite.steps[2]).not.toHaveProperty('protocol')
+    const plan = planSuite(loaded.suite, { place: loaded.place })
+    expect(plan.networks[0]!.points.map((point) => point.label.split(' (')[0])).toEqual(['latency tcp under tcp load', 'latency udp', 'latency'])
+    // tps exists only where sockperf ran; rtt on every latency point.
+    expect(plan.checks.filter((check) => check.expectation.metric === 'tps').map((check) => check.pointId.split('|')[1])).toHaveLength(2)
   })
 
   test.each([

@@ -33,6 +33,7 @@ export function normalizeSuite(input: SuiteInput, context: NormalizeContext): Su
   const capacity = cluster.provider === 'local' ? { nodes: cluster.nodes, podsPerNode: cluster.pods ?? 2 } : null
   const policySteps = input.steps.flatMap((step, index) => step.policy ? [normalizePolicyStep(step.policy, index, capacity, fail)] : [])
   if (cluster.provider !== 'local') cluster.placements = placementsOf(steps)
+  if (steps.some((step) => step.kind === 'latency' && step.protocol)) cluster.programs = ['sockperf']
   if (cluster.provider === 'kube' && policySteps.length) cluster.networkPolicies = true
   const expectations = (input.expect ?? []).map((text, index) => {
     try {
@@ -108,7 +109,26 @@ function normalizeNetworks(entries: NetworkInput[], known: readonly string[], fa
 }
 
 const SEARCH_DEFAULTS = { from: '10M', to: '10G', resolution: '5%', loss: '<= 0.5%' }
-const LATENCY_DEFAULTS = { count: 200, intervalMs: 10 }
+const LATENCY_DEFAULTS = { count: 200, intervalMs: 10, duration: '2s' }
+
+/**
+ * ping paces `count` echo requests every `interval`; sockperf (tcp, udp) sends back to back for a
+ * `duration` of whole seconds (its `-t`). Each rejects the other's fields.
+ */
+function latencyDuration(latency: NonNullable<StepInput['latency']>, path: PathSegment[], fail: Fail): number {
+  const protocol = latency.protocol ?? 'icmp'
+  if (protocol !== 'icmp') {
+    const paced = (['count', 'interval'] as const).find((field) => latency[field] !== undefined)
+    if (paced) fail([...path, paced], `${paced} paces ping; protocol: ${protocol} sends request after request for a duration`, `remove ${paced} and set duration, e.g. duration: 2s`)
+    const durationMs = checkedDuration(latency.duration ?? LATENCY_DEFAULTS.duration, [...path, 'duration'], fail)
+    if (!Number.isInteger(durationMs / 1000)) fail([...path, 'duration'], `sockperf runs whole seconds, not ${durationMs} ms`, 'use 1s, 2s, …')
+    return durationMs
+  }
+  if (latency.duration !== undefined) fail([...path, 'duration'], 'a ping latency step runs count × interval', "remove duration, or set protocol: 'tcp' or 'udp' for request/response round trips")
+  const intervalMs = latency.interval === undefined ? LATENCY_DEFAULTS.intervalMs : checkedDuration(latency.interval, [...path, 'interval'], fail)
+  if (!(intervalMs >= 2)) fail([...path, 'interval'], `an interval of ${intervalMs} ms is too short for ping`, 'use 2ms or more, e.g. 10ms')
+  return (latency.count ?? LATENCY_DEFAULTS.count) * intervalMs
+}
 
 function normalizeStep(input: StepInput, index: number, suiteRepeat: number, cluster: ClusterSpec, fail: Fail): Step {
   const kind = input.udp ? 'udp' : input.tcp ? 'tcp' : 'latency'
@@ -117,10 +137,7 @@ function normalizeStep(input: StepInput, index: number, suiteRepeat: number, clu
   let durationMs: number
   let omitMs = 0
   if (input.latency) {
-    const latency = input.latency
-    const intervalMs = latency.interval === undefined ? LATENCY_DEFAULTS.intervalMs : checkedDuration(latency.interval, [...path, 'interval'], fail)
-    if (!(intervalMs >= 2)) fail([...path, 'interval'], `an interval of ${intervalMs} ms is too short for ping`, 'use 2ms or more, e.g. 10ms')
-    durationMs = (latency.count ?? LATENCY_DEFAULTS.count) * intervalMs
+    durationMs = latencyDuration(input.latency, path, fail)
   } else {
     const probe = (input.udp ?? input.tcp)!
     durationMs = checkedDuration(probe.duration ?? '10s', [...path, 'duration'], fail)
@@ -137,7 +154,8 @@ function normalizeStep(input: StepInput, index: number, suiteRepeat: number, clu
   if (input.latency) {
     const load = input.latency.underLoad
     const underLoad = load === undefined ? null : load === 'tcp' ? { kind: 'tcp' as const } : { kind: 'udp' as const, bitrateBps: checkedBitrate(load, [...path, 'underLoad'], fail) }
-    return { kind: 'latency', ...common, count: input.latency.count ?? LATENCY_DEFAULTS.count, intervalMs: durationMs / (input.latency.count ?? LATENCY_DEFAULTS.count), underLoad }
+    const protocol = input.latency.protocol === undefined || input.latency.protocol === 'icmp' ? {} : { protocol: input.latency.protocol }
+    return { kind: 'latency', ...common, count: input.latency.count ?? LATENCY_DEFAULTS.count, intervalMs: durationMs / (input.latency.count ?? LATENCY_DEFAULTS.count), underLoad, ...protocol }
   }
   if (input.udp) return { kind: 'udp', ...common, ...udpRates(input.udp, path, fail) }
   const streams = input.tcp?.streams ?? 1

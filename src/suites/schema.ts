@@ -1,5 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
-import { BETWEEN, ENDPOINTS } from '../model.ts'
+import { BETWEEN, ENDPOINTS, LATENCY_PROTOCOLS } from '../model.ts'
 
 /**
  * The suite schema: the single source of truth for `*.netbench.ts` (via the Static types
@@ -76,6 +76,11 @@ export const TcpStepSchema = Type.Object({
 }, { additionalProperties: false, title: 'tcp step', description: 'iperf3 TCP throughput with parallel streams.' })
 
 export const LatencyStepSchema = Type.Object({
+  protocol: Type.Optional(Type.Union(LATENCY_PROTOCOLS.map((value) => Type.Literal(value)), {
+    title: 'latency protocol',
+    description: "icmp (default): ping echo replies. tcp or udp: request/response round trips of small messages with sockperf, back to back for `duration`, and transactions per second.",
+  })),
+  duration: Type.Optional(Duration),
   count: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000, title: 'packet count', description: 'Echo requests per repeat (default 200).' })),
   interval: Type.Optional(Duration),
   underLoad: Type.Optional(Type.Union([Type.Literal('tcp'), Bitrate], {

@@ -1,5 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import { NetbenchError } from '../errors.ts'
+import { nearest } from '../expect/tokens.ts'
 import { clip, formatPath, visibleLine } from '../text.ts'
 import { SuiteSchema, type SuiteInput } from './schema.ts'
 
@@ -109,5 +110,9 @@ function literalsOf(error: ErrorObject): string[] {
 
 function alternativesOf(error: ErrorObject): string {
   const literals = literalsOf(error)
-  return literals.length ? `use one of ${literals.join(', ')}` : `write a ${nounOf(error)}`
+  // nearest() counts a swap as two edits, too many for a short word: 'tpc' is still 'tcp'.
+  const letters = (word: string) => [...word.toLowerCase()].sort().join('')
+  const match = typeof error.data === 'string' ? nearest(error.data.toLowerCase(), literals) ?? literals.find((literal) => letters(literal) === letters(error.data as string)) : undefined
+  const guess = match === undefined ? '' : `did you mean '${match}'? `
+  return literals.length ? `${guess}use one of ${literals.join(', ')}` : `write a ${nounOf(error)}`
 }

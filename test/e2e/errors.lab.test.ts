@@ -17,6 +17,7 @@ describe('bad input: exit 2, one line naming file, place and fix, nothing provis
     ['unknown metric', `${goodYaml}expect: [host at 5M lossy < 1%]\n`, /^netbench: s\.netbench\.yaml:6:\d+: expect\[0\]: unknown metric 'lossy'.* — /],
     ['bitrate 10Q', 'name: t\nnetworks: [host]\nsteps:\n  - udp: { bitrates: [10Q] }\n', /^netbench: s\.netbench\.yaml:4:\d+: steps\[0\]\.udp\.bitrates\[0\]: '10Q' is not a bitrate like 100M — /],
     ['zero duration', 'name: t\nnetworks: [host]\nsteps:\n  - tcp: { duration: 0 }\n', /^netbench: s\.netbench\.yaml:4:\d+: steps\[0\]\.tcp\.duration: .*greater than zero — write e\.g\. 10s/],
+    ['unknown latency protocol', 'name: t\nnetworks: [host]\nsteps:\n  - latency: { protocol: tpc }\n', /^netbench: s\.netbench\.yaml:4:\d+: steps\[0\]\.latency\.protocol: 'tpc' is not a latency protocol — did you mean 'tcp'\? use one of icmp, tcp, udp/],
     ['YAML syntax error', 'name: t\nnetworks: [host\n', /^netbench: s\.netbench\.yaml:\d+:\d+: YAML syntax error/],
     ['schema violation', 'name: t\nnetworks: [host]\nsteps: [{ tcp: { streams: -2 } }]\n', /^netbench: s\.netbench\.yaml:3:\d+: steps\[0\]\.tcp\.streams: -2 is out of range/],
     ['expectation naming an absent network', `${goodYaml}expect: [calico at 5M loss < 1%]\n`, /^netbench: s\.netbench\.yaml:6:\d+: expect\[0\]: network 'calico' is not in this suite's networks/],
@@ -58,6 +59,16 @@ describe('environment problems: exit 3 naming what is missing and how to get it'
     const { code, stderr } = await runCli(['s.netbench.yaml'], { cwd: project.dir, env: { PATH: '/usr/sbin:/sbin' } })
     expect(code).toBe(3)
     expect(stderr).toMatch(/^netbench: iperf3 is not installed — run `netbench setup` or `apt-get install iperf3`/)
+  })
+
+  test('sockperf missing for a request/response latency step', async () => {
+    using project = tmpProject({ 's.netbench.yaml': "name: t\ncluster: { nodes: 2, zones: 2 }\nnetworks: [host]\nsteps:\n  - latency: { protocol: tcp, duration: 1s }\n" })
+    // ip, tc and sysctl from sbin, iperf3 linked in; no sockperf anywhere on the PATH.
+    mkdirSync(project.path('bin'))
+    symlinkSync('/usr/bin/iperf3', project.path('bin/iperf3'))
+    const { code, stderr } = await runCli(['s.netbench.yaml'], { cwd: project.dir, env: { PATH: `${project.path('bin')}:/usr/sbin:/sbin` } })
+    expect(code).toBe(3)
+    expect(stderr).toMatch(/^netbench: sockperf is not installed — run `netbench setup` or `apt-get install sockperf`/)
   })
 
   test('not root', async () => {

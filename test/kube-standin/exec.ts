@@ -20,8 +20,11 @@ import type { PodIdentity } from './admission.ts'
 
 export const CHANNEL = { stdin: 0, stdout: 1, stderr: 2, status: 3, resize: 4, close: 255 } as const
 
-/** Programs a stand-in pod image has (netshoot-like); `ip` is emulated, the rest run for real. */
-export const IMAGE_PROGRAMS = ['sh', 'iperf3', 'cat', 'sleep', 'rm', 'kill', 'ping'] as const
+/**
+ * Programs a stand-in pod image has (netshoot-like, plus sockperf as in the image docs/kubernetes.md
+ * describes); `ip` is emulated, the rest run for real.
+ */
+export const IMAGE_PROGRAMS = ['sh', 'iperf3', 'cat', 'sleep', 'rm', 'kill', 'ping', 'sockperf'] as const
 const SYSTEM_PATHS = ['/usr/bin', '/bin', '/usr/sbin', '/sbin']
 
 export interface StandInStatus {

@@ -101,7 +101,7 @@ export const k3sProvider: Provider = {
         }
         const installed = await installKubeNetwork({
           target, name, placements: k3s.placements, podImage: k3s.podImage, readyTimeoutMs: k3s.readyTimeoutMs,
-          privileged: privileged || name === 'host', signal, runId: context.runId, deleteTimeoutMs: k3s.deleteTimeoutMs,
+          privileged: privileged || name === 'host', signal, runId: context.runId, deleteTimeoutMs: k3s.deleteTimeoutMs, programs: k3s.programs,
           facts: { provider: 'k3s', k3sImage: k3s.image, manifest: manifestOf(k3s, name), nodesPerCluster: k3s.nodes, zones: k3s.zones },
         })
         return {

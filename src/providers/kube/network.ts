@@ -31,6 +31,8 @@ export interface KubeNetworkOptions {
   signal?: AbortSignal
   /** Ports iperf3 may use between the pods (default 5201–5250). */
   ports?: PortRange
+  /** Programs the steps run in the pods besides iperf3 (cluster.programs). */
+  programs?: readonly string[]
 }
 
 /** Reads the MTU of a pod's interface: `ip -json`, else sysfs eth0; a clear error otherwise. */
@@ -80,6 +82,17 @@ async function iperf3Version(target: KubeTarget, pod: string, image: string): Pr
   })
 }
 
+/** Each program the steps need besides iperf3 (`sockperf --version`) runs in the pod; else exit 3 naming cluster.podImage. */
+async function checkPrograms(target: KubeTarget, pod: string, image: string, programs: readonly string[]): Promise<void> {
+  for (const program of programs) {
+    const result = await target.run(pod, [program, '--version'])
+    if (result.exitCode === 0) continue
+    throw new NetbenchError('MISSING_PROGRAM', `${program} does not run in pod ${pod} (image ${image}), and a latency step with a protocol needs it: ${(result.message ?? result.stderr.trim().split('\n')[0]) || `exit ${result.exitCode}`}`, {
+      hint: `set cluster.podImage to an image with iperf3, ${program}, sh and ip (docs/kubernetes.md shows one)`,
+    })
+  }
+}
+
 export async function installKubeNetwork(options: KubeNetworkOptions): Promise<Network> {
   const { target, name } = options
   const started = Date.now()
@@ -97,6 +110,7 @@ export async function installKubeNetwork(options: KubeNetworkOptions): Promise<N
     const ports = options.ports ?? DEFAULT_PORTS
     for (const pod of plan.pods) endpoints.set(pod.name, endpointFor(target, pod, ready.get(pod.name)!, mtus.get(pod.name)!, options.podImage, ports))
     iperf3 = await iperf3Version(target, plan.pods[0]!.name, options.podImage)
+    await checkPrograms(target, plan.pods[0]!.name, options.podImage, options.programs ?? [])
     await checkReachability([...plan.pairs.values()].map((pair) => ({ client: endpoints.get(pair.client)!, server: endpoints.get(pair.server)! })), target.context, ports)
   } catch (error) {
     await target.deletePods(name).catch(() => undefined)

@@ -6,6 +6,7 @@
 import { describe, expect, test } from 'vitest'
 import { isNetbenchError } from '../../errors.ts'
 import { runIperf3 } from '../../tools/iperf3/run.ts'
+import { runSockperf } from '../../tools/sockperf/sockperf.ts'
 import type { ClusterSpec } from '../../model.ts'
 import { kubeSpec, standInPerTest } from '../../../test/kube-standin/fixture.ts'
 import { kubeProvider } from './provider.ts'
@@ -144,6 +145,28 @@ describe('kube provider against the API stand-in', () => {
     expect(error.oneLine).toMatch(/^iperf3 does not run in pod calico-p1 \(image busybox:1\.36\): .*executable file not found in \$PATH.* — set cluster\.podImage to an image with iperf3/)
     await cluster[Symbol.asyncDispose]()
     expect(server.namespaces()).toEqual([])
+  })
+
+  test('request/response latency: real sockperf through the stand-in\'s exec API (its pods are host processes)', async () => {
+    const { standIn: server } = await standIn()
+    const cluster = await kubeProvider.createCluster(spec({ programs: ['sockperf'] }), context('rr01'))
+    const calico = await cluster.install('calico')
+    const result = await runSockperf({ ...calico.pair('zones'), probe: { protocol: 'tcp', durationMs: 1000 } })
+    expect(result.transactions).toBeGreaterThan(100)
+    expect(result.rttMs.p99).toBeGreaterThan(0)
+    await calico[Symbol.asyncDispose]()
+    await cluster[Symbol.asyncDispose]()
+    expect(server.processes()).toBe(0)
+  })
+
+  test('an image without sockperf fails at install, naming the pod, the image and cluster.podImage (exit 3)', async () => {
+    const { standIn: bare } = await standIn({ missingPrograms: ['sockperf'] })
+    const without = await kubeProvider.createCluster(spec({ podImage: 'netbench/no-sockperf:1', programs: ['sockperf'] }), context('rr02'))
+    const error = await failure(without.install('calico'))
+    expect(error.oneLine).toMatch(/^sockperf does not run in pod calico-p1 \(image netbench\/no-sockperf:1\), and a latency step with a protocol needs it: .* — set cluster\.podImage to an image with iperf3, sockperf, sh and ip/)
+    expect(error.exitCode).toBe(3)
+    await without[Symbol.asyncDispose]()
+    expect(bare.namespaces()).toEqual([])
   })
 
   test('a pod that never gets Ready: which pod, which node, why (image pull), within the timeout', async () => {

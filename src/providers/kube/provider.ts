@@ -82,7 +82,7 @@ export const kubeProvider: Provider = {
         return installKubeNetwork({
           target: session.target(name), name, placements: kube.placements, podImage: kube.podImage,
           readyTimeoutMs: kube.readyTimeoutMs, privileged: privileged || name === 'host', signal, ports: kube.ports,
-          runId: context.runId, deleteTimeoutMs: kube.deleteTimeoutMs,
+          runId: context.runId, deleteTimeoutMs: kube.deleteTimeoutMs, programs: kube.programs,
         })
       },
       async [Symbol.asyncDispose]() {

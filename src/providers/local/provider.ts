@@ -8,7 +8,7 @@ import { createLab, policeFrames, type LocalLab } from './lab.ts'
 import { CNIS } from './networks/index.ts'
 import { fullFrameBytes, installPodNetwork, type LocalNetwork } from './pod-network.ts'
 import { FULL_FRAME_BYTES } from './shaping.ts'
-import { checkLabEnvironment, findProgram } from './preflight.ts'
+import { checkLabEnvironment, findProgram, LAB_PROGRAMS } from './preflight.ts'
 import { reapDeadRuns, removeLabObjects } from './runs.ts'
 import { localLifecycle } from './lifecycle.ts'
 
@@ -67,7 +67,7 @@ export const localProvider: Provider = {
   takeOver: (state) => adoptFeatures(state as Probes),
   cleanDeadRuns: async () => ({ removed: await reapDeadRuns(), kept: [] }),
   async preflight(spec: ClusterSpec, networks: readonly (string | NetworkSpec)[]) {
-    await checkLabEnvironment()
+    await checkLabEnvironment([...LAB_PROGRAMS, ...spec.programs ?? []])
     await checkNetworkRequirements(networks)
     if (spec.provider === 'local') await checkConditionRequirements(spec)
   },
