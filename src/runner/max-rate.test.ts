@@ -99,6 +99,19 @@ describe('max-rate search', () => {
     expect(guided.maxRateBps! / bisected.maxRateBps!).toBeLessThan(1.05)
   })
 
+  test('a guess that only just fails (a burst carried in a short trial) is closed by one trial a step below', async () => {
+    // A 4 Mbit queue on a 50M link: an overloaded 2 s trial carries 52M, and 52M itself loses ~1.5%.
+    const bursty = async (offered: number, durationMs: number): Promise<ProbeOutcome> => {
+      const seconds = durationMs / 1000
+      const carriedBps = Math.min(offered, 50e6 + 4e6 / seconds * (offered > 60e6 ? 1 : 0.6))
+      return { offeredBps: offered, senderBps: offered, receivedBps: carriedBps, lossPercent: (1 - carriedBps / offered) * 100 }
+    }
+    const result = await searchMaxRate({ ...search, toBps: 10e9 }, bursty, shortTrials)
+    const trials = result.probes.filter((probe) => probe.phase === 'trial')
+    expect(trials.length).toBeLessThanOrEqual(4)
+    expect(trials.at(-1)!.offeredBps).toBeCloseTo(trials.at(-2)!.offeredBps / 1.05, -3)
+  })
+
   test('on a path that loses a share of everything, guesses never take more than twice the bisection', async () => {
     const lossy = async (offered: number): Promise<ProbeOutcome> => {
       const lossPercent = offered > 300e6 ? 15 : 0

@@ -121,29 +121,41 @@ function carried(probe: SearchProbe): number | null {
   return probe.receivedBps ?? probe.senderBps
 }
 
+/** A failed guess whose loss is within this many times the bound sat just above the limit. */
+const NEAR_MISS = 10
+
 /**
  * Narrows the bracket (from passed, to failed) to the resolution; returns the highest rate that
  * passed. Guided: a capacity-limited path tops out at what its failing probes carried, so the next
- * trial goes there when that lies well inside the bracket, and after it passes one trial a step
- * above closes the bracket. Otherwise — and right after a guess failed, as on a lossy path that
- * carries nearly what it is offered — it bisects geometrically (the midpoint of 10M and 1G is 100M).
+ * trial goes there when that lies well inside the bracket. A guess that passes is followed by one
+ * trial a step above it, and a guess that only just failed (a queue's burst lets a short trial
+ * carry a little more than the path sustains) by one a step below it: either closes the bracket.
+ * Otherwise — and after a guess that failed by far, as on a lossy path that carries nearly what
+ * it is offered — it bisects geometrically (the midpoint of 10M and 1G is 100M).
  */
 async function narrow(search: MaxRateSearch, failed: SearchProbe | null, probe: (rate: number) => Promise<SearchProbe>, guided: boolean): Promise<number> {
   const step = 1 + search.resolution
   let low = search.fromBps
   let high = search.toBps
-  let next: 'guess' | 'close' | 'middle' = guided ? 'guess' : 'middle'
+  let next: 'guess' | 'above' | 'below' | 'middle' = guided ? 'guess' : 'middle'
   while (high / low > step) {
     const guess = failed && guided ? carried(failed) : null
     const usable = guess !== null && guess > low * Math.sqrt(step) && guess < high / step ** 2
-    const rate: number = next === 'close' ? low * step : next === 'guess' && usable ? guess : Math.sqrt(low * high)
+    const rate: number = next === 'above' ? low * step : next === 'below' ? high / step : next === 'guess' && usable ? guess : Math.sqrt(low * high)
     const outcome = await probe(rate)
     if (outcome.passed) low = rate
     else [high, failed] = [rate, outcome]
-    const wasGuess: boolean = next === 'guess' && usable
-    next = !guided ? 'middle' : outcome.passed ? (wasGuess ? 'close' : 'guess') : (wasGuess ? 'middle' : 'guess')
+    next = guided ? afterProbe(outcome, next === 'guess' && usable, search) : 'middle'
   }
   return low
+}
+
+/** Guided narrowing's next move, from how the last trial went and whether it was a guess. */
+function afterProbe(outcome: SearchProbe, wasGuess: boolean, search: MaxRateSearch): 'guess' | 'above' | 'below' | 'middle' {
+  if (outcome.passed) return wasGuess ? 'above' : 'guess'
+  if (!wasGuess) return 'guess'
+  const nearMiss = outcome.reason === 'loss' && outcome.lossPercent !== null && outcome.lossPercent <= NEAR_MISS * search.lossBoundPercent
+  return nearMiss ? 'below' : 'middle'
 }
 
 /** How many probes a fixed sweep needs to locate the limit to the same resolution. */
