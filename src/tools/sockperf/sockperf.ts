@@ -7,6 +7,7 @@
  */
 import type { Endpoint, RunningProcess } from '../../endpoint.ts'
 import { NetbenchError } from '../../errors.ts'
+import type { RoundTripPercentiles } from '../../results/metrics.ts'
 
 export type RoundTripProtocol = 'tcp' | 'udp'
 
@@ -16,17 +17,6 @@ export interface RoundTripProbe {
   durationMs: number
   /** Payload per message; small, like an RPC. */
   messageBytes?: number
-}
-
-/** The percentiles of a run's round trips, in milliseconds. */
-export interface RoundTripPercentiles {
-  p50: number
-  p90: number
-  p99: number
-  'p99.9': number
-  min: number
-  max: number
-  mean: number
 }
 
 export interface RoundTripResult {
