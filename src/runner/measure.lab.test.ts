@@ -193,4 +193,13 @@ describe('latency', () => {
     expect(idle.samples[0]!.roundTrips).toEqual(quiet)
     expect(idle.metrics.rttMs).toBe(quiet.rttMs.p50)
   })
+
+  test('UDP request/response on the shaped link: small messages pass the policers (it counts full frames) and go to tbf', async () => {
+    // Counted as full frames, back-to-back 64-byte messages (tens of thousands a second) overran
+    // the policer's packet rate and sockperf stalled on the first loss: no observations at all.
+    const udpRoundTrips = await measurePoint('s', point({ step: 'latency', label: 'latency udp', latency: { count: 1, intervalMs: 1000, underLoad: null, protocol: 'udp' } }), pair())
+    expect([udpRoundTrips.status, udpRoundTrips.error]).toEqual(['ok', null])
+    expect(udpRoundTrips.roundTrips!.transactions).toBeGreaterThan(100)
+    expect(udpRoundTrips.roundTrips!.rttMs.p50).toBeLessThan(50)
+  })
 })

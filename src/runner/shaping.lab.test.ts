@@ -159,8 +159,11 @@ describe('loss above the link across the rates the lab shapes to', () => {
           expect(point.limitedBy).toBe('network')
           expect(point.metrics.lossPercent!).toBeGreaterThan((1 - linkPayload / sent) * 100 - 3)
         } else {
-          // At or below the link nothing is above it to drop: the host's sender or receiver set the limit, or the link held it.
-          expect(['sender', 'link', 'receiver']).toContain(point.limitedBy)
+          // At or below the link on average: the host's sender or receiver set the limit, or the link
+          // held it — unless a descheduled sender's catch-up burst overflowed the bucket, and then
+          // the network really dropped (the shaper's count matched the loss above).
+          if (point.limitedBy === 'network') expect(shaper.drops).toBeGreaterThan(0)
+          else expect(['sender', 'link', 'receiver']).toContain(point.limitedBy)
         }
       })
     })

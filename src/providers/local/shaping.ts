@@ -50,9 +50,15 @@ export function policerRate(rateBps: number, frameBytes = FULL_FRAME_BYTES): { p
   return { packetsPerSecond, burstPackets: Math.max(Math.ceil((512 * 1024) / frameBytes), Math.round(packetsPerSecond * 0.02)) }
 }
 
+/**
+ * Only datagrams of at least half a full frame are policed: the packet rate is right for them
+ * alone. Small ones (request/response messages, DNS-sized traffic) go to tbf's byte-rate queue, as
+ * on a real link, where a policer counting them as full frames would drop a 64-byte ping-pong at a
+ * tenth of the link's rate.
+ */
 const policerRule = (rateBps: number, frameBytes: number) => {
   const { packetsPerSecond, burstPackets } = policerRate(rateBps, frameBytes)
-  return `meta l4proto udp limit rate over ${packetsPerSecond}/second burst ${burstPackets} packets counter drop`
+  return `meta l4proto udp meta length >= ${Math.floor(frameBytes / 2)} limit rate over ${packetsPerSecond}/second burst ${burstPackets} packets counter drop`
 }
 
 export interface PolicedUplink { runPrefix: string; nodeNamespace: string; underlayNamespace: string; port: string; node: string; rateBps: number }

@@ -3,7 +3,7 @@ import { runSockperf } from './sockperf.ts'
 import { createNetnsPair } from '../iperf3/netns-endpoint.testkit.ts'
 
 describe('sockperf between two real namespaces', () => {
-  // TCP runs in the runner's lab test and through the kube stand-in; UDP here, unshaped (no policer).
+  // TCP runs in the runner's lab test and through the kube stand-in; UDP here (on a shaped link in the runner's).
   test('UDP round trips; the server is gone afterwards', async () => {
     const pair = await createNetnsPair()
     try {

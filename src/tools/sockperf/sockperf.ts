@@ -39,7 +39,7 @@ export const DEFAULT_MESSAGE_BYTES = 64
  */
 export const SOCKPERF_LEAD_MS = 2_500
 export const SOCKPERF_PORT = 11111
-const UDP_LOSS_HINT = "UDP request/response stalls on lost messages; a path that drops small packets above a packet rate (the local lab's UDP policers on shaped links) loses them: use protocol: 'tcp', or cluster.bandwidth: none in the lab"
+const UDP_LOSS_HINT = "UDP request/response stalls on lost messages (a policer or a full queue on the path drops them): use protocol: 'tcp'"
 const MISSING_HINT = 'run `netbench setup` or `apt-get install sockperf`'
 
 export function serverArgs(protocol: RoundTripProtocol, bindIp: string, port: number): string[] {
