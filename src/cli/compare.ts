@@ -4,7 +4,7 @@ import { DEFAULT_REPORT_DIR, reportFile, shown } from '../../reporters/report-di
 import { renderTable } from '../../reporters/terminal/table.ts'
 import { formatValue } from '../results/format.ts'
 import { EXIT, NetbenchError } from '../errors.ts'
-import { compareRuns, counterpartSuite, DEFAULT_TOLERANCE, describeDelta } from '../results/compare.ts'
+import { compareRuns, counterpartSuite, DEFAULT_TOLERANCE, describeDelta, NODE_CPU_METRIC } from '../results/compare.ts'
 import type { ChangeVerdict, Comparison, MetricChange, PointChange } from '../results/types.ts'
 import { NETBENCH_VERSION } from '../results/environment.ts'
 import { loadResult } from '../results/load-result.ts'
@@ -49,11 +49,13 @@ function pointName(point: PointChange, suites: number): string {
 /** The per-point delta table, then one line per regression saying which test decided it. */
 export function renderComparisonText(comparison: Comparison): string {
   const suites = new Set(comparison.points.map((point) => point.suite)).size
-  const rows = [['point', 'throughput', 'change', 'loss', 'change', 'verdict'].map((cell) => pc.dim(cell))]
+  // Node CPU only when a run measured it: results from before it, or kube without exec, have none.
+  const columns = ['throughput', 'loss', ...comparison.points.some((point) => point.metrics.some((metric) => metric.metric === NODE_CPU_METRIC)) ? [NODE_CPU_METRIC] : []]
+  const rows = [['point', ...columns.flatMap((column) => [column === NODE_CPU_METRIC ? 'node CPU-s/Gbit' : column, 'change']), 'verdict'].map((cell) => pc.dim(cell))]
   for (const point of comparison.points) {
     const metric = (name: string) => point.metrics.find((candidate) => candidate.metric === name)
     const note = point.presence === 'baseline-only' ? ' (not measured now)' : point.presence === 'current-only' ? ' (not in baseline)' : point.currentError ? ' (measurement failed)' : point.senderLimited ? ' (sender-limited)' : ''
-    rows.push([pointName(point, suites), ...change(metric('throughput')), ...change(metric('loss')), paint[point.verdict](`${label[point.verdict]}${note}`)])
+    rows.push([pointName(point, suites), ...columns.flatMap((column) => change(metric(column))), paint[point.verdict](`${label[point.verdict]}${note}`)])
   }
   const { tolerance } = comparison
   const lines = [

@@ -94,6 +94,25 @@ describe('netbench compare', () => {
     expect(stdout).toMatch(/\d+ regression\(s\)/)
   })
 
+  it('shows node CPU per Gbit/s beside throughput when the runs measured it, and does not gate it', async () => {
+    const withCpu = (file: string, perGbps: number, out: string) => {
+      const run = JSON.parse(readFileSync(at(file), 'utf8'))
+      for (const point of run.suites.flatMap((suite: { points: unknown[] }) => suite.points) as Array<{ step: string; metrics: Record<string, number>; samples: Array<{ metrics: Record<string, number> }> }>) {
+        if (point.step === 'latency') continue
+        point.metrics.cpuNodePerGbps = perGbps
+        for (const sample of point.samples) sample.metrics.cpuNodePerGbps = perGbps
+      }
+      writeFileSync(at(out), JSON.stringify(run))
+      return at(out)
+    }
+    const { code, stdout } = await runCli(['compare', withCpu('a.json', 1, 'cpu-a.json'), withCpu('same.json', 2, 'cpu-b.json'), '--report-dir', at('compare-cpu')])
+    expect(code).toBe(0)
+    expect(stdout).toMatch(/node CPU-s\/Gbit/)
+    expect(stdout).toMatch(/flannel › tcp .* 1 → 2 +\+100%/)
+    const plain = await runCli(['compare', at('a.json'), at('same.json'), '--report-dir', at('compare-plain')])
+    expect(plain.stdout).not.toContain('node CPU')
+  })
+
   it('lets a wider tolerance through', async () => {
     // flannel lost 16% of its capacity; a 20% tolerance accepts that.
     const { code } = await runCli(['compare', at('a.json'), at('worse.json'), '--tolerance', '20%', '--loss-tolerance', '20%', '--report-dir', at('compare-3')])

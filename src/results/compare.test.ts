@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { handPoint, handRun } from '../../test/hand-result.ts'
-import { compareRuns, describeDelta, pairPoints } from './compare.ts'
+import { compareRuns, describeDelta, NODE_CPU_METRIC, pairPoints } from './compare.ts'
 import type { PointChange } from './types.ts'
 
 const M = 1e6
@@ -60,6 +60,15 @@ describe('compareRuns: loss in percentage points, and what is gated', () => {
     // Jitter quintupled but is not gated: the point's verdict comes from throughput and loss.
     expect(only(change, 'jitter')).toMatchObject({ gated: false, verdict: 'regression' })
     expect(change.verdict).toBe('regression')
+  })
+
+  it('shows node CPU per Gbit/s when a side measured it, without gating it', () => {
+    const doubled = compareRuns(handRun('a', [handPoint('calico', 'tcp', { throughputBps: mbit(900, 910, 905), cpuNodePerGbps: [1.0, 1.1, 1.05] })]),
+      handRun('b', [handPoint('calico', 'tcp', { throughputBps: mbit(900, 910, 905), cpuNodePerGbps: [2.0, 2.1, 2.05] })])).points[0]!
+    expect(only(doubled, NODE_CPU_METRIC)).toMatchObject({ verdict: 'regression', gated: false, deltaPercent: expect.closeTo(95.2, 0) })
+    expect(doubled.verdict).toBe('unchanged')
+    const unmeasured = compareOne([100], [100])
+    expect(unmeasured.metrics.map((metric) => metric.metric)).toEqual(['throughput', 'retransmits'])
   })
 
   it('honours a custom tolerance', () => {

@@ -7,9 +7,12 @@ import type { ChangeVerdict, Comparison, MetricChange, PointChange, PointResult,
 import { basename } from 'node:path'
 import { trimNumber } from '../units.ts'
 
+/** The comparison's name for node CPU-seconds per Gbit/s received. */
+export const NODE_CPU_METRIC = 'node CPU-s per Gbit/s'
+
 export const DEFAULT_TOLERANCE: Tolerance = { percent: 5, lossPoints: 0.5 }
 
-type MetricKey = keyof Pick<Metrics, 'throughputBps' | 'lossPercent' | 'jitterMs' | 'retransmits'>
+type MetricKey = keyof Pick<Metrics, 'throughputBps' | 'lossPercent' | 'jitterMs' | 'retransmits' | 'cpuNodePerGbps'>
 
 interface MetricRule {
   key: MetricKey
@@ -22,6 +25,8 @@ interface MetricRule {
    */
   gate: 'percent' | 'points' | null
   steps: ReadonlyArray<PointResult['step']>
+  /** Compared only when a side measured it (results before node CPU, or kube without exec, have none). */
+  optional?: boolean
 }
 
 const RULES: readonly MetricRule[] = [
@@ -29,6 +34,9 @@ const RULES: readonly MetricRule[] = [
   { key: 'lossPercent', name: 'loss', unit: 'percent', better: 'lower', gate: 'points', steps: ['udp'] },
   { key: 'jitterMs', name: 'jitter', unit: 'ms', better: 'lower', gate: null, steps: ['udp'] },
   { key: 'retransmits', name: 'retransmits', unit: 'count', better: 'lower', gate: null, steps: ['tcp'] },
+  // Shown, not gated: other work on a shared node moves it. Bound it with an expectation instead
+  // (`cpu.node.perGbps <= 120% of baseline`), which catches an upgrade that doubles the CPU.
+  { key: 'cpuNodePerGbps', name: NODE_CPU_METRIC, unit: 'count', better: 'lower', gate: null, steps: ['udp', 'tcp'], optional: true },
 ]
 
 type PointShape = Pick<PointResult, 'network' | 'label' | 'step' | 'bitrateBps' | 'streams' | 'between'>
@@ -109,7 +117,9 @@ function comparePoint(suite: string, baseline: PointResult | undefined, current:
   }
   if (!baseline || !current) return change
   change.metrics = RULES.filter((rule) => rule.steps.includes(either.step))
-    .map((rule) => compareMetric(rule, sampleValues(baseline, rule.key), sampleValues(current, rule.key), tolerance))
+    .map((rule) => ({ rule, before: sampleValues(baseline, rule.key), now: sampleValues(current, rule.key) }))
+    .filter(({ rule, before, now }) => !rule.optional || before.length + now.length > 0)
+    .map(({ rule, before, now }) => compareMetric(rule, before, now, tolerance))
   // A measurement that worked before and fails now is the clearest regression of all.
   if (change.currentError && !change.baselineError) {
     change.verdict = 'regression'
