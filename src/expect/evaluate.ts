@@ -26,6 +26,7 @@ function metricValue(metrics: Metrics, metric: Metric): number | null {
     case 'cpu.node.perGbps': return metrics.cpuNodePerGbps ?? null
     // Figures of the point or the network rather than of each sample: see valuesOf, network-checks.ts.
     case 'tps': return null
+    case 'fairness': return null
     case 'max': return null
     case 'setup-time': return null
     case 'policy': return null
@@ -39,6 +40,7 @@ function metricValue(metrics: Metrics, metric: Metric): number | null {
 function valuesOf(point: PointResult, metric: Metric): number[] {
   if (metric === 'max') return point.search?.maxRateBps == null ? [] : [point.search.maxRateBps]
   if (metric === 'rtt' && point.rttsMs) return point.rttsMs
+  if (metric === 'fairness') return point.samples.flatMap((sample) => typeof sample.fairness === 'number' ? [sample.fairness] : [])
   if (metric === 'tps') return point.samples.flatMap((sample) => sample.roundTrips ? [sample.roundTrips.transactionsPerSecond] : [])
   return point.samples.map((sample) => metricValue(sample.metrics, metric)).filter((value): value is number => value !== null && Number.isFinite(value))
 }

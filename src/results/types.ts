@@ -37,6 +37,24 @@ export interface SampleResult {
   sequence?: number
   /** Latency over TCP or UDP: this repeat's round-trip percentiles and transactions per second. */
   roundTrips?: RoundTrips
+  /** `pairs: N` (N > 1): each pair's own figures in this repeat; `metrics` holds their aggregate. */
+  pairs?: PairSample[]
+  /** `pairs: N`: Jain's fairness index of the pairs' throughputs in this repeat, (Σx)² / (n·Σx²). */
+  fairness?: number | null
+}
+
+/** One pair of a repeat with `pairs: N`. */
+export interface PairSample {
+  /** Endpoint names, as PointResult's from and to. */
+  from: string
+  to: string
+  throughputBps: number | null
+  senderBps: number | null
+  lossPercent: number | null
+  jitterMs: number | null
+  retransmits: number | null
+  packets: number | null
+  lostPackets: number | null
 }
 
 export interface PointResult {
@@ -81,6 +99,14 @@ export interface PointResult {
   load?: { kind: 'tcp' | 'udp'; offeredBps: number | null; throughputBps: Array<number | null> }
   /** TCP: congestion control the sender used (`end.sender_tcp_congestion`). */
   congestion?: string | null
+  /**
+   * `pairs: N` (N > 1): how many pairs ran at once over distinct nodes; the metrics are their
+   * aggregate (throughput and retransmits summed, loss over all packets, the worst jitter), each
+   * sample keeps every pair's, and `from`/`to` list the pairs' ends comma-separated.
+   */
+  pairs?: number
+  /** `pairs: N`: median over the repeats of Jain's fairness index of the pairs' throughputs (0–1]. */
+  fairness?: number | null
   /** UDP and TCP: the nodes' CPU split over the repeats (the figures are metrics.cpuNode*); scope `machine` in the lab. */
   nodeCpu?: NodeCpuSummary
   samples: SampleResult[]
