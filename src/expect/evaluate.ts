@@ -4,6 +4,7 @@ import type { PointResult, Verdict } from '../results/types.ts'
 import { statistic } from '../results/stats.ts'
 import type { BaselineMatch } from '../results/baseline.ts'
 import { judge } from '../results/judge.ts'
+import { offeredBps } from '../results/pairs.ts'
 import { formatValue } from '../results/format.ts'
 import { formatRate, trimNumber } from '../units.ts'
 
@@ -134,9 +135,10 @@ export function evaluate(expectation: Expectation, point: PointResult, reference
     if ('error' in against) return error(against.error)
     ;({ expected, basis, bounds: baselineBounds } = against)
   } else if (bound.of.kind === 'offered') {
-    if (point.bitrateBps === null) return error('this point has no offered rate')
-    expected = (bound.percent / 100) * point.bitrateBps
-    basis = ` (${trimNumber(bound.percent)}% of offered ${formatRate(point.bitrateBps)})`
+    const offered = offeredBps(point)
+    if (offered === null) return error('this point has no offered rate')
+    expected = (bound.percent / 100) * offered
+    basis = ` (${trimNumber(bound.percent)}% of offered ${formatRate(offered)}${point.pairs ? `, ${point.pairs} pairs × ${formatRate(point.bitrateBps)}` : ''})`
   } else {
     if (!reference) return error(`no ${point.label} point of ${bound.of.network} to compare with`)
     if (reference.status === 'error') return error(`the reference measurement on ${reference.network} failed: ${reference.error}`)

@@ -1,5 +1,5 @@
 import type { Between } from '../model.ts'
-import type { Metrics, NodeCpu, RoundTrips, ShaperCounters } from './metrics.ts'
+import type { Metrics, NodeCpu, PairSample, RoundTrips, ShaperCounters } from './metrics.ts'
 import type { NodeCpuSummary } from './node-cpu.ts'
 import type { PolicyResult } from './policy.ts'
 
@@ -41,20 +41,6 @@ export interface SampleResult {
   pairs?: PairSample[]
   /** `pairs: N`: Jain's fairness index of the pairs' throughputs in this repeat, (Σx)² / (n·Σx²). */
   fairness?: number | null
-}
-
-/** One pair of a repeat with `pairs: N`. */
-export interface PairSample {
-  /** Endpoint names, as PointResult's from and to. */
-  from: string
-  to: string
-  throughputBps: number | null
-  senderBps: number | null
-  lossPercent: number | null
-  jitterMs: number | null
-  retransmits: number | null
-  packets: number | null
-  lostPackets: number | null
 }
 
 export interface PointResult {
