@@ -5,6 +5,8 @@
 import { emptyMetrics, type Metrics, type PairSample, type Sample } from './metrics.ts'
 import { nodeCpuFigures } from './node-cpu.ts'
 import type { PointResult } from './types.ts'
+import { percentile } from './stats.ts'
+import { formatRate } from '../units.ts'
 
 /** The rate offered in all: a udp bitrate is each pair's, so N pairs offer N times it. */
 export function offeredBps(point: Pick<PointResult, 'bitrateBps' | 'pairs'>): number | null {
@@ -93,4 +95,30 @@ export function aggregatePairs(samples: readonly Sample[], ends: ReadonlyArray<{
   }
   aggregateNodeCpu(samples, sample)
   return sample
+}
+
+/** Each pair of a point: its ends and its median throughput over the repeats. */
+export function pairFigures(point: Pick<PointResult, 'samples'>): Array<{ from: string; to: string; throughputBps: number | null }> {
+  const first = point.samples.find((sample) => sample.pairs)?.pairs ?? []
+  return first.map((pair, index) => {
+    const values = point.samples.flatMap((sample) => {
+      const value = sample.pairs?.[index]?.throughputBps
+      return typeof value === 'number' ? [value] : []
+    })
+    return { from: pair.from, to: pair.to, throughputBps: values.length ? percentile(values, 50) : null }
+  })
+}
+
+/** `2 pairs, J=0.98`: the compact form reports show beside the aggregate; null for a one-pair point. */
+export function pairsCaption(point: Pick<PointResult, 'pairs' | 'fairness'>): string | null {
+  if (!point.pairs) return null
+  return `${point.pairs} pairs, J=${typeof point.fairness === 'number' ? point.fairness.toFixed(2) : '—'}`
+}
+
+/** `2 pairs, J=0.98: n1 → n2 9.42 Gbit/s · n3 → n4 7.17 Gbit/s`; null for a one-pair point. */
+export function pairsText(point: Pick<PointResult, 'pairs' | 'fairness' | 'samples'>): string | null {
+  const caption = pairsCaption(point)
+  if (!caption) return null
+  const each = pairFigures(point).map((pair) => `${pair.from} → ${pair.to} ${formatRate(pair.throughputBps)}`)
+  return each.length ? `${caption}: ${each.join(' · ')}` : caption
 }
