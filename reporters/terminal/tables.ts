@@ -1,6 +1,6 @@
 import pc from 'picocolors'
 import { limitNote } from '../../src/results/attribution.ts'
-import { pairsCaption, pairsText } from '../../src/results/pairs.ts'
+import { pairFigures, pairsCaption } from '../../src/results/pairs.ts'
 import type { LimitedBy, MetricStats, PointResult } from '../../src/results/types.ts'
 import type { PolicyResult } from '../../src/results/policy.ts'
 import { policyCells } from '../policy-cells.ts'
@@ -64,8 +64,8 @@ const offeredText = (point: PointResult) => `${point.pairs ? `${point.pairs} × 
 /** Under a table, one line per point with `pairs: N`: the pairs' fairness and each pair's throughput. */
 function pairLines(points: readonly PointResult[]): string[] {
   return points.flatMap((point) => {
-    const text = point.status === 'ok' ? pairsText(point) : null
-    return text ? [pc.dim(`  ${where(point)} ${point.label}: ${text}`)] : []
+    const each = point.status === 'ok' ? pairFigures(point) : []
+    return each.length ? [pc.dim(`  ${point.network} › ${point.label}, each pair: ${each.map((pair) => `${pair.from} → ${pair.to} ${formatRate(pair.throughputBps)}`).join(' · ')}`)] : []
   })
 }
 
