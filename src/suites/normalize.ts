@@ -10,7 +10,7 @@ import { normalizeConditions, normalizeFaults } from './conditions.ts'
 import { normalizePolicyStep } from './policy-step.ts'
 import { placeOf, type Locator, type PathSegment } from './validate.ts'
 import { nearest } from '../expect/tokens.ts'
-import { nodesForPairs, pairsNeed } from '../providers/node-pairs.ts'
+import { nodesForPairs, pairsNeed } from '../node-pairs.ts'
 
 export interface NormalizeContext {
   file: string

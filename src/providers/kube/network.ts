@@ -13,7 +13,7 @@ import { mtuFromIpJson, mtuFromRouteJson, mtuFromSysfs } from './mtu.ts'
 import { PodEndpoint } from './pod-endpoint.ts'
 import { runKubePolicy } from './policy.ts'
 import { checkReachability } from './reachability.ts'
-import { allPairs, placementKey, planPods, type PlannedPod } from './placement.ts'
+import { allPairs, placementKey, planPods, type PlannedPod, type PodPlan } from './placement.ts'
 import type { KubeTarget, ReadyPod } from './cluster-client.ts'
 
 export interface KubeNetworkOptions {
@@ -138,16 +138,7 @@ export async function installKubeNetwork(options: KubeNetworkOptions): Promise<N
       }
       return { client: endpoints.get(pair.client)!, server: endpoints.get(pair.server)! }
     },
-    pairs(between: Between, endpoint: EndpointKind = 'pod', count: number): EndpointPair[] {
-      if (count === 1) return [network.pair(between, endpoint)]
-      const list = plan.pairLists.get(placementKey(between, endpoint))
-      if (!list || list.length < count) {
-        throw new NetbenchError('SUITE_INVALID', `network ${name} was installed with ${list?.length ?? 1} ${endpoint} pairs for between: ${between}, not ${count}`, {
-          hint: 'internal: the suite\'s placements were not passed to the kube provider',
-        })
-      }
-      return list.slice(0, count).map((pair) => ({ client: endpoints.get(pair.client)!, server: endpoints.get(pair.server)! }))
-    },
+    pairs: (between: Between, endpoint: EndpointKind = 'pod', count: number) => count === 1 ? [network.pair(between, endpoint)] : plannedPairs(plan, endpoints, name, between, endpoint, count),
     describe: () => ({
       provider: 'kube',
       context: target.context,
@@ -178,6 +169,17 @@ export async function installKubeNetwork(options: KubeNetworkOptions): Promise<N
     },
   }
   return network
+}
+
+/** `pairs: N`: the placement's pairs over distinct nodes, as planPods made them for the most pairs a step asks. */
+function plannedPairs(plan: PodPlan, endpoints: ReadonlyMap<string, PodEndpoint>, network: string, between: Between, endpoint: EndpointKind, count: number): EndpointPair[] {
+  const list = plan.pairLists.get(placementKey(between, endpoint))
+  if (!list || list.length < count) {
+    throw new NetbenchError('SUITE_INVALID', `network ${network} was installed with ${list?.length ?? 1} ${endpoint} pairs for between: ${between}, not ${count}`, {
+      hint: 'internal: the suite\'s placements were not passed to the kube provider',
+    })
+  }
+  return list.slice(0, count).map((pair) => ({ client: endpoints.get(pair.client)!, server: endpoints.get(pair.server)! }))
 }
 
 function endpointFor(target: KubeTarget, pod: PlannedPod, live: ReadyPod, mtu: number, image: string, ports: PortRange): PodEndpoint {

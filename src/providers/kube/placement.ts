@@ -6,7 +6,7 @@
 import type { V1Node } from '@kubernetes/client-node'
 import { NetbenchError } from '../../errors.ts'
 import type { Between, EndpointKind, Placement } from '../../model.ts'
-import { disjointNodePairs, pairsNeed } from '../node-pairs.ts'
+import { disjointNodePairs, pairsNeed } from '../../node-pairs.ts'
 
 export const ZONE_LABEL = 'topology.kubernetes.io/zone'
 const LEGACY_ZONE_LABEL = 'failure-domain.beta.kubernetes.io/zone'

@@ -9,7 +9,7 @@ import type { EndpointPair, Network } from '../types.ts'
 import { EXEC_CONCURRENCY, mapLimit } from './concurrency.ts'
 import { pathShapers, UNDERLAY_MTU, type LocalLab, type LabNode } from './lab.ts'
 import { pickNodePair } from './placement.ts'
-import { disjointNodePairs, nodesForPairs, pairsNeed } from '../node-pairs.ts'
+import { disjointNodePairs, nodesForPairs, pairsNeed } from '../../node-pairs.ts'
 import { createPodNamespaces, deleteNamespaces, deletePods, pickPodPair, podSlots, waitReachable, type Pod, type PodSlot } from './pods.ts'
 
 /** What the tests and the policy step need to know about a datapath besides its pods. */

@@ -2,7 +2,7 @@
  * Disjoint node pairs for a step with `pairs: N`: N client/server pairs that share no node, so
  * that they contend only where the network itself makes them (the lab's, k3s's and kube's nodes).
  */
-import type { Between } from '../model.ts'
+import type { Between } from './model.ts'
 
 /** Nodes N disjoint pairs take: one per pair on a node, two otherwise. */
 export function nodesForPairs(between: Between, count: number): number {
