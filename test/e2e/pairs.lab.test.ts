@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs'
+import { afterEach, describe, expect, test } from 'vitest'
+import { runCli } from '../cli.ts'
+import { labLeftovers } from '../leftovers.ts'
+import { tmpProject } from '../tmp-project.ts'
+
+// `pairs: N` end to end: the real CLI on the real lab. Links are shaped to 200M per node because
+// every lab node shares this machine's CPUs: unshaped, two iperf3 pairs split the same cores and
+// carried 1.1–1.9× one pair here; shaped, each pair has its own node's uplink and two carry ~2×.
+
+afterEach(() => {
+  expect(labLeftovers()).toEqual([])
+})
+
+interface Point { label: string; network: string; pairs?: number; fairness?: number; from: string; to: string; metrics: { throughputBps: number }; samples: Array<{ pairs?: Array<{ from: string; to: string; throughputBps: number }>; fairness?: number }> }
+
+describe('pairs: N', () => {
+  test('two pairs over distinct nodes move more in aggregate than one, with per-pair figures and fairness', async () => {
+    using project = tmpProject({
+      's.netbench.yaml': [
+        'name: pairs', 'cluster: { nodes: 4, zones: 1, bandwidth: 200M }', 'networks: [host, flannel]', 'steps:',
+        '  - tcp: { duration: 1s }', '  - tcp: { duration: 1s, pairs: 2 }',
+        'expect:', '  - all tcp fairness > 0', '',
+      ].join('\n'),
+    })
+    const { code, stdout, stderr } = await runCli(['s.netbench.yaml', '--output', 'result.json', '--reporter', 'terminal', '--reporter', 'junit'], { cwd: project.dir })
+    expect(stderr).toBe('')
+    expect(code).toBe(0)
+    expect(stdout).toMatch(/1 stream, 2 pairs, J=(0\.\d\d|1\.00)/)
+    expect(stdout).toMatch(/flannel › tcp \(nodes, 2 pairs\), each pair: n1-p1 → n2-p1 [\d.]+ Mbit\/s · n3-p1 → n4-p1 [\d.]+ Mbit\/s/)
+    const points: Point[] = JSON.parse(readFileSync(project.path('result.json'), 'utf8')).suites[0].points
+    for (const network of ['host', 'flannel']) {
+      const one = points.find((point) => point.network === network && !point.pairs)!
+      const two = points.find((point) => point.network === network && point.pairs === 2)!
+      // Two 200M uplinks against one: about 2×; 1.4 leaves room for a loaded machine.
+      expect(two.metrics.throughputBps / one.metrics.throughputBps).toBeGreaterThan(1.4)
+      expect(two.fairness).toBeGreaterThan(0)
+      expect(two.fairness).toBeLessThanOrEqual(1)
+      const [sample] = two.samples
+      expect(sample!.pairs!.map((pair) => `${pair.from}>${pair.to}`)).toEqual(network === 'host' ? ['n1>n2', 'n3>n4'] : ['n1-p1>n2-p1', 'n3-p1>n4-p1'])
+      const sum = sample!.pairs!.reduce((total, pair) => total + pair.throughputBps, 0)
+      expect(two.metrics.throughputBps).toBeCloseTo(sum, 0)
+      expect(sample!.fairness).toBe(two.fairness)
+    }
+    const junit = readFileSync(project.path('netbench-report/junit.xml'), 'utf8')
+    expect(junit).toContain('<property name="tcp (nodes, 2 pairs).pairs" value="2"/>')
+    expect(junit).toMatch(/<property name="tcp \(nodes, 2 pairs\)\.fairness" value="(0\.\d+|1)"\/>/)
+  })
+
+  test.each([
+    ['more pairs than nodes', 'steps:\n  - tcp: { duration: 1s, between: nodes, pairs: 3 }\n', /^netbench: s\.netbench\.yaml:5:\d+: steps\[0\]\.tcp\.pairs: 3 pairs between nodes need 6 nodes; cluster\.nodes is 4 — set cluster\.nodes: 6 or pairs: 2\n$/],
+    ['pairs: 0', 'steps:\n  - tcp: { duration: 1s, pairs: 0 }\n', /^netbench: s\.netbench\.yaml:5:\d+: steps\[0\]\.tcp\.pairs: .+\n$/],
+  ])('%s: exit 2 before anything is provisioned, one line', async (_name, steps, message) => {
+    using project = tmpProject({ 's.netbench.yaml': `name: t\ncluster: { nodes: 4 }\nnetworks: [host]\n${steps}` })
+    const { code, stdout, stderr } = await runCli(['s.netbench.yaml'], { cwd: project.dir })
+    expect(code).toBe(2)
+    expect(stderr).toMatch(message)
+    expect(stdout).toBe('')
+  })
+})
