@@ -42,7 +42,8 @@ export function pathPushedBack(point: PointResult): boolean {
   const shaper = shaperTotals(point)
   if (!shaper || !isSenderLimited(point) || shaper.overlimits < shaper.packets * SHAPER_BUSY_RATIO) return false
   const ceiling = point.senderCeilingBps
-  return ceiling == null || point.metrics.senderBps! < ceiling * AT_CEILING_RATIO
+  // With pairs, each client sends on its own node: compare one pair's share with a node's ceiling.
+  return ceiling == null || point.metrics.senderBps! / (point.pairs ?? 1) < ceiling * AT_CEILING_RATIO
 }
 
 /**

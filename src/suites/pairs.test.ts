@@ -61,3 +61,8 @@ describe('bad input: exit 2, one line naming the place and the fix', () => {
     expect(await rejection(suite('{ nodes: 4 }', '  - tcp: { pairs: 2 }\n', '  - host tcp fairness >= 2\n'))).toMatch(/'2' is more than 1/)
   })
 })
+
+test('k3s: the node count is in the suite, so it is checked at load as in the lab', async () => {
+  expect(await rejection(suite("{ provider: k3s, nodes: 3, image: 'rancher/k3s:v1.31.4-k3s1' }", '  - tcp: { between: zones, pairs: 2 }\n'))).toMatch(
+    /steps\[0\]\.tcp\.pairs: 2 pairs between zones need 4 nodes; cluster\.nodes is 3 — set cluster\.nodes: 4 or pairs: 1$/)
+})
