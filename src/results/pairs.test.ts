@@ -59,3 +59,16 @@ describe('what a pairs point shows', () => {
     expect(pairsCaption({})).toBeNull()
   })
 })
+
+test('node CPU: the busiest pair\'s reading; on one kernel (the lab) it names every pair\'s nodes and costs the aggregate', () => {
+  const reading = (nodes: string[], percent: number): Sample => ({
+    metrics: { ...emptyMetrics(), throughputBps: 1e9, cpuNodePercent: percent },
+    nodeCpu: { scope: 'machine', kernels: [{ nodes, cpus: 2, userPercent: percent, systemPercent: 0, softirqPercent: 0, seconds: 1 }] },
+    mtu: 1500, durationMs: 1000, raw: {},
+  })
+  const sample = aggregatePairs([reading(['n1', 'n2'], 40), reading(['n3', 'n4'], 60)], [{ from: 'n1', to: 'n2' }, { from: 'n3', to: 'n4' }])
+  expect(sample.nodeCpu!.kernels[0]!.nodes).toEqual(['n1', 'n2', 'n3', 'n4'])
+  expect(sample.metrics.cpuNodePercent).toBe(60)
+  // 60% of 2 CPUs = 1.2 CPU-seconds per second, over the 2 Gbit/s of both pairs.
+  expect(sample.metrics.cpuNodePerGbps).toBeCloseTo(0.6, 12)
+})

@@ -52,10 +52,13 @@ function aggregateNodeCpu(samples: readonly Sample[], into: Sample): void {
   const read = samples.filter((sample) => sample.nodeCpu && typeof sample.metrics.cpuNodePercent === 'number')
   if (read.length !== samples.length || !read.length) return
   const busiest = read.reduce((a, b) => (b.metrics.cpuNodePercent! > a.metrics.cpuNodePercent! ? b : a))
-  into.nodeCpu = busiest.nodeCpu!
+  const machine = busiest.nodeCpu!.scope === 'machine'
+  // The lab's one kernel runs every pair's nodes: say so, not just the busiest pair's two.
+  const nodes = [...new Set(read.flatMap((sample) => sample.nodeCpu!.kernels.flatMap((kernel) => kernel.nodes)))]
+  into.nodeCpu = machine ? { ...busiest.nodeCpu!, kernels: busiest.nodeCpu!.kernels.map((kernel) => ({ ...kernel, nodes })) } : busiest.nodeCpu!
   const figures = nodeCpuFigures(busiest.nodeCpu!, into.metrics.throughputBps)
   into.metrics.cpuNodePercent = figures.percent
-  into.metrics.cpuNodePerGbps = busiest.nodeCpu!.scope === 'machine' ? figures.perGbps : null
+  into.metrics.cpuNodePerGbps = machine ? figures.perGbps : null
 }
 
 function pairOf(sample: Sample, ends: { from: string; to: string }): PairSample {
