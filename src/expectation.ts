@@ -3,7 +3,7 @@
  * read by suites, plans, results and reporters. The grammar and its vocabulary are in src/expect/.
  */
 
-export type Metric = 'throughput' | 'loss' | 'loss.network' | 'loss.receiver' | 'jitter' | 'retransmits' | 'cpu' | 'cpu.node' | 'cpu.node.perGbps' | 'max' | 'rtt' | 'tps' | 'setup-time' | 'policy'
+export type Metric = 'throughput' | 'loss' | 'loss.network' | 'loss.receiver' | 'jitter' | 'retransmits' | 'cpu' | 'cpu.node' | 'cpu.node.perGbps' | 'max' | 'rtt' | 'tps' | 'fairness' | 'setup-time' | 'policy'
 export type PolicyVerdict = 'enforced' | 'unsupported'
 export type Stat = 'median' | 'mean' | 'min' | 'max' | 'p50' | 'p90' | 'p95' | 'p99' | 'p99.9'
 export type Comparator = '<' | '<=' | '>' | '>='

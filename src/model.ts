@@ -55,6 +55,8 @@ export interface UdpStep extends StepCommon {
   /** Fixed offered rates; empty when the step searches. */
   bitratesBps: number[]
   search: MaxRateSearchSpec | null
+  /** Client/server pairs measured at once over distinct nodes (absent: 1); the rate is per pair. */
+  pairs?: number
 }
 
 export interface TcpStep extends StepCommon {
@@ -63,6 +65,8 @@ export interface TcpStep extends StepCommon {
   streams: number[]
   reverse: boolean
   bidir: boolean
+  /** Client/server pairs measured at once over distinct nodes (absent: 1). */
+  pairs?: number
 }
 
 /** Round-trip times: `count` echo requests every `intervalMs`; durationMs is their total. */
@@ -182,6 +186,8 @@ export interface Fault {
 export interface Placement {
   between: Between
   endpoint: EndpointKind
+  /** Disjoint pairs some step measures at once here (absent: 1). */
+  pairs?: number
 }
 
 /** Existing clusters named by kubeconfig contexts (`cluster: { provider: 'kube' }`). */

@@ -106,8 +106,9 @@ export interface SuiteCharts {
 
 export function suiteCharts(suite: SuiteResult, networks: ReadonlyArray<{ name: string; colour: string }>): SuiteCharts {
   const colours = new Map(networks.map((network) => [network.name, network.colour]))
-  // A max-rate search has no offered rate: it has its own section.
-  const sweeps = groupBy(suite.points.filter((point) => point.step === 'udp' && point.bitrateBps !== null), (point) => point.between)
+  // A max-rate search has no offered rate: it has its own section. Pairs offer their rate each, so
+  // their aggregate is no point of the one-pair sweep: they show in the points table.
+  const sweeps = groupBy(suite.points.filter((point) => point.step === 'udp' && point.bitrateBps !== null && !point.pairs), (point) => point.between)
   return {
     udp: sweeps.flatMap((udp) => udpCharts(suite, networks, udp, sweeps.length > 1 ? ` — between ${udp[0]!.between}` : '')),
     tcp: tcpCharts(networks, suite.points),

@@ -1,4 +1,5 @@
 import { isSenderLimited, limitNote } from '../../src/results/attribution.ts'
+import { pairsText } from '../../src/results/pairs.ts'
 import { describeDelta } from '../../src/results/compare.ts'
 import { percentile } from '../../src/results/stats.ts'
 import { nodeCpuText, type NodeCpuText } from '../../src/results/node-cpu.ts'
@@ -106,7 +107,14 @@ export function limitPills(point: PointResult): Pill[] {
   return pills
 }
 
+/** The point's note; with `pairs: N`, each pair's throughput and the fairness come first. */
 function noteOf(point: PointResult): string {
+  const pairs = point.status === 'ok' ? pairsText(point) : null
+  const note = pointNote(point)
+  return pairs ? [pairs, note].filter(Boolean).join(' · ') : note
+}
+
+function pointNote(point: PointResult): string {
   if (point.status === 'error') return ''
   if (point.search) {
     const { maxRateBps, reachedUpperBound, lossBoundPercent, probes } = point.search
@@ -126,7 +134,7 @@ function noteOf(point: PointResult): string {
 }
 
 function offeredOf(point: PointResult): string {
-  if (point.bitrateBps !== null) return formatBitrate(point.bitrateBps)
+  if (point.bitrateBps !== null) return `${point.pairs ? `${point.pairs} × ` : ''}${formatBitrate(point.bitrateBps)}`
   if (point.search) return `${formatBitrate(point.search.fromBps)}–${formatBitrate(point.search.toBps)}`
   return point.streams && point.streams > 1 ? `${point.streams} streams` : '—'
 }

@@ -41,7 +41,8 @@ function cell(point: PointResult | undefined): SweepCell | null {
  * loss in each cell, shaded by loss. One table per UDP placement.
  */
 export function sweepTables(points: readonly PointResult[], legend: ReadonlyArray<{ network: string; colour: string }>): SweepTable[] {
-  const udp = points.filter((point) => point.step === 'udp' && point.bitrateBps !== null)
+  // Pairs (each offering the rate) are no cell of the one-pair sweep: the points table has them.
+  const udp = points.filter((point) => point.step === 'udp' && point.bitrateBps !== null && !point.pairs)
   const placements = [...new Set(udp.map((point) => point.between))]
   return placements.map((between) => {
     const here = udp.filter((point) => point.between === between)

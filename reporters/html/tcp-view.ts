@@ -19,6 +19,7 @@ export function tcpTitle(point: PointResult): string {
   if (direction === 'bidir') parts.push('both directions')
   parts.push(PLACES[point.between] ?? `between ${point.between}`)
   if (hostEndpoints) parts.push('host network namespaces')
+  if (point.pairs) parts.push(`${point.pairs} pairs at once, summed`)
   return parts.join(', ')
 }
 
@@ -27,6 +28,7 @@ function directionText(point: PointResult): string {
   const [from, to] = [point.from ?? 'the client', point.to ?? 'the server']
   if (direction === 'reverse') return `Reverse (iperf3 -R): ${to} sends, ${from} receives.`
   if (direction === 'bidir') return `Both directions at once (iperf3 --bidir): the throughput and the retransmits are the sum of the two.`
+  if (point.pairs) return `${point.pairs} pairs at once over distinct nodes (${from} send to ${to} in turn): the throughput and the retransmits are their sum.`
   return `${from} sends, ${to} receives.`
 }
 

@@ -1,4 +1,5 @@
 import { isSenderLimited } from '../../src/results/attribution.ts'
+import { pairFigures } from '../../src/results/pairs.ts'
 import type { Metrics } from '../../src/results/metrics.ts'
 import { nodeCpuScopeText, type NodeCpuSummary } from '../../src/results/node-cpu.ts'
 import { networkWarnings, type ExpectationResult, type PointResult, type RunResult, type SuiteResult } from '../../src/results/types.ts'
@@ -50,6 +51,18 @@ function roundTripProperties(point: PointResult): Array<[string, number]> {
   return [...rtts, [`${point.label}.tps`, Number(figures.transactionsPerSecond.toPrecision(10))]]
 }
 
+/** `pairs: N`: the count, the fairness index and each pair's median throughput (`<label>.pair2.throughput.bps`). */
+function pairProperties(point: PointResult): Array<[string, string | number]> {
+  if (!point.pairs) return []
+  const lines: Array<[string, string | number]> = [[`${point.label}.pairs`, point.pairs]]
+  if (typeof point.fairness === 'number') lines.push([`${point.label}.fairness`, Number(point.fairness.toPrecision(10))])
+  pairFigures(point).forEach((pair, index) => {
+    lines.push([`${point.label}.pair${index + 1}.ends`, `${pair.from} → ${pair.to}`])
+    if (pair.throughputBps !== null) lines.push([`${point.label}.pair${index + 1}.throughput.bps`, Number(pair.throughputBps.toPrecision(10))])
+  })
+  return lines
+}
+
 function properties(suite: SuiteResult, group: Group): string[] {
   const lines: Array<[string, string | number]> = [['suite.file', suite.file]]
   if (group.network) lines.push(['network', group.network])
@@ -64,7 +77,7 @@ function properties(suite: SuiteResult, group: Group): string[] {
     }
     if (point.nodeCpu) lines.push(...nodeCpuProperties(point.label, point.nodeCpu))
     if (isSenderLimited(point)) lines.push([`${point.label}.sender-limited`, 'true'])
-    lines.push(...roundTripProperties(point))
+    lines.push(...roundTripProperties(point), ...pairProperties(point))
   }
   for (const policy of (suite.policies ?? []).filter((entry) => entry.network === group.network)) {
     const cells = policyCells(policy)

@@ -1,5 +1,6 @@
 import pc from 'picocolors'
 import { limitNote } from '../../src/results/attribution.ts'
+import { pairFigures, pairsCaption } from '../../src/results/pairs.ts'
 import type { LimitedBy, MetricStats, PointResult } from '../../src/results/types.ts'
 import type { PolicyResult } from '../../src/results/policy.ts'
 import { policyCells } from '../policy-cells.ts'
@@ -47,14 +48,25 @@ export function udpTable(points: PointResult[]): string {
   for (const point of points) {
     const m = point.metrics
     rows.push([
-      where(point), formatBitrate(point.bitrateBps ?? 0), formatRate(m.senderBps),
+      where(point), offeredText(point), formatRate(m.senderBps),
       formatRate(m.throughputBps) + spread(point.stats.throughputBps, formatRate), formatMs(m.jitterMs),
       percent(m.lossPercent) + spread(point.stats.lossPercent, percent), limitCell(point),
     ])
   }
   const notes = points.map((point) => ({ point, note: limitNote(point) })).filter((entry) => entry.note !== null)
   const cpu = withNodeCpu(points, rows)
-  return [renderTable(cpu.rows), ...notes.map(({ point, note }) => pc.dim(`  ${where(point)} at ${formatBitrate(point.bitrateBps ?? 0)}: ${note}`)), ...cpu.notes].join('\n')
+  return [renderTable(cpu.rows), ...notes.map(({ point, note }) => pc.dim(`  ${where(point)} at ${offeredText(point)}: ${note}`)), ...pairLines(points), ...cpu.notes].join('\n')
+}
+
+/** `50M`, or `2 × 50M` for pairs (each pair offers the rate). */
+const offeredText = (point: PointResult) => `${point.pairs ? `${point.pairs} × ` : ''}${formatBitrate(point.bitrateBps ?? 0)}`
+
+/** Under a table, one line per point with `pairs: N`: the pairs' fairness and each pair's throughput. */
+function pairLines(points: readonly PointResult[]): string[] {
+  return points.flatMap((point) => {
+    const each = point.status === 'ok' ? pairFigures(point) : []
+    return each.length ? [pc.dim(`  ${point.network} › ${point.label}, each pair: ${each.map((pair) => `${pair.from} → ${pair.to} ${formatRate(pair.throughputBps)}`).join(' · ')}`)] : []
+  })
 }
 
 /** Max-rate searches: the rate found, the bound, and how many probes it took. */
@@ -75,7 +87,8 @@ export function searchTable(points: PointResult[]): string {
 function tcpVariant(point: PointResult): string {
   const streams = point.streams !== null && point.streams > 1 ? `×${point.streams}` : ''
   const direction = point.direction && point.direction !== 'forward' ? point.direction : ''
-  return [streams, direction].filter(Boolean).join(' ') || '1 stream'
+  const pairs = pairsCaption(point)
+  return [[streams, direction].filter(Boolean).join(' ') || '1 stream', ...pairs ? [pairs] : []].join(', ')
 }
 
 export function tcpTable(points: PointResult[]): string {
@@ -92,7 +105,7 @@ export function tcpTable(points: PointResult[]): string {
     ])
   }
   const nodeCpu = withNodeCpu(points, rows)
-  return [renderTable(nodeCpu.rows), ...nodeCpu.notes].join('\n')
+  return [renderTable(nodeCpu.rows), ...pairLines(points), ...nodeCpu.notes].join('\n')
 }
 
 /** Request/response latency (sockperf): percentiles of the round trips and transactions per second. */

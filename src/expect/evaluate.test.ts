@@ -140,3 +140,20 @@ describe('request/response latency (sockperf): each repeat\'s percentiles and TP
     expect(judge('host rtt.p95 < 1ms', point)).toMatchObject({ status: 'error', message: 'sockperf reports no p95 of request/response round trips: use p50, p90, p99 or p99.9' })
   })
 })
+
+describe('fairness of pairs: each repeat\'s Jain index, their median', () => {
+  const pairs = handPoint('host', 'tcp (2 pairs)', { throughputBps: [300 * M, 280 * M, 320 * M] }, { pairs: 2, fairness: 0.9 })
+  pairs.samples.forEach((sample, index) => { sample.fairness = [0.9, 0.7, 0.95][index]! })
+  it('reads the repeats\' indexes', () => {
+    expect(judge('host tcp fairness >= 0.9', pairs)).toMatchObject({ status: 'passed', actual: 0.9 })
+    expect(judge('host tcp fairness.min >= 0.9', pairs)).toMatchObject({ status: 'failed', actual: 0.7 })
+  })
+  it('a point without pairs has no fairness: an error, never a pass', () => {
+    expect(judge('host tcp fairness >= 0.5', tcp)).toMatchObject({ status: 'error' })
+  })
+  it('of offered: a udp rate is per pair, so 2 pairs at 50M offer 100M', () => {
+    const udp = handPoint('host', 'udp 50M (2 pairs)', { throughputBps: [95 * M], senderBps: [100 * M] }, { pairs: 2 })
+    expect(judge('host at 50M throughput >= 90% of offered', udp)).toMatchObject({ status: 'passed', expected: 90 * M })
+    expect(judge('host at 50M throughput >= 99% of offered', udp).message).toContain('2 pairs × 50.0 Mbit/s')
+  })
+})

@@ -4,6 +4,7 @@ import type { PointResult, Verdict } from '../results/types.ts'
 import { statistic } from '../results/stats.ts'
 import type { BaselineMatch } from '../results/baseline.ts'
 import { judge } from '../results/judge.ts'
+import { offeredBps } from '../results/pairs.ts'
 import { formatValue } from '../results/format.ts'
 import { formatRate, trimNumber } from '../units.ts'
 
@@ -26,6 +27,7 @@ function metricValue(metrics: Metrics, metric: Metric): number | null {
     case 'cpu.node.perGbps': return metrics.cpuNodePerGbps ?? null
     // Figures of the point or the network rather than of each sample: see valuesOf, network-checks.ts.
     case 'tps': return null
+    case 'fairness': return null
     case 'max': return null
     case 'setup-time': return null
     case 'policy': return null
@@ -39,6 +41,7 @@ function metricValue(metrics: Metrics, metric: Metric): number | null {
 function valuesOf(point: PointResult, metric: Metric): number[] {
   if (metric === 'max') return point.search?.maxRateBps == null ? [] : [point.search.maxRateBps]
   if (metric === 'rtt' && point.rttsMs) return point.rttsMs
+  if (metric === 'fairness') return point.samples.flatMap((sample) => typeof sample.fairness === 'number' ? [sample.fairness] : [])
   if (metric === 'tps') return point.samples.flatMap((sample) => sample.roundTrips ? [sample.roundTrips.transactionsPerSecond] : [])
   return point.samples.map((sample) => metricValue(sample.metrics, metric)).filter((value): value is number => value !== null && Number.isFinite(value))
 }
@@ -132,9 +135,10 @@ export function evaluate(expectation: Expectation, point: PointResult, reference
     if ('error' in against) return error(against.error)
     ;({ expected, basis, bounds: baselineBounds } = against)
   } else if (bound.of.kind === 'offered') {
-    if (point.bitrateBps === null) return error('this point has no offered rate')
-    expected = (bound.percent / 100) * point.bitrateBps
-    basis = ` (${trimNumber(bound.percent)}% of offered ${formatRate(point.bitrateBps)})`
+    const offered = offeredBps(point)
+    if (offered === null) return error('this point has no offered rate')
+    expected = (bound.percent / 100) * offered
+    basis = ` (${trimNumber(bound.percent)}% of offered ${formatRate(offered)}${point.pairs ? `, ${point.pairs} pairs × ${formatRate(point.bitrateBps)}` : ''})`
   } else {
     if (!reference) return error(`no ${point.label} point of ${bound.of.network} to compare with`)
     if (reference.status === 'error') return error(`the reference measurement on ${reference.network} failed: ${reference.error}`)

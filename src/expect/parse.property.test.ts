@@ -69,6 +69,7 @@ const shapes = (tcp: boolean): Shape[] => [
   { metric: 'jitter', value: fc.oneof(time, offset(time)), at: true, steps: ['udp'] },
   { metric: 'rtt', value: fc.oneof(time, offset(time)), at: false, steps: [] },
   { metric: 'retransmits', value: fc.oneof(number, offset(number)), at: false, steps: ['tcp'] },
+  { metric: 'fairness', value: fc.oneof(number.filter((n) => Number(n) <= 1), offset(number.filter((n) => Number(n) <= 1))), at: !tcp, steps: tcp ? ['tcp'] : ['udp'] },
 ]
 const measured = fc.constantFrom(...shapes(false), ...shapes(true)).chain((shape) => fc.record({
   subject, shape: fc.constant(shape), metric: casing(shape.metric), value: shape.value, op: fc.constantFrom('<', '<=', '>', '>='), gaps: fc.tuple(gap, gap), stat: fc.option(fc.constantFrom(...STATS)),

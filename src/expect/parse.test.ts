@@ -211,9 +211,9 @@ describe('parseExpectation: every other error message, word for word', () => {
     ['host udp udp loss < 1%', '         ^^^', "duplicate 'udp'", 'name one step: udp or tcp'],
     ['host zones zones loss < 1%', '           ^^^^^', "duplicate 'zones'", 'name one topology: same-node, nodes or zones'],
     ['host a 100M loss < 5%', '     ^', "unknown word 'a'", "did you mean 'at'?"],
-    ['host 1.5 loss < 1%', '     ^', "unknown metric '1'", 'use one of throughput, loss, loss.network, loss.receiver, jitter, retransmits, cpu, cpu.node, cpu.node.perGbps, max, rtt, tps, setup-time'],
-    ['host udp policy enforced', '         ^^^^^^', "unknown metric 'policy'", 'use one of throughput, loss, loss.network, loss.receiver, jitter, retransmits, cpu, cpu.node, cpu.node.perGbps, max, rtt, tps, setup-time'],
-    ['all', '   ^', "missing metric after 'all'", 'name a metric: throughput, loss, loss.network, loss.receiver, jitter, retransmits, cpu, cpu.node, cpu.node.perGbps, max, rtt, tps, setup-time'],
+    ['host 1.5 loss < 1%', '     ^', "unknown metric '1'", 'use one of throughput, loss, loss.network, loss.receiver, jitter, retransmits, cpu, cpu.node, cpu.node.perGbps, max, rtt, tps, fairness, setup-time'],
+    ['host udp policy enforced', '         ^^^^^^', "unknown metric 'policy'", 'use one of throughput, loss, loss.network, loss.receiver, jitter, retransmits, cpu, cpu.node, cpu.node.perGbps, max, rtt, tps, fairness, setup-time'],
+    ['all', '   ^', "missing metric after 'all'", 'name a metric: throughput, loss, loss.network, loss.receiver, jitter, retransmits, cpu, cpu.node, cpu.node.perGbps, max, rtt, tps, fairness, setup-time'],
     ['host loss.network. < 1%', '                 ^', "missing stat after 'loss.network.'", 'use one of median, mean, min, max, p50, p90, p95, p99, p99.9'],
     ['host loss.foo < 1%', '          ^^^', "unknown stat 'foo'", 'use one of median, mean, min, max, p50, p90, p95, p99, p99.9'],
     ['calico zones setup-time < 5s', '       ^^^^^', 'setup-time is measured once per network, not per step, rate or placement', "drop 'zones'"],
@@ -243,7 +243,7 @@ describe('parseExpectation: every other error message, word for word', () => {
     ['calico policy', '             ^', "missing policy verdict after 'policy'", "write 'policy enforced' or 'policy unsupported'"],
     ['calico policy enforcd', '              ^^^^^^^', "'enforcd' is not a policy verdict", "did you mean 'enforced'? write 'policy enforced' or 'policy unsupported'"],
     ['calico policy enforced now', '                       ^^^', "unexpected 'now' after 'enforced'", 'a policy expectation ends with its verdict'],
-    [`host ${'x'.repeat(60)} loss < 1%`, `     ${'^'.repeat(40)}`, `unknown metric '${'x'.repeat(40)}… (20 more characters)'`, 'use one of throughput, loss, loss.network, loss.receiver, jitter, retransmits, cpu, cpu.node, cpu.node.perGbps, max, rtt, tps, setup-time'],
+    [`host ${'x'.repeat(60)} loss < 1%`, `     ${'^'.repeat(40)}`, `unknown metric '${'x'.repeat(40)}… (20 more characters)'`, 'use one of throughput, loss, loss.network, loss.receiver, jitter, retransmits, cpu, cpu.node, cpu.node.perGbps, max, rtt, tps, fairness, setup-time'],
   ]
 
   it.each(cases)('%j', (text, carets, message, hint) => {

@@ -9,7 +9,7 @@
  *   <step>        ::= "udp" | "tcp"
  *   <topology>    ::= "same-node" | "nodes" | "zones"
  *   <metric>      ::= "throughput" | "loss" | "loss.network" | "loss.receiver" | "jitter" | "retransmits"
- *                   | "cpu" | "cpu.node" | "cpu.node.perGbps" | "max" | "rtt" | "tps"
+ *                   | "cpu" | "cpu.node" | "cpu.node.perGbps" | "max" | "rtt" | "tps" | "fairness"
  *   <stat>        ::= "median" | "mean" | "min" | "max" | "p50" | "p90" | "p95" | "p99" | "p99.9"
  *   <op>          ::= "<" | "<=" | ">" | ">="
  *   <value>       ::= <amount> | <number> "%" "of" <reference> | "baseline" [ ( "+" | "-" ) <amount> ]
@@ -42,7 +42,9 @@
  * (`cpu.node.perGbps <= 150% of host`). On a latency step with `protocol: 'tcp'|'udp'` (sockperf
  * request/response) the stat is each repeat's percentile (p50, p90, p99, p99.9, min, max, mean;
  * median means p50), their median over repeats; `tps` is such a step's transactions per second, a
- * bare number (`tps >= 5000`). `at`, `jitter`, the loss metrics, `max` and
+ * bare number (`tps >= 5000`). `fairness` is Jain's index (Σx)² / (n·Σx²) of the throughputs of a
+ * step's `pairs: N` pairs, per repeat, a bare number from 0 to 1 (`tcp fairness >= 0.9`); it reads
+ * only points with pairs above 1. `at`, `jitter`, the loss metrics, `max` and
  * `of offered` imply udp; `retransmits` implies tcp. All spans are offsets into the trimmed text
  * (`Expectation.text`).
  *

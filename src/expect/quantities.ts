@@ -54,6 +54,10 @@ export function absoluteBound(metric: Metric, raw: string, span: Span, on: Faili
     case 'tps':
       if (!bare) on.fail(span, `'${raw}' is not a rate`, "tps is a plain number of request/response transactions per second, e.g. 'tps >= 5000'")
       return { kind: 'absolute', value: Number(raw), unit: 'count' }
+    case 'fairness':
+      if (!bare) on.fail(span, `'${raw}' is not a number`, "fairness is Jain's index of the pairs' throughputs, a plain number from 0 to 1, e.g. 'tcp fairness >= 0.9'")
+      if (Number(raw) > 1) on.fail(span, `'${raw}' is more than 1`, "Jain's fairness index lies between 0 and 1 (1: every pair carried the same)")
+      return { kind: 'absolute', value: Number(raw), unit: 'count' }
     case 'policy':
       return on.fail(span, 'a policy expectation has no value', "write '<network> policy enforced'")
   }

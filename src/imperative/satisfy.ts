@@ -33,7 +33,7 @@ function parse(read: () => Expectation): Expectation {
 const unusable = (message: string): Judgement => ({ pass: false, message })
 
 function pointShape(point: PointResult) {
-  return { step: point.step, bitrateBps: point.bitrateBps, between: point.between, search: point.search ? { fromBps: 0, toBps: 0, resolution: 0, lossBoundPercent: 0 } : undefined }
+  return { step: point.step, bitrateBps: point.bitrateBps, between: point.between, pairs: point.pairs, search: point.search ? { fromBps: 0, toBps: 0, resolution: 0, lossBoundPercent: 0 } : undefined }
 }
 
 const where = (point: PointResult) => `${point.network} › ${point.label}`

@@ -46,7 +46,8 @@ function variantsOf(step: Step): Array<{ key: string; base: string; bitrateBps: 
 function pointsOf(suite: Suite, network: string): PlannedPoint[] {
   const kindCount = (kind: Step['kind']) => suite.steps.filter((step) => step.kind === kind).length
   return suite.steps.flatMap((step) => variantsOf(step).map((variant) => {
-    const qualifiers = [...kindCount(step.kind) > 1 ? [step.between] : [], ...step.endpoint === 'host' ? ['host'] : []]
+    const pairs = step.kind === 'latency' ? undefined : step.pairs
+    const qualifiers = [...kindCount(step.kind) > 1 ? [step.between] : [], ...step.endpoint === 'host' ? ['host'] : [], ...pairs ? [`${pairs} pairs`] : []]
     return {
       id: `${network}|${step.index}|${variant.key}`,
       network,
@@ -58,6 +59,7 @@ function pointsOf(suite: Suite, network: string): PlannedPoint[] {
       ...step.kind === 'udp' && step.search ? { search: step.search } : {},
       ...step.kind === 'tcp' && step.reverse ? { reverse: true } : {},
       ...step.kind === 'tcp' && step.bidir ? { bidir: true } : {},
+      ...pairs ? { pairs } : {},
       ...step.kind === 'latency' ? { latency: { count: step.count, intervalMs: step.intervalMs, underLoad: step.underLoad, ...step.protocol ? { protocol: step.protocol } : {} } } : {},
       durationMs: step.durationMs,
       omitMs: step.omitMs,
@@ -69,8 +71,9 @@ function pointsOf(suite: Suite, network: string): PlannedPoint[] {
 }
 
 /** Which points a metric exists for: a search gives only its max, a latency step only rtt. */
-function measuresMetric(point: Pick<PlannedPoint, 'step' | 'search' | 'latency'>, metric: Expectation['metric']): boolean {
+function measuresMetric(point: Pick<PlannedPoint, 'step' | 'search' | 'latency' | 'pairs'>, metric: Expectation['metric']): boolean {
   switch (metric) {
+    case 'fairness': return (point.pairs ?? 1) > 1
     case 'max': return point.search !== undefined
     case 'rtt': return point.step === 'latency'
     case 'tps': return point.step === 'latency' && point.latency?.protocol !== undefined
@@ -81,7 +84,7 @@ function measuresMetric(point: Pick<PlannedPoint, 'step' | 'search' | 'latency'>
 }
 
 /** Does the expectation read this point (its step, offered rate, placement and metric)? */
-export function appliesTo(expectation: Expectation, point: Pick<PlannedPoint, 'step' | 'bitrateBps' | 'between' | 'search' | 'latency'>): boolean {
+export function appliesTo(expectation: Expectation, point: Pick<PlannedPoint, 'step' | 'bitrateBps' | 'between' | 'search' | 'latency' | 'pairs'>): boolean {
   return (expectation.step === undefined || point.step === expectation.step) &&
     measuresMetric(point, expectation.metric) &&
     (expectation.bitrateBps === undefined || point.bitrateBps === expectation.bitrateBps) &&
@@ -183,6 +186,9 @@ function explainNoMatch(suite: Suite, expectation: Expectation, fail: (span: Spa
   }
   if (expectation.metric === 'tps' && !suite.steps.some((step) => step.kind === 'latency' && step.protocol)) {
     fail(spans.metric, 'tps is counted by request/response latency steps, and this suite only pings', "add latency({ protocol: 'tcp' }) to steps")
+  }
+  if (expectation.metric === 'fairness' && !suite.steps.some((step) => step.kind !== 'latency' && step.pairs && (!expectation.step || step.kind === expectation.step))) {
+    fail(spans.metric, `fairness compares pairs measured at once, and no ${expectation.step ?? 'udp or tcp'} step of this suite has pairs above 1`, `add pairs: 2 (or more) to a ${expectation.step ?? 'udp or tcp'} step`)
   }
   if (expectation.metric === 'max' && !udpSteps.some((step) => step.kind === 'udp' && step.search)) {
     fail(spans.metric, 'no udp step searches for the max rate', "add udp({ find: 'max', loss: '<= 0.5%' }) to steps")

@@ -17,6 +17,11 @@ export interface Network extends AsyncDisposable {
   readonly setupMs: number
   /** The pair a step measures between: pods by default, the nodes themselves with `host`. */
   pair(between: Between, endpoint?: EndpointKind): EndpointPair
+  /**
+   * `count` pairs over distinct nodes, measured at once (`pairs: N`); the first is `pair`'s.
+   * Throws exit 2 when the cluster has too few nodes. Absent: the provider measures one pair only.
+   */
+  pairs?(between: Between, endpoint: EndpointKind | undefined, count: number): EndpointPair[]
   /** Facts for the report (MTU, encapsulation, versions). */
   describe(): Record<string, unknown>
   /**

@@ -1,6 +1,7 @@
 import type { Metrics, ShaperCounters } from './metrics.ts'
 import { formatRate } from '../units.ts'
 import type { LimitedBy, PointResult } from './types.ts'
+import { offeredBps } from './pairs.ts'
 
 /** Sender below this share of the offered rate: the probe, not the network, set the limit. */
 export const SENDER_LIMITED_RATIO = 0.95
@@ -19,7 +20,8 @@ export const AT_CEILING_RATIO = 0.9
  * so reports mark it instead of reading the gap between offered and received as network loss.
  */
 export function isSenderLimited(point: PointResult): boolean {
-  return point.step === 'udp' && point.bitrateBps !== null && point.metrics.senderBps !== null && point.metrics.senderBps < point.bitrateBps * SENDER_LIMITED_RATIO
+  const offered = offeredBps(point)
+  return point.step === 'udp' && offered !== null && point.metrics.senderBps !== null && point.metrics.senderBps < offered * SENDER_LIMITED_RATIO
 }
 
 /** The shaper counters of a point, summed over its samples; null where none were read. */
@@ -40,7 +42,8 @@ export function pathPushedBack(point: PointResult): boolean {
   const shaper = shaperTotals(point)
   if (!shaper || !isSenderLimited(point) || shaper.overlimits < shaper.packets * SHAPER_BUSY_RATIO) return false
   const ceiling = point.senderCeilingBps
-  return ceiling == null || point.metrics.senderBps! < ceiling * AT_CEILING_RATIO
+  // With pairs, each client sends on its own node: compare one pair's share with a node's ceiling.
+  return ceiling == null || point.metrics.senderBps! / (point.pairs ?? 1) < ceiling * AT_CEILING_RATIO
 }
 
 /**
@@ -80,7 +83,7 @@ export function limitedBy(point: PointResult): LimitedBy | null {
 export function limitNote(point: PointResult): string | null {
   if (point.step !== 'udp' || point.status !== 'ok' || point.search || !isSenderLimited(point)) return null
   const sent = formatRate(point.metrics.senderBps)
-  const offered = formatRate(point.bitrateBps)
+  const offered = formatRate(offeredBps(point))
   const ceiling = point.senderCeilingBps ? ` (its ceiling on loopback: ${formatRate(point.senderCeilingBps)})` : ''
   if (point.limitedBy === 'link') return `the link's shaper held the sender to ${sent} of the ${offered} offered${ceiling}: the path pushed back instead of dropping`
   return `this host could offer only ${sent} of ${offered}${ceiling}: the rate above that was not tested`

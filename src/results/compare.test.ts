@@ -103,3 +103,12 @@ describe('compareRuns: points that do not pair', () => {
     expect(renamed.points.map((point) => point.presence)).toEqual(['both'])
   })
 })
+
+describe('pairs: N against one pair', () => {
+  it('a pairs point never stands in for the one-pair point of the same rate (their figures are aggregates of N)', () => {
+    const one = handPoint('host', 'tcp', { throughputBps: mbit(200) })
+    const two = handPoint('host', 'tcp (2 pairs)', { throughputBps: mbit(400) }, { pairs: 2 })
+    expect(pairPoints([one], [two])).toEqual([[undefined, two]])
+    expect(pairPoints([two, one], [{ ...one, label: 'tcp (zones)' }])).toEqual([[one, { ...one, label: 'tcp (zones)' }]])
+  })
+})

@@ -39,11 +39,11 @@ const RULES: readonly MetricRule[] = [
   { key: 'cpuNodePerGbps', name: NODE_CPU_METRIC, unit: 'count', better: 'lower', gate: null, steps: ['udp', 'tcp'], optional: true },
 ]
 
-type PointShape = Pick<PointResult, 'network' | 'label' | 'step' | 'bitrateBps' | 'streams' | 'between'>
+type PointShape = Pick<PointResult, 'network' | 'label' | 'step' | 'bitrateBps' | 'streams' | 'between' | 'pairs'>
 
 /** What makes two points the same measurement in two runs, whatever their ids and labels. */
 function shapeKey(point: PointShape): string {
-  return [point.network, point.step, point.bitrateBps ?? '', point.streams ?? '', point.between].join('|')
+  return [point.network, point.step, point.bitrateBps ?? '', point.streams ?? '', point.between, ...point.pairs ? [`${point.pairs} pairs`] : []].join('|')
 }
 
 /**

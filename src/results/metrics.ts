@@ -98,6 +98,23 @@ export interface Sample {
   durationMs: number
   /** The tool's own output (iperf3 --json), kept for the report's details view. */
   raw: unknown
+  /** `pairs: N`: each pair's figures (`metrics` is their aggregate) and Jain's index of their throughputs. */
+  pairs?: PairSample[]
+  fairness?: number | null
+}
+
+/** One pair of a repeat with `pairs: N`. */
+export interface PairSample {
+  /** Endpoint names, as a point's from and to. */
+  from: string
+  to: string
+  throughputBps: number | null
+  senderBps: number | null
+  lossPercent: number | null
+  jitterMs: number | null
+  retransmits: number | null
+  packets: number | null
+  lostPackets: number | null
 }
 
 export function emptyMetrics(): Metrics {

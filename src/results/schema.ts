@@ -34,6 +34,14 @@ const NodeCpuSchema = Type.Object({
   softirqPercent: Type.Number(),
 })
 
+// `pairs: N` came after version 2 did, as optional fields (the result stays version 2).
+const PairSampleSchema = Type.Object({
+  from: Type.String(),
+  to: Type.String(),
+  throughputBps: NullableNumber,
+  lossPercent: NullableNumber,
+})
+
 const SampleSchema = Type.Object({
   metrics: MetricsSchema,
   packets: NullableNumber,
@@ -41,6 +49,8 @@ const SampleSchema = Type.Object({
   datagramBytes: NullableNumber,
   mtu: Type.Number(),
   durationMs: Type.Number(),
+  pairs: Type.Optional(Type.Array(PairSampleSchema)),
+  fairness: Type.Optional(NullableNumber),
 })
 
 const PointFields = {
@@ -66,6 +76,8 @@ const PointSchema = {
     ...PointFields, bitrateBps: NullableNumber, stepIndex: Type.Integer(),
     direction: Nullable(Literals(['forward', 'reverse', 'bidir'])), endpoint: Literals(['pod', 'host']),
     nodeCpu: Type.Optional(NodeCpuSchema),
+    pairs: Type.Optional(Type.Integer({ minimum: 2 })),
+    fairness: Type.Optional(NullableNumber),
   }),
 }
 

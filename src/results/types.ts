@@ -1,5 +1,5 @@
 import type { Between } from '../model.ts'
-import type { Metrics, NodeCpu, RoundTrips, ShaperCounters } from './metrics.ts'
+import type { Metrics, NodeCpu, PairSample, RoundTrips, ShaperCounters } from './metrics.ts'
 import type { NodeCpuSummary } from './node-cpu.ts'
 import type { PolicyResult } from './policy.ts'
 
@@ -37,6 +37,10 @@ export interface SampleResult {
   sequence?: number
   /** Latency over TCP or UDP: this repeat's round-trip percentiles and transactions per second. */
   roundTrips?: RoundTrips
+  /** `pairs: N` (N > 1): each pair's own figures in this repeat; `metrics` holds their aggregate. */
+  pairs?: PairSample[]
+  /** `pairs: N`: Jain's fairness index of the pairs' throughputs in this repeat, (Σx)² / (n·Σx²). */
+  fairness?: number | null
 }
 
 export interface PointResult {
@@ -81,6 +85,14 @@ export interface PointResult {
   load?: { kind: 'tcp' | 'udp'; offeredBps: number | null; throughputBps: Array<number | null> }
   /** TCP: congestion control the sender used (`end.sender_tcp_congestion`). */
   congestion?: string | null
+  /**
+   * `pairs: N` (N > 1): how many pairs ran at once over distinct nodes; the metrics are their
+   * aggregate (throughput and retransmits summed, loss over all packets, the worst jitter), each
+   * sample keeps every pair's, and `from`/`to` list the pairs' ends comma-separated.
+   */
+  pairs?: number
+  /** `pairs: N`: median over the repeats of Jain's fairness index of the pairs' throughputs (0–1]. */
+  fairness?: number | null
   /** UDP and TCP: the nodes' CPU split over the repeats (the figures are metrics.cpuNode*); scope `machine` in the lab. */
   nodeCpu?: NodeCpuSummary
   samples: SampleResult[]

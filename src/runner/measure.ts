@@ -1,4 +1,4 @@
-import { isNetbenchError } from '../errors.ts'
+import { isNetbenchError, NetbenchError } from '../errors.ts'
 import type { PlannedPoint } from './planned.ts'
 import type { EndpointPair } from '../providers/types.ts'
 import { attributeLoss, isSenderLimited, limitedBy } from '../results/attribution.ts'
@@ -14,6 +14,8 @@ import { nodeCpuBetween, readNodeCpu, type CpuReading } from '../tools/node-cpu.
 import { runSockperf, SOCKPERF_LEAD_MS } from '../tools/sockperf/sockperf.ts'
 import { searchDurations, searchMaxRate, type SearchStrategy } from './max-rate.ts'
 import { repeatsOf } from './order.ts'
+import { runTogether } from './together.ts'
+import { aggregatePairs } from '../results/pairs.ts'
 
 function toSampleResult(sample: Sample, sequence: number): SampleResult {
   attributeLoss(sample.metrics, sample.packets, sample.receiverDrops)
@@ -30,6 +32,7 @@ function toSampleResult(sample: Sample, sequence: number): SampleResult {
     durationMs: sample.durationMs,
     sequence,
     ...sample.roundTrips ? { roundTrips: sample.roundTrips } : {},
+    ...sample.pairs ? { pairs: sample.pairs, fairness: sample.fairness ?? null } : {},
   }
 }
 
@@ -44,7 +47,7 @@ const optional = <T>(read: Promise<T>): Promise<T | undefined> => read.catch(() 
  * side, and side by side with the server's start before the run and its stop after it, so that
  * they add one exec's time before and after the run, not one per read.
  */
-async function runCounted(pair: EndpointPair, probe: Iperf3Probe, signal: AbortSignal | undefined): Promise<Sample> {
+async function runCounted(pair: EndpointPair, probe: Iperf3Probe, signal: AbortSignal | undefined, ready?: () => Promise<void>): Promise<Sample> {
   const ends = [pair.client, pair.server]
   const shapers = probe.kind === 'udp' ? pair.shapers : undefined
   let before: ShaperCounters | undefined
@@ -55,7 +58,7 @@ async function runCounted(pair: EndpointPair, probe: Iperf3Probe, signal: AbortS
     before: async () => { [before, cpuBefore] = await Promise.all([shapers?.(), optional(readNodeCpu(ends, signal))]) },
     after: async () => { [after, cpuAfter] = await Promise.all([before && shapers?.(), cpuBefore && optional(readNodeCpu(ends, signal))]) },
   }
-  const sample = await runIperf3({ server: pair.server, client: pair.client, probe, signal, around })
+  const sample = await runIperf3({ server: pair.server, client: pair.client, probe, signal, around, ready })
   if (before && after) sample.shaper = { packets: after.packets - before.packets, drops: after.drops - before.drops, overlimits: after.overlimits - before.overlimits }
   if (cpuBefore && cpuAfter) {
     sample.nodeCpu = nodeCpuBetween(cpuBefore, cpuAfter)
@@ -72,9 +75,22 @@ async function iperf3Repeat(measurement: PointMeasurement): Promise<void> {
   const probe = point.step === 'udp'
     ? { kind: 'udp' as const, bitrateBps: point.bitrateBps!, durationMs: point.durationMs, omitMs: point.omitMs }
     : { kind: 'tcp' as const, streams: point.streams ?? 1, durationMs: point.durationMs, omitMs: point.omitMs, reverse: point.reverse, bidir: point.bidir }
-  const sample = await runCounted(pair, probe, signal)
+  const sample = measurement.pairs.length > 1 ? await runPairs(measurement.pairs, probe, signal) : await runCounted(pair, probe, signal)
   if (sample.congestion) result.congestion = sample.congestion
   measurement.record(sample)
+}
+
+/**
+ * `pairs: N`: the N probes at once, every server listening before the clients start together; the
+ * repeat's sample is their aggregate. A pair that fails fails the repeat, named.
+ */
+async function runPairs(pairs: readonly EndpointPair[], probe: Iperf3Probe, signal: AbortSignal | undefined): Promise<Sample> {
+  const ends = pairs.map((pair) => ({ from: pair.client.name, to: pair.server.name }))
+  const samples = await runTogether(pairs.length, (index, ready) => runCounted(pairs[index]!, probe, signal, ready), (index, error) => {
+    const which = `pair ${index + 1} of ${pairs.length} (${ends[index]!.from} → ${ends[index]!.to})`
+    return isNetbenchError(error) ? new NetbenchError(error.code, `${which}: ${error.message}`, { hint: error.hint, cause: error }) : new Error(`${which}: ${error instanceof Error ? error.message : String(error)}`)
+  })
+  return aggregatePairs(samples, ends)
 }
 
 /**
@@ -169,17 +185,24 @@ export class PointMeasurement {
   readonly signal: AbortSignal | undefined
   readonly nextSequence: () => number
   readonly searchStrategy: SearchStrategy | undefined
+  /** The pair measured, the first of `pairs`. */
+  readonly pair: EndpointPair
+  /** `pairs: N`: the N pairs over distinct nodes, measured at once; else the one pair. */
+  readonly pairs: readonly EndpointPair[]
 
-  constructor(suite: string, readonly point: PlannedPoint, readonly pair: EndpointPair, private readonly options: MeasureOptions = {}) {
+  constructor(suite: string, readonly point: PlannedPoint, pairs: EndpointPair | readonly EndpointPair[], private readonly options: MeasureOptions = {}) {
+    this.pairs = Array.isArray(pairs) ? pairs : [pairs as EndpointPair]
+    this.pair = this.pairs[0]!
     this.signal = options.signal
     this.nextSequence = options.nextSequence ?? sequenceCounter()
     this.searchStrategy = options.searchStrategy
     this.result = {
       id: point.id, suite, network: point.network, step: point.step, stepIndex: point.stepIndex, label: point.label,
       bitrateBps: point.bitrateBps, streams: point.streams, direction: directionOf(point), endpoint: point.endpoint ?? 'pod', between: point.between,
-      from: pair.client.name, to: pair.server.name,
+      from: this.pairs.map((one) => one.client.name).join(', '), to: this.pairs.map((one) => one.server.name).join(', '),
       status: 'ok', error: null, metrics: emptyMetrics(), stats: {}, limitedBy: null, samples: [], raw: [],
     }
+    if (this.pairs.length > 1) this.result.pairs = this.pairs.length
     if (point.latency?.protocol) this.result.protocol = point.latency.protocol
     const load = point.latency?.underLoad
     if (load) this.result.load = { kind: load.kind, offeredBps: load.kind === 'udp' ? load.bitrateBps : null, throughputBps: [] }
@@ -213,6 +236,10 @@ export class PointMeasurement {
     result.stats = metricStats(result.samples)
     const nodeCpu = summarizeNodeCpu(result.samples)
     if (nodeCpu) result.nodeCpu = nodeCpu
+    if (result.pairs) {
+      const fairness = result.samples.flatMap((sample) => typeof sample.fairness === 'number' ? [sample.fairness] : [])
+      result.fairness = fairness.length ? percentile(fairness, 50) : null
+    }
     const { senderCeiling } = this.options
     if (senderCeiling && result.status === 'ok' && isSenderLimited(result)) result.senderCeilingBps = await senderCeiling(this.pair.client, this.signal)
     result.limitedBy = limitedBy(result)

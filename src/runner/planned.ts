@@ -22,6 +22,8 @@ export interface PlannedPoint {
   /** TCP direction: server to client (-R), or both at once (--bidir). */
   reverse?: boolean
   bidir?: boolean
+  /** `pairs: N` above 1: N pairs over distinct nodes at once, the figures their aggregate. */
+  pairs?: number
   /** Latency: echo requests per repeat and their spacing; or sockperf round trips over `protocol` for durationMs. */
   latency?: { count: number; intervalMs: number; underLoad: LatencyLoad | null; protocol?: RoundTripProtocol }
   durationMs: number

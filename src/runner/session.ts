@@ -1,9 +1,9 @@
 import type { PlannedPoint, SuitePlan } from './planned.ts'
 import { providerFor } from '../providers/registry.ts'
-import type { Cluster, Network } from '../providers/types.ts'
+import type { Cluster, EndpointPair, Network } from '../providers/types.ts'
 import type { PointResult } from '../results/types.ts'
 import type { PolicyResult } from '../results/policy.ts'
-import { isNetbenchError } from '../errors.ts'
+import { isNetbenchError, NetbenchError } from '../errors.ts'
 import type { RunContext } from './context.ts'
 import { appendEvent } from './events.ts'
 import { PointMeasurement, sequenceCounter, type MeasureOptions } from './measure.ts'
@@ -24,6 +24,14 @@ function probeTimeMs(point: PlannedPoint, repeats: number): number {
 
 function policyError(id: string, network: string, stepIndex: number, error: string): PolicyResult {
   return { id, network, stepIndex, status: 'error', error, enforcement: null, pods: [], policies: [], matrix: [] }
+}
+
+/** The pairs a point measures: `pairs: N` over distinct nodes, else the network's one pair. */
+function pairsFor(network: Network, point: PlannedPoint): EndpointPair[] {
+  const count = point.pairs ?? 1
+  if (count === 1) return [network.pair(point.between, point.endpoint)]
+  if (!network.pairs) throw new NetbenchError('SUITE_INVALID', `network ${network.name} measures one pair at a time, not pairs: ${count}`, { hint: 'remove pairs from the step' })
+  return network.pairs(point.between, point.endpoint, count)
 }
 
 /**
@@ -113,7 +121,7 @@ export class SuiteSession {
   private async measure(point: PlannedPoint): Promise<PointResult> {
     this.interrupt.throwIfInterrupted()
     const network = await this.network(point.network)
-    const pair = network.pair(point.between, point.endpoint)
+    const pairs = pairsFor(network, point)
     this.measuredCount++
     appendEvent(this.context.eventsFile, {
       type: 'point-start', file: this.file, network: point.network, label: point.label,
@@ -122,10 +130,10 @@ export class SuiteSession {
     })
     this.faults?.begin(point.network, point.stepIndex)
     const startedAt = Date.now()
-    const measurement = new PointMeasurement(this.plan.suite.name, point, pair, this.measureOptions)
+    const measurement = new PointMeasurement(this.plan.suite.name, point, pairs, this.measureOptions)
     for (let repeat = 0; repeat < repeatsOf(point); repeat++) await measurement.repeat()
     const result = await measurement.finish()
-    const cause = this.faults?.causeFor(point.network, point.stepIndex, startedAt, Date.now(), [pair.client.node, pair.server.node])
+    const cause = this.faults?.causeFor(point.network, point.stepIndex, startedAt, Date.now(), pairs.flatMap((one) => [one.client.node, one.server.node]))
     if (cause) {
       result.status = 'error'
       result.error = result.error ? `${cause}; ${result.error}` : cause
@@ -199,7 +207,7 @@ export class SuiteSession {
     let measurement = open.get(point.id)
     if (!measurement) {
       try {
-        measurement = new PointMeasurement(this.plan.suite.name, point, network.pair(point.between, point.endpoint), this.measureOptions)
+        measurement = new PointMeasurement(this.plan.suite.name, point, pairsFor(network, point), this.measureOptions)
       } catch (error) {
         const failed = Promise.reject(error)
         failed.catch(() => undefined)

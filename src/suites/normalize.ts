@@ -4,12 +4,13 @@ import { parsePercent } from '../units.ts'
 import { clip, visibleLine } from '../text.ts'
 import { checkedBitrate, checkedDuration } from './quantities.ts'
 import { INSTANCE_PRESETS, NETWORK_OPTIONS, type ClusterInput, type LocalClusterInput, type NetworkInput, type NetworkOptionName, type StepInput, type SuiteInput } from './schema.ts'
-import type { ClusterSpec, LocalClusterSpec, NetworkOptions, NetworkSpec, Step, Suite, UdpStep } from '../model.ts'
+import type { Between, ClusterSpec, LocalClusterSpec, NetworkOptions, NetworkSpec, Step, Suite, UdpStep } from '../model.ts'
 import { checkNetworkFields, normalizeK3sCluster, normalizeKubeCluster, placementsOf } from './remote-cluster.ts'
 import { normalizeConditions, normalizeFaults } from './conditions.ts'
 import { normalizePolicyStep } from './policy-step.ts'
 import { placeOf, type Locator, type PathSegment } from './validate.ts'
 import { nearest } from '../expect/tokens.ts'
+import { nodesForPairs, pairsNeed } from '../node-pairs.ts'
 
 export interface NormalizeContext {
   file: string
@@ -157,10 +158,30 @@ function normalizeStep(input: StepInput, index: number, suiteRepeat: number, clu
     const protocol = input.latency.protocol === undefined || input.latency.protocol === 'icmp' ? {} : { protocol: input.latency.protocol }
     return { kind: 'latency', ...common, count: input.latency.count ?? LATENCY_DEFAULTS.count, intervalMs: durationMs / (input.latency.count ?? LATENCY_DEFAULTS.count), underLoad, ...protocol }
   }
-  if (input.udp) return { kind: 'udp', ...common, ...udpRates(input.udp, path, fail) }
+  const pairs = checkedPairs((input.udp ?? input.tcp)?.pairs, between, cluster, [...path, 'pairs'], fail)
+  if (input.udp) {
+    const rates = udpRates(input.udp, path, fail)
+    if (rates.search && pairs) fail([...path, 'pairs'], "find: 'max' searches one pair's rate; it cannot search with several pairs", "remove pairs, or use fixed bitrates with pairs")
+    return { kind: 'udp', ...common, ...rates, ...pairs ? { pairs } : {} }
+  }
   const streams = input.tcp?.streams ?? 1
   if (input.tcp?.reverse && input.tcp.bidir) fail([...path, 'bidir'], 'reverse and bidir exclude each other', 'keep one: reverse (server sends) or bidir (both directions)')
-  return { kind: 'tcp', ...common, streams: Array.isArray(streams) ? streams : [streams], reverse: input.tcp?.reverse ?? false, bidir: input.tcp?.bidir ?? false }
+  return { kind: 'tcp', ...common, streams: Array.isArray(streams) ? streams : [streams], reverse: input.tcp?.reverse ?? false, bidir: input.tcp?.bidir ?? false, ...pairs ? { pairs } : {} }
+}
+
+/**
+ * `pairs` above 1 (1 and absent: undefined, a step's plain pair). Where the cluster's node count
+ * is in the suite (local, k3s) it must hold the pairs' distinct nodes; kube checks once connected.
+ */
+function checkedPairs(pairs: number | undefined, between: Between, cluster: ClusterSpec, path: PathSegment[], fail: Fail): number | undefined {
+  if (pairs === undefined || pairs === 1) return undefined
+  if (cluster.provider === 'kube') return pairs
+  const needed = nodesForPairs(between, pairs)
+  if (needed > cluster.nodes) {
+    const fits = Math.floor(cluster.nodes / (needed / pairs))
+    fail(path, `${pairsNeed(between, pairs)}; cluster.nodes is ${cluster.nodes}`, `set cluster.nodes: ${needed}${fits >= 1 ? ` or pairs: ${fits}` : ''}`)
+  }
+  return pairs
 }
 
 /** Fixed rates, or the bounds of a max-rate search; exactly one of the two. */

@@ -49,6 +49,10 @@ export function placementsOf(steps: readonly Step[]): Placement[] {
   for (const step of steps) {
     const endpoint = step.endpoint ?? 'pod'
     if (!placements.some((known) => known.between === step.between && known.endpoint === endpoint)) placements.push({ between: step.between, endpoint })
+    // The placement's pods must hold the most pairs any of its steps measures at once.
+    const pairs = step.kind === 'latency' ? undefined : step.pairs
+    const known = placements.find((placement) => placement.between === step.between && placement.endpoint === endpoint)!
+    if (pairs && pairs > (known.pairs ?? 1)) known.pairs = pairs
   }
   return placements
 }

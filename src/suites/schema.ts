@@ -51,6 +51,11 @@ const LossBound = Type.String({
 })
 const Percent = Type.String({ title: "percentage like '5%'", pattern: '^\\d+(\\.\\d+)?\\s*%$' })
 
+const Pairs = Type.Integer({
+  minimum: 1, maximum: 32, title: 'pair count',
+  description: 'Client/server pairs measured at once over distinct nodes (default 1): aggregate, per pair and their fairness. A udp bitrate is per pair.',
+})
+
 export const UdpStepSchema = Type.Object({
   bitrates: Type.Optional(Type.Array(Bitrate, { minItems: 1, uniqueItems: true, title: 'list of bitrates', description: 'Offered rates to sweep, e.g. [1M, 10M, 100M, 1G].' })),
   find: Type.Optional(Type.Literal('max', {
@@ -61,6 +66,7 @@ export const UdpStepSchema = Type.Object({
   from: Type.Optional(Bitrate),
   to: Type.Optional(Bitrate),
   resolution: Type.Optional(Percent),
+  pairs: Type.Optional(Pairs),
   ...common,
 }, { additionalProperties: false, title: 'udp step', description: 'iperf3 UDP at fixed offered rates (never -b 0), or a search for the highest rate within a loss bound.' })
 
@@ -72,6 +78,7 @@ export const TcpStepSchema = Type.Object({
   })),
   reverse: Type.Optional(Type.Boolean({ title: 'reverse', description: 'Server sends, client receives (iperf3 -R).' })),
   bidir: Type.Optional(Type.Boolean({ title: 'bidir', description: 'Both directions at once (iperf3 --bidir).' })),
+  pairs: Type.Optional(Pairs),
   ...common,
 }, { additionalProperties: false, title: 'tcp step', description: 'iperf3 TCP throughput with parallel streams.' })
 

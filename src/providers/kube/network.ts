@@ -13,7 +13,7 @@ import { mtuFromIpJson, mtuFromRouteJson, mtuFromSysfs } from './mtu.ts'
 import { PodEndpoint } from './pod-endpoint.ts'
 import { runKubePolicy } from './policy.ts'
 import { checkReachability } from './reachability.ts'
-import { placementKey, planPods, type PlannedPod } from './placement.ts'
+import { allPairs, placementKey, planPods, type PlannedPod, type PodPlan } from './placement.ts'
 import type { KubeTarget, ReadyPod } from './cluster-client.ts'
 
 export interface KubeNetworkOptions {
@@ -62,7 +62,7 @@ async function routeMtu(target: KubeTarget, pod: string, peer: string): Promise<
 async function pathMtus(target: KubeTarget, plan: ReturnType<typeof planPods>, ready: Map<string, ReadyPod>): Promise<Map<string, number>> {
   const mtus = new Map<string, number>()
   for (const pod of plan.pods) mtus.set(pod.name, (await readMtu(target, ready.get(pod.name)!)).mtu)
-  for (const { client, server } of plan.pairs.values()) {
+  for (const { client, server } of allPairs(plan)) {
     if (client === server) continue
     for (const [from, to] of [[client, server], [server, client]] as const) {
       const route = await routeMtu(target, from, ready.get(to)!.ip)
@@ -111,7 +111,7 @@ export async function installKubeNetwork(options: KubeNetworkOptions): Promise<N
     for (const pod of plan.pods) endpoints.set(pod.name, endpointFor(target, pod, ready.get(pod.name)!, mtus.get(pod.name)!, options.podImage, ports))
     iperf3 = await iperf3Version(target, plan.pods[0]!.name, options.podImage)
     await checkPrograms(target, plan.pods[0]!.name, options.podImage, options.programs ?? [])
-    await checkReachability([...plan.pairs.values()].map((pair) => ({ client: endpoints.get(pair.client)!, server: endpoints.get(pair.server)! })), target.context, ports)
+    await checkReachability(allPairs(plan).map((pair) => ({ client: endpoints.get(pair.client)!, server: endpoints.get(pair.server)! })), target.context, ports)
   } catch (error) {
     await target.deletePods(name).catch(() => undefined)
     throw error
@@ -123,7 +123,7 @@ export async function installKubeNetwork(options: KubeNetworkOptions): Promise<N
   const nodeFacts = (await target.nodeFacts()).filter((node) => usedNodes.has(node.name))
   const mtus = [...endpoints.values()].map((endpoint) => endpoint.mtu)
   const mtu = mtus.length ? Math.min(...mtus) : null
-  return {
+  const network: Network = {
     name,
     setupMs,
     pair(between: Between, endpoint: EndpointKind = 'pod'): EndpointPair {
@@ -138,6 +138,7 @@ export async function installKubeNetwork(options: KubeNetworkOptions): Promise<N
       }
       return { client: endpoints.get(pair.client)!, server: endpoints.get(pair.server)! }
     },
+    pairs: (between: Between, endpoint: EndpointKind = 'pod', count: number) => count === 1 ? [network.pair(between, endpoint)] : plannedPairs(plan, endpoints, name, between, endpoint, count),
     describe: () => ({
       provider: 'kube',
       context: target.context,
@@ -167,6 +168,18 @@ export async function installKubeNetwork(options: KubeNetworkOptions): Promise<N
       await target.deletePods(name)
     },
   }
+  return network
+}
+
+/** `pairs: N`: the placement's pairs over distinct nodes, as planPods made them for the most pairs a step asks. */
+function plannedPairs(plan: PodPlan, endpoints: ReadonlyMap<string, PodEndpoint>, network: string, between: Between, endpoint: EndpointKind, count: number): EndpointPair[] {
+  const list = plan.pairLists.get(placementKey(between, endpoint))
+  if (!list || list.length < count) {
+    throw new NetbenchError('SUITE_INVALID', `network ${network} was installed with ${list?.length ?? 1} ${endpoint} pairs for between: ${between}, not ${count}`, {
+      hint: 'internal: the suite\'s placements were not passed to the kube provider',
+    })
+  }
+  return list.slice(0, count).map((pair) => ({ client: endpoints.get(pair.client)!, server: endpoints.get(pair.server)! }))
 }
 
 function endpointFor(target: KubeTarget, pod: PlannedPod, live: ReadyPod, mtu: number, image: string, ports: PortRange): PodEndpoint {

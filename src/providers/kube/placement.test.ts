@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import type { V1Node } from '@kubernetes/client-node'
-import { pickNodes, planPods, toKubeNode, type KubeNode } from './placement.ts'
+import { allPairs, pickNodePairs, pickNodes, planPods, toKubeNode, type KubeNode } from './placement.ts'
+import type { NetbenchError } from '../../errors.ts'
 
 const node = (name: string, zone: string | null, unusable: string | null = null): KubeNode => ({ name, zone, ip: '10.0.0.1', instanceType: null, faultDomain: null, unusable })
 
@@ -90,5 +91,29 @@ describe('planPods', () => {
     const plan = planPods('host', nodes, [{ between: 'same-node', endpoint: 'pod' }, { between: 'zones', endpoint: 'pod' }], 'ctx')
     expect(plan.impossible.get('same-node/pod')?.message).toBe('the host network has one endpoint per node, so between: same-node has nothing to measure')
     expect(plan.pairs.get('zones/pod')).toEqual({ client: 'host-h1', server: 'host-h2' })
+  })
+})
+
+describe('pairs: N', () => {
+  const four = [node('a1', 'a'), node('a2', 'a'), node('b1', 'b'), node('b2', 'b')]
+  test('a pod per pair end on distinct nodes; pair() keeps the first', () => {
+    const plan = planPods('calico', four, [{ between: 'nodes', endpoint: 'pod', pairs: 2 }], 'ctx')
+    const pairs = plan.pairLists.get('nodes/pod')!
+    const nodeOf = (pod: string) => plan.pods.find((planned) => planned.name === pod)!.node.name
+    expect(pairs.map((pair) => `${nodeOf(pair.client)}>${nodeOf(pair.server)}`)).toEqual(['a1>a2', 'b1>b2'])
+    expect(plan.pairs.get('nodes/pod')).toEqual(pairs[0])
+    expect(allPairs(plan)).toHaveLength(2)
+  })
+  test('zones: each pair crosses zones', () => {
+    const plan = planPods('calico', four, [{ between: 'zones', endpoint: 'pod', pairs: 2 }], 'ctx')
+    const zoneOf = (pod: string) => plan.pods.find((planned) => planned.name === pod)!.node.zone
+    expect(plan.pairLists.get('zones/pod')!.every((pair) => zoneOf(pair.client) !== zoneOf(pair.server))).toBe(true)
+  })
+  test('too few schedulable nodes: exit 2 naming what is needed, cordoned nodes not counted', () => {
+    const nodes = [...four.slice(0, 3), node('b2', 'b', 'cordoned')]
+    const error = (() => { try { pickNodePairs(nodes, 'nodes', 2, 'kind') } catch (caught) { return caught as NetbenchError } })()!
+    expect(error.exitCode).toBe(2)
+    expect(error.message).toMatch(/^2 pairs between nodes need 4 schedulable nodes; context 'kind' has 3 \(/)
+    expect(error.hint).toBe('add schedulable nodes, or set pairs: 1')
   })
 })

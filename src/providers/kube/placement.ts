@@ -6,6 +6,7 @@
 import type { V1Node } from '@kubernetes/client-node'
 import { NetbenchError } from '../../errors.ts'
 import type { Between, EndpointKind, Placement } from '../../model.ts'
+import { disjointNodePairs, pairsNeed } from '../../node-pairs.ts'
 
 export const ZONE_LABEL = 'topology.kubernetes.io/zone'
 const LEGACY_ZONE_LABEL = 'failure-domain.beta.kubernetes.io/zone'
@@ -64,6 +65,8 @@ export interface PodPlan {
   pods: PlannedPod[]
   /** Key `between/endpoint` → the client and server pod names. */
   pairs: Map<string, { client: string; server: string }>
+  /** Key `between/endpoint` → every pair of a placement with `pairs` above 1, the first being `pairs`'s. */
+  pairLists: Map<string, Array<{ client: string; server: string }>>
   /** Placements this network cannot measure (host endpoints on one node): the error for pair(). */
   impossible: Map<string, NetbenchError>
   /** What a reader of the result should know about the placement (different instance types). */
@@ -134,12 +137,29 @@ export function pickNodes(nodes: readonly KubeNode[], between: Between, context:
 }
 
 /**
+ * `count` pairs over distinct schedulable nodes (`pairs: N`); exit 2 naming what is needed when
+ * the cluster has too few. Zones need zone labels, as for one pair (pickNodes says why).
+ */
+export function pickNodePairs(nodes: readonly KubeNode[], between: Between, count: number, context: string): Array<[KubeNode, KubeNode]> {
+  if (between === 'zones') pickNodes(nodes, between, context)
+  const usable = nodes.filter((node) => node.unusable === null && (between !== 'zones' || node.zone !== null)).sort(byZoneThenName)
+  const picked = disjointNodePairs(usable, between, count)
+  if (picked.length < count) {
+    throw new NetbenchError('SUITE_INVALID', `${pairsNeed(between, count, 'schedulable nodes')}; context '${context}' has ${usable.length}${between === 'zones' ? ' with zone labels' : ''} (${describeNodes(nodes)})`, {
+      hint: `add schedulable nodes, or set pairs: ${picked.length}`,
+    })
+  }
+  return picked
+}
+
+/**
  * The pods a network needs for its placements: one per node and endpoint kind, plus a second
  * pod on the same node for same-node. Pods are shared between placements where possible.
  */
 export function planPods(network: string, nodes: readonly KubeNode[], placements: readonly Placement[], context: string): PodPlan {
   const pods: PlannedPod[] = []
   const pairs = new Map<string, { client: string; server: string }>()
+  const pairLists = new Map<string, Array<{ client: string; server: string }>>()
   const impossible = new Map<string, NetbenchError>()
   const warnings: string[] = []
   const podOn = (node: KubeNode, hostNetwork: boolean, slot: number): string => {
@@ -158,13 +178,24 @@ export function planPods(network: string, nodes: readonly KubeNode[], placements
       impossible.set(placementKey(placement.between, placement.endpoint), new NetbenchError('SUITE_INVALID', `${network === 'host' ? 'the host network has' : 'host endpoints have'} one endpoint per node, so between: same-node has nothing to measure`, { hint: 'use between: nodes or zones for host endpoints' }))
       continue
     }
-    const [clientNode, serverNode] = pickNodes(nodes, placement.between, context)
-    const client = podOn(clientNode, host, 0)
-    const server = podOn(serverNode, host, placement.between === 'same-node' ? 1 : 0)
-    pairs.set(placementKey(placement.between, placement.endpoint), { client, server })
-    if (clientNode.instanceType && serverNode.instanceType && clientNode.instanceType !== serverNode.instanceType) {
-      warnings.push(`between: ${placement.between} pairs ${clientNode.name} (${clientNode.instanceType}) with ${serverNode.name} (${serverNode.instanceType}): different instance types, whose network bandwidth may differ`)
-    }
+    const nodePairs = (placement.pairs ?? 1) > 1 ? pickNodePairs(nodes, placement.between, placement.pairs!, context) : [pickNodes(nodes, placement.between, context)]
+    const placed = nodePairs.map(([clientNode, serverNode]) => {
+      if (clientNode.instanceType && serverNode.instanceType && clientNode.instanceType !== serverNode.instanceType) {
+        warnings.push(`between: ${placement.between} pairs ${clientNode.name} (${clientNode.instanceType}) with ${serverNode.name} (${serverNode.instanceType}): different instance types, whose network bandwidth may differ`)
+      }
+      return { client: podOn(clientNode, host, 0), server: podOn(serverNode, host, placement.between === 'same-node' ? 1 : 0) }
+    })
+    pairs.set(placementKey(placement.between, placement.endpoint), placed[0]!)
+    if (placed.length > 1) pairLists.set(placementKey(placement.between, placement.endpoint), placed)
   }
-  return { pods, pairs, impossible, warnings: [...new Set(warnings)] }
+  return { pods, pairs, pairLists, impossible, warnings: [...new Set(warnings)] }
+}
+
+/** Every pair the plan measures, once each: what the MTU reads and the reachability check cover. */
+export function allPairs(plan: Pick<PodPlan, 'pairs' | 'pairLists'>): Array<{ client: string; server: string }> {
+  const seen = new Set<string>()
+  return [...plan.pairs.values(), ...[...plan.pairLists.values()].flat()].filter(({ client, server }) => {
+    const key = `${client}>${server}`
+    return !seen.has(key) && Boolean(seen.add(key))
+  })
 }

@@ -9,6 +9,7 @@ import type { KubeClusterSpec } from '../../model.ts'
 import { RBAC_HINT, httpCode, kubeError, type Where } from './errors.ts'
 import { configForContext, loadKubeConfig, resolveContextName, whereOf, type LoadedKubeConfig } from './kubeconfig.ts'
 import { KubeTarget } from './cluster-client.ts'
+import { pickNodePairs } from './placement.ts'
 
 export interface Permission {
   verb: string
@@ -106,6 +107,15 @@ export async function checkKubeTargets(spec: KubeClusterSpec, networks: readonly
     if (missing.length) {
       throw new NetbenchError('PROVIDER', `context '${context}': the user may not ${missing.map(permissionName).join(', ')} (checked with SelfSubjectAccessReview)`, { hint: RBAC_HINT })
     }
+    await checkPairsFit(target, spec.placements, context)
   }
   return unique
+}
+
+/** Steps with `pairs: N` need their disjoint nodes: exit 2 before anything is made (placement.ts says what is missing). */
+async function checkPairsFit(target: KubeTarget, placements: KubeClusterSpec['placements'], context: string): Promise<void> {
+  const many = placements.filter((placement) => (placement.pairs ?? 1) > 1)
+  if (!many.length) return
+  const nodes = await target.kubeNodes()
+  for (const placement of many) pickNodePairs(nodes, placement.between, placement.pairs!, context)
 }

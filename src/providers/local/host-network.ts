@@ -1,7 +1,7 @@
 import type { Between, EndpointKind, NetworkSpec, PolicyStep } from '../../model.ts'
 import type { LocalLab } from './lab.ts'
 import { UNDERLAY_MTU } from './lab.ts'
-import { pairOf, type LocalNetwork } from './pod-network.ts'
+import { pairOf, pairsOf, type LocalNetwork } from './pod-network.ts'
 
 /** The no-overlay baseline: probes run in the node namespaces themselves. */
 export function hostNetwork(lab: LocalLab, spec: NetworkSpec = { name: 'host', cni: 'host', options: {} }): LocalNetwork {
@@ -21,6 +21,7 @@ export function hostNetwork(lab: LocalLab, spec: NetworkSpec = { name: 'host', c
       policies: step.policies.map((policy) => `${policy.metadata.namespace}/${policy.metadata.name}`), matrix: [],
     }),
     pair: (between: Between, _endpoint?: EndpointKind) => pairOf(lab, [], between, 'host'),
+    pairs: (between: Between, _endpoint: EndpointKind | undefined, count: number) => pairsOf(lab, [], between, 'host', count),
     describe: () => ({ cni: 'host', mtu: UNDERLAY_MTU, encapsulation: 'none', policy: 'unsupported' }),
     async [Symbol.asyncDispose]() {},
   }

@@ -9,6 +9,7 @@ import type { EndpointPair, Network } from '../types.ts'
 import { EXEC_CONCURRENCY, mapLimit } from './concurrency.ts'
 import { pathShapers, UNDERLAY_MTU, type LocalLab, type LabNode } from './lab.ts'
 import { pickNodePair } from './placement.ts'
+import { disjointNodePairs, nodesForPairs, pairsNeed } from '../../node-pairs.ts'
 import { createPodNamespaces, deleteNamespaces, deletePods, pickPodPair, podSlots, waitReachable, type Pod, type PodSlot } from './pods.ts'
 
 /** What the tests and the policy step need to know about a datapath besides its pods. */
@@ -154,6 +155,7 @@ export async function installPodNetwork(options: InstallOptions, build: Datapath
     birdSockets: datapath.birdSockets ?? {},
     setupMs,
     pair: (between: Between, endpoint?: EndpointKind) => pairOf(lab, pods, between, endpoint),
+    pairs: (between: Between, endpoint: EndpointKind | undefined, count: number) => pairsOf(lab, pods, between, endpoint, count),
     describe: () => ({
       cni: spec.cni,
       ...Object.keys(spec.options).length ? { options: spec.options } : {},
@@ -192,4 +194,20 @@ export function pairOf(lab: LocalLab, pods: readonly Pod[], between: Between, en
   }
   const [client, server] = pickPodPair(pods, between)
   return { client: client.endpoint, server: server.endpoint, shapers: pathShapers(lab, client.endpoint.node, server.endpoint.node) }
+}
+
+/** `count` pairs over distinct nodes (pods: the first pods of each node; same-node: two pods of one node). */
+export function pairsOf(lab: LocalLab, pods: readonly Pod[], between: Between, endpoint: EndpointKind | undefined, count: number): EndpointPair[] {
+  if (count === 1) return [pairOf(lab, pods, between, endpoint)]
+  const host = endpoint === 'host' || !pods.length
+  if (host && between === 'same-node') return [pairOf(lab, pods, between, endpoint)]
+  const nodes = lab.nodes.filter((node) => host || pods.filter((pod) => pod.node.name === node.name).length >= (between === 'same-node' ? 2 : 1))
+  const picked = disjointNodePairs(nodes, between, count)
+  if (picked.length < count) {
+    throw new NetbenchError('SUITE_INVALID', `${pairsNeed(between, count)}; the lab has ${nodes.length} that can take them`, { hint: `set cluster.nodes: ${nodesForPairs(between, count)} or pairs: ${picked.length}` })
+  }
+  const podOn = (node: LabNode, slot: number) => pods.filter((pod) => pod.node.name === node.name)[slot]!.endpoint
+  return picked.map(([client, server]) => host
+    ? { client: client.endpoint, server: server.endpoint, shapers: pathShapers(lab, client.name, server.name) }
+    : { client: podOn(client, 0), server: podOn(server, between === 'same-node' ? 1 : 0), shapers: pathShapers(lab, client.name, server.name) })
 }

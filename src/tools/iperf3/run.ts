@@ -28,6 +28,11 @@ export interface RunIperf3Options {
    * once it has ended, so they bracket the probe as tightly as running them in sequence would.
    */
   around?: { before: () => Promise<unknown>; after: () => Promise<unknown> }
+  /**
+   * Awaited once the server listens and `around.before` settled, right before the client starts:
+   * probes run side by side start their clients together. A rejection stops the server.
+   */
+  ready?: () => Promise<void>
 }
 
 export const DEFAULT_PORT = 5201
@@ -92,6 +97,7 @@ export async function runIperf3(options: RunIperf3Options): Promise<Sample> {
   let stopped: Promise<void> | undefined
   try {
     const runMs = (wholeSeconds(probe.durationMs) + (probe.omitMs ? wholeSeconds(probe.omitMs) : 0)) * 1000
+    await options.ready?.()
     let result: ExecResult
     try {
       result = await client.exec(clientArgv(port), { timeoutMs: runMs + CLIENT_SLACK_MS, signal })
