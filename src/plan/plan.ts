@@ -46,13 +46,17 @@ function variantsOf(step: Step): Array<{ key: string; base: string; bitrateBps: 
 function pointsOf(suite: Suite, network: string): PlannedPoint[] {
   const kindCount = (kind: Step['kind']) => suite.steps.filter((step) => step.kind === kind).length
   return suite.steps.flatMap((step) => variantsOf(step).map((variant) => {
-    const qualifiers = [...kindCount(step.kind) > 1 ? [step.between] : [], ...step.endpoint === 'host' ? ['host'] : []]
+    const via = step.via && step.via !== 'pod' ? step.via : undefined
+    // A hairpin's client is the server pod itself: no placement to tell apart.
+    const placement = via === 'hairpin' ? 'same pod' : step.between
+    const qualifiers = [...kindCount(step.kind) > 1 || via === 'hairpin' ? [placement] : [], ...step.endpoint === 'host' ? ['host'] : []]
+    const base = via ? `${variant.base} via ${via}` : variant.base
     return {
       id: `${network}|${step.index}|${variant.key}`,
       network,
       stepIndex: step.index,
       step: step.kind,
-      label: qualifiers.length ? `${variant.base} (${qualifiers.join(', ')})` : variant.base,
+      label: qualifiers.length ? `${base} (${qualifiers.join(', ')})` : base,
       bitrateBps: variant.bitrateBps,
       streams: variant.streams,
       ...step.kind === 'udp' && step.search ? { search: step.search } : {},
@@ -63,6 +67,7 @@ function pointsOf(suite: Suite, network: string): PlannedPoint[] {
       omitMs: step.omitMs,
       between: step.between,
       ...step.endpoint === 'host' ? { endpoint: 'host' as const } : {},
+      ...via ? { via } : {},
       repeat: step.repeat,
     }
   }))

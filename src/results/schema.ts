@@ -66,6 +66,8 @@ const PointSchema = {
     ...PointFields, bitrateBps: NullableNumber, stepIndex: Type.Integer(),
     direction: Nullable(Literals(['forward', 'reverse', 'bidir'])), endpoint: Literals(['pod', 'host']),
     nodeCpu: Type.Optional(NodeCpuSchema),
+    via: Type.Optional(Literals(['service', 'nodeport', 'hairpin'])),
+    service: Type.Optional(Type.Object({ route: Type.String(), translatedPackets: NullableNumber, translatedBytes: NullableNumber })),
   }),
 }
 

@@ -113,7 +113,7 @@ export class SuiteSession {
   private async measure(point: PlannedPoint): Promise<PointResult> {
     this.interrupt.throwIfInterrupted()
     const network = await this.network(point.network)
-    const pair = network.pair(point.between, point.endpoint)
+    const pair = network.pair(point.between, point.endpoint, point.via)
     this.measuredCount++
     appendEvent(this.context.eventsFile, {
       type: 'point-start', file: this.file, network: point.network, label: point.label,
@@ -199,7 +199,7 @@ export class SuiteSession {
     let measurement = open.get(point.id)
     if (!measurement) {
       try {
-        measurement = new PointMeasurement(this.plan.suite.name, point, network.pair(point.between, point.endpoint), this.measureOptions)
+        measurement = new PointMeasurement(this.plan.suite.name, point, network.pair(point.between, point.endpoint, point.via), this.measureOptions)
       } catch (error) {
         const failed = Promise.reject(error)
         failed.catch(() => undefined)

@@ -48,7 +48,10 @@ export function placementsOf(steps: readonly Step[]): Placement[] {
   const placements: Placement[] = []
   for (const step of steps) {
     const endpoint = step.endpoint ?? 'pod'
-    if (!placements.some((known) => known.between === step.between && known.endpoint === endpoint)) placements.push({ between: step.between, endpoint })
+    const via = step.via ?? 'pod'
+    if (!placements.some((known) => known.between === step.between && known.endpoint === endpoint && (known.via ?? 'pod') === via)) {
+      placements.push({ between: step.between, endpoint, ...via === 'pod' ? {} : { via } })
+    }
   }
   return placements
 }

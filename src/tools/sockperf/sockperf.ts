@@ -5,7 +5,7 @@
  * messages exchanged in the measured part of the run (after its warm-up), from which follow the
  * transactions per second — one message in flight, so TPS is the inverse of the mean round trip.
  */
-import type { Endpoint, RunningProcess } from '../../endpoint.ts'
+import type { Destination, Endpoint, RunningProcess } from '../../endpoint.ts'
 import { NetbenchError } from '../../errors.ts'
 import type { RoundTripPercentiles } from '../../results/metrics.ts'
 
@@ -131,12 +131,12 @@ function whenListening(server: RunningProcess): Promise<void> {
 let portCounter = 0
 
 /** One ping-pong run: a one-off sockperf server on `server`, the client on `client`; the server always stops. */
-export async function runSockperf(options: { client: Endpoint; server: Endpoint; probe: RoundTripProbe; signal?: AbortSignal }): Promise<RoundTripResult> {
-  const { client, server, probe, signal } = options
+export async function runSockperf(options: { client: Endpoint; server: Endpoint; probe: RoundTripProbe; signal?: AbortSignal; destination?: Destination }): Promise<RoundTripResult> {
+  const { client, server, probe, signal, destination } = options
   signal?.throwIfAborted()
   // From the top of an endpoint's range down: iperf3 (a load running meanwhile) counts up from its bottom.
   const port = server.ports ? server.ports.last - (portCounter++ % (server.ports.last - server.ports.first + 1)) : SOCKPERF_PORT + (portCounter++ % 50)
-  const argv = clientArgs(server.ip, port, probe)
+  const argv = clientArgs(destination?.address ?? server.ip, destination ? destination.port(port) : port, probe)
   let running: RunningProcess
   try {
     running = server.start(serverArgs(probe.protocol, server.ip, port))
