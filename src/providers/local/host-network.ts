@@ -1,4 +1,4 @@
-import type { Between, EndpointKind, NetworkSpec, PolicyStep } from '../../model.ts'
+import type { Between, EndpointKind, NetworkSpec, PolicyStep, Via } from '../../model.ts'
 import type { LocalLab } from './lab.ts'
 import { UNDERLAY_MTU } from './lab.ts'
 import { pairOf, type LocalNetwork } from './pod-network.ts'
@@ -20,7 +20,7 @@ export function hostNetwork(lab: LocalLab, spec: NetworkSpec = { name: 'host', c
       id, network: spec.name, stepIndex: step.index, status: 'unsupported', error: null, enforcement: null, pods: [],
       policies: step.policies.map((policy) => `${policy.metadata.namespace}/${policy.metadata.name}`), matrix: [],
     }),
-    pair: (between: Between, _endpoint?: EndpointKind) => pairOf(lab, [], between, 'host'),
+    pair: (between: Between, _endpoint?: EndpointKind, via?: Via) => pairOf(lab, [], between, 'host', via && via !== 'pod' ? { via, services: undefined } : undefined),
     describe: () => ({ cni: 'host', mtu: UNDERLAY_MTU, encapsulation: 'none', policy: 'unsupported' }),
     async [Symbol.asyncDispose]() {},
   }

@@ -2,7 +2,7 @@ import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { NetbenchError } from '../../errors.ts'
 import { run } from '../../exec.ts'
-import type { Between, EndpointKind, NetworkSpec, PolicyStep } from '../../model.ts'
+import type { Between, EndpointKind, NetworkSpec, PolicyStep, Via } from '../../model.ts'
 import { runLocalPolicy } from './policy.ts'
 import { componentVersions } from './features.ts'
 import type { EndpointPair, Network } from '../types.ts'
@@ -10,6 +10,7 @@ import { EXEC_CONCURRENCY, mapLimit } from './concurrency.ts'
 import { pathShapers, UNDERLAY_MTU, type LocalLab, type LabNode } from './lab.ts'
 import { pickNodePair } from './placement.ts'
 import { createPodNamespaces, deleteNamespaces, deletePods, pickPodPair, podSlots, waitReachable, type Pod, type PodSlot } from './pods.ts'
+import { installServices, type LabServices } from './services.ts'
 
 /** What the tests and the policy step need to know about a datapath besides its pods. */
 export interface Encapsulation {
@@ -95,6 +96,8 @@ export interface InstallOptions {
   runDir: string
   signal?: AbortSignal
   persistent?: boolean
+  /** The Service paths steps take: kube-proxy's datapath is built for these only. */
+  vias?: ReadonlyArray<Exclude<Via, 'pod'>>
 }
 
 /**
@@ -118,9 +121,11 @@ export async function installPodNetwork(options: InstallOptions, build: Datapath
     onTeardown: (step) => { teardown.push(step) },
   }
   let disposed = false
+  let services: LabServices | undefined
   const dispose = async () => {
     if (disposed) return
     disposed = true
+    await services?.remove()
     for (const step of teardown.reverse()) await step().catch(() => undefined)
     await deletePods(pods)
     await deleteNamespaces(slots.filter((slot) => !pods.some((pod) => pod.namespace === slot.namespace)).map((slot) => slot.namespace))
@@ -140,6 +145,15 @@ export async function installPodNetwork(options: InstallOptions, build: Datapath
     throw error
   }
   const setupMs = Math.round(performance.now() - started)
+  // kube-proxy's part, not the CNI's: after the setup time.
+  if (options.vias?.length) {
+    try {
+      services = await installServices(lab, pods, options.vias)
+    } catch (error) {
+      await dispose()
+      throw error
+    }
+  }
   const { cniPlugins, bird } = await componentVersions()
   const versions = { ...cniPlugins ? { cniPlugins } : {}, ...bird && datapath.birdSockets && Object.keys(datapath.birdSockets).length ? { bird: `BIRD ${bird}` } : {} }
   const network: LocalNetwork = {
@@ -153,7 +167,7 @@ export async function installPodNetwork(options: InstallOptions, build: Datapath
     policy: datapath.policy,
     birdSockets: datapath.birdSockets ?? {},
     setupMs,
-    pair: (between: Between, endpoint?: EndpointKind) => pairOf(lab, pods, between, endpoint),
+    pair: (between: Between, endpoint?: EndpointKind, via?: Via) => pairOf(lab, pods, between, endpoint, via === 'pod' ? undefined : via && { via, services }),
     describe: () => ({
       cni: spec.cni,
       ...Object.keys(spec.options).length ? { options: spec.options } : {},
@@ -182,7 +196,14 @@ export function describeEncapsulation(encapsulation: Encapsulation): string {
   return `vxlan (${encapsulation.device}, VNI ${encapsulation.vni}, UDP ${encapsulation.port})`
 }
 
-export function pairOf(lab: LocalLab, pods: readonly Pod[], between: Between, endpoint: EndpointKind | undefined): EndpointPair {
+/** A Service path asked of a pair, and the Services the network built (none: it built none). */
+export interface ServicePathRequest {
+  via: Exclude<Via, 'pod'>
+  services: LabServices | undefined
+}
+
+export function pairOf(lab: LocalLab, pods: readonly Pod[], between: Between, endpoint: EndpointKind | undefined, service?: ServicePathRequest): EndpointPair {
+  if (service) return servicePair(lab, pods, between, endpoint, service)
   if (endpoint === 'host' || !pods.length) {
     if (between === 'same-node') {
       throw new NetbenchError('SUITE_INVALID', 'between: same-node between nodes measures a node with itself', { hint: 'use between: nodes or zones with endpoint: host' })
@@ -192,4 +213,21 @@ export function pairOf(lab: LocalLab, pods: readonly Pod[], between: Between, en
   }
   const [client, server] = pickPodPair(pods, between)
   return { client: client.endpoint, server: server.endpoint, shapers: pathShapers(lab, client.endpoint.node, server.endpoint.node) }
+}
+
+/**
+ * The pair of `between` reaching its server through a Service; hairpin: the server pod as its own
+ * client. The lab's Services select pods: the nodes themselves have none.
+ */
+function servicePair(lab: LocalLab, pods: readonly Pod[], between: Between, endpoint: EndpointKind | undefined, request: ServicePathRequest): EndpointPair {
+  if (pods.length && endpoint === 'host') throw new NetbenchError('SUITE_INVALID', `via: ${request.via} reaches a pod through a Service; endpoint: host measures the nodes`, { hint: 'remove via, or remove endpoint: host' })
+  if (!pods.length || !request.services) {
+    throw new NetbenchError('service-path-missing', `no Service path via ${request.via} was built${pods.length ? '' : ': this network has no pods for a Service to select'}`, {
+      hint: pods.length ? 'the lab builds the Service paths the suite\'s steps name (cluster.vias); this is a netbench bug' : 'measure Service paths on a pod network (flannel, calico, …)',
+    })
+  }
+  const [client, server] = pickPodPair(pods, between)
+  const from = request.via === 'hairpin' ? server : client
+  const route = request.services.route(request.via, from, server)
+  return { client: from.endpoint, server: server.endpoint, service: route, shapers: pathShapers(lab, from.endpoint.node, server.endpoint.node) }
 }

@@ -114,7 +114,7 @@ export function createLocalCluster(lab: LocalLab, spec: LocalClusterSpec, contex
       // Cheap after preflight (cached); covers callers that skip it (imperative suites, lab up).
       await checkNetworkRequirements([networkSpec])
       if (active) await active[Symbol.asyncDispose]()
-      const installed = await installPodNetwork({ lab, spec: networkSpec, podsPerNode: spec.pods ?? 2, runDir: context.runDir, signal, persistent: options.persistent }, definition.build)
+      const installed = await installPodNetwork({ lab, spec: networkSpec, podsPerNode: spec.pods ?? 2, runDir: context.runDir, signal, persistent: options.persistent, vias: spec.vias }, definition.build)
       active = installed
       await policeFrames(lab, fullFrameBytes(installed))
       const dispose = installed[Symbol.asyncDispose]

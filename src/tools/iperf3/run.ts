@@ -41,7 +41,7 @@ export const DEFAULT_PORTS: PortRange = { first: DEFAULT_PORT, last: DEFAULT_POR
  */
 export const UDP_SOCKET_BUFFER_BYTES = 4 * 1024 * 1024
 /** Ports tried after "Address already in use" before giving up. */
-const PORT_TRIES = 10
+export const PORT_TRIES = 10
 /** How long a server may take to print "Server listening" (a cold namespace can be slow). */
 const LISTEN_TIMEOUT_MS = 10_000
 /** Slack over the test time for connect, omit and the result exchange. */

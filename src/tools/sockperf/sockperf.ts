@@ -39,6 +39,8 @@ export const DEFAULT_MESSAGE_BYTES = 64
  */
 export const SOCKPERF_LEAD_MS = 2_500
 export const SOCKPERF_PORT = 11111
+/** How many ports from SOCKPERF_PORT up servers rotate through (on endpoints that name no range). */
+export const SOCKPERF_PORTS = 50
 const UDP_LOSS_HINT = "UDP request/response stalls on lost messages; a path that drops small packets above a packet rate (the local lab's UDP policers on shaped links) loses them: use protocol: 'tcp', or cluster.bandwidth: none in the lab"
 const MISSING_HINT = 'run `netbench setup` or `apt-get install sockperf`'
 
@@ -135,7 +137,7 @@ export async function runSockperf(options: { client: Endpoint; server: Endpoint;
   const { client, server, probe, signal, destination } = options
   signal?.throwIfAborted()
   // From the top of an endpoint's range down: iperf3 (a load running meanwhile) counts up from its bottom.
-  const port = server.ports ? server.ports.last - (portCounter++ % (server.ports.last - server.ports.first + 1)) : SOCKPERF_PORT + (portCounter++ % 50)
+  const port = server.ports ? server.ports.last - (portCounter++ % (server.ports.last - server.ports.first + 1)) : SOCKPERF_PORT + (portCounter++ % SOCKPERF_PORTS)
   const argv = clientArgs(destination?.address ?? server.ip, destination ? destination.port(port) : port, probe)
   let running: RunningProcess
   try {
