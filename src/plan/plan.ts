@@ -185,7 +185,7 @@ function bindExpectation(suite: Suite, expectation: Expectation, index: number, 
     if (reference?.kind === 'network') {
       const via = referencePath(point, reference)
       referencePoint = referencePointOf(point, allPoints.get(reference.network)!, via)
-        ?? fail(spans.reference, `${reference.network} has no ${point.label.replace(/ via \S+/, '')} point via ${via} to compare ${network}'s ${point.label} with`, `add the same ${point.step} step${via === 'pod' ? ' without via' : ` with via: '${via}'`}, or name the path: 'of ${reference.network} via …'`)
+        ?? fail(spans.reference, `nothing to compare ${network}'s ${point.label} with: ${reference.network} has no ${point.label.replace(/ via \S+/, '')} point via ${via}`, `add the same ${point.step} step${via === 'pod' ? ' without via' : ` with via: '${via}'`}, or name the path: 'of ${reference.network} via …'`)
     }
     const label = describeExpectation(expectation)
     return {
