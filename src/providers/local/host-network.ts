@@ -2,9 +2,10 @@ import type { Between, EndpointKind, NetworkSpec, PolicyStep, Via } from '../../
 import type { LocalLab } from './lab.ts'
 import { UNDERLAY_MTU } from './lab.ts'
 import { pairOf, type LocalNetwork } from './pod-network.ts'
+import type { LabServices } from './services.ts'
 
 /** The no-overlay baseline: probes run in the node namespaces themselves. */
-export function hostNetwork(lab: LocalLab, spec: NetworkSpec = { name: 'host', cni: 'host', options: {} }): LocalNetwork {
+export function hostNetwork(lab: LocalLab, spec: NetworkSpec = { name: 'host', cni: 'host', options: {} }, services?: LabServices): LocalNetwork {
   return {
     name: spec.name,
     cni: 'host',
@@ -20,8 +21,11 @@ export function hostNetwork(lab: LocalLab, spec: NetworkSpec = { name: 'host', c
       id, network: spec.name, stepIndex: step.index, status: 'unsupported', error: null, enforcement: null, pods: [],
       policies: step.policies.map((policy) => `${policy.metadata.namespace}/${policy.metadata.name}`), matrix: [],
     }),
-    pair: (between: Between, _endpoint?: EndpointKind, via?: Via) => pairOf(lab, [], between, 'host', via && via !== 'pod' ? { via, services: undefined } : undefined),
+    // Services select the nodes as hostNetwork pods.
+    pair: (between: Between, _endpoint?: EndpointKind, via?: Via) => pairOf(lab, [], between, 'host', via && via !== 'pod' ? { via, services } : undefined),
     describe: () => ({ cni: 'host', mtu: UNDERLAY_MTU, encapsulation: 'none', policy: 'unsupported' }),
-    async [Symbol.asyncDispose]() {},
+    async [Symbol.asyncDispose]() {
+      await services?.remove()
+    },
   }
 }

@@ -2,7 +2,7 @@ import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { NetbenchError } from '../../errors.ts'
 import { run } from '../../exec.ts'
-import type { Between, EndpointKind, NetworkSpec, PolicyStep, Via } from '../../model.ts'
+import { BETWEEN, type Between, type EndpointKind, type NetworkSpec, type PolicyStep, type Via } from '../../model.ts'
 import { runLocalPolicy } from './policy.ts'
 import { componentVersions } from './features.ts'
 import type { EndpointPair, Network } from '../types.ts'
@@ -10,7 +10,8 @@ import { EXEC_CONCURRENCY, mapLimit } from './concurrency.ts'
 import { pathShapers, UNDERLAY_MTU, type LocalLab, type LabNode } from './lab.ts'
 import { pickNodePair } from './placement.ts'
 import { createPodNamespaces, deleteNamespaces, deletePods, pickPodPair, podSlots, waitReachable, type Pod, type PodSlot } from './pods.ts'
-import { installServices, type LabServices } from './services.ts'
+import { installServices, type Backend, type LabServices, type ServiceSlot } from './services.ts'
+import type { Endpoint } from '../../endpoint.ts'
 
 /** What the tests and the policy step need to know about a datapath besides its pods. */
 export interface Encapsulation {
@@ -148,7 +149,7 @@ export async function installPodNetwork(options: InstallOptions, build: Datapath
   // kube-proxy's part, not the CNI's: after the setup time.
   if (options.vias?.length) {
     try {
-      services = await installServices(lab, pods, options.vias)
+      services = await installServicePaths(lab, pods, options.vias)
     } catch (error) {
       await dispose()
       throw error
@@ -215,19 +216,46 @@ export function pairOf(lab: LocalLab, pods: readonly Pod[], between: Between, en
   return { client: client.endpoint, server: server.endpoint, shapers: pathShapers(lab, client.endpoint.node, server.endpoint.node) }
 }
 
+/** A Service's backend with the endpoint probes run in: a pod, or a node of the host network. */
+type Member = Backend & { endpoint: Endpoint }
+
+const nodeMember = (node: LabNode): Member => ({ name: node.name, ip: node.ip, node, endpoint: node.endpoint })
+
+/** The client and server a step of `between` measures: pods, or the nodes where there are none. */
+function membersOf(lab: LocalLab, pods: readonly Pod[], between: Between): [Member, Member] {
+  if (pods.length) return pickPodPair(pods, between)
+  if (between === 'same-node') throw new NetbenchError('SUITE_INVALID', 'between: same-node between nodes measures a node with itself', { hint: 'use between: nodes or zones on the host network' })
+  const [client, server] = pickNodePair(lab.nodes, between)
+  return [nodeMember(client), nodeMember(server)]
+}
+
 /**
- * The pair of `between` reaching its server through a Service; hairpin: the server pod as its own
- * client. The lab's Services select pods: the nodes themselves have none.
+ * kube-proxy's Services for the servers any placement picks (a pod network's pods, or the host
+ * network's nodes as hostNetwork pods): their own table, since host coexists with a pod network.
+ */
+export function installServicePaths(lab: LocalLab, pods: readonly Pod[], vias: ReadonlyArray<Exclude<Via, 'pod'>>): Promise<LabServices> {
+  const servers = new Map<string, Member>()
+  for (const between of BETWEEN) {
+    try {
+      const server = membersOf(lab, pods, between)[1]
+      servers.set(server.name, server)
+    } catch { /* a placement this lab cannot provide: no step measures it */ }
+  }
+  const slot: ServiceSlot = pods.length ? 'pods' : 'host'
+  return installServices(lab, [...servers.values()], vias, slot)
+}
+
+/**
+ * The pair of `between` reaching its server through a Service; hairpin: the server as its own
+ * client. On a pod network the client is a pod (`endpoint: host` with a Service path is invalid).
  */
 function servicePair(lab: LocalLab, pods: readonly Pod[], between: Between, endpoint: EndpointKind | undefined, request: ServicePathRequest): EndpointPair {
   if (pods.length && endpoint === 'host') throw new NetbenchError('SUITE_INVALID', `via: ${request.via} reaches a pod through a Service; endpoint: host measures the nodes`, { hint: 'remove via, or remove endpoint: host' })
-  if (!pods.length || !request.services) {
-    throw new NetbenchError('service-path-missing', `no Service path via ${request.via} was built${pods.length ? '' : ': this network has no pods for a Service to select'}`, {
-      hint: pods.length ? 'the lab builds the Service paths the suite\'s steps name (cluster.vias); this is a netbench bug' : 'measure Service paths on a pod network (flannel, calico, …)',
-    })
+  if (!request.services) {
+    throw new NetbenchError('service-path-missing', `no Service path via ${request.via} was built`, { hint: 'the lab builds the Service paths the suite\'s steps name (cluster.vias); this is a netbench bug' })
   }
-  const [client, server] = pickPodPair(pods, between)
+  const [client, server] = membersOf(lab, pods, between)
   const from = request.via === 'hairpin' ? server : client
   const route = request.services.route(request.via, from, server)
-  return { client: from.endpoint, server: server.endpoint, service: route, shapers: pathShapers(lab, from.endpoint.node, server.endpoint.node) }
+  return { client: from.endpoint, server: server.endpoint, service: route, shapers: pathShapers(lab, from.node.name, server.node.name) }
 }

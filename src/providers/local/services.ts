@@ -17,17 +17,33 @@
  */
 import { NetbenchError } from '../../errors.ts'
 import { run, runChecked } from '../../exec.ts'
-import { BETWEEN, type Via } from '../../model.ts'
+import type { Via } from '../../model.ts'
 import { DEFAULT_PORTS, PORT_TRIES } from '../../tools/iperf3/run.ts'
 import { SOCKPERF_PORT, SOCKPERF_PORTS } from '../../tools/sockperf/sockperf.ts'
 import type { ServiceRoute } from '../types.ts'
 import { EXEC_CONCURRENCY, mapLimit } from './concurrency.ts'
-import type { LocalLab } from './lab.ts'
+import type { LabNode, LocalLab } from './lab.ts'
 import { prefix } from './names.ts'
 import { POD_NETWORK } from './networks/addressing.ts'
-import { pickPodPair, type Pod } from './pods.ts'
 
 type ServiceVia = Exclude<Via, 'pod'>
+
+/** What a Service selects: a pod, or on the host network a node (a hostNetwork pod). */
+export interface Backend {
+  name: string
+  ip: string
+  node: LabNode
+}
+
+/**
+ * Pod networks and the host network coexist on the nodes, so each has its own table, ClusterIP
+ * block and node ports.
+ */
+export type ServiceSlot = 'pods' | 'host'
+const SLOTS: Record<ServiceSlot, { suffix: string; octet: number; nodePortOffset: number }> = {
+  pods: { suffix: 'svc', octet: 64, nodePortOffset: 0 },
+  host: { suffix: 'svchost', octet: 96, nodePortOffset: 1360 },
+}
 
 /** ClusterIPs: a /18 of 198.18.0.0/15 that the underlay (.0.x), the feature probes (.255.x) and the pods (198.19/16) leave alone. */
 export const SERVICE_CIDR = '198.18.64.0/18'
@@ -44,14 +60,14 @@ export const SERVICE_PORTS: readonly number[] = [
   ...span(SOCKPERF_PORT, SOCKPERF_PORTS),
 ]
 
-export function serviceTableName(runId: string): string {
-  return `${prefix(runId)}-svc`
+export function serviceTableName(runId: string, slot: ServiceSlot): string {
+  return `${prefix(runId)}-${SLOTS[slot].suffix}`
 }
 
 /** One Service: a ClusterIP (and node ports) selecting one pod. */
 interface LabService {
   index: number
-  pod: Pod
+  pod: Backend
   clusterIp: string
   /** Node port per Service port; empty unless a step goes via nodeport. */
   nodePorts: Map<number, number>
@@ -59,35 +75,22 @@ interface LabService {
 
 /** The Services a network built and the routes through them. */
 export interface LabServices {
-  route(via: ServiceVia, client: Pod, server: Pod): ServiceRoute
+  route(via: ServiceVia, client: Backend, server: Backend): ServiceRoute
   remove(): Promise<void>
 }
 
-/**
- * The pods a step can pick as its server (pickPodPair for each placement): only these get a
- * Service, so a 50-node lab does not program a Service per pod.
- */
-function serverPods(pods: readonly Pod[]): Pod[] {
-  const servers = new Set<Pod>()
-  for (const between of BETWEEN) {
-    try {
-      servers.add(pickPodPair(pods, between)[1])
-    } catch { /* a placement this lab cannot provide: no step measures it */ }
-  }
-  return [...servers]
-}
-
-function planServices(pods: readonly Pod[], vias: readonly ServiceVia[]): LabService[] {
-  const servers = serverPods(pods)
+function planServices(servers: readonly Backend[], vias: readonly ServiceVia[], slot: ServiceSlot): LabService[] {
+  const { octet, nodePortOffset } = SLOTS[slot]
   const withNodePorts = vias.includes('nodeport')
-  if (withNodePorts && FIRST_NODE_PORT + servers.length * SERVICE_PORTS.length - 1 > LAST_NODE_PORT) {
+  const firstNodePort = FIRST_NODE_PORT + nodePortOffset
+  if (withNodePorts && firstNodePort + servers.length * SERVICE_PORTS.length - 1 > LAST_NODE_PORT) {
     throw new NetbenchError('PROVIDER', `${servers.length} NodePort Services need more node ports than ${FIRST_NODE_PORT}-${LAST_NODE_PORT} hold`, { hint: 'this is a netbench bug' })
   }
   return servers.map((pod, index) => ({
     index,
     pod,
-    clusterIp: `198.18.${64 + Math.floor((index + 1) / 256)}.${(index + 1) % 256}`,
-    nodePorts: new Map(withNodePorts ? SERVICE_PORTS.map((port, i) => [port, FIRST_NODE_PORT + index * SERVICE_PORTS.length + i]) : []),
+    clusterIp: `198.18.${octet + Math.floor((index + 1) / 256)}.${(index + 1) % 256}`,
+    nodePorts: new Map(withNodePorts ? SERVICE_PORTS.map((port, i) => [port, firstNodePort + index * SERVICE_PORTS.length + i]) : []),
   }))
 }
 
@@ -144,7 +147,8 @@ export function serviceRuleset(table: string, services: readonly LabService[]): 
     '  }',
     ...services.map(serviceRules),
     // After the NAT chains (-100): the mark is set when a connection's first packet is counted.
-    '  chain count-prerouting {', '    type filter hook prerouting priority -90; policy accept;', ...counted, '  }',
+    // A node's own connection to itself (a hairpin on the host network) comes back in over lo: counted once, on output.
+    '  chain count-prerouting {', '    type filter hook prerouting priority -90; policy accept;', '    iifname "lo" return', ...counted, '  }',
     '  chain count-output {', '    type filter hook output priority -90; policy accept;', ...counted, '  }',
     '}',
   ].join('\n')
@@ -160,7 +164,7 @@ async function readTranslated(lab: LocalLab, table: string, service: LabService)
   return readings.reduce((sum, reading) => ({ packets: sum.packets + reading.packets, bytes: sum.bytes + reading.bytes }), { packets: 0, bytes: 0 })
 }
 
-function routeOf(lab: LocalLab, table: string, service: LabService, via: ServiceVia, client: Pod): ServiceRoute {
+function routeOf(lab: LocalLab, table: string, service: LabService, via: ServiceVia, client: Backend): ServiceRoute {
   const nodePort = via === 'nodeport'
   const port = (serverPort: number): number => {
     const mapped = nodePort ? service.nodePorts.get(serverPort) : SERVICE_PORTS.includes(serverPort) ? serverPort : undefined
@@ -174,23 +178,36 @@ function routeOf(lab: LocalLab, table: string, service: LabService, via: Service
   return { via, address, port, label, translated: () => readTranslated(lab, table, service) }
 }
 
-/** Programs the Services of `vias` on every node; `remove` takes the table away again. */
-export async function installServices(lab: LocalLab, pods: readonly Pod[], vias: readonly ServiceVia[]): Promise<LabServices> {
-  const table = serviceTableName(lab.runId)
-  const services = planServices(pods, vias)
+/**
+ * Programs a Service for each of `servers` (the endpoints steps can pick as their server: not a
+ * Service per pod of a 50-node lab) on every node; `remove` takes the table away again.
+ */
+export async function installServices(lab: LocalLab, servers: readonly Backend[], vias: readonly ServiceVia[], slot: ServiceSlot): Promise<LabServices> {
+  const table = serviceTableName(lab.runId, slot)
+  const services = planServices(servers, vias, slot)
   const ruleset = serviceRuleset(table, services)
+  // A node's own connections are routed before the output hook translates them: real nodes reach
+  // ClusterIPs by their default route, lab nodes have none, so the host network routes the range.
+  const routed = slot === 'host'
   const remove = async () => {
-    await mapLimit(lab.nodes, EXEC_CONCURRENCY, (node) => run('ip', ['netns', 'exec', node.namespace, 'nft', 'delete', 'table', 'ip', table]))
+    await mapLimit(lab.nodes, EXEC_CONCURRENCY, async (node) => {
+      await run('ip', ['netns', 'exec', node.namespace, 'nft', 'delete', 'table', 'ip', table])
+      if (routed) await run('ip', ['-n', node.namespace, 'route', 'del', SERVICE_CIDR, 'dev', 'eth0'])
+    })
   }
   try {
-    await mapLimit(lab.nodes, EXEC_CONCURRENCY, (node) => runChecked('ip', ['netns', 'exec', node.namespace, 'nft', '-f', '-'], { input: `${ruleset}\n`, what: `programming Services on node ${node.name}` }))
+    // One transaction per node that replaces the whole table (an earlier install's included).
+    await mapLimit(lab.nodes, EXEC_CONCURRENCY, async (node) => {
+      await runChecked('ip', ['netns', 'exec', node.namespace, 'nft', '-f', '-'], { input: `table ip ${table} {}\ndelete table ip ${table}\n${ruleset}\n`, what: `programming Services on node ${node.name}` })
+      if (routed) await runChecked('ip', ['-n', node.namespace, 'route', 'replace', SERVICE_CIDR, 'dev', 'eth0', 'scope', 'link'], { what: `routing ClusterIPs on node ${node.name}` })
+    })
   } catch (error) {
     await remove()
     throw error
   }
   return {
     route(via, client, server) {
-      const service = services.find((candidate) => candidate.pod === server)
+      const service = services.find((candidate) => candidate.pod.name === server.name)
       if (!vias.includes(via) || !service) {
         throw new NetbenchError('service-path-missing', `no Service path via ${via} to ${server.name} was built`, { hint: `the lab builds Service paths for the vias the suite's steps name (${vias.join(', ') || 'none'}); this is a netbench bug` })
       }
