@@ -1,6 +1,7 @@
 import { isSenderLimited } from '../../src/results/attribution.ts'
 import type { PointResult } from '../../src/results/types.ts'
 import { formatBitrate, formatRate, trimNumber } from '../../src/units.ts'
+import { sweepKey } from './charts-view.ts'
 
 export interface SweepCell {
   received: string
@@ -42,9 +43,9 @@ function cell(point: PointResult | undefined): SweepCell | null {
  */
 export function sweepTables(points: readonly PointResult[], legend: ReadonlyArray<{ network: string; colour: string }>): SweepTable[] {
   const udp = points.filter((point) => point.step === 'udp' && point.bitrateBps !== null)
-  const placements = [...new Set(udp.map((point) => point.between))]
+  const placements = [...new Set(udp.map(sweepKey))]
   return placements.map((between) => {
-    const here = udp.filter((point) => point.between === between)
+    const here = udp.filter((point) => sweepKey(point) === between)
     const rates = [...new Set(here.map((point) => point.bitrateBps!))].sort((a, b) => a - b)
     return {
       title: placements.length > 1 ? `UDP sweep between ${between}` : 'UDP sweep',
