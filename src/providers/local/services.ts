@@ -173,7 +173,7 @@ function routeOf(lab: LocalLab, table: string, service: LabService, via: Service
   }
   const address = nodePort ? client.node.ip : service.clusterIp
   const label = nodePort
-    ? `NodePort ${client.node.name}:${service.nodePorts.get(SERVICE_PORTS[0]!)}+ → ${service.pod.name}`
+    ? `NodePort ${client.node.name}:${Math.min(...service.nodePorts.values())}-${Math.max(...service.nodePorts.values())} → ${service.pod.name}`
     : `ClusterIP ${service.clusterIp} → ${service.pod.name}${via === 'hairpin' ? ' (hairpin)' : ''}`
   return { via, address, port, label, translated: () => readTranslated(lab, table, service) }
 }
