@@ -49,3 +49,13 @@ export interface Endpoint {
   exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult>
   start(argv: readonly string[]): RunningProcess
 }
+
+/**
+ * Where a client sends instead of the server's own address and port: a Service in front of the
+ * server. Tools only translate the address and port; they know nothing of Services.
+ */
+export interface Destination {
+  address: string
+  /** The port to send to for a server listening on `serverPort`. */
+  port(serverPort: number): number
+}

@@ -63,7 +63,7 @@ function udpCharts(suite: SuiteResult, networks: ReadonlyArray<{ name: string; c
   })
   const rates = offered.map(formatBitrate).join(', ')
   const leftOut = offered.filter((rate) => !common.includes(rate)).map(formatBitrate)
-  const id = (name: string) => suffix ? `${name}-${udp[0]!.between}` : name
+  const id = (name: string) => suffix ? `${name}-${udp[0]!.between}${udp[0]!.via ? `-${udp[0]!.via}` : ''}` : name
   return [
     { id: id('received'), title: `Received vs offered${suffix}`, wide: true, svg: receivedChart(lines, uplink, uplinkLabel),
       caption: `UDP at fixed offered rates (${rates}); medians over the repeats${lines.some((line) => line.points.some((point) => point.receivedCi)) ? ', with error bars for the 95% interval of the mean (mostly narrower than the dot)' : ''}. A lossless network follows the dashed diagonal; a flat line is its ceiling.` },
@@ -89,6 +89,9 @@ function setupChart(suite: SuiteResult, colours: Map<string, string>): ChartView
   }]
 }
 
+/** `zones`, or `zones via service` on a Service path. */
+export const sweepKey = (point: PointResult) => point.via ? `${point.between} via ${point.via}` : point.between
+
 function groupBy<T>(items: readonly T[], key: (item: T) => string): T[][] {
   const groups = new Map<string, T[]>()
   for (const item of items) groups.set(key(item), [...groups.get(key(item)) ?? [], item])
@@ -108,9 +111,10 @@ export function suiteCharts(suite: SuiteResult, networks: ReadonlyArray<{ name: 
   const colours = new Map(networks.map((network) => [network.name, network.colour]))
   // A max-rate search has no offered rate: it has its own section. Pairs offer their rate each, so
   // their aggregate is no point of the one-pair sweep: they show in the points table.
-  const sweeps = groupBy(suite.points.filter((point) => point.step === 'udp' && point.bitrateBps !== null && !point.pairs), (point) => point.between)
+  // A set per placement and path: a Service path's sweep beside the pod path's, not on its lines.
+  const sweeps = groupBy(suite.points.filter((point) => point.step === 'udp' && point.bitrateBps !== null && !point.pairs), sweepKey)
   return {
-    udp: sweeps.flatMap((udp) => udpCharts(suite, networks, udp, sweeps.length > 1 ? ` — between ${udp[0]!.between}` : '')),
+    udp: sweeps.flatMap((udp) => udpCharts(suite, networks, udp, sweeps.length > 1 ? ` — between ${sweepKey(udp[0]!)}` : '')),
     tcp: tcpCharts(networks, suite.points),
     setup: setupChart(suite, colours),
   }

@@ -37,6 +37,8 @@ export interface PointRow {
   delta: { text: string; verdict: PointChange['verdict']; title: string } | null
   /** The raw iperf3 JSON per sample, already escaped for element text. */
   rawHtml: string[]
+  /** A Service path: a badge with the packets its DNAT translated, the route as its title; null on the pod path. */
+  service: { text: string; title: string } | null
 }
 
 export interface NetworkPoints {
@@ -157,6 +159,12 @@ function deltaOf(change: PointChange | undefined): PointRow['delta'] {
   return { text: parts.join(', ') || '—', verdict: change.verdict, title: change.currentError ? `measurement failed: ${change.currentError}` : decided }
 }
 
+function serviceBadge(point: PointResult): PointRow['service'] {
+  if (!point.service) return null
+  const { route, translatedPackets } = point.service
+  return { text: translatedPackets === null ? `via ${point.via}` : `DNAT ${translatedPackets.toLocaleString('en-US')} pkts`, title: route }
+}
+
 export function pointRow(point: PointResult, change: PointChange | undefined): PointRow {
   const m = point.metrics
   const cpu = m.cpuSenderPercent === null ? '—' : `${trimNumber(m.cpuSenderPercent, 0)}% / ${trimNumber(m.cpuReceiverPercent ?? 0, 0)}%`
@@ -194,5 +202,6 @@ export function pointRow(point: PointResult, change: PointChange | undefined): P
     senderLimited: isSenderLimited(point) && point.limitedBy !== 'link',
     delta: deltaOf(change),
     rawHtml: point.raw.map((raw) => escapeText(JSON.stringify(raw, null, 1))),
+    service: serviceBadge(point),
   }
 }

@@ -1,6 +1,7 @@
 import { isSenderLimited } from '../../src/results/attribution.ts'
 import type { PointResult } from '../../src/results/types.ts'
 import { formatBitrate, formatRate, trimNumber } from '../../src/units.ts'
+import { sweepKey } from './charts-view.ts'
 
 export interface SweepCell {
   received: string
@@ -43,9 +44,9 @@ function cell(point: PointResult | undefined): SweepCell | null {
 export function sweepTables(points: readonly PointResult[], legend: ReadonlyArray<{ network: string; colour: string }>): SweepTable[] {
   // Pairs (each offering the rate) are no cell of the one-pair sweep: the points table has them.
   const udp = points.filter((point) => point.step === 'udp' && point.bitrateBps !== null && !point.pairs)
-  const placements = [...new Set(udp.map((point) => point.between))]
+  const placements = [...new Set(udp.map(sweepKey))]
   return placements.map((between) => {
-    const here = udp.filter((point) => point.between === between)
+    const here = udp.filter((point) => sweepKey(point) === between)
     const rates = [...new Set(here.map((point) => point.bitrateBps!))].sort((a, b) => a - b)
     return {
       title: placements.length > 1 ? `UDP sweep between ${between}` : 'UDP sweep',

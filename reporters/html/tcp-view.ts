@@ -17,7 +17,10 @@ export function tcpTitle(point: PointResult): string {
   const parts = ['TCP', `${streams} stream${streams === 1 ? '' : 's'}`]
   if (direction === 'reverse') parts.push('reverse')
   if (direction === 'bidir') parts.push('both directions')
-  parts.push(PLACES[point.between] ?? `between ${point.between}`)
+  if (point.via === 'hairpin') parts.push('a pod through its own Service (hairpin)')
+  else parts.push(PLACES[point.between] ?? `between ${point.between}`)
+  if (point.via === 'service') parts.push('through the Service (ClusterIP)')
+  if (point.via === 'nodeport') parts.push("through a NodePort on the client's node")
   if (hostEndpoints) parts.push('host network namespaces')
   if (point.pairs) parts.push(`${point.pairs} pairs at once, summed`)
   return parts.join(', ')

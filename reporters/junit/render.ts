@@ -2,7 +2,7 @@ import { isSenderLimited } from '../../src/results/attribution.ts'
 import { pairFigures } from '../../src/results/pairs.ts'
 import type { Metrics } from '../../src/results/metrics.ts'
 import { nodeCpuScopeText, type NodeCpuSummary } from '../../src/results/node-cpu.ts'
-import { networkWarnings, type ExpectationResult, type PointResult, type RunResult, type SuiteResult } from '../../src/results/types.ts'
+import { networkWarnings, type ExpectationResult, type PointResult, type RunResult, type ServicePath, type SuiteResult } from '../../src/results/types.ts'
 import { policyCells } from '../policy-cells.ts'
 import { openTag, xmlText } from './xml.ts'
 
@@ -63,6 +63,11 @@ function pairProperties(point: PointResult): Array<[string, string | number]> {
   return lines
 }
 
+/** A Service path: its route and the packets its DNAT translated, so CI can see the Service carried the traffic. */
+function serviceProperties(label: string, service: ServicePath): Array<[string, string | number]> {
+  return [[`${label}.service.route`, service.route], ...service.translatedPackets === null ? [] : [[`${label}.service.translated.packets`, service.translatedPackets] as [string, number]]]
+}
+
 function properties(suite: SuiteResult, group: Group): string[] {
   const lines: Array<[string, string | number]> = [['suite.file', suite.file]]
   if (group.network) lines.push(['network', group.network])
@@ -78,6 +83,7 @@ function properties(suite: SuiteResult, group: Group): string[] {
     if (point.nodeCpu) lines.push(...nodeCpuProperties(point.label, point.nodeCpu))
     if (isSenderLimited(point)) lines.push([`${point.label}.sender-limited`, 'true'])
     lines.push(...roundTripProperties(point), ...pairProperties(point))
+    if (point.service) lines.push(...serviceProperties(point.label, point.service))
   }
   for (const policy of (suite.policies ?? []).filter((entry) => entry.network === group.network)) {
     const cells = policyCells(policy)

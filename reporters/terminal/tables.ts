@@ -11,7 +11,10 @@ import { renderTable } from './table.ts'
 
 const percent = (value: number | null) => value === null ? '—' : `${trimNumber(value, 2)}%`
 const header = (cells: string[]) => cells.map((cell) => pc.dim(cell))
-const where = (point: PointResult) => `${point.network}${point.between === 'zones' ? '' : ` (${point.between})`}`
+const where = (point: PointResult) => {
+  const placement = point.via === 'hairpin' ? 'same pod' : point.between === 'zones' ? '' : point.between
+  return `${point.network}${point.via ? ` via ${point.via}` : ''}${placement ? ` (${placement})` : ''}`
+}
 const failed = (point: PointResult) => pc.red(`error: ${point.error}`)
 
 /** `± half the 95% interval`, shown next to a figure measured more than once. */
@@ -42,6 +45,15 @@ function limitCell(point: PointResult): string {
   return (point.limitedBy === 'sender' ? pc.yellow : pc.red)(`(${limitLabels[point.limitedBy]})`)
 }
 
+/** Service paths: the route each took and how many packets its DNAT translated (proof the Service carried the traffic). */
+export function serviceNotes(points: readonly PointResult[]): string[] {
+  return points.flatMap((point) => {
+    if (!point.service) return []
+    const translated = point.service.translatedPackets === null ? '' : `, ${point.service.translatedPackets.toLocaleString('en-US')} packets translated`
+    return [pc.dim(`  ${where(point)}: ${point.service.route}${translated}`)]
+  })
+}
+
 /** UDP at fixed offered rates: what was sent, what arrived, and what limited it. */
 export function udpTable(points: PointResult[]): string {
   const rows = [header(['UDP', 'offered', 'sent', 'received', 'jitter', 'loss', 'limited by'])]
@@ -55,7 +67,7 @@ export function udpTable(points: PointResult[]): string {
   }
   const notes = points.map((point) => ({ point, note: limitNote(point) })).filter((entry) => entry.note !== null)
   const cpu = withNodeCpu(points, rows)
-  return [renderTable(cpu.rows), ...notes.map(({ point, note }) => pc.dim(`  ${where(point)} at ${offeredText(point)}: ${note}`)), ...pairLines(points), ...cpu.notes].join('\n')
+  return [renderTable(cpu.rows), ...notes.map(({ point, note }) => pc.dim(`  ${where(point)} at ${offeredText(point)}: ${note}`)), ...pairLines(points), ...serviceNotes(points), ...cpu.notes].join('\n')
 }
 
 /** `50M`, or `2 × 50M` for pairs (each pair offers the rate). */
@@ -105,7 +117,7 @@ export function tcpTable(points: PointResult[]): string {
     ])
   }
   const nodeCpu = withNodeCpu(points, rows)
-  return [renderTable(nodeCpu.rows), ...pairLines(points), ...nodeCpu.notes].join('\n')
+  return [renderTable(nodeCpu.rows), ...pairLines(points), ...serviceNotes(points), ...nodeCpu.notes].join('\n')
 }
 
 /** Request/response latency (sockperf): percentiles of the round trips and transactions per second. */
@@ -117,7 +129,7 @@ export function roundTripTable(points: PointResult[]): string {
     const tps = figures ? Math.round(figures.transactionsPerSecond).toLocaleString('en-US') : '—'
     rows.push([where(point), figures ? String(figures.transactions) : '—', tps, at('p50'), at('p90'), at('p99'), at('p99.9'), at('max'), loadText(point), point.status === 'error' ? failed(point) : ''])
   }
-  return renderTable(rows)
+  return [renderTable(rows), ...serviceNotes(points)].join('\n')
 }
 
 /** What a latency point's load carried: `tcp: 9.4 Mbit/s`, or — without one. */

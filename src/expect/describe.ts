@@ -14,7 +14,7 @@ export function describeExpectation(e: Expectation): string {
 
 function describeBound(bound: Bound): string {
   if (bound.kind === 'relative') {
-    const of = bound.of.kind === 'network' ? bound.of.network : bound.of.kind
+    const of = bound.of.kind === 'network' ? `${bound.of.network}${bound.of.via ? ` via ${bound.of.via}` : ''}` : bound.of.kind
     return `${trimNumber(bound.percent, 3)}% of ${of}`
   }
   if (bound.kind === 'offset') {

@@ -145,7 +145,9 @@ export function evaluate(expectation: Expectation, point: PointResult, reference
     const referenceValue = statOver(reference, expectation)
     if (referenceValue === null) return error(`${reference.network} reported no ${expectation.metric}`)
     expected = (bound.percent / 100) * referenceValue
-    basis = ` (${trimNumber(bound.percent)}% of ${reference.network}'s ${formatValue(referenceValue, unit)})`
+    // Another path than the point's own is named: `95% of calico via pod's 8.1 Gbit/s`.
+    const path = (reference.via ?? 'pod') === (point.via ?? 'pod') ? '' : ` via ${reference.via ?? 'pod'}`
+    basis = ` (${trimNumber(bound.percent)}% of ${reference.network}${path}'s ${formatValue(referenceValue, unit)})`
   }
   const held = holds[expectation.comparator](actual, expected)
   // Short of the offer because the sender never sent enough: say so, it is no network loss.

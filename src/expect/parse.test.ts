@@ -14,6 +14,9 @@ describe('parseExpectation: valid expectations', () => {
     ['weave at 100M loss < 5%', { subject: network('weave'), bitrateBps: 100e6, step: 'udp', metric: 'loss', stat: 'median', comparator: '<', bound: abs(5, 'percent') }],
     ['all at 1M throughput >= 99% of offered', { subject: { kind: 'all' }, bitrateBps: 1e6, step: 'udp', metric: 'throughput', comparator: '>=', bound: rel(99, { kind: 'offered' }) }],
     ['calico tcp throughput >= 90% of host', { subject: network('calico'), step: 'tcp', metric: 'throughput', bound: rel(90, network('host')) }],
+    ['calico tcp via service throughput >= 95% of calico', { step: 'tcp', via: 'service', bound: rel(95, network('calico')) }],
+    ['all via Hairpin zones tcp throughput >= 50% of flannel via pod', { subject: { kind: 'all' }, via: 'hairpin', topology: 'zones', bound: rel(50, { kind: 'network', network: 'flannel', via: 'pod' }) }],
+    ['calico at 10M via nodeport loss < 1%', { bitrateBps: 10e6, via: 'nodeport', step: 'udp' }],
     ['host udp jitter.p95 <= 1ms', { step: 'udp', metric: 'jitter', stat: 'p95', comparator: '<=', bound: abs(1, 'ms') }],
     ['host tcp retransmits < 100', { step: 'tcp', metric: 'retransmits', bound: abs(100, 'count') }],
     ['flannel at 1G udp zones throughput.median >= 400Mbit', { bitrateBps: 1e9, step: 'udp', topology: 'zones', stat: 'median', bound: abs(400e6, 'bps') }],
@@ -209,6 +212,12 @@ describe('parseExpectation: every other error message, word for word', () => {
   // [text, carets, message, hint]: the error paths the table above checks only in part, or not at all.
   const cases: [string, string, string, string][] = [
     ['host udp udp loss < 1%', '         ^^^', "duplicate 'udp'", 'name one step: udp or tcp'],
+    ['calico via service tcp via pod throughput > 1M', '                       ^^^', "duplicate 'via'", 'name one path; write a separate expectation for each path'],
+    ['calico via clusterip throughput > 1M', '           ^^^^^^^^^', "unknown path 'clusterip'", "did you mean 'service'? use one of pod, service, nodeport, hairpin"],
+    ['calico via throughput > 1M', '           ^^^^^^^^^^', "unknown path 'throughput'", 'use one of pod, service, nodeport, hairpin'],
+    ['calico vio service throughput > 1M', '       ^^^', "unknown word 'vio'", "did you mean 'via'?"],
+    ['calico tcp throughput > 90% of host via nodeprot', '                                        ^^^^^^^^', "unknown path 'nodeprot'", "did you mean 'nodeport'? use one of pod, service, nodeport, hairpin"],
+    ['calico via service setup-time < 5s', '       ^^^^^^^^^^^', 'setup-time is measured once per network, not per step, rate or placement', "drop 'via service'"],
     ['host zones zones loss < 1%', '           ^^^^^', "duplicate 'zones'", 'name one topology: same-node, nodes or zones'],
     ['host a 100M loss < 5%', '     ^', "unknown word 'a'", "did you mean 'at'?"],
     ['host 1.5 loss < 1%', '     ^', "unknown metric '1'", 'use one of throughput, loss, loss.network, loss.receiver, jitter, retransmits, cpu, cpu.node, cpu.node.perGbps, max, rtt, tps, fairness, setup-time'],

@@ -5,16 +5,17 @@
  *                   | <subject> "setup-time" <op> <time>
  *                   | <subject> "policy" <verdict>
  *   <subject>     ::= "all" | <network>
- *   <qualifier>   ::= "at" <bitrate> | <step> | <topology>         each kind at most once, in any order
+ *   <qualifier>   ::= "at" <bitrate> | <step> | <topology> | "via" <path>   each kind at most once, in any order
  *   <step>        ::= "udp" | "tcp"
  *   <topology>    ::= "same-node" | "nodes" | "zones"
+ *   <path>        ::= "pod" | "service" | "nodeport" | "hairpin"
  *   <metric>      ::= "throughput" | "loss" | "loss.network" | "loss.receiver" | "jitter" | "retransmits"
  *                   | "cpu" | "cpu.node" | "cpu.node.perGbps" | "max" | "rtt" | "tps" | "fairness"
  *   <stat>        ::= "median" | "mean" | "min" | "max" | "p50" | "p90" | "p95" | "p99" | "p99.9"
  *   <op>          ::= "<" | "<=" | ">" | ">="
  *   <value>       ::= <amount> | <number> "%" "of" <reference> | "baseline" [ ( "+" | "-" ) <amount> ]
  *   <amount>      ::= <number> [ <unit> ]                           the unit the metric takes, below
- *   <reference>   ::= "offered" | "baseline" | <network>
+ *   <reference>   ::= "offered" | "baseline" | <network> [ "via" <path> ]
  *   <verdict>     ::= "enforced" | "unsupported"
  *   <network>     ::= [a-z][a-z0-9-]* ( "." [a-z0-9-]+ )*           not a keyword
  *   <number>      ::= [0-9]+ [ "." [0-9]+ ]
@@ -22,8 +23,17 @@
  * Tokens are separated by whitespace, except that `.<stat>` attaches to the metric, operators
  * may touch their neighbours (`loss<5%`), `%` may stand apart from its number (`5 %`) and the sign
  * of an offset may touch either neighbour (`baseline+1ms`). Keywords are case-insensitive; network
- * names are lowercase and may not be keywords. The three qualifiers (`at`, step, topology) are
- * accepted in any order, each at most once, because their meaning does not depend on position.
+ * names are lowercase and may not be keywords. The four qualifiers (`at`, step, topology, `via`)
+ * are accepted in any order, each at most once, because their meaning does not depend on position.
+ *
+ * `via <path>` keeps the points whose client took that path to the server: straight to the pod,
+ * through the server's Service (ClusterIP), a NodePort, or the server pod through its own Service
+ * (hairpin); without it an expectation reads every path. `of <network>` compares with the point of
+ * that network measured the same way (same step, rate, placement and path), with one exception:
+ * when the reference is the subject's own network and the subject says `via` a Service path, the
+ * reference is that network's pod path, so `calico tcp via service throughput >= 95% of calico`
+ * compares calico's Service path with its pod path. `of <network> via <path>` names the
+ * reference's path outright.
  *
  * Units per metric: throughput takes a bitrate (`900M`, `1.5G`, `450Mbit`) or `N% of
  * offered|baseline|<network>`; loss and cpu an absolute percent; jitter a time (`1ms`, `250us`),
@@ -55,8 +65,9 @@ import { parseBitrate, parsePercent } from '../units.ts'
 import { spanOf, TokenCursor } from './cursor.ts'
 import { absoluteBound, BARE_NUMBER, parseRate } from './quantities.ts'
 import { isOperatorToken, nearest, type Token } from './tokens.ts'
+import type { Via } from '../model.ts'
 import {
-  COMPARATORS, EXAMPLES, LOSS_PARTS, METRICS, RELATIVE_METRICS, METRIC_UNITS as UNITS, OFFSET_EXAMPLES, POLICY_VERDICTS, QUALIFIERS, STATS, STEPS, TOPOLOGIES, UDP_METRICS,
+  COMPARATORS, EXAMPLES, LOSS_PARTS, METRICS, PATHS, RELATIVE_METRICS, METRIC_UNITS as UNITS, OFFSET_EXAMPLES, POLICY_VERDICTS, QUALIFIERS, STATS, STEPS, TOPOLOGIES, UDP_METRICS,
   type Bound, type Comparator, type Expectation, type Metric, type PolicyVerdict, type Reference, type Span, type Stat, type Topology,
 } from './vocabulary.ts'
 
@@ -118,6 +129,7 @@ class ExpectationParser extends TokenCursor {
   private atSpan: Span | undefined
   private step: Step | undefined
   private topology: Topology | undefined
+  private via: Via | undefined
 
   parse(): Expectation {
     const subject = this.subject()
@@ -134,6 +146,7 @@ class ExpectationParser extends TokenCursor {
     if (this.bitrateBps !== undefined) result.bitrateBps = this.bitrateBps
     if (this.step) result.step = this.step
     if (this.topology) result.topology = this.topology
+    if (this.via) result.via = this.via
     return result
   }
 
@@ -175,6 +188,7 @@ class ExpectationParser extends TokenCursor {
       if (word === 'at') this.offeredRate(token)
       else if (STEPS.includes(word)) this.stepQualifier(token, word as Step)
       else if (TOPOLOGIES.includes(word)) this.topologyQualifier(token, word as Topology)
+      else if (word === 'via') this.viaQualifier(token)
       else this.unknownQualifier(token, base)
     }
   }
@@ -199,6 +213,22 @@ class ExpectationParser extends TokenCursor {
     this.spans.topology = spanOf(token)
   }
 
+  private viaQualifier(token: Token): void {
+    if (this.via) this.fail(spanOf(token), "duplicate 'via'", 'name one path; write a separate expectation for each path')
+    const path = this.path()
+    this.via = path.via
+    this.spans.via = { start: token.start, end: path.span.end }
+  }
+
+  /** The word after `via`: one of PATHS. */
+  private path(): { via: Via; span: Span } {
+    const hint = `write e.g. 'via service'; paths: ${PATHS.join(', ')}`
+    const token = this.next('path', hint)
+    const word = token.text.toLowerCase()
+    if (!(PATHS as readonly string[]).includes(word)) this.fail(spanOf(token), `unknown path '${token.text}'`, didYouMean(word, PATHS) + `use one of ${PATHS.join(', ')}`)
+    return { via: word as Via, span: spanOf(token) }
+  }
+
   private unknownQualifier(token: Token, base: string): never {
     if (isOperatorToken(token)) this.fail(spanOf(token), `missing metric before '${token.text}'`, METRIC_HINT)
     if (!BARE_NUMBER.test(token.text) && parseBitrate(token.text) !== undefined) {
@@ -206,7 +236,7 @@ class ExpectationParser extends TokenCursor {
     }
     const match = nearest(base, [...METRICS, ...QUALIFIERS])
     if (match !== undefined && QUALIFIERS.includes(match)) {
-      const kind = match === 'at' ? 'word' : STEPS.includes(match) ? 'step' : 'topology'
+      const kind = match === 'at' || match === 'via' ? 'word' : STEPS.includes(match) ? 'step' : 'topology'
       this.fail(spanOf(token), `unknown ${kind} '${token.text}'`, `did you mean '${match}'?`)
     }
     return this.fail({ start: token.start, end: token.start + base.length }, `unknown metric '${token.text.slice(0, base.length)}'`, didYouMean(base, METRICS) + `use one of ${METRICS.join(', ')}`)
@@ -236,7 +266,7 @@ class ExpectationParser extends TokenCursor {
 
   /** setup-time is one figure per network: no step, rate, placement or statistic to choose. */
   private setupTimeRules(statSpan: Span | undefined): void {
-    const qualifier = earliest(this.atSpan, this.spans.step, this.spans.topology)
+    const qualifier = earliest(this.atSpan, this.spans.step, this.spans.topology, this.spans.via)
     if (qualifier) this.fail(qualifier, 'setup-time is measured once per network, not per step, rate or placement', `drop '${this.written(qualifier)}'`)
     if (statSpan) this.fail(statSpan, 'setup-time has one value per network, so no statistic', "write 'setup-time < 5s'")
   }
@@ -316,13 +346,23 @@ class ExpectationParser extends TokenCursor {
     const word = token.text.toLowerCase()
     const reference: Reference = word === 'offered' || word === 'baseline'
       ? { kind: word }
-      : { kind: 'network', network: this.networkName(token, 'a reference', REFERENCE_HINT) }
+      : this.networkReference(token)
     if (reference.kind === 'offered') {
       if (metric.startsWith('cpu')) this.fail(referenceSpan, `${metric} is not a rate`, `compare it with baseline or a network, e.g. '${EXAMPLES[metric]}'`)
       if (this.step === 'tcp') this.fail(referenceSpan, 'tcp has no offered rate', "compare tcp against baseline or a network, e.g. '90% of baseline'")
       this.step = 'udp'
     }
     return { kind: 'relative', percent, of: reference }
+  }
+
+  /** `of calico`, `of calico via pod`: a network, and the path of its points to compare with. */
+  private networkReference(token: Token): Reference {
+    const network = this.networkName(token, 'a reference', REFERENCE_HINT)
+    const via = this.accept((next) => next.text.toLowerCase() === 'via')
+    if (!via) return { kind: 'network', network }
+    const path = this.path()
+    this.spans.reference = { start: token.start, end: path.span.end }
+    return { kind: 'network', network, via: path.via }
   }
 
   /** `baseline`, `baseline + 0.5%`, `baseline - 50M`; the sign may touch either neighbour. */

@@ -40,6 +40,8 @@ export function editDistance(a: string, b: string): number {
 const aliases: Record<string, string> = {
   bandwidth: 'throughput', bw: 'throughput', tput: 'throughput', retrans: 'retransmits', nodecpu: 'cpu.node', softirq: 'cpu.node',
   avg: 'mean', average: 'mean', p50: 'median', minimum: 'min', maximum: 'max',
+  // Service paths: Kubernetes' names for the Service types.
+  clusterip: 'service', svc: 'service', 'node-port': 'nodeport', externalip: 'nodeport',
 }
 
 /**

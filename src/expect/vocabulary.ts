@@ -5,6 +5,7 @@
  */
 
 import type { AbsoluteUnit, Metric, PolicyVerdict, Stat } from '../expectation.ts'
+import { VIAS, type Via } from '../model.ts'
 
 // The parsed form lives in the base (src/expectation.ts); the parser and evaluation read it from here.
 export type { Metric, PolicyVerdict, Stat, Comparator, Topology, Reference, AbsoluteUnit, Bound, Span, Expectation } from '../expectation.ts'
@@ -19,8 +20,10 @@ export const STATS: readonly Stat[] = ['median', 'mean', 'min', 'max', 'p50', 'p
 export const COMPARATORS: readonly string[] = ['<', '<=', '>', '>=']
 export const STEPS: readonly string[] = ['udp', 'tcp']
 export const TOPOLOGIES: readonly string[] = ['same-node', 'nodes', 'zones']
+/** The paths `via` names (src/model.ts's VIAS). */
+export const PATHS: readonly Via[] = VIAS
 /** The words that may stand between the subject and the metric. */
-export const QUALIFIERS: readonly string[] = ['at', ...STEPS, ...TOPOLOGIES]
+export const QUALIFIERS: readonly string[] = ['at', 'via', ...STEPS, ...TOPOLOGIES]
 export const POLICY_VERDICTS: readonly PolicyVerdict[] = ['enforced', 'unsupported']
 
 /** What a metric's expectation looks like, for hints. */

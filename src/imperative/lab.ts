@@ -8,7 +8,8 @@ import { appendEvent } from '../runner/events.ts'
 import { measurePoint, sequenceCounter } from '../runner/measure.ts'
 import { watchInterrupt } from '../runner/interrupt.ts'
 import type { LabSetup } from '../model.ts'
-import type { Between, NetworkSpec } from '../model.ts'
+import { VIAS, type Between, type NetworkSpec, type Placement, type Via } from '../model.ts'
+import { nearest } from '../expect/tokens.ts'
 import { bitrateProblem, durationProblem, formatBitrate, parseBitrate, parseDuration } from '../units.ts'
 import type { Measured } from './satisfy.ts'
 
@@ -16,14 +17,32 @@ interface ProbeOptions {
   network?: string
   duration?: string
   between?: Between
+  /** Through the server pod's Service (ClusterIP), a NodePort or the pod's own Service (hairpin); default: straight to the pod. */
+  via?: Via
   repeat?: number
 }
 
 interface Installed {
   network: Promise<Network>
-  /** The placements its pods were created for (kube, k3s); the local lab has every placement. */
-  between: Between[]
+  /** The placements it was installed for: kube and k3s create pods and Services for these, the lab Services for their paths. */
+  placements: Placement[]
   cni: string
+}
+
+type ServiceVia = Exclude<Via, 'pod'>
+
+/** Does an installation for `placements` provide the pair of `wanted`? The lab has every placement, but only the Service paths it was built for. */
+function provides(placements: readonly Placement[], wanted: Placement, local: boolean): boolean {
+  const via = wanted.via ?? 'pod'
+  if (local) return via === 'pod' || placements.some((known) => known.via === via)
+  return placements.some((known) => known.between === wanted.between && (known.via ?? 'pod') === via)
+}
+
+function checkedVia(via: unknown): ServiceVia | undefined {
+  if (via === undefined || via === 'pod') return undefined
+  if (typeof via === 'string' && (VIAS as readonly string[]).includes(via)) return via as ServiceVia
+  const match = typeof via === 'string' ? nearest(via, VIAS) : undefined
+  throw new NetbenchError('USAGE', `via: ${JSON.stringify(via)} is not a path`, { hint: `${match ? `did you mean '${match}'? ` : ''}use one of ${VIAS.join(', ')}` })
 }
 
 /**
@@ -74,17 +93,21 @@ export class Lab {
     return name
   }
 
-  private async network(name: string, between: Between): Promise<Network> {
+  private async network(name: string, placement: Placement): Promise<Network> {
     const { cluster } = this.setup
     const current = this.installed.get(name)
-    if (current && (cluster.provider === 'local' || current.between.includes(between))) return current.network
-    const wanted = [...current?.between ?? [], between]
+    if (current && provides(current.placements, placement, cluster.provider === 'local')) return current.network
+    const wanted = [...current?.placements ?? [], placement]
     const spec = this.specOf(name)
     const cni = typeof spec === 'string' ? spec : spec.cni
     // kube and k3s create a network's pods for the cluster spec's placements when it is installed:
     // a probe with a new placement re-creates them with it.
     if (current) await this.release(name)
-    if (cluster.provider !== 'local') cluster.placements = wanted.map((b) => ({ between: b, endpoint: 'pod' as const }))
+    if (cluster.provider !== 'local') cluster.placements = wanted
+    else {
+      const vias = [...new Set(wanted.flatMap((known) => known.via && known.via !== 'pod' ? [known.via] : []))]
+      if (vias.length) cluster.vias = vias
+    }
     // The local lab carries one pod network at a time (installing one removes the one before), so
     // a network probed again after another is installed again.
     if (cluster.provider === 'local' && cni !== 'host') {
@@ -97,7 +120,7 @@ export class Lab {
       this.noteNetwork({ name, status: 'error', error: isNetbenchError(error) ? error.oneLine : String(error), setupMs: null, info: {} })
       throw error
     })
-    this.installed.set(name, { network, between: wanted, cni })
+    this.installed.set(name, { network, placements: wanted, cni })
     return network
   }
 
@@ -121,12 +144,13 @@ export class Lab {
     const problem = durationProblem(durationMs, options.duration ?? '2s')
     if (problem) throw new NetbenchError('USAGE', `duration ${problem.message}`, { hint: problem.hint })
     const between = options.between ?? this.setup.between
+    const via = checkedVia(options.via)
     const planned: PlannedPoint = {
-      ...point, id: `${networkName}|imperative-${++this.count}|${point.bitrateBps ?? ''}`, network: networkName, stepIndex: -1,
-      durationMs, omitMs: 0, between, repeat: options.repeat ?? 1,
+      ...point, label: via ? `${point.label} via ${via}` : point.label, id: `${networkName}|imperative-${++this.count}|${point.bitrateBps ?? ''}`, network: networkName, stepIndex: -1,
+      durationMs, omitMs: 0, between, ...via ? { via } : {}, repeat: options.repeat ?? 1,
     }
-    const network = await this.network(networkName, between)
-    const result = await measurePoint(this.file, planned, network.pair(planned.between), { signal: this.interrupt.signal, nextSequence: this.nextSequence })
+    const network = await this.network(networkName, { between, endpoint: 'pod', ...via ? { via } : {} })
+    const result = await measurePoint(this.file, planned, network.pair(planned.between, undefined, via), { signal: this.interrupt.signal, nextSequence: this.nextSequence })
     this.points.push(result)
     appendEvent(this.context.eventsFile, { type: 'point', file: this.file, point: result })
     return result

@@ -82,6 +82,21 @@ describe('toSatisfy on the lab: every point measured in the file', () => {
     expect(judgeLab('calico udp throughput >= 90% of flannel', measured).message).toBe('calico › udp 10M › throughput >= 90% of flannel could not be judged: the lab measured no udp 10M of flannel between zones to compare with')
   })
 
+  test("a Service path against its own network reads the pod path; `of <network> via <path>` names it", () => {
+    const paths = {
+      points: [
+        handPoint('calico', 'tcp', { throughputBps: [400e6] }),
+        { ...handPoint('calico', 'tcp via service', { throughputBps: [390e6] }), via: 'service' as const },
+      ],
+      networks: [],
+    }
+    expect(judgeLab('calico tcp via service throughput >= 95% of calico', paths)).toEqual({
+      pass: true, message: "calico › tcp via service › throughput >= 95% of calico holds: measured 390.0 Mbit/s, needed >= 380.0 Mbit/s (95% of calico via pod's 400.0 Mbit/s)",
+    })
+    expect(judgeLab('calico tcp throughput >= 99% of calico via service', paths).message).toMatch(/^calico › tcp › throughput >= 99% of calico via service holds: .*; calico › tcp via service › /)
+    expect(judgeLab('calico tcp via nodeport throughput > 1M', paths).message).toMatch(/applies to no point the lab measured/)
+  })
+
   test('setup-time, and an expectation nothing measured applies to', () => {
     expect(judgeLab('calico setup-time < 5s', measured).pass).toBe(true)
     expect(judgeLab('weave tcp throughput > 1M', measured).message).toBe('"weave tcp throughput > 1M" applies to no point the lab measured in this file (it measured flannel › tcp, calico › tcp, calico › udp 10M)')

@@ -33,8 +33,11 @@ function parse(read: () => Expectation): Expectation {
 const unusable = (message: string): Judgement => ({ pass: false, message })
 
 function pointShape(point: PointResult) {
-  return { step: point.step, bitrateBps: point.bitrateBps, between: point.between, pairs: point.pairs, search: point.search ? { fromBps: 0, toBps: 0, resolution: 0, lossBoundPercent: 0 } : undefined }
+  return { step: point.step, bitrateBps: point.bitrateBps, between: point.between, pairs: point.pairs, via: point.via, search: point.search ? { fromBps: 0, toBps: 0, resolution: 0, lossBoundPercent: 0 } : undefined }
 }
+
+/** A label without its path (`tcp via service` → `tcp`), so one variant's paths can be matched. */
+const variantOf = (label: string) => label.replace(/ via \S+/, '')
 
 const where = (point: PointResult) => `${point.network} › ${point.label}`
 
@@ -87,12 +90,14 @@ export function judgeLab(text: string, measured: Measured): Judgement {
     const seen = measured.points.map(where).join(', ') || 'nothing yet'
     return unusable(`"${text}" applies to no point the lab measured in this file (it measured ${seen})`)
   }
-  const against = bound.kind !== 'absolute' && bound.of.kind === 'network' ? bound.of.network : undefined
+  const of = bound.kind !== 'absolute' && bound.of.kind === 'network' ? bound.of : undefined
   const judge = (point: PointResult): Verdict => {
-    if (!against) return evaluate(expectation, point, null)
-    const reference = measured.points.findLast((other) => other.network === against && other.label === point.label && other.between === point.between)
+    if (!of) return evaluate(expectation, point, null)
+    // As in a suite: a Service path against its own network reads the pod path.
+    const via = of.via ?? (of.network === point.network ? 'pod' : point.via ?? 'pod')
+    const reference = measured.points.findLast((other) => other.network === of.network && variantOf(other.label) === variantOf(point.label) && other.between === point.between && (other.via ?? 'pod') === via)
     if (reference) return evaluate(expectation, point, reference)
-    return { status: 'error', actual: null, expected: null, unit: 'bps', message: `the lab measured no ${point.label} of ${against} between ${point.between} to compare with` }
+    return { status: 'error', actual: null, expected: null, unit: 'bps', message: `the lab measured no ${variantOf(point.label)}${via === 'pod' ? '' : ` via ${via}`} of ${of.network} between ${point.between} to compare with` }
   }
   const verdicts = points.map((point) => ({ point, verdict: judge(point) }))
   const failing = verdicts.filter(({ verdict }) => verdict.status !== 'passed')

@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest'
 import { parseExpectation } from '../expect/parse.ts'
 import type { Suite } from '../model.ts'
 import { planSuite } from './plan.ts'
+import type { NetbenchError } from '../errors.ts'
 
 function suite(expect: string[], overrides: Partial<Suite> = {}): Suite {
   return {
@@ -44,6 +45,39 @@ describe('planSuite', () => {
   test('`% of <network>` binds the same point of the other network', () => {
     const [check] = planSuite(suite(['flannel tcp throughput >= 90% of host'])).checks
     expect(check).toMatchObject({ network: 'flannel', pointId: 'flannel|1|', referencePointId: 'host|1|' })
+  })
+
+  describe('Service paths', () => {
+    const tcpVia = (index: number, via?: 'service' | 'nodeport' | 'hairpin') => ({ kind: 'tcp' as const, index, streams: [1], reverse: false, bidir: false, durationMs: 1000, omitMs: 0, between: 'zones' as const, repeat: 1, ...via ? { via } : {} })
+    const services = (expect: string[], steps = [tcpVia(0), tcpVia(1, 'service'), tcpVia(2, 'hairpin')]) => planSuite(suite(expect, { networks: ['flannel', 'calico'], steps }))
+
+    test('a point carries its path and says it in its label', () => {
+      expect(services([]).networks[0]!.points.map((point) => [point.label, point.via])).toEqual([
+        ['tcp (zones)', undefined], ['tcp via service (zones)', 'service'], ['tcp via hairpin (same pod)', 'hairpin'],
+      ])
+    })
+
+    test("`of <own network>` from a Service path reads that network's pod path; another network's, the same path", () => {
+      const checks = services(['calico tcp via service throughput >= 95% of calico', 'calico via service throughput >= 90% of flannel']).checks
+      expect(checks.map((check) => [check.name, check.referencePointId])).toEqual([
+        ['calico › tcp via service (zones) › throughput >= 95% of calico', 'calico|0|'],
+        ['calico › tcp via service (zones) › throughput >= 90% of flannel', 'flannel|1|'],
+      ])
+    })
+
+    test('`of <network> via <path>` names the reference path; without `via` an expectation reads every path', () => {
+      const checks = services(['all tcp throughput >= 50% of flannel via pod']).checks
+      expect(checks.filter((check) => check.network === 'calico').map((check) => [check.pointId, check.referencePointId])).toEqual([
+        ['calico|0|', 'flannel|0|'], ['calico|1|', 'flannel|0|'], ['calico|2|', 'flannel|0|'],
+      ])
+    })
+
+    test('a path no step takes, or a reference path that was not measured, is exit 2 before anything runs', () => {
+      expect(() => services(['calico via nodeport throughput > 1M'])).toThrow(/expect\[0\]: no step measures via nodeport in "calico via nodeport throughput > 1M"/)
+      const noPodPath = () => services(['calico tcp via service throughput >= 95% of calico'], [tcpVia(0, 'service')])
+      expect(noPodPath).toThrow(/nothing to compare calico's tcp via service with: calico has no tcp point via pod in "/)
+      try { noPodPath() } catch (error) { expect((error as NetbenchError).exitCode).toBe(2) }
+    })
   })
 
   test('--network drops the other networks and the checks that need them', () => {

@@ -1,8 +1,8 @@
 import { NetbenchError } from '../errors.ts'
 import { clip, formatPath, visibleLine } from '../text.ts'
 import { caretLine, describeExpectation } from '../expect/parse.ts'
-import type { Expectation, Span } from '../expectation.ts'
-import type { Between, EndpointKind, LatencyLoad, MaxRateSearchSpec, Step, Suite } from '../model.ts'
+import type { Expectation, Reference, Span } from '../expectation.ts'
+import type { Between, EndpointKind, LatencyLoad, MaxRateSearchSpec, Step, Suite, Via } from '../model.ts'
 import { formatBitrate } from '../units.ts'
 import { matchBaseline, type BaselineMatch } from '../results/baseline.ts'
 import { counterpartSuite } from '../results/compare.ts'
@@ -47,13 +47,17 @@ function pointsOf(suite: Suite, network: string): PlannedPoint[] {
   const kindCount = (kind: Step['kind']) => suite.steps.filter((step) => step.kind === kind).length
   return suite.steps.flatMap((step) => variantsOf(step).map((variant) => {
     const pairs = step.kind === 'latency' ? undefined : step.pairs
-    const qualifiers = [...kindCount(step.kind) > 1 ? [step.between] : [], ...step.endpoint === 'host' ? ['host'] : [], ...pairs ? [`${pairs} pairs`] : []]
+    const via = step.via && step.via !== 'pod' ? step.via : undefined
+    // A hairpin's client is the server pod itself: no placement to tell apart.
+    const placement = via === 'hairpin' ? 'same pod' : step.between
+    const qualifiers = [...kindCount(step.kind) > 1 || via === 'hairpin' ? [placement] : [], ...step.endpoint === 'host' ? ['host'] : [], ...pairs ? [`${pairs} pairs`] : []]
+    const base = via ? `${variant.base} via ${via}` : variant.base
     return {
       id: `${network}|${step.index}|${variant.key}`,
       network,
       stepIndex: step.index,
       step: step.kind,
-      label: qualifiers.length ? `${variant.base} (${qualifiers.join(', ')})` : variant.base,
+      label: qualifiers.length ? `${base} (${qualifiers.join(', ')})` : base,
       bitrateBps: variant.bitrateBps,
       streams: variant.streams,
       ...step.kind === 'udp' && step.search ? { search: step.search } : {},
@@ -65,6 +69,7 @@ function pointsOf(suite: Suite, network: string): PlannedPoint[] {
       omitMs: step.omitMs,
       between: step.between,
       ...step.endpoint === 'host' ? { endpoint: 'host' as const } : {},
+      ...via ? { via } : {},
       repeat: step.repeat,
     }
   }))
@@ -83,12 +88,34 @@ function measuresMetric(point: Pick<PlannedPoint, 'step' | 'search' | 'latency' 
   }
 }
 
-/** Does the expectation read this point (its step, offered rate, placement and metric)? */
-export function appliesTo(expectation: Expectation, point: Pick<PlannedPoint, 'step' | 'bitrateBps' | 'between' | 'search' | 'latency' | 'pairs'>): boolean {
+/** Does the expectation read this point (its step, offered rate, placement, path and metric)? */
+export function appliesTo(expectation: Expectation, point: Pick<PlannedPoint, 'step' | 'bitrateBps' | 'between' | 'search' | 'latency' | 'pairs' | 'via'>): boolean {
   return (expectation.step === undefined || point.step === expectation.step) &&
     measuresMetric(point, expectation.metric) &&
     (expectation.bitrateBps === undefined || point.bitrateBps === expectation.bitrateBps) &&
-    (expectation.topology === undefined || point.between === expectation.topology)
+    (expectation.topology === undefined || point.between === expectation.topology) &&
+    (expectation.via === undefined || (point.via ?? 'pod') === expectation.via)
+}
+
+/**
+ * The path of the reference network's point that `point` is compared with: the one written
+ * (`of calico via pod`); else the pod path when the reference is the point's own network and the
+ * point took a Service path (the Service against the pod it selects); else the point's own path.
+ */
+function referencePath(point: PlannedPoint, reference: Extract<Reference, { kind: 'network' }>): Via {
+  if (reference.via) return reference.via
+  return reference.network === point.network ? 'pod' : point.via ?? 'pod'
+}
+
+/** The reference network's point measured like `point` (step, variant, placement, endpoint) over `via`. */
+function referencePointOf(point: PlannedPoint, candidates: readonly PlannedPoint[], via: Via): PlannedPoint | undefined {
+  // The same step and variant: ids differ only in the network prefix.
+  const variant = point.id.slice(point.network.length)
+  if ((point.via ?? 'pod') === via) return candidates.find((other) => other.id.slice(other.network.length) === variant)
+  const latency = (candidate: PlannedPoint) => JSON.stringify(candidate.latency ?? null)
+  return candidates.find((other) => (other.via ?? 'pod') === via && other.step === point.step && other.bitrateBps === point.bitrateBps &&
+    other.streams === point.streams && !other.reverse === !point.reverse && !other.bidir === !point.bidir && !other.search === !point.search &&
+    latency(other) === latency(point) && other.between === point.between && (other.endpoint ?? 'pod') === (point.endpoint ?? 'pod'))
 }
 
 /** The step kind a metric implies, for "the suite has no … step" messages. */
@@ -157,11 +184,12 @@ function bindExpectation(suite: Suite, expectation: Expectation, index: number, 
   const sample = allPoints.get(networks[0]!)!
   if (!sample.some(matches)) explainNoMatch(suite, expectation, fail)
   return networks.flatMap((network) => allPoints.get(network)!.filter(matches).map((point) => {
-    // The same step and variant in the other network: ids differ only in the network prefix.
-    const variant = point.id.slice(point.network.length)
-    const referencePoint = reference?.kind === 'network'
-      ? allPoints.get(reference.network)!.find((other) => other.id.slice(other.network.length) === variant)!
-      : null
+    let referencePoint: PlannedPoint | null = null
+    if (reference?.kind === 'network') {
+      const via = referencePath(point, reference)
+      referencePoint = referencePointOf(point, allPoints.get(reference.network)!, via)
+        ?? fail(spans.reference, `nothing to compare ${network}'s ${point.label} with: ${reference.network} has no ${point.label.replace(/ via \S+/, '')} point via ${via}`, `add the same ${point.step} step${via === 'pod' ? ' without via' : ` with via: '${via}'`}, or name the path: 'of ${reference.network} via …'`)
+    }
     const label = describeExpectation(expectation)
     return {
       id: `${index}|${point.id}`,
@@ -196,6 +224,10 @@ function explainNoMatch(suite: Suite, expectation: Expectation, fail: (span: Spa
   if (expectation.bitrateBps !== undefined) {
     const offered = [...new Set(udpSteps.flatMap((step) => step.kind === 'udp' ? step.bitratesBps : []))].map(formatBitrate)
     fail(spans.bitrate, `no udp step offers ${formatBitrate(expectation.bitrateBps)}`, `use one of the offered rates: ${offered.join(', ')}`)
+  }
+  if (expectation.via !== undefined && !suite.steps.some((step) => (step.via ?? 'pod') === expectation.via)) {
+    const paths = [...new Set(suite.steps.map((step) => step.via ?? 'pod'))]
+    fail(spans.via, `no step measures via ${expectation.via}`, `add via: '${expectation.via}' to a step, or use one of ${paths.join(', ')}`)
   }
   if (expectation.topology !== undefined) {
     const placements = [...new Set(suite.steps.map((step) => step.between))]

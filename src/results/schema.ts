@@ -78,6 +78,8 @@ const PointSchema = {
     nodeCpu: Type.Optional(NodeCpuSchema),
     pairs: Type.Optional(Type.Integer({ minimum: 2 })),
     fairness: Type.Optional(NullableNumber),
+    via: Type.Optional(Literals(['service', 'nodeport', 'hairpin'])),
+    service: Type.Optional(Type.Object({ route: Type.String(), translatedPackets: NullableNumber, translatedBytes: NullableNumber })),
   }),
 }
 

@@ -1,4 +1,4 @@
-import type { Between } from '../model.ts'
+import type { Between, Via } from '../model.ts'
 import type { Metrics, NodeCpu, PairSample, RoundTrips, ShaperCounters } from './metrics.ts'
 import type { NodeCpuSummary } from './node-cpu.ts'
 import type { PolicyResult } from './policy.ts'
@@ -60,6 +60,10 @@ export interface PointResult {
   /** `host`: node to node in the nodes' own network namespaces; `pod`: pod to pod. */
   endpoint: 'pod' | 'host'
   between: Between
+  /** The Service path the client took (absent: straight to the pod, as in every version-1 result). */
+  via?: Exclude<Via, 'pod'>
+  /** On a Service path: the route (`ClusterIP 198.18.64.1 → n2-p1`) and what its DNAT translated during the point. */
+  service?: ServicePath
   /** Endpoint names (`n1`, `n2`) and where they are. */
   from: string | null
   to: string | null
@@ -101,6 +105,17 @@ export interface PointResult {
 }
 
 export type Direction = 'forward' | 'reverse' | 'bidir'
+
+export interface ServicePath {
+  route: string
+  /**
+   * Client-to-Service packets and bytes the Service's DNAT translated over the point's repeats
+   * (every packet of a translated connection, not only the first the NAT rule sees); null where
+   * the provider cannot read them.
+   */
+  translatedPackets: number | null
+  translatedBytes: number | null
+}
 
 export interface SearchSummary {
   maxRateBps: number | null

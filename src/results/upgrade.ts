@@ -29,6 +29,7 @@ function upgradePoint(old: PointV1): PointResult {
     bitrateBps: bitrate,
     direction: directionOf(old),
     endpoint: qualifiers.includes('host') ? 'host' : 'pod',
+    // Version 1 knew no Service paths: `via` stays absent, which reads as the pod path.
   }
 }
 

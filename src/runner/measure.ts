@@ -58,7 +58,7 @@ async function runCounted(pair: EndpointPair, probe: Iperf3Probe, signal: AbortS
     before: async () => { [before, cpuBefore] = await Promise.all([shapers?.(), optional(readNodeCpu(ends, signal))]) },
     after: async () => { [after, cpuAfter] = await Promise.all([before && shapers?.(), cpuBefore && optional(readNodeCpu(ends, signal))]) },
   }
-  const sample = await runIperf3({ server: pair.server, client: pair.client, probe, signal, around, ready })
+  const sample = await runIperf3({ server: pair.server, client: pair.client, probe, signal, around, ready, destination: pair.service })
   if (before && after) sample.shaper = { packets: after.packets - before.packets, drops: after.drops - before.drops, overlimits: after.overlimits - before.overlimits }
   if (cpuBefore && cpuAfter) {
     sample.nodeCpu = nodeCpuBetween(cpuBefore, cpuAfter)
@@ -117,8 +117,8 @@ const LOAD_LEAD_MS = 1000
 
 /** One sockperf request/response run; its percentiles and TPS are the repeat's figures. */
 async function roundTrips(measurement: PointMeasurement, protocol: 'tcp' | 'udp'): Promise<void> {
-  const { point, pair: { client, server }, signal } = measurement
-  const run = await runSockperf({ client, server, probe: { protocol, durationMs: point.durationMs }, signal })
+  const { point, pair: { client, server, service }, signal } = measurement
+  const run = await runSockperf({ client, server, probe: { protocol, durationMs: point.durationMs }, signal, destination: service })
   const metrics = emptyMetrics()
   metrics.rttMs = run.rttMs.p50
   if (protocol === 'udp') metrics.lossPercent = run.lossPercent
@@ -132,13 +132,13 @@ async function roundTrips(measurement: PointMeasurement, protocol: 'tcp' | 'udp'
  * starts first and outlasts the probe, so every round trip crosses a loaded path.
  */
 async function latencyRepeat(measurement: PointMeasurement): Promise<void> {
-  const { point, pair: { client, server }, signal, result } = measurement
+  const { point, pair: { client, server, service }, signal, result } = measurement
   const { count, intervalMs, underLoad, protocol } = point.latency!
   // The probe's length, which the load must outlast: sockperf measures only after its own lead.
   const pingMs = protocol ? point.durationMs + SOCKPERF_LEAD_MS : count * intervalMs
   const loadDurationMs = pingMs + 2 * LOAD_LEAD_MS
   const load = underLoad && runIperf3({
-    client, server, signal,
+    client, server, signal, destination: service,
     probe: underLoad.kind === 'tcp' ? { kind: 'tcp', streams: 1, durationMs: loadDurationMs } : { kind: 'udp', bitrateBps: underLoad.bitrateBps, durationMs: loadDurationMs },
   })
   // A load that fails to start must not leave the pings racing it; its error surfaces below.
@@ -204,6 +204,8 @@ export class PointMeasurement {
     }
     if (this.pairs.length > 1) this.result.pairs = this.pairs.length
     if (point.latency?.protocol) this.result.protocol = point.latency.protocol
+    if (point.via) this.result.via = point.via
+    if (this.pair.service) this.result.service = { route: this.pair.service.label, translatedPackets: this.pair.service.translated ? 0 : null, translatedBytes: this.pair.service.translated ? 0 : null }
     const load = point.latency?.underLoad
     if (load) this.result.load = { kind: load.kind, offeredBps: load.kind === 'udp' ? load.bitrateBps : null, throughputBps: [] }
   }
@@ -217,13 +219,27 @@ export class PointMeasurement {
   async repeat(): Promise<void> {
     if (this.result.status === 'error') return
     try {
-      if (this.point.step === 'latency') await latencyRepeat(this)
-      else if (this.point.search) await search(this)
-      else await iperf3Repeat(this)
+      await this.translated(async () => {
+        if (this.point.step === 'latency') await latencyRepeat(this)
+        else if (this.point.search) await search(this)
+        else await iperf3Repeat(this)
+      })
     } catch (error) {
       this.result.status = 'error'
       this.result.error = isNetbenchError(error) ? error.oneLine : error instanceof Error ? error.message : String(error)
     }
+  }
+
+  /** Runs `probe`, adding what the Service's DNAT translated meanwhile to the point's count. */
+  private async translated(probe: () => Promise<void>): Promise<void> {
+    const read = this.pair.service?.translated?.bind(this.pair.service)
+    const path = this.result.service
+    if (!read || !path) return probe()
+    const before = await read()
+    await probe()
+    const after = await read()
+    path.translatedPackets! += after.packets - before.packets
+    path.translatedBytes! += after.bytes - before.bytes
   }
 
   /** Medians and spreads over the repeats taken, and what limited them. */

@@ -5,7 +5,7 @@
  */
 import type { BaselineMatch } from '../results/baseline.ts'
 import type { Expectation } from '../expectation.ts'
-import type { Between, EndpointKind, LatencyLoad, MaxRateSearchSpec, RoundTripProtocol, Suite } from '../model.ts'
+import type { Between, EndpointKind, LatencyLoad, MaxRateSearchSpec, RoundTripProtocol, Suite, Via } from '../model.ts'
 
 /** One thing to measure: a network × step × offered rate, repeated `repeat` times. */
 export interface PlannedPoint {
@@ -31,6 +31,8 @@ export interface PlannedPoint {
   between: Between
   /** `host`: node to node on any network; absent: pod to pod. */
   endpoint?: EndpointKind
+  /** A Service path; absent: straight to the pod. */
+  via?: Exclude<Via, 'pod'>
   repeat: number
 }
 

@@ -29,7 +29,7 @@ function policyError(id: string, network: string, stepIndex: number, error: stri
 /** The pairs a point measures: `pairs: N` over distinct nodes, else the network's one pair. */
 function pairsFor(network: Network, point: PlannedPoint): EndpointPair[] {
   const count = point.pairs ?? 1
-  if (count === 1) return [network.pair(point.between, point.endpoint)]
+  if (count === 1) return [network.pair(point.between, point.endpoint, point.via)]
   if (!network.pairs) throw new NetbenchError('SUITE_INVALID', `network ${network.name} measures one pair at a time, not pairs: ${count}`, { hint: 'remove pairs from the step' })
   return network.pairs(point.between, point.endpoint, count)
 }

@@ -103,6 +103,12 @@ describe('bad input: one line naming the file, the place and the fix (exit 2)', 
     ['a request/response duration in parts of seconds', { 's.netbench.yaml': yamlSuite('steps:\n  - latency: { protocol: tcp, duration: 1500ms }\n') }, 's.netbench.yaml',
       /steps\[0\]\.latency\.duration: sockperf runs whole seconds, not 1500 ms/, /1s, 2s/],
     ['TS syntax error', { 's.netbench.ts': `export default {{\n` }, 's.netbench.ts', /s\.netbench\.ts:\d+:\d+: /, /syntax/],
+    ['an unknown path', { 's.netbench.yaml': yamlSuite('steps:\n  - tcp: { via: clusterip }\n') }, 's.netbench.yaml',
+      /s\.netbench\.yaml:5:\d+: steps\[0\]\.tcp\.via: 'clusterip' is not a path/, /did you mean 'service'\? use one of pod, service, nodeport, hairpin/],
+    ['a Service path from the nodes themselves', { 's.netbench.yaml': yamlSuite('steps:\n  - udp: { bitrates: [1M], endpoint: host, via: nodeport }\n') }, 's.netbench.yaml',
+      /steps\[0\]\.udp\.via: via: nodeport reaches a pod through a Service; endpoint: host measures the nodes themselves/, /remove via, or remove endpoint: host/],
+    ['ping through a Service', { 's.netbench.yaml': yamlSuite('steps:\n  - latency: { via: service }\n') }, 's.netbench.yaml',
+      /steps\[0\]\.latency\.via: via: service goes through a Service, which translates TCP and UDP ports, never ping's ICMP echo/, /protocol: 'tcp'/],
   ]
   test.each(cases)('%s', async (_name, files, file, message, hint) => {
     const error = await loadError(files, file)

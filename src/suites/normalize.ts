@@ -4,7 +4,7 @@ import { parsePercent } from '../units.ts'
 import { clip, visibleLine } from '../text.ts'
 import { checkedBitrate, checkedDuration } from './quantities.ts'
 import { INSTANCE_PRESETS, NETWORK_OPTIONS, type ClusterInput, type LocalClusterInput, type NetworkInput, type NetworkOptionName, type StepInput, type SuiteInput } from './schema.ts'
-import type { Between, ClusterSpec, LocalClusterSpec, NetworkOptions, NetworkSpec, Step, Suite, UdpStep } from '../model.ts'
+import type { Between, ClusterSpec, LocalClusterSpec, NetworkOptions, NetworkSpec, Step, Suite, UdpStep, Via } from '../model.ts'
 import { checkNetworkFields, normalizeK3sCluster, normalizeKubeCluster, placementsOf } from './remote-cluster.ts'
 import { normalizeConditions, normalizeFaults } from './conditions.ts'
 import { normalizePolicyStep } from './policy-step.ts'
@@ -34,6 +34,10 @@ export function normalizeSuite(input: SuiteInput, context: NormalizeContext): Su
   const capacity = cluster.provider === 'local' ? { nodes: cluster.nodes, podsPerNode: cluster.pods ?? 2 } : null
   const policySteps = input.steps.flatMap((step, index) => step.policy ? [normalizePolicyStep(step.policy, index, capacity, fail)] : [])
   if (cluster.provider !== 'local') cluster.placements = placementsOf(steps)
+  else {
+    const vias = [...new Set(steps.flatMap((step) => step.via && step.via !== 'pod' ? [step.via] : []))]
+    if (vias.length) cluster.vias = vias
+  }
   if (steps.some((step) => step.kind === 'latency' && step.protocol)) cluster.programs = ['sockperf']
   if (cluster.provider === 'kube' && policySteps.length) cluster.networkPolicies = true
   const expectations = (input.expect ?? []).map((text, index) => {
@@ -151,7 +155,8 @@ function normalizeStep(input: StepInput, index: number, suiteRepeat: number, clu
   if (between === 'zones' && zones !== null && zones < 2) fail([...path, 'between'], `between: zones needs at least 2 zones, the cluster has ${zones}`, 'set cluster.zones: 2 or more, or between: nodes')
   if (cluster.provider === 'local' && body.endpoint !== 'host' && between === 'same-node' && (cluster.pods ?? 2) < 2) fail([...path, 'between'], 'between: same-node needs 2 pods per node, the cluster has 1', 'set cluster.pods: 2 or more')
   if (body.endpoint === 'host' && between === 'same-node') fail([...path, 'between'], 'between: same-node with endpoint: host measures a node with itself', 'use between: nodes or zones for endpoint: host')
-  const common = { index, durationMs, omitMs, between, ...(body.endpoint === 'host' ? { endpoint: 'host' as const } : {}), repeat: body.repeat ?? suiteRepeat }
+  const via = checkedVia(input, body, path, fail)
+  const common = { index, durationMs, omitMs, between, ...(body.endpoint === 'host' ? { endpoint: 'host' as const } : {}), ...via ? { via } : {}, repeat: body.repeat ?? suiteRepeat }
   if (input.latency) {
     const load = input.latency.underLoad
     const underLoad = load === undefined ? null : load === 'tcp' ? { kind: 'tcp' as const } : { kind: 'udp' as const, bitrateBps: checkedBitrate(load, [...path, 'underLoad'], fail) }
@@ -159,6 +164,8 @@ function normalizeStep(input: StepInput, index: number, suiteRepeat: number, clu
     return { kind: 'latency', ...common, count: input.latency.count ?? LATENCY_DEFAULTS.count, intervalMs: durationMs / (input.latency.count ?? LATENCY_DEFAULTS.count), underLoad, ...protocol }
   }
   const pairs = checkedPairs((input.udp ?? input.tcp)?.pairs, between, cluster, [...path, 'pairs'], fail)
+  // Each pair would need its own Service in front of its own server: pairs measure pod paths.
+  if (pairs && via) fail([...path, 'pairs'], `pairs measure pod paths at once; via: ${via} measures one client through a Service`, 'remove pairs, or put the Service path in a step of its own')
   if (input.udp) {
     const rates = udpRates(input.udp, path, fail)
     if (rates.search && pairs) fail([...path, 'pairs'], "find: 'max' searches one pair's rate; it cannot search with several pairs", "remove pairs, or use fixed bitrates with pairs")
@@ -182,6 +189,21 @@ function checkedPairs(pairs: number | undefined, between: Between, cluster: Clus
     fail(path, `${pairsNeed(between, pairs)}; cluster.nodes is ${cluster.nodes}`, `set cluster.nodes: ${needed}${fits >= 1 ? ` or pairs: ${fits}` : ''}`)
   }
   return pairs
+}
+
+/**
+ * A Service path (absent for the pod path). Its client is a pod: a node's own stack reaches a
+ * Service too, but `endpoint: host` measures the nodes, with no pod behind a Service to select.
+ * ICMP echo is never translated by kube-proxy (its Services are TCP, UDP or SCTP ports), so ping
+ * cannot take a Service path; sockperf's request/response round trips can.
+ */
+function checkedVia(input: StepInput, body: { endpoint?: string; via?: Via }, path: PathSegment[], fail: Fail): Exclude<Via, 'pod'> | undefined {
+  if (body.via === undefined || body.via === 'pod') return undefined
+  if (body.endpoint === 'host') fail([...path, 'via'], `via: ${body.via} reaches a pod through a Service; endpoint: host measures the nodes themselves`, 'remove via, or remove endpoint: host')
+  if (input.latency && (input.latency.protocol ?? 'icmp') === 'icmp') {
+    fail([...path, 'via'], `via: ${body.via} goes through a Service, which translates TCP and UDP ports, never ping's ICMP echo`, "set protocol: 'tcp' (or 'udp') for request/response round trips through the Service")
+  }
+  return body.via
 }
 
 /** Fixed rates, or the bounds of a max-rate search; exactly one of the two. */

@@ -52,6 +52,10 @@ describe('bad input: exit 2, one line naming the place and the fix', () => {
   test('a max-rate search with pairs', async () => {
     expect(await rejection(suite('{ nodes: 4 }', "  - udp: { find: 'max', pairs: 2 }\n"))).toMatch(/steps\[0\]\.udp\.pairs: find: 'max' searches one pair's rate/)
   })
+  test('pairs through a Service', async () => {
+    expect(await rejection(suite('{ nodes: 4 }', '  - tcp: { pairs: 2, via: service }\n'))).toMatch(
+      /s\.netbench\.yaml:5:\d+: steps\[0\]\.tcp\.pairs: pairs measure pod paths at once; via: service measures one client through a Service — remove pairs, or put the Service path in a step of its own$/)
+  })
   test('fairness without a step that has pairs', async () => {
     expect(await rejection(suite('{ nodes: 4 }', '  - tcp: {}\n', '  - host tcp fairness >= 0.9\n'))).toMatch(
       /expect\[0\]: fairness compares pairs measured at once, and no tcp step of this suite has pairs above 1 .*— add pairs: 2 \(or more\) to a tcp step$/)

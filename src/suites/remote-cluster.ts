@@ -48,10 +48,12 @@ export function placementsOf(steps: readonly Step[]): Placement[] {
   const placements: Placement[] = []
   for (const step of steps) {
     const endpoint = step.endpoint ?? 'pod'
-    if (!placements.some((known) => known.between === step.between && known.endpoint === endpoint)) placements.push({ between: step.between, endpoint })
+    const via = step.via ?? 'pod'
+    const samePlacement = (known: Placement) => known.between === step.between && known.endpoint === endpoint && (known.via ?? 'pod') === via
+    if (!placements.some(samePlacement)) placements.push({ between: step.between, endpoint, ...via === 'pod' ? {} : { via } })
     // The placement's pods must hold the most pairs any of its steps measures at once.
     const pairs = step.kind === 'latency' ? undefined : step.pairs
-    const known = placements.find((placement) => placement.between === step.between && placement.endpoint === endpoint)!
+    const known = placements.find(samePlacement)!
     if (pairs && pairs > (known.pairs ?? 1)) known.pairs = pairs
   }
   return placements

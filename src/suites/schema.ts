@@ -1,5 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
-import { BETWEEN, ENDPOINTS, LATENCY_PROTOCOLS } from '../model.ts'
+import { BETWEEN, ENDPOINTS, LATENCY_PROTOCOLS, VIAS } from '../model.ts'
 
 /**
  * The suite schema: the single source of truth for `*.netbench.ts` (via the Static types
@@ -36,10 +36,16 @@ const EndpointKind = Type.Union(ENDPOINTS.map((value) => Type.Literal(value)), {
   description: 'What the probe runs in: pods (default) or the nodes themselves (host networking, on any network).',
 })
 
+const Via = Type.Union(VIAS.map((value) => Type.Literal(value)), {
+  title: 'path',
+  description: "How the client reaches the server: straight to the pod (default), through its Service's ClusterIP (service), a NodePort on the client's node (nodeport), or a pod through its own Service (hairpin).",
+})
+
 const common = {
   duration: Type.Optional(Duration),
   between: Type.Optional(Between),
   endpoint: Type.Optional(EndpointKind),
+  via: Type.Optional(Via),
   repeat: Type.Optional(Repeat),
   omit: Type.Optional(Type.Union([Duration], { description: 'Warm-up time left out of the figures (iperf3 -O).' })),
 }
@@ -96,6 +102,7 @@ export const LatencyStepSchema = Type.Object({
   })),
   between: Type.Optional(Between),
   endpoint: Type.Optional(EndpointKind),
+  via: Type.Optional(Via),
   repeat: Type.Optional(Repeat),
 }, { additionalProperties: false, title: 'latency step', description: 'Round-trip times between the same pairs (ping every `interval`, default 10ms): min, median, p95, p99, max and loss.' })
 

@@ -23,6 +23,8 @@ describe('bad input: exit 2, one line naming file, place and fix, nothing provis
     ['expectation naming an absent network', `${goodYaml}expect: [calico at 5M loss < 1%]\n`, /^netbench: s\.netbench\.yaml:6:\d+: expect\[0\]: network 'calico' is not in this suite's networks/],
     ['no steps', 'name: t\nnetworks: [host]\nsteps: []\n', /^netbench: s\.netbench\.yaml:3:\d+: steps: the list of steps is empty — /],
     ['duplicate networks', 'name: t\nnetworks: [host, host]\nsteps: [{ tcp: {} }]\n', /^netbench: s\.netbench\.yaml:2:\d+: networks\[1\]: network 'host' is listed twice/],
+    ['unknown path', 'name: t\nnetworks: [flannel]\nsteps:\n  - tcp: { via: clusterip }\n', /^netbench: s\.netbench\.yaml:4:\d+: steps\[0\]\.tcp\.via: 'clusterip' is not a path — did you mean 'service'\? use one of pod, service, nodeport, hairpin\n/],
+    ['a Service path from the nodes', 'name: t\nnetworks: [flannel]\nsteps:\n  - tcp: { endpoint: host, via: service }\n', /^netbench: s\.netbench\.yaml:4:\d+: steps\[0\]\.tcp\.via: via: service reaches a pod through a Service; endpoint: host measures the nodes themselves — remove via/],
   ]
   test.each(cases)('%s', async (_name, yaml, message) => {
     using project = tmpProject({ 's.netbench.yaml': yaml })

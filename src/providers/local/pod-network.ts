@@ -2,7 +2,7 @@ import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { NetbenchError } from '../../errors.ts'
 import { run } from '../../exec.ts'
-import type { Between, EndpointKind, NetworkSpec, PolicyStep } from '../../model.ts'
+import { BETWEEN, type Between, type EndpointKind, type NetworkSpec, type PolicyStep, type Via } from '../../model.ts'
 import { runLocalPolicy } from './policy.ts'
 import { componentVersions } from './features.ts'
 import type { EndpointPair, Network } from '../types.ts'
@@ -11,6 +11,8 @@ import { pathShapers, UNDERLAY_MTU, type LocalLab, type LabNode } from './lab.ts
 import { pickNodePair } from './placement.ts'
 import { disjointNodePairs, nodesForPairs, pairsNeed } from '../../node-pairs.ts'
 import { createPodNamespaces, deleteNamespaces, deletePods, pickPodPair, podSlots, waitReachable, type Pod, type PodSlot } from './pods.ts'
+import { installServices, type Backend, type LabServices, type ServiceSlot } from './services.ts'
+import type { Endpoint } from '../../endpoint.ts'
 
 /** What the tests and the policy step need to know about a datapath besides its pods. */
 export interface Encapsulation {
@@ -96,6 +98,8 @@ export interface InstallOptions {
   runDir: string
   signal?: AbortSignal
   persistent?: boolean
+  /** The Service paths steps take: kube-proxy's datapath is built for these only. */
+  vias?: ReadonlyArray<Exclude<Via, 'pod'>>
 }
 
 /**
@@ -119,9 +123,11 @@ export async function installPodNetwork(options: InstallOptions, build: Datapath
     onTeardown: (step) => { teardown.push(step) },
   }
   let disposed = false
+  let services: LabServices | undefined
   const dispose = async () => {
     if (disposed) return
     disposed = true
+    await services?.remove()
     for (const step of teardown.reverse()) await step().catch(() => undefined)
     await deletePods(pods)
     await deleteNamespaces(slots.filter((slot) => !pods.some((pod) => pod.namespace === slot.namespace)).map((slot) => slot.namespace))
@@ -141,6 +147,15 @@ export async function installPodNetwork(options: InstallOptions, build: Datapath
     throw error
   }
   const setupMs = Math.round(performance.now() - started)
+  // kube-proxy's part, not the CNI's: after the setup time.
+  if (options.vias?.length) {
+    try {
+      services = await installServicePaths(lab, pods, options.vias)
+    } catch (error) {
+      await dispose()
+      throw error
+    }
+  }
   const { cniPlugins, bird } = await componentVersions()
   const versions = { ...cniPlugins ? { cniPlugins } : {}, ...bird && datapath.birdSockets && Object.keys(datapath.birdSockets).length ? { bird: `BIRD ${bird}` } : {} }
   const network: LocalNetwork = {
@@ -154,7 +169,7 @@ export async function installPodNetwork(options: InstallOptions, build: Datapath
     policy: datapath.policy,
     birdSockets: datapath.birdSockets ?? {},
     setupMs,
-    pair: (between: Between, endpoint?: EndpointKind) => pairOf(lab, pods, between, endpoint),
+    pair: (between: Between, endpoint?: EndpointKind, via?: Via) => pairOf(lab, pods, between, endpoint, via === 'pod' ? undefined : via && { via, services }),
     pairs: (between: Between, endpoint: EndpointKind | undefined, count: number) => pairsOf(lab, pods, between, endpoint, count),
     describe: () => ({
       cni: spec.cni,
@@ -184,7 +199,14 @@ export function describeEncapsulation(encapsulation: Encapsulation): string {
   return `vxlan (${encapsulation.device}, VNI ${encapsulation.vni}, UDP ${encapsulation.port})`
 }
 
-export function pairOf(lab: LocalLab, pods: readonly Pod[], between: Between, endpoint: EndpointKind | undefined): EndpointPair {
+/** A Service path asked of a pair, and the Services the network built (none: it built none). */
+export interface ServicePathRequest {
+  via: Exclude<Via, 'pod'>
+  services: LabServices | undefined
+}
+
+export function pairOf(lab: LocalLab, pods: readonly Pod[], between: Between, endpoint: EndpointKind | undefined, service?: ServicePathRequest): EndpointPair {
+  if (service) return servicePair(lab, pods, between, endpoint, service)
   if (endpoint === 'host' || !pods.length) {
     if (between === 'same-node') {
       throw new NetbenchError('SUITE_INVALID', 'between: same-node between nodes measures a node with itself', { hint: 'use between: nodes or zones with endpoint: host' })
@@ -210,4 +232,48 @@ export function pairsOf(lab: LocalLab, pods: readonly Pod[], between: Between, e
   return picked.map(([client, server]) => host
     ? { client: client.endpoint, server: server.endpoint, shapers: pathShapers(lab, client.name, server.name) }
     : { client: podOn(client, 0), server: podOn(server, between === 'same-node' ? 1 : 0), shapers: pathShapers(lab, client.name, server.name) })
+}
+
+/** A Service's backend with the endpoint probes run in: a pod, or a node of the host network. */
+type Member = Backend & { endpoint: Endpoint }
+
+const nodeMember = (node: LabNode): Member => ({ name: node.name, ip: node.ip, node, endpoint: node.endpoint })
+
+/** The client and server a step of `between` measures: pods, or the nodes where there are none. */
+function membersOf(lab: LocalLab, pods: readonly Pod[], between: Between): [Member, Member] {
+  if (pods.length) return pickPodPair(pods, between)
+  if (between === 'same-node') throw new NetbenchError('SUITE_INVALID', 'between: same-node between nodes measures a node with itself', { hint: 'use between: nodes or zones on the host network' })
+  const [client, server] = pickNodePair(lab.nodes, between)
+  return [nodeMember(client), nodeMember(server)]
+}
+
+/**
+ * kube-proxy's Services for the servers any placement picks (a pod network's pods, or the host
+ * network's nodes as hostNetwork pods): their own table, since host coexists with a pod network.
+ */
+export function installServicePaths(lab: LocalLab, pods: readonly Pod[], vias: ReadonlyArray<Exclude<Via, 'pod'>>): Promise<LabServices> {
+  const servers = new Map<string, Member>()
+  for (const between of BETWEEN) {
+    try {
+      const server = membersOf(lab, pods, between)[1]
+      servers.set(server.name, server)
+    } catch { /* a placement this lab cannot provide: no step measures it */ }
+  }
+  const slot: ServiceSlot = pods.length ? 'pods' : 'host'
+  return installServices(lab, [...servers.values()], vias, slot)
+}
+
+/**
+ * The pair of `between` reaching its server through a Service; hairpin: the server as its own
+ * client. On a pod network the client is a pod (`endpoint: host` with a Service path is invalid).
+ */
+function servicePair(lab: LocalLab, pods: readonly Pod[], between: Between, endpoint: EndpointKind | undefined, request: ServicePathRequest): EndpointPair {
+  if (pods.length && endpoint === 'host') throw new NetbenchError('SUITE_INVALID', `via: ${request.via} reaches a pod through a Service; endpoint: host measures the nodes`, { hint: 'remove via, or remove endpoint: host' })
+  if (!request.services) {
+    throw new NetbenchError('service-path-missing', `no Service path via ${request.via} was built`, { hint: 'the lab builds the Service paths the suite\'s steps name (cluster.vias); this is a netbench bug' })
+  }
+  const [client, server] = membersOf(lab, pods, between)
+  const from = request.via === 'hairpin' ? server : client
+  const route = request.services.route(request.via, from, server)
+  return { client: from.endpoint, server: server.endpoint, service: route, shapers: pathShapers(lab, from.node.name, server.node.name) }
 }

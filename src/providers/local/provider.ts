@@ -6,7 +6,7 @@ import { adoptFeatures, probedFeatures, requireCniPlugins, requireFeatures, type
 import { hostNetwork } from './host-network.ts'
 import { createLab, policeFrames, type LocalLab } from './lab.ts'
 import { CNIS } from './networks/index.ts'
-import { fullFrameBytes, installPodNetwork, type LocalNetwork } from './pod-network.ts'
+import { fullFrameBytes, installPodNetwork, installServicePaths, type LocalNetwork } from './pod-network.ts'
 import { FULL_FRAME_BYTES } from './shaping.ts'
 import { checkLabEnvironment, findProgram, LAB_PROGRAMS } from './preflight.ts'
 import { reapDeadRuns, removeLabObjects } from './runs.ts'
@@ -107,14 +107,14 @@ export function createLocalCluster(lab: LocalLab, spec: LocalClusterSpec, contex
       const networkSpec = toNetworkSpec(network)
       if (networkSpec.cni === 'host') {
         await policeFrames(lab, FULL_FRAME_BYTES)
-        return hostNetwork(lab, networkSpec)
+        return hostNetwork(lab, networkSpec, spec.vias?.length ? await installServicePaths(lab, [], spec.vias) : undefined)
       }
       const definition = CNIS[networkSpec.cni]
       if (!definition) throw unknownNetwork(networkSpec.cni)
       // Cheap after preflight (cached); covers callers that skip it (imperative suites, lab up).
       await checkNetworkRequirements([networkSpec])
       if (active) await active[Symbol.asyncDispose]()
-      const installed = await installPodNetwork({ lab, spec: networkSpec, podsPerNode: spec.pods ?? 2, runDir: context.runDir, signal, persistent: options.persistent }, definition.build)
+      const installed = await installPodNetwork({ lab, spec: networkSpec, podsPerNode: spec.pods ?? 2, runDir: context.runDir, signal, persistent: options.persistent, vias: spec.vias }, definition.build)
       active = installed
       await policeFrames(lab, fullFrameBytes(installed))
       const dispose = installed[Symbol.asyncDispose]

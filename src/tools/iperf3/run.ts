@@ -2,7 +2,7 @@
  * One iperf3 measurement between two endpoints: a one-off server on `server`, the client on
  * `client`, output parsed into a Sample. The server is always stopped, whatever happens.
  */
-import type { Endpoint, ExecResult, PortRange, RunningProcess } from '../../endpoint.ts'
+import type { Destination, Endpoint, ExecResult, PortRange, RunningProcess } from '../../endpoint.ts'
 import { NetbenchError } from '../../errors.ts'
 import type { Sample } from '../../results/metrics.ts'
 import { datagramBytesForMtu, pathMtu, serverArgs, tcpClientArgs, udpClientArgs, wholeSeconds } from './args.ts'
@@ -19,6 +19,8 @@ export interface RunIperf3Options {
   client: Endpoint
   probe: Iperf3Probe
   signal?: AbortSignal
+  /** Where the client sends, when not to the server's address and port (a Service in front of it). */
+  destination?: Destination
   /** First port to try; default 5201 plus a per-process counter so parallel runs differ. */
   portHint?: number
   connectTimeoutMs?: number
@@ -44,7 +46,7 @@ export const DEFAULT_PORTS: PortRange = { first: DEFAULT_PORT, last: DEFAULT_POR
  */
 export const UDP_SOCKET_BUFFER_BYTES = 4 * 1024 * 1024
 /** Ports tried after "Address already in use" before giving up. */
-const PORT_TRIES = 10
+export const PORT_TRIES = 10
 /** How long a server may take to print "Server listening" (a cold namespace can be slow). */
 const LISTEN_TIMEOUT_MS = 10_000
 /** Slack over the test time for connect, omit and the result exchange. */
@@ -73,8 +75,9 @@ export async function runIperf3(options: RunIperf3Options): Promise<Sample> {
   signal?.throwIfAborted()
   const mtu = pathMtu(client.mtu, server.mtu)
   const datagramBytes = probe.kind === 'udp' ? datagramBytesForMtu(mtu) : undefined
+  const { destination } = options
   const common = (port: number) => ({
-    serverIp: server.ip, port, durationMs: probe.durationMs, omitMs: probe.omitMs,
+    serverIp: destination?.address ?? server.ip, port: destination ? destination.port(port) : port, durationMs: probe.durationMs, omitMs: probe.omitMs,
     connectTimeoutMs: options.connectTimeoutMs,
   })
   const socketBufferBytes = probe.kind === 'udp' ? probe.socketBufferBytes ?? await grantedSocketBuffer(client, server, UDP_SOCKET_BUFFER_BYTES) : undefined

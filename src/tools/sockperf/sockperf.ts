@@ -5,7 +5,7 @@
  * messages exchanged in the measured part of the run (after its warm-up), from which follow the
  * transactions per second — one message in flight, so TPS is the inverse of the mean round trip.
  */
-import type { Endpoint, RunningProcess } from '../../endpoint.ts'
+import type { Destination, Endpoint, RunningProcess } from '../../endpoint.ts'
 import { NetbenchError } from '../../errors.ts'
 import type { RoundTripPercentiles } from '../../results/metrics.ts'
 
@@ -39,6 +39,8 @@ export const DEFAULT_MESSAGE_BYTES = 64
  */
 export const SOCKPERF_LEAD_MS = 2_500
 export const SOCKPERF_PORT = 11111
+/** How many ports from SOCKPERF_PORT up servers rotate through (on endpoints that name no range). */
+export const SOCKPERF_PORTS = 50
 const UDP_LOSS_HINT = "UDP request/response stalls on lost messages (a policer or a full queue on the path drops them): use protocol: 'tcp'"
 const MISSING_HINT = 'run `netbench setup` or `apt-get install sockperf`'
 
@@ -131,12 +133,12 @@ function whenListening(server: RunningProcess): Promise<void> {
 let portCounter = 0
 
 /** One ping-pong run: a one-off sockperf server on `server`, the client on `client`; the server always stops. */
-export async function runSockperf(options: { client: Endpoint; server: Endpoint; probe: RoundTripProbe; signal?: AbortSignal }): Promise<RoundTripResult> {
-  const { client, server, probe, signal } = options
+export async function runSockperf(options: { client: Endpoint; server: Endpoint; probe: RoundTripProbe; signal?: AbortSignal; destination?: Destination }): Promise<RoundTripResult> {
+  const { client, server, probe, signal, destination } = options
   signal?.throwIfAborted()
   // From the top of an endpoint's range down: iperf3 (a load running meanwhile) counts up from its bottom.
-  const port = server.ports ? server.ports.last - (portCounter++ % (server.ports.last - server.ports.first + 1)) : SOCKPERF_PORT + (portCounter++ % 50)
-  const argv = clientArgs(server.ip, port, probe)
+  const port = server.ports ? server.ports.last - (portCounter++ % (server.ports.last - server.ports.first + 1)) : SOCKPERF_PORT + (portCounter++ % SOCKPERF_PORTS)
+  const argv = clientArgs(destination?.address ?? server.ip, destination ? destination.port(port) : port, probe)
   let running: RunningProcess
   try {
     running = server.start(serverArgs(probe.protocol, server.ip, port))

@@ -18,9 +18,10 @@ export function calicoBlock(index: number): { cidr: string; base: string } {
 }
 
 /** Weave: one flat /16; each node allocates from its own slice, as weave's IPAM splits the range. */
-export function weaveRange(index: number): { subnet: string; rangeStart: string; rangeEnd: string } {
+export function weaveRange(index: number): { subnet: string; rangeStart: string; rangeEnd: string; gateway: string } {
   const octet = index + 1
-  return { subnet: POD_NETWORK, rangeStart: `198.19.${octet}.1`, rangeEnd: `198.19.${octet}.254` }
+  // The node's own address on the bridge (what `weave expose` gives it), the pods' default gateway.
+  return { subnet: POD_NETWORK, rangeStart: `198.19.${octet}.1`, rangeEnd: `198.19.${octet}.253`, gateway: `198.19.${octet}.254` }
 }
 
 /**

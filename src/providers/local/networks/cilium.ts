@@ -33,7 +33,7 @@ export async function buildCilium(context: InstallContext): Promise<Datapath> {
   const pods = await attachWithPlugin(context, slots, 'ptp', (slot) => ({
     ipMasq: false,
     mtu,
-    ipam: hostLocalIpam(context, slot.node.name, { subnet: nodeSubnet(slot.nodeIndex).cidr }, [{ dst: POD_NETWORK }]),
+    ipam: hostLocalIpam(context, slot.node.name, { subnet: nodeSubnet(slot.nodeIndex).cidr }, [{ dst: POD_NETWORK }, { dst: '0.0.0.0/0' }]),
   }))
   if (native) await programNodeRoutes(context.lab, (i) => nodeSubnet(i).cidr)
   else await programVxlanMesh(context.lab, ciliumMesh(mtu))

@@ -39,6 +39,8 @@ export async function buildFlannel(context: InstallContext): Promise<Datapath> {
   const pods = await attachWithPlugin(context, slots, 'bridge', (slot) => ({
     bridge: 'cni0',
     isGateway: true,
+    // As flannel's own CNI config has it: pods reach their node (and Services) by the default route.
+    isDefaultGateway: true,
     hairpinMode: true,
     ipMasq: false,
     mtu,

@@ -19,7 +19,7 @@ export async function buildRomana(context: InstallContext): Promise<Datapath> {
   const pods = await attachWithPlugin(context, slots, 'ptp', (slot) => ({
     ipMasq: false,
     mtu,
-    ipam: hostLocalIpam(context, slot.node.name, { subnet: nodeSubnet(slot.nodeIndex).cidr }, [{ dst: POD_NETWORK }]),
+    ipam: hostLocalIpam(context, slot.node.name, { subnet: nodeSubnet(slot.nodeIndex).cidr }, [{ dst: POD_NETWORK }, { dst: '0.0.0.0/0' }]),
   }))
   await mapLimit(context.lab.nodes, EXEC_CONCURRENCY, async (node) => {
     const sysctls = pods.filter((pod) => pod.node === node && pod.hostInterface).map((pod) => `net.ipv4.conf.${pod.hostInterface}.proxy_arp=1`)

@@ -12,7 +12,7 @@ describe('addressing: everything inside 198.19.0.0/16', () => {
     expect(nodeSubnet(0)).toEqual({ cidr: '198.19.1.0/24', base: '198.19.1.0', gateway: '198.19.1.1' })
     expect(nodeSubnet(49).cidr).toBe('198.19.50.0/24')
     expect([0, 1, 3, 4, 49].map((i) => calicoBlock(i).cidr)).toEqual(['198.19.0.0/26', '198.19.0.64/26', '198.19.0.192/26', '198.19.1.0/26', '198.19.12.64/26'])
-    expect(weaveRange(2)).toEqual({ subnet: '198.19.0.0/16', rangeStart: '198.19.3.1', rangeEnd: '198.19.3.254' })
+    expect(weaveRange(2)).toEqual({ subnet: '198.19.0.0/16', rangeStart: '198.19.3.1', rangeEnd: '198.19.3.253', gateway: '198.19.3.254' })
   })
 
   it('uses locally administered unicast MACs', () => {

@@ -22,7 +22,8 @@ export async function buildWeave(context: InstallContext): Promise<Datapath> {
   const slots = await context.createPodSlots()
   const pods = await attachWithPlugin(context, slots, 'bridge', (slot) => ({
     bridge: WEAVE.bridge,
-    isGateway: false,
+    // Pods reach their node (and Services) by the default route via the node's exposed bridge address.
+    isDefaultGateway: true,
     hairpinMode: true,
     ipMasq: false,
     mtu: WEAVE.mtu,
