@@ -9,6 +9,9 @@ export const BETWEEN = ['same-node', 'nodes', 'zones'] as const
 export const ENDPOINTS = ['pod', 'host'] as const
 /** How a latency step makes its round trips: ping (default), or sockperf request/response. */
 export const LATENCY_PROTOCOLS = ['icmp', 'tcp', 'udp'] as const
+/** How a step's client reaches the server: straight to the pod, through its Service's ClusterIP, a NodePort, or a pod through its own Service (hairpin). */
+export const VIAS = ['pod', 'service', 'nodeport', 'hairpin'] as const
+export type Via = typeof VIAS[number]
 
 export type Between = typeof BETWEEN[number]
 /** Where a probe runs: in pods (default) or in the node namespaces (host networking). */
@@ -38,6 +41,8 @@ interface StepCommon {
   between: Between
   /** Pods (default) or the nodes themselves; absent means pod. */
   endpoint?: EndpointKind
+  /** The path to the server: straight to the pod (absent: 'pod'), or through a Service. */
+  via?: Via
   repeat: number
 }
 
@@ -167,6 +172,8 @@ export interface LocalClusterSpec {
   zoneLatencyMs?: number
   /** Programs the steps run in the endpoints besides iperf3 and ping: `sockperf` for request/response latency. */
   programs?: string[]
+  /** The Service paths some step uses (absent: none); the lab builds kube-proxy's nftables datapath only for these. */
+  vias?: Array<Exclude<Via, 'pod'>>
 }
 
 /** A fault during a step: the node's uplink goes down `atMs` into the step for `forMs`. */
@@ -182,6 +189,8 @@ export interface Fault {
 export interface Placement {
   between: Between
   endpoint: EndpointKind
+  /** Absent: 'pod'. Service paths get a Service (ClusterIP, or NodePort) selecting the server pod. */
+  via?: Via
 }
 
 /** Existing clusters named by kubeconfig contexts (`cluster: { provider: 'kube' }`). */

@@ -1,11 +1,26 @@
 import type { ShaperCounters } from '../results/metrics.ts'
 import type { PolicyResult } from '../results/policy.ts'
-import type { Between, ClusterSpec, EndpointKind, NetworkSpec, PolicyStep } from '../model.ts'
+import type { Between, ClusterSpec, EndpointKind, NetworkSpec, PolicyStep, Via } from '../model.ts'
 import type { Endpoint } from '../endpoint.ts'
+
+/** How a client reaches the server through a Service: the address and port it sends to. */
+export interface ServiceRoute {
+  via: Exclude<Via, 'pod'>
+  /** The ClusterIP, or the address of the node whose NodePort the client uses. */
+  address: string
+  /** The port the client sends to for a server listening on `serverPort`. */
+  port(serverPort: number): number
+  /** For reports, e.g. `ClusterIP 198.19.128.10 → n2-p1` or `NodePort n1:30201 → n2-p1`. */
+  label: string
+  /** Packets and bytes the Service's DNAT rule translated so far; absent where the provider cannot read it. */
+  translated?(): Promise<{ packets: number; bytes: number }>
+}
 
 export interface EndpointPair {
   client: Endpoint
   server: Endpoint
+  /** Set on Service paths: the client sends to this instead of `server.ip` and the server's port. */
+  service?: ServiceRoute
   /** Reads the counters of the shapers between client and server; absent where the provider has none. */
   shapers?: () => Promise<ShaperCounters | undefined>
 }
@@ -16,7 +31,7 @@ export interface Network extends AsyncDisposable {
   /** Time from install to every endpoint being reachable. */
   readonly setupMs: number
   /** The pair a step measures between: pods by default, the nodes themselves with `host`. */
-  pair(between: Between, endpoint?: EndpointKind): EndpointPair
+  pair(between: Between, endpoint?: EndpointKind, via?: Via): EndpointPair
   /** Facts for the report (MTU, encapsulation, versions). */
   describe(): Record<string, unknown>
   /**
