@@ -151,9 +151,12 @@ function finish(ws: WebSocket, status: StandInStatus): void {
   if (ws.readyState === ws.OPEN) ws.close(1000)
 }
 
-/** Only loopback: the stand-in must never be a way to send traffic elsewhere. */
+/** The stand-in's service CIDR, 127.0.96.0/20 (services.ts): ClusterIPs, on loopback too. */
+const CLUSTER_IP = /^127\.0\.(9[6-9]|10\d|11[01])\.\d{1,3}$/
+
+/** Only loopback (the pods' 127.0.0.1 and the ClusterIPs): the stand-in must never be a way to send traffic elsewhere. */
 function foreignAddress(argv: readonly string[]): string | undefined {
-  return argv.find((arg) => /^\d{1,3}(\.\d{1,3}){3}$/.test(arg) && arg !== '127.0.0.1')
+  return argv.find((arg) => /^\d{1,3}(\.\d{1,3}){3}$/.test(arg) && arg !== '127.0.0.1' && !CLUSTER_IP.test(arg))
 }
 
 const SETPRIV = '/usr/bin/setpriv'

@@ -57,7 +57,7 @@ export async function tcpForwarder(address: string, port: number, resolve: Resol
 /** UDP: one upstream socket per client address, so the endpoint's replies find their way back. */
 export async function udpForwarder(address: string, port: number, resolve: Resolve): Promise<Listener> {
   const listener: UdpSocket = createSocket({ type: 'udp4', recvBufferSize: UDP_BUFFER_BYTES })
-  const flows = new Map<string, { socket: UdpSocket; timer: NodeJS.Timeout }>()
+  const flows = new Map<string, { socket: UdpSocket; target: { ip: string; port: number }; timer: NodeJS.Timeout }>()
   const forget = (key: string) => {
     const flow = flows.get(key)
     if (!flow) return
@@ -70,21 +70,23 @@ export async function udpForwarder(address: string, port: number, resolve: Resol
     const existing = flows.get(key)
     if (existing) {
       existing.timer.refresh()
-      return existing.socket
+      return existing
     }
     const target = resolve()
     if (!target) return null
     const socket = createSocket({ type: 'udp4', recvBufferSize: UDP_BUFFER_BYTES })
-    socket.connect(target.port, target.ip)
-    socket.on('message', (reply) => listener.send(reply, from.port, from.address))
+    // Only the endpoint's replies go back to the client.
+    socket.on('message', (reply, sender) => {
+      if (sender.address === target.ip && sender.port === target.port) listener.send(reply, from.port, from.address)
+    })
     socket.on('error', () => forget(key))
-    flows.set(key, { socket, timer: setTimeout(() => forget(key), UDP_IDLE_MS) })
-    return socket
+    const flow = { socket, target, timer: setTimeout(() => forget(key), UDP_IDLE_MS) }
+    flows.set(key, flow)
+    return flow
   }
   listener.on('message', (datagram, from) => {
-    const socket = flowFor(from)
-    // Sent before connect() completes: dgram queues it.
-    socket?.send(datagram, (error) => { if (error) forget(`${from.address}:${from.port}`) })
+    const flow = flowFor(from)
+    flow?.socket.send(datagram, flow.target.port, flow.target.ip, (error) => { if (error) forget(`${from.address}:${from.port}`) })
   })
   await new Promise<void>((done, fail) => {
     listener.once('error', fail)
