@@ -111,11 +111,11 @@ export class StandInServices {
 
   /** The namespace is going: its Services go with it. */
   async releaseNamespace(namespace: string): Promise<void> {
-    for (const key of [...this.states.keys()]) if (key.startsWith(`${namespace}/`)) await this.release(key)
+    await Promise.all([...this.states.keys()].filter((key) => key.startsWith(`${namespace}/`)).map((key) => this.release(key)))
   }
 
   async closeAll(): Promise<void> {
-    for (const key of [...this.states.keys()]) await this.release(key)
+    await Promise.all([...this.states.keys()].map((key) => this.release(key)))
   }
 
   /** EndpointSlices of the namespace's Services (one each), filtered by a label selector. */

@@ -13,6 +13,8 @@ import { serverArgs, tcpClientArgs, udpClientArgs } from '../../tools/iperf3/arg
 import { parseIperf3Output } from '../../tools/iperf3/parse.ts'
 import { kubeSpec, standInPerTest } from '../../../test/kube-standin/fixture.ts'
 import { kubeProvider } from './provider.ts'
+import { KubeTarget } from './cluster-client.ts'
+import { configForContext, loadKubeConfig } from './kubeconfig.ts'
 
 const standIns = standInPerTest()
 const spec = (overrides: Record<string, unknown> = {}) => kubeSpec(overrides) as ClusterSpec
@@ -125,5 +127,30 @@ describe('Service paths on kube (API stand-in; its Service routing is a stand-in
     const error = await failure(kubeProvider.preflight(spec({ placements: viaPlacements }), ['calico']))
     expect(error.exitCode).toBe(3)
     expect(error.oneLine).toMatch(/^context 'standin': the user may not create services, list endpointslices\.discovery\.k8s\.io \(checked with SelfSubjectAccessReview\)/)
+  })
+
+  test('the stand-in refuses Services the API server refuses: the old unnamed-ports form, duplicates, bad names, node ports', async () => {
+    const { standIn: server } = await standIns.start()
+    const target = new KubeTarget(configForContext(loadKubeConfig(), 'standin'), { context: 'standin', server: server.url }, { runId: 'sv04', owner: { host: 'h', pid: 1, start: '1' } })
+    await target.ensureNamespace(false)
+    const service = (name: string, spec: Record<string, unknown>) => target.createService({ apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { selector: { app: 'x' }, ...spec } })
+    const refusal = async (name: string, spec: Record<string, unknown>) => (await failure(service(name, spec))).oneLine
+    const both = [{ port: 5201, protocol: 'TCP' }, { port: 5201, protocol: 'UDP' }]
+    expect(await refusal('old', { ports: both })).toMatch(/^context 'standin': creating service old failed: Service "old" is invalid: \[spec\.ports\[0\]\.name: Required value, spec\.ports\[1\]\.name: Required value\] \(Invalid\)/)
+    expect(await refusal('dup', { ports: both.map((port) => ({ ...port, name: 'iperf' })) })).toContain('Service "dup" is invalid: spec.ports[1].name: Duplicate value: "iperf"')
+    expect(await refusal('twice', { ports: [{ name: 'a', port: 5201 }, { name: 'b', port: 5201 }] })).toContain('spec.ports[1]: Duplicate value: "5201/TCP"')
+    expect(await refusal('5-calico', { ports: [{ port: 5201 }] })).toContain('metadata.name: Invalid value: "5-calico": a DNS-1035 label')
+    expect(await refusal('icmp', { ports: [{ port: 5201, protocol: 'ICMP' }] })).toContain('spec.ports[0].protocol: Unsupported value: "ICMP"')
+    expect(await refusal('big', { ports: [{ port: 70000 }] })).toContain('spec.ports[0].port: Invalid value: 70000: must be between 1 and 65535, inclusive')
+    expect(await refusal('cip', { ports: [{ port: 5201, nodePort: 30500 }] })).toContain("spec.ports[0].nodePort: Forbidden: may not be used when `type` is 'ClusterIP'")
+    expect(await refusal('low', { type: 'NodePort', ports: [{ port: 5201, nodePort: 29999 }] })).toContain('provided port is not in the valid range. The range of valid ports is 30000-32767')
+    expect(await refusal('kind', { type: 'Ingress', ports: [{ port: 5201 }] })).toContain('spec.type: Unsupported value: "Ingress"')
+    // One node port for TCP and UDP of one Service port is allowed; another Service may not take it.
+    const first = await service('first', { type: 'NodePort', ports: both.map((port) => ({ ...port, name: port.protocol.toLowerCase(), nodePort: 30500 })) })
+    expect(first.spec!.ports!.map((port) => port.nodePort)).toEqual([30500, 30500])
+    expect(await refusal('second', { type: 'NodePort', ports: [{ port: 5202, nodePort: 30500 }] })).toContain('spec.ports[0].nodePort: Invalid value: 30500: provided port is already allocated')
+    expect(server.services().map((entry) => entry.metadata.name)).toEqual(['first'])
+    await target.deleteNamespace(5000)
+    expect(server.services()).toEqual([])
   })
 })
