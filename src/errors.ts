@@ -17,6 +17,8 @@ export type ErrorCode =
   | 'KERNEL_FEATURE'
   | 'PROVIDER'
   | 'MEASUREMENT'
+  /** A network asked for a Service path (`via`) it did not build at install. */
+  | 'service-path-missing'
 
 export const EXIT = {
   ok: 0,

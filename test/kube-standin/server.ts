@@ -105,6 +105,11 @@ export class KubeStandIn {
     return this.serviceStore.objects()
   }
 
+  /** Every Service created so far, deleted ones included, with the flows relayed through it. */
+  serviceHistory(): Array<{ object: Json; forwarded: number }> {
+    return this.serviceStore.history.map((state) => ({ object: state.object, forwarded: state.forwarded }))
+  }
+
   /** Connections and UDP flows the stand-in's proxy relayed through a Service to its pod. */
   serviceForwarded(namespace: string, name: string): number {
     return this.serviceStore.forwarded(namespace, name)

@@ -60,6 +60,8 @@ function defaulted(body: Json): Json {
 
 export class StandInServices {
   private readonly states = new Map<string, ServiceState>()
+  /** Every Service ever created (with its allocations) and what the proxy relayed through it, also after deletion. */
+  readonly history: ServiceState[] = []
   private readonly clusterIps = new Set<string>()
   private readonly nodePorts = new Set<number>()
 
@@ -94,6 +96,7 @@ export class StandInServices {
     const resolve = (port: Json): Resolve => () => this.endpointFor(record, state, port)
     await this.allocate(object, state, resolve)
     this.states.set(`${namespace}/${name}`, state)
+    this.history.push(state)
     return object
   }
 

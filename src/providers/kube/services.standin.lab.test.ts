@@ -89,7 +89,7 @@ describe('Service paths on kube (API stand-in; its Service routing is a stand-in
     expect(nodePort.service!.port(5201)).toBe(tcp5201.nodePort)
     const hairpin = calico.pair('zones', 'pod', 'hairpin')
     expect([hairpin.client.name, hairpin.server.name]).toEqual(['calico-p2', 'calico-p2'])
-    expect(() => calico.pair('nodes', 'pod', 'service')).toThrow(/service-path-missing|installed without pod endpoints/)
+    expect(() => calico.pair('nodes', 'pod', 'service')).toThrow(/installed without pod endpoints for between: nodes/)
 
     const throughClusterIp = await iperf3Through(clusterIp, 'tcp', 5211)
     expect(throughClusterIp.metrics.throughputBps).toBeGreaterThan(1e6)

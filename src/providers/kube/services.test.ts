@@ -6,7 +6,8 @@ import type { Placement } from '../../model.ts'
 import { validateService } from '../../../test/kube-standin/validation.ts'
 import { endpointServiceManifest } from './manifests.ts'
 import { planPods, type KubeNode } from './placement.ts'
-import { nodePortMap, planServices, serviceName, serviceRoute } from './services.ts'
+import type { KubeTarget } from './cluster-client.ts'
+import { installServicePaths, nodePortMap, planServices, serviceName, serviceRoute } from './services.ts'
 
 const node = (name: string, zone: string, ip: string): KubeNode => ({ name, zone, ip, instanceType: null, faultDomain: null, unusable: null })
 const nodes = [node('a1', 'a', '10.0.0.1'), node('a2', 'a', '10.0.0.2'), node('b1', 'b', '10.0.1.1')]
@@ -36,6 +37,20 @@ describe('planServices', () => {
     expect(planned.services).toEqual([])
     const error = planned.impossible.get('zones/host/service')
     expect(isNetbenchError(error) && [error.exitCode, error.message]).toEqual([2, 'endpoint: host with via: service: a Service path starts in a pod'])
+  })
+
+  test('a via the network was installed without: service-path-missing, exit 3', async () => {
+    const placements: Placement[] = [{ between: 'zones', endpoint: 'pod' }]
+    // No Service is planned, so the target is never called.
+    const paths = await installServicePaths(planPods('calico', nodes, placements, 'ctx'), placements, { target: {} as KubeTarget, runId: 'ab12', network: 'calico', ports: { first: 5201, last: 5250 }, readyTimeoutMs: 1000 })
+    let error: unknown
+    try {
+      paths.path('zones', 'pod', 'nodeport')
+    } catch (caught) {
+      error = caught
+    }
+    expect(isNetbenchError(error) && [error.code, error.exitCode, error.message]).toEqual(['service-path-missing', 3, 'network calico was installed without a via: nodeport path for between: zones (pod endpoints)'])
+    expect(paths.facts()).toEqual([])
   })
 
   test('Service names are DNS-1035 labels even when the network starts with a digit', () => {
