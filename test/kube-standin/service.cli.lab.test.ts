@@ -37,6 +37,9 @@ export default defineSuite({
     const { code, stdout, stderr } = await runCli(['--kubeconfig', kubeconfig, '--output', 'result.json'], { cwd: project.dir })
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' })
     expect(stdout).toMatch(/Expectations\s+1 passed \| 0 failed/)
+    // The routes the kube provider built, as the report names them (client pod on node-c1, server calico-p2 on node-c2).
+    expect(stdout).toContain('NodePort node-c1 (127.0.0.1) → calico-p2')
+    expect(stdout).toMatch(/ClusterIP 127\.0\.\d+\.\d+ → calico-p2/)
 
     const result = JSON.parse(readFileSync(project.path('result.json'), 'utf8'))
     const points = result.suites[0].points as Array<{ network: string; status: string }>
