@@ -33,6 +33,12 @@ interface ServiceState {
   forwarded: number
 }
 
+/** Is `ip` in the service CIDR (where a client may send: the stand-in's exec refuses anything not on loopback)? */
+export function isClusterIp(ip: string): boolean {
+  const parts = ip.split('.').map(Number)
+  return parts.length === 4 && parts[0] === 127 && parts[1] === 0 && parts[2]! >= 96 && parts[2]! < 112 && parts[3]! >= 0 && parts[3]! <= 255
+}
+
 const ipOf = (offset: number) => [CIDR_BASE >>> 24, (CIDR_BASE >>> 16) & 255, ((CIDR_BASE >>> 8) & 255) + (offset >> 8), offset & 255].join('.')
 const randomIn = (size: number) => Math.floor(Math.random() * size)
 
