@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { WebSocket } from 'ws'
 import type { PodIdentity } from './admission.ts'
+import { isClusterIp } from './services.ts'
 
 export const CHANNEL = { stdin: 0, stdout: 1, stderr: 2, status: 3, resize: 4, close: 255 } as const
 
@@ -151,9 +152,9 @@ function finish(ws: WebSocket, status: StandInStatus): void {
   if (ws.readyState === ws.OPEN) ws.close(1000)
 }
 
-/** Only loopback: the stand-in must never be a way to send traffic elsewhere. */
+/** Only loopback (the pods' 127.0.0.1 and the ClusterIPs): the stand-in must never be a way to send traffic elsewhere. */
 function foreignAddress(argv: readonly string[]): string | undefined {
-  return argv.find((arg) => /^\d{1,3}(\.\d{1,3}){3}$/.test(arg) && arg !== '127.0.0.1')
+  return argv.find((arg) => /^\d{1,3}(\.\d{1,3}){3}$/.test(arg) && arg !== '127.0.0.1' && !isClusterIp(arg))
 }
 
 const SETPRIV = '/usr/bin/setpriv'

@@ -86,6 +86,11 @@ export interface StandInOptions {
    * without a close frame, as a load balancer's idle timeout does; null: never.
    */
   execIdleTimeoutMs: number | null
+  /**
+   * How long after a Service its EndpointSlice lists the selected pods (the EndpointSlice
+   * controller's lag); null: never (a controller that is down).
+   */
+  endpointSliceDelayMs: number | null
   /** Ports a node's firewall drops inbound (a node security group without the iperf3 range). */
   firewall: Array<{ node: string; port: number; protocol: 'tcp' | 'udp' }>
 }
@@ -132,5 +137,6 @@ export function defaultOptions(): StandInOptions {
     podWebhookDenial: null,
     firewall: [],
     execIdleTimeoutMs: null,
+    endpointSliceDelayMs: 100,
   }
 }

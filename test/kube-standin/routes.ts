@@ -9,12 +9,14 @@ import { daemonSetObject, nodeObject } from './objects.ts'
 import type { StandInOptions } from './options.ts'
 import { patchLabels } from './policy.ts'
 import { check, forbidden } from './rbac.ts'
+import type { StandInServices } from './services.ts'
 import { matchesSelector, type StandInStore } from './store.ts'
 
 export interface RouteContext {
   options: StandInOptions
   store: StandInStore
   kubelet: StandInKubelet
+  services: StandInServices
   unknownRequests: string[]
 }
 
@@ -144,6 +146,33 @@ async function podRoutes({ options, store }: RouteContext, { method, request }: 
   return undefined
 }
 
+/** Services (core/v1) and their EndpointSlices (discovery.k8s.io/v1). */
+const serviceRoutes: Route = async ({ options, store, services }, { method, path, request, selector }) => {
+  const slices = /^\/apis\/discovery\.k8s\.io\/v1\/namespaces\/([^/]+)\/endpointslices$/.exec(path)
+  if (slices && method === 'GET') {
+    check(options, 'list', 'endpointslices', 'discovery.k8s.io', slices[1]!, null)
+    const items = services.endpointSlices(store.namespaceRecord(slices[1]!), (labels) => matchesSelector(labels, selector))
+    return { body: list('EndpointSliceList', 'discovery.k8s.io/v1', items) }
+  }
+  const match = /^\/api\/v1\/namespaces\/([^/]+)\/services(?:\/([^/]+))?$/.exec(path)
+  if (!match) return undefined
+  const [, namespace, name] = match as unknown as [string, string, string | undefined]
+  const record = store.namespaceRecord(namespace)
+  if (method === 'POST' && !name) {
+    check(options, 'create', 'services', '', namespace, null)
+    return { code: 201, body: await services.create(record, await readJson(request)) }
+  }
+  if (method === 'GET' && name) {
+    check(options, 'get', 'services', '', namespace, name)
+    return { body: services.get(namespace, name) }
+  }
+  if (method === 'DELETE' && name) {
+    check(options, 'delete', 'services', '', namespace, name)
+    return { body: await services.delete(namespace, name) }
+  }
+  return undefined
+}
+
 const namespacedRoutes: Route = async (context, request) => {
   const match = /^\/api\/v1\/namespaces\/([^/]+)(?:\/(pods|events)(?:\/([^/]+))?)?$/.exec(request.path)
   if (!match) return undefined
@@ -153,7 +182,7 @@ const namespacedRoutes: Route = async (context, request) => {
   return namespaceRoutes(context, request, namespace, kind, name)
 }
 
-const ROUTES: readonly Route[] = [clusterRoutes, policyRoutes, namespacedRoutes]
+const ROUTES: readonly Route[] = [clusterRoutes, policyRoutes, serviceRoutes, namespacedRoutes]
 
 export async function route(context: RouteContext, method: string, url: URL, request: IncomingMessage): Promise<Reply> {
   const path = url.pathname.replace(/\/+$/, '')

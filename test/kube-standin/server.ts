@@ -11,7 +11,8 @@
  *
  * The parts: options.ts (the cluster and its faults), routes.ts (REST), store.ts (objects and
  * namespace lifecycle), kubelet.ts (admission and pod lifecycle), exec-endpoint.ts (exec),
- * cni.ts and policy.ts (NetworkPolicy), validation.ts, rbac.ts, http.ts, objects.ts.
+ * cni.ts and policy.ts (NetworkPolicy), services.ts and service-proxy.ts (Services, EndpointSlices and
+ * a userspace kube-proxy), validation.ts, rbac.ts, http.ts, objects.ts.
  */
 import { createServer, type Server } from 'node:https'
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -21,6 +22,7 @@ import { HttpError, reply, statusBody, type Json } from './http.ts'
 import { StandInKubelet } from './kubelet.ts'
 import { defaultOptions, STANDIN_USER, type StandInOptions } from './options.ts'
 import { route } from './routes.ts'
+import { StandInServices } from './services.ts'
 import { StandInStore } from './store.ts'
 import { standInCertificate } from './tls.ts'
 
@@ -40,6 +42,7 @@ export class KubeStandIn {
   readonly execs: ExecLog['execs'] = []
   readonly ca: string
   private readonly store: StandInStore
+  private readonly serviceStore: StandInServices
   private readonly kubelet: StandInKubelet
   private readonly exec: ExecEndpoint
   private readonly sockets = new Set<Duplex>()
@@ -49,7 +52,8 @@ export class KubeStandIn {
   private constructor(options: Partial<StandInOptions>) {
     this.options = { ...defaultOptions(), ...options }
     this.ca = standInCertificate().cert
-    this.store = new StandInStore(this.options, (pod) => this.kubelet.killPod(pod))
+    this.serviceStore = new StandInServices(this.options)
+    this.store = new StandInStore(this.options, (pod) => this.kubelet.killPod(pod), (namespace) => { void this.serviceStore.releaseNamespace(namespace) })
     this.kubelet = new StandInKubelet(this.options, this.store)
     this.exec = new ExecEndpoint(this.options, this.store, this)
   }
@@ -96,6 +100,21 @@ export class KubeStandIn {
     return this.store.networkPolicies()
   }
 
+  /** Services that exist, with what the API server allocated (clusterIP, nodePorts). */
+  services(): Json[] {
+    return this.serviceStore.objects()
+  }
+
+  /** Every Service created so far, deleted ones included, with the flows relayed through it. */
+  serviceHistory(): Array<{ object: Json; forwarded: number }> {
+    return this.serviceStore.history.map((state) => ({ object: state.object, forwarded: state.forwarded }))
+  }
+
+  /** Connections and UDP flows the stand-in's proxy relayed through a Service to its pod. */
+  serviceForwarded(namespace: string, name: string): number {
+    return this.serviceStore.forwarded(namespace, name)
+  }
+
   /** Live processes started through exec. */
   processes(): number {
     return this.kubelet.processes()
@@ -109,6 +128,7 @@ export class KubeStandIn {
   async close(): Promise<void> {
     this.store.clearTimers()
     this.kubelet.killAll()
+    await this.serviceStore.closeAll()
     this.exec.terminateClients()
     for (const socket of this.sockets) socket.destroy()
     await new Promise<void>((resolve) => this.server.close(() => resolve()))
@@ -139,7 +159,7 @@ export class KubeStandIn {
     this.requests.push({ method, path: url.pathname })
     try {
       if (!this.authorized(request)) throw new HttpError(401, 'Unauthorized', 'Unauthorized')
-      const result = await route({ options: this.options, store: this.store, kubelet: this.kubelet, unknownRequests: this.unknownRequests }, method, url, request)
+      const result = await route({ options: this.options, store: this.store, kubelet: this.kubelet, services: this.serviceStore, unknownRequests: this.unknownRequests }, method, url, request)
       reply(response, result.code ?? 200, result.body)
     } catch (error) {
       if (error instanceof HttpError) reply(response, error.code, statusBody(error.code, error.reason, error.message, error.details))

@@ -1,5 +1,6 @@
 /**
- * The kube STAND-IN's object store: namespaces with their pods, events and NetworkPolicies, and
+ * The kube STAND-IN's object store: namespaces with their pods, events and NetworkPolicies (their
+ * Services are services.ts's, released here with the namespace), and
  * the namespace lifecycle (Terminating, then gone; or stuck on a finalizer or a discovery failure).
  * Pod processes are the kubelet's (kubelet.ts): the store only asks it to kill a deleted pod's.
  */
@@ -49,7 +50,7 @@ export class StandInStore {
   /** When each stored NetworkPolicy takes effect in the stand-in's "CNI". */
   private readonly programmedAt = new WeakMap<Json, number>()
 
-  constructor(private readonly options: StandInOptions, private readonly killPod: (pod: PodRecord) => void) {}
+  constructor(private readonly options: StandInOptions, private readonly killPod: (pod: PodRecord) => void, private readonly releaseServices: (namespace: string) => void) {}
 
   /** Runs `action` after `ms` unless the stand-in closes first. */
   later(ms: number, action: () => void): NodeJS.Timeout {
@@ -106,6 +107,7 @@ export class StandInStore {
     record.object.metadata.deletionTimestamp = now()
     record.object.status = { phase: 'Terminating' }
     for (const pod of [...record.pods.keys()]) this.deletePod(record, pod)
+    this.releaseServices(name)
     if (this.options.discoveryFailure) {
       record.object.status.conditions = [{
         type: 'NamespaceDeletionDiscoveryFailure', status: 'True', reason: 'DiscoveryFailed',

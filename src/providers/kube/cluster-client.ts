@@ -4,13 +4,13 @@
  * names the context (403s name the verb and resource).
  */
 import {
-  AppsV1Api, CoreV1Api, VersionApi, type KubeConfig, type V1Namespace, type V1Node, type V1Pod,
+  AppsV1Api, CoreV1Api, DiscoveryV1Api, VersionApi, type KubeConfig, type V1EndpointSlice, type V1Namespace, type V1Node, type V1Pod, type V1Service,
 } from '@kubernetes/client-node'
 import { NetbenchError, isNetbenchError } from '../../errors.ts'
 import { detectCni, nodeFacts, type CniFacts, type NodeFacts } from './environment.ts'
 import { isConflict, isNotFound, isServiceAccountRace, kubeError, withTimeout, unreachable, type Where } from './errors.ts'
 import { execToEnd } from './exec.ts'
-import { CONTAINER, HEARTBEAT_ANNOTATION, HEARTBEAT_INTERVAL_MS, RUN_LABEL, namespaceOf, networkSelector } from './labels.ts'
+import { CONTAINER, HEARTBEAT_ANNOTATION, HEARTBEAT_INTERVAL_MS, POD_LABEL, RUN_LABEL, SERVICE_NAME_LABEL, namespaceOf, networkSelector } from './labels.ts'
 import { endpointPodManifest, namespaceManifest, type RunOwner } from './manifests.ts'
 import { toKubeNode, type KubeNode, type PlannedPod } from './placement.ts'
 import { isReady, lastWarning, notReadyReason, podProblem } from './readiness.ts'
@@ -146,7 +146,7 @@ export class KubeTarget {
 
   async createPods(network: string, pods: readonly PlannedPod[], image: string): Promise<void> {
     for (const pod of pods) {
-      const body = endpointPodManifest({ runId: this.options.runId, name: pod.name, network, node: pod.node.name, image, hostNetwork: pod.hostNetwork })
+      const body = endpointPodManifest({ runId: this.options.runId, name: pod.name, network, node: pod.node.name, image, hostNetwork: pod.hostNetwork, labels: { [POD_LABEL]: pod.name } })
       await this.createPod(this.namespace, body, `creating pod ${pod.name} on node ${pod.node.name}`)
     }
   }
@@ -240,6 +240,36 @@ export class KubeTarget {
       if (isNetbenchError(error)) throw error
       throw kubeError(error, `exec into pod ${pod}`, this.where)
     }
+  }
+
+  /** Creates a Service in the run's namespace; the answer carries what the API server allocated. */
+  createService(body: V1Service): Promise<V1Service> {
+    return this.call(`creating service ${body.metadata?.name}`, () => this.core.createNamespacedService({ namespace: this.namespace, body }))
+  }
+
+  /** The Service as stored; undefined when it is gone. */
+  async readService(name: string): Promise<V1Service | undefined> {
+    try {
+      return await this.core.readNamespacedService({ namespace: this.namespace, name })
+    } catch (error) {
+      if (isNotFound(error)) return undefined
+      throw kubeError(error, `reading service ${name}`, this.where)
+    }
+  }
+
+  async deleteService(name: string): Promise<void> {
+    try {
+      await this.core.deleteNamespacedService({ namespace: this.namespace, name })
+    } catch (error) {
+      if (!isNotFound(error)) throw kubeError(error, `deleting service ${name}`, this.where)
+    }
+  }
+
+  /** The EndpointSlices the EndpointSlice controller keeps for a Service. */
+  async endpointSlices(service: string): Promise<V1EndpointSlice[]> {
+    const discovery = this.config.makeApiClient(DiscoveryV1Api)
+    const list = await this.call(`reading the endpoints of service ${service}`, () => discovery.listNamespacedEndpointSlice({ namespace: this.namespace, labelSelector: `${SERVICE_NAME_LABEL}=${service}` }))
+    return list.items
   }
 
   /** Deletes a network's pods without waiting (the namespace deletion waits for everything). */

@@ -9,6 +9,10 @@ export const NAME_LABEL = 'app.kubernetes.io/name'
 export const RUN_LABEL = 'netbench.io/run'
 export const NETWORK_LABEL = 'netbench.io/network'
 export const ENDPOINT_LABEL = 'netbench.io/endpoint'
+/** The endpoint pod's own name, so a Service can select exactly that pod. */
+export const POD_LABEL = 'netbench.io/pod'
+/** What the EndpointSlice controller labels a Service's slices with. */
+export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name'
 
 /** Who owns a run, so a later `netbench clean --kube` can tell a live run from a dead one. */
 export const OWNER_HOST_ANNOTATION = 'netbench.io/owner-host'

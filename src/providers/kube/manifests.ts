@@ -2,11 +2,11 @@
  * The Kubernetes objects netbench creates, as pure functions: unit tests validate every one of
  * them against the Kubernetes OpenAPI schema (kubernetes-models), the stand-in API server does too.
  */
-import type { V1LabelSelector, V1Namespace, V1NetworkPolicy, V1NetworkPolicyPeer, V1NetworkPolicyPort, V1Pod, V1PodSecurityContext } from '@kubernetes/client-node'
+import type { V1LabelSelector, V1Namespace, V1NetworkPolicy, V1NetworkPolicyPeer, V1NetworkPolicyPort, V1Pod, V1PodSecurityContext, V1Service } from '@kubernetes/client-node'
 import type { LabelSelector, NetworkPolicy, PolicyPeer, PolicyPort } from '../../model.ts'
 import {
   CONTAINER, ENDPOINT_LABEL, HEARTBEAT_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL, NETWORK_LABEL,
-  OWNER_HOST_ANNOTATION, OWNER_PID_ANNOTATION, OWNER_START_ANNOTATION, RUN_LABEL, namespaceOf,
+  OWNER_HOST_ANNOTATION, OWNER_PID_ANNOTATION, OWNER_START_ANNOTATION, POD_LABEL, RUN_LABEL, namespaceOf,
 } from './labels.ts'
 
 export interface RunOwner {
@@ -194,6 +194,43 @@ export function networkPolicyManifest(policy: NetworkPolicy, kubeNamespace: stri
       ...spec.policyTypes ? { policyTypes: [...spec.policyTypes] } : {},
       ...spec.ingress ? { ingress: spec.ingress.map((rule) => ({ ...rule.from ? { _from: rule.from.map(peer) } : {}, ...rule.ports ? { ports: ports(rule.ports) } : {} })) } : {},
       ...spec.egress ? { egress: spec.egress.map((rule) => ({ ...rule.to ? { to: rule.to.map(peer) } : {}, ...rule.ports ? { ports: ports(rule.ports) } : {} })) } : {},
+    },
+  }
+}
+
+export interface EndpointServiceOptions {
+  runId: string
+  /** DNS-1035: starts with a letter (servicePlan makes it so). */
+  name: string
+  network: string
+  /** The endpoint pod the Service selects, alone. */
+  pod: string
+  type: 'ClusterIP' | 'NodePort'
+  ports: { first: number; last: number }
+}
+
+/**
+ * A Service in front of one endpoint pod: every iperf3 port, TCP and UDP, each named (the API
+ * requires names once a Service has more than one port, and allows one number for both protocols
+ * under two names); node ports are left to the API server to allocate.
+ */
+export function endpointServiceManifest(options: EndpointServiceOptions): V1Service {
+  const ports = []
+  for (let port = options.ports.first; port <= options.ports.last; port++) {
+    for (const protocol of ['TCP', 'UDP'] as const) ports.push({ name: `${protocol.toLowerCase()}-${port}`, protocol, port, targetPort: port })
+  }
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: {
+      name: options.name,
+      namespace: namespaceOf(options.runId),
+      labels: { [MANAGED_BY_LABEL]: MANAGED_BY, [NAME_LABEL]: 'netbench-endpoint', [RUN_LABEL]: options.runId, [NETWORK_LABEL]: options.network },
+    },
+    spec: {
+      type: options.type,
+      selector: { [RUN_LABEL]: options.runId, [NETWORK_LABEL]: options.network, [POD_LABEL]: options.pod },
+      ports,
     },
   }
 }

@@ -4,7 +4,7 @@
  * its pods and learning their IPs and MTUs; releasing it deletes them.
  */
 import { NetbenchError } from '../../errors.ts'
-import type { Between, EndpointKind, Placement, PolicyStep } from '../../model.ts'
+import type { Between, EndpointKind, Placement, PolicyStep, Via } from '../../model.ts'
 import type { PortRange } from '../../endpoint.ts'
 import type { EndpointPair, Network } from '../types.ts'
 import { DEFAULT_PORTS } from '../../tools/iperf3/run.ts'
@@ -14,6 +14,7 @@ import { PodEndpoint } from './pod-endpoint.ts'
 import { runKubePolicy } from './policy.ts'
 import { checkReachability } from './reachability.ts'
 import { allPairs, placementKey, planPods, type PlannedPod, type PodPlan } from './placement.ts'
+import { installServicePaths, type ServicePaths } from './services.ts'
 import type { KubeTarget, ReadyPod } from './cluster-client.ts'
 
 export interface KubeNetworkOptions {
@@ -101,6 +102,7 @@ export async function installKubeNetwork(options: KubeNetworkOptions): Promise<N
   await target.ensureNamespace(options.privileged)
   let endpoints = new Map<string, PodEndpoint>()
   let iperf3: string | null = null
+  let services: ServicePaths | undefined
   // A suite with only policy steps measures no pairs: its pods come with each policy step.
   if (plan.pods.length) try {
     await target.createPods(name, plan.pods, options.podImage)
@@ -112,6 +114,7 @@ export async function installKubeNetwork(options: KubeNetworkOptions): Promise<N
     iperf3 = await iperf3Version(target, plan.pods[0]!.name, options.podImage)
     await checkPrograms(target, plan.pods[0]!.name, options.podImage, options.programs ?? [])
     await checkReachability(allPairs(plan).map((pair) => ({ client: endpoints.get(pair.client)!, server: endpoints.get(pair.server)! })), target.context, ports)
+    services = await installServicePaths(plan, options.placements, { target, runId: options.runId, network: name, ports, readyTimeoutMs: options.readyTimeoutMs, signal: options.signal })
   } catch (error) {
     await target.deletePods(name).catch(() => undefined)
     throw error
@@ -126,18 +129,7 @@ export async function installKubeNetwork(options: KubeNetworkOptions): Promise<N
   const network: Network = {
     name,
     setupMs,
-    pair(between: Between, endpoint: EndpointKind = 'pod'): EndpointPair {
-      const key = placementKey(between, endpoint)
-      const impossible = plan.impossible.get(key)
-      if (impossible) throw impossible
-      const pair = plan.pairs.get(key)
-      if (!pair) {
-        throw new NetbenchError('SUITE_INVALID', `network ${name} was installed without ${endpoint} endpoints for between: ${between}`, {
-          hint: 'internal: the suite\'s placements were not passed to the kube provider',
-        })
-      }
-      return { client: endpoints.get(pair.client)!, server: endpoints.get(pair.server)! }
-    },
+    pair: (between: Between, endpoint: EndpointKind = 'pod', via: Via = 'pod') => pairOf({ name, plan, endpoints, services }, between, endpoint, via),
     pairs: (between: Between, endpoint: EndpointKind = 'pod', count: number) => count === 1 ? [network.pair(between, endpoint)] : plannedPairs(plan, endpoints, name, between, endpoint, count),
     describe: () => ({
       provider: 'kube',
@@ -154,6 +146,7 @@ export async function installKubeNetwork(options: KubeNetworkOptions): Promise<N
       nodes: nodeFacts,
       nodeCount: nodes.length,
       warnings: plan.warnings,
+      services: services?.facts() ?? [],
       endpoints: [...endpoints.values()].map((endpoint) => ({
         name: endpoint.name, pod: endpoint.pod, node: endpoint.node, zone: endpoint.zone, ip: endpoint.ip, mtu: endpoint.mtu,
         hostNetwork: plan.pods.find((pod) => pod.name === endpoint.pod)?.hostNetwork ?? false,
@@ -165,6 +158,7 @@ export async function installKubeNetwork(options: KubeNetworkOptions): Promise<N
       deleteTimeoutMs: options.deleteTimeoutMs, cni: cni.name, signal,
     }, step, id),
     async [Symbol.asyncDispose]() {
+      await services?.remove()
       await target.deletePods(name)
     },
   }
@@ -180,6 +174,30 @@ function plannedPairs(plan: PodPlan, endpoints: ReadonlyMap<string, PodEndpoint>
     })
   }
   return list.slice(0, count).map((pair) => ({ client: endpoints.get(pair.client)!, server: endpoints.get(pair.server)! }))
+}
+
+interface Installed {
+  name: string
+  plan: ReturnType<typeof planPods>
+  endpoints: Map<string, PodEndpoint>
+  services: ServicePaths | undefined
+}
+
+/** The pods a placement measures between, and the Service route on Service paths. */
+function pairOf({ name, plan, endpoints, services }: Installed, between: Between, endpoint: EndpointKind, via: Via): EndpointPair {
+  const key = placementKey(between, endpoint)
+  const impossible = plan.impossible.get(key)
+  if (impossible) throw impossible
+  const pair = plan.pairs.get(key)
+  if (!pair) {
+    throw new NetbenchError('SUITE_INVALID', `network ${name} was installed without ${endpoint} endpoints for between: ${between}`, {
+      hint: 'internal: the suite\'s placements were not passed to the kube provider',
+    })
+  }
+  if (via === 'pod') return { client: endpoints.get(pair.client)!, server: endpoints.get(pair.server)! }
+  if (!services) throw new NetbenchError('service-path-missing', `network ${name} has no Service paths`, { hint: 'internal: the suite\'s placements (with their via) were not passed to the kube provider' })
+  const path = services.path(between, endpoint, via)
+  return { client: endpoints.get(path.client)!, server: endpoints.get(path.server)!, service: path.route }
 }
 
 function endpointFor(target: KubeTarget, pod: PlannedPod, live: ReadyPod, mtu: number, image: string, ports: PortRange): PodEndpoint {

@@ -46,6 +46,21 @@ export const POLICY_PERMISSIONS: readonly Permission[] = [
   { verb: 'patch', resource: 'pods', namespaced: true },
 ]
 
+/** What a Service path adds: a Service per server pod (deleted with its network) and its EndpointSlices read. */
+export const SERVICE_PERMISSIONS: readonly Permission[] = [
+  { verb: 'create', resource: 'services', namespaced: true },
+  { verb: 'get', resource: 'services', namespaced: true },
+  { verb: 'delete', resource: 'services', namespaced: true },
+  { verb: 'get', resource: 'endpointslices', group: 'discovery.k8s.io', namespaced: true },
+  { verb: 'list', resource: 'endpointslices', group: 'discovery.k8s.io', namespaced: true },
+]
+
+/** Everything a suite's run does: the base set, plus policy and Service permissions when it uses them. */
+export function permissionsFor(spec: Pick<KubeClusterSpec, 'networkPolicies' | 'placements'>): Permission[] {
+  const services = spec.placements.some((placement) => (placement.via ?? 'pod') !== 'pod')
+  return [...REQUIRED_PERMISSIONS, ...spec.networkPolicies ? POLICY_PERMISSIONS : [], ...services ? SERVICE_PERMISSIONS : []]
+}
+
 export function permissionName(permission: Permission): string {
   const resource = permission.subresource ? `${permission.resource}/${permission.subresource}` : permission.resource
   return `${permission.verb} ${permission.group ? `${resource}.${permission.group}` : resource}`
@@ -103,7 +118,7 @@ export async function checkKubeTargets(spec: KubeClusterSpec, networks: readonly
     const where: Where = whereOf(context, config)
     const target = new KubeTarget(config, where, { runId: options.runId ?? '0000', owner: { host: '', pid: 0, start: '' } })
     await target.server(options.connectTimeoutMs)
-    const missing = await missingPermissions(target, spec.networkPolicies ? [...REQUIRED_PERMISSIONS, ...POLICY_PERMISSIONS] : REQUIRED_PERMISSIONS)
+    const missing = await missingPermissions(target, permissionsFor(spec))
     if (missing.length) {
       throw new NetbenchError('PROVIDER', `context '${context}': the user may not ${missing.map(permissionName).join(', ')} (checked with SelfSubjectAccessReview)`, { hint: RBAC_HINT })
     }
