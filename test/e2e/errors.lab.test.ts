@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, symlinkSync } from 'node:fs'
-import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { execFileSync, spawn } from 'node:child_process'
 import { afterEach, describe, expect, test } from 'vitest'
 import { interruptCli, runCli, startCli } from '../cli.ts'
 import { allLabObjects, labLeftovers } from '../leftovers.ts'
@@ -105,6 +105,26 @@ describe('interrupts and leftovers', () => {
     expect(code).toBe(0)
     expect(stdout).toContain(`netns nb${runId}-n1`)
     expect(existsSync(`/tmp/nb${runId}-leftover`)).toBe(false)
+  })
+
+  test('netbench clean stops a BIRD of a dead run whose namespace and temp dir are already gone', async () => {
+    // Its namespace was deleted under it: `ip netns pids` cannot find it, its command line still names the run.
+    const runId = 'zy' + Math.random().toString(36).slice(2, 4).padEnd(2, '0')
+    const dir = `/tmp/nb${runId}-net`
+    mkdirSync(dir)
+    writeFileSync(`${dir}/bird.conf`, 'router id 198.18.0.1;\nprotocol device {}\n')
+    const bird = spawn('bird', ['-f', '-c', `${dir}/bird.conf`, '-s', `${dir}/bird.ctl`], { stdio: 'ignore' })
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      rmSync(dir, { recursive: true, force: true })
+      const { code, stdout } = await runCli(['clean'])
+      expect(code).toBe(0)
+      expect(stdout).toMatch(/removed 1 process\(es\)/)
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      expect(bird.exitCode !== null || bird.signalCode !== null).toBe(true)
+    } finally {
+      bird.kill('SIGKILL')
+    }
   })
 
   test('list shows the planned matrix without provisioning anything', async () => {

@@ -81,13 +81,34 @@ export async function knownRunIds(): Promise<Set<string>> {
     const match = /^nb([a-z0-9]{4})-/.exec(entry)
     if (match) ids.add(match[1]!)
   }
+  for (const runId of (await processesNamingRuns()).keys()) ids.add(runId)
   return ids
+}
+
+/**
+ * Processes whose command line names a run's temp dir (BIRD's config and control socket), by run
+ * id: found even when their namespace was deleted under them, which `ip netns pids` cannot show.
+ */
+const LAB_PROGRAMS = new Set(['bird', 'iperf3', 'sockperf'])
+
+async function processesNamingRuns(): Promise<Map<string, number[]>> {
+  const runDir = new RegExp(`${tmpdir().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/nb([a-z0-9]{4})-`)
+  const found = new Map<string, number[]>()
+  for (const entry of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(entry)) continue
+    const command = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')
+    // Only the daemons netbench starts: a shell or an editor naming the directory is not ours.
+    if (!LAB_PROGRAMS.has(command.split('\0')[0]!.split('/').pop()!)) continue
+    const runId = runDir.exec(command)?.[1]
+    if (runId) found.set(runId, [...found.get(runId) ?? [], Number(entry)])
+  }
+  return found
 }
 
 /** Ends every process inside a run's namespaces (they can only be ours); the namespaces stay. */
 export async function stopLabProcesses(runId: string): Promise<string[]> {
   const namespaces = (await listNamespaces()).filter((name) => runIdOfNamespace(name) === runId)
-  const pids = new Set<number>()
+  const pids = new Set<number>((await processesNamingRuns()).get(runId))
   for (const name of namespaces) {
     const result = await run('ip', ['netns', 'pids', name])
     result.stdout.split(/\s+/).filter(Boolean).forEach((pid) => pids.add(Number(pid)))
