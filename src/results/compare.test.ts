@@ -96,6 +96,9 @@ describe('compareRuns: points that do not pair', () => {
     const before = [handPoint('host', 'tcp', { throughputBps: [1] }), handPoint('host', 'tcp reverse', { throughputBps: [2] })]
     const after = [handPoint('host', 'tcp reverse', { throughputBps: [3] }), handPoint('host', 'tcp (zones)', { throughputBps: [4] })]
     expect(pairPoints(before, after).map(([a, b]) => [a?.label, b.label])).toEqual([['tcp reverse', 'tcp reverse'], ['tcp', 'tcp (zones)']])
+    // A Service path is another measurement than the pod path, whatever the labels say.
+    const service = [handPoint('host', 'tcp via service (nodes)', { throughputBps: [5] }, { via: 'service' })]
+    expect(pairPoints(before.slice(0, 1), service)).toEqual([[undefined, service[0]]])
   })
 
   it('pairs suites by name, or the only suite of each run', () => {

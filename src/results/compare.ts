@@ -39,17 +39,17 @@ const RULES: readonly MetricRule[] = [
   { key: 'cpuNodePerGbps', name: NODE_CPU_METRIC, unit: 'count', better: 'lower', gate: null, steps: ['udp', 'tcp'], optional: true },
 ]
 
-type PointShape = Pick<PointResult, 'network' | 'label' | 'step' | 'bitrateBps' | 'streams' | 'between' | 'pairs'>
+type PointShape = Pick<PointResult, 'network' | 'label' | 'step' | 'bitrateBps' | 'streams' | 'between' | 'pairs' | 'via'>
 
 /** What makes two points the same measurement in two runs, whatever their ids and labels. */
 function shapeKey(point: PointShape): string {
-  return [point.network, point.step, point.bitrateBps ?? '', point.streams ?? '', point.between, ...point.pairs ? [`${point.pairs} pairs`] : []].join('|')
+  return [point.network, point.step, point.bitrateBps ?? '', point.streams ?? '', point.between, point.via ?? 'pod', ...point.pairs ? [`${point.pairs} pairs`] : []].join('|')
 }
 
 /**
  * Pairs each point of `current` with the same measurement in `baseline`: the same network and
  * label first (the label carries direction and endpoint), then, for the rest, the same network,
- * kind, rate, streams and placement (a label gains a qualifier when a suite adds a second step).
+ * kind, rate, streams, placement, path and pairs (a label gains a qualifier when a suite adds a second step).
  */
 export function pairPoints<A extends PointShape, B extends PointShape>(baseline: readonly A[], current: readonly B[]): Array<[A | undefined, B]> {
   const left = new Set(baseline)
