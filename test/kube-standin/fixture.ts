@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { KubeStandIn, type StandInOptions } from './server.ts'
 import { afterEach, expect } from 'vitest'
+import { isNetbenchError } from '../../src/errors.ts'
 
 export interface StandInFixture extends AsyncDisposable {
   standIn: KubeStandIn
@@ -96,4 +97,15 @@ export function standInsLeftClean(): StandInFixture[] {
     }
   })
   return fixtures
+}
+
+/** The NetbenchError a provider call fails with: its message, one-line form and exit code. */
+export async function failure(promise: Promise<unknown>): Promise<{ message: string; oneLine: string; exitCode: number }> {
+  try {
+    await promise
+  } catch (error) {
+    if (!isNetbenchError(error)) throw error
+    return { message: error.message, oneLine: error.oneLine, exitCode: error.exitCode }
+  }
+  throw new Error('expected a failure')
 }

@@ -4,12 +4,11 @@
  * (Cilium), exec streams that are lost or cut when quiet. iperf3 runs for real on loopback.
  */
 import { describe, expect, test } from 'vitest'
-import { isNetbenchError } from '../../errors.ts'
 import type { ClusterSpec } from '../../model.ts'
 import { runIperf3 } from '../../tools/iperf3/run.ts'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { kubeSpec, standInPerTest } from '../../../test/kube-standin/fixture.ts'
+import { failure, kubeSpec, standInPerTest } from '../../../test/kube-standin/fixture.ts'
 import { PROXIED_HOST, startProxy } from '../../../test/kube-standin/proxy.ts'
 import { execKeepalive } from './exec.ts'
 import { kubeProvider } from './provider.ts'
@@ -19,16 +18,6 @@ const standIn = standIns.start
 
 const spec = (overrides: Record<string, unknown> = {}) => kubeSpec(overrides) as ClusterSpec
 const context = (runId: string) => ({ runId, runDir: '/tmp' })
-
-async function failure(promise: Promise<unknown>): Promise<{ oneLine: string; exitCode: number }> {
-  try {
-    await promise
-  } catch (error) {
-    if (!isNetbenchError(error)) throw error
-    return { oneLine: error.oneLine, exitCode: error.exitCode }
-  }
-  throw new Error('expected a failure')
-}
 
 describe('the datapath of a real cluster, on the stand-in', () => {
   test('a node firewall dropping iperf3 ports: install fails before measuring, naming ports, pods and nodes (exit 3)', async () => {

@@ -4,11 +4,10 @@
  * runs the REAL iperf3 on this machine over loopback, so the figures parsed here are real.
  */
 import { describe, expect, test } from 'vitest'
-import { isNetbenchError } from '../../errors.ts'
 import { runIperf3 } from '../../tools/iperf3/run.ts'
 import { runSockperf } from '../../tools/sockperf/sockperf.ts'
 import type { ClusterSpec } from '../../model.ts'
-import { kubeSpec, standInPerTest } from '../../../test/kube-standin/fixture.ts'
+import { failure, kubeSpec, standInPerTest } from '../../../test/kube-standin/fixture.ts'
 import { kubeProvider } from './provider.ts'
 import { cleanKubeRuns, removeKubeRun } from './runs.ts'
 import { HEARTBEAT_ANNOTATION, MANAGED_BY_LABEL, OWNER_HOST_ANNOTATION, OWNER_PID_ANNOTATION, OWNER_START_ANNOTATION, RUN_LABEL } from './labels.ts'
@@ -19,16 +18,6 @@ const standIn = standIns.start
 
 const spec = (overrides: Record<string, unknown> = {}) => kubeSpec(overrides) as ClusterSpec
 const context = (runId: string) => ({ runId, runDir: '/tmp' })
-
-async function failure(promise: Promise<unknown>): Promise<{ message: string; oneLine: string; exitCode: number }> {
-  try {
-    await promise
-  } catch (error) {
-    if (!isNetbenchError(error)) throw error
-    return { message: error.message, oneLine: error.oneLine, exitCode: error.exitCode }
-  }
-  throw new Error('expected a failure')
-}
 
 describe('kube provider against the API stand-in', () => {
   test('pods across zones and hostNetwork pods, real iperf3 through the exec API, then nothing left', async () => {

@@ -6,12 +6,11 @@
  * kube-proxy's old userspace mode was): it proves the path exists, its figures measure nothing.
  */
 import { describe, expect, test } from 'vitest'
-import { isNetbenchError } from '../../errors.ts'
 import type { ClusterSpec } from '../../model.ts'
 import type { EndpointPair } from '../types.ts'
 import { serverArgs, tcpClientArgs, udpClientArgs } from '../../tools/iperf3/args.ts'
 import { parseIperf3Output } from '../../tools/iperf3/parse.ts'
-import { kubeSpec, standInPerTest } from '../../../test/kube-standin/fixture.ts'
+import { failure, kubeSpec, standInPerTest } from '../../../test/kube-standin/fixture.ts'
 import { kubeProvider } from './provider.ts'
 import { removeKubeRun } from './runs.ts'
 import { KubeTarget } from './cluster-client.ts'
@@ -25,16 +24,6 @@ const viaPlacements = [
   { between: 'zones', endpoint: 'pod', via: 'nodeport' },
   { between: 'zones', endpoint: 'pod', via: 'hairpin' },
 ]
-
-async function failure(promise: Promise<unknown>): Promise<{ oneLine: string; exitCode: number }> {
-  try {
-    await promise
-  } catch (error) {
-    if (!isNetbenchError(error)) throw error
-    return { oneLine: error.oneLine, exitCode: error.exitCode }
-  }
-  throw new Error('expected a failure')
-}
 
 /**
  * One real iperf3 run from the pair's client to the address and port its Service route names,
