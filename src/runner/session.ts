@@ -9,10 +9,12 @@ import { appendEvent } from './events.ts'
 import { PointMeasurement, sequenceCounter, type MeasureOptions } from './measure.ts'
 import { interleavedSlots, repeatsOf, type Slot } from './order.ts'
 import { measureSenderCeiling } from '../tools/iperf3/ceiling.ts'
+import { ServerKeeper } from '../tools/iperf3/server.ts'
 import type { Endpoint } from '../endpoint.ts'
 import { watchInterrupt } from './interrupt.ts'
 import { FaultSchedule } from './faults.ts'
 import { searchDurationEstimateMs, searchDurations } from './max-rate.ts'
+import { trace } from '../trace.ts'
 
 const PER_PROBE_OVERHEAD_MS = 300
 
@@ -37,6 +39,8 @@ export class SuiteSession {
   private readonly policies = new Map<string, Promise<PolicyResult>>()
   /** Senders' loopback ceilings, one per node: what a node's CPU can send at all. */
   private readonly ceilings = new Map<string, Promise<number | null>>()
+  /** iperf3 servers kept between a network's probes, stopped when the network goes. */
+  private readonly servers = new Map<string, ServerKeeper>()
   private readonly faults: FaultSchedule | undefined
   private readonly pointById: Map<string, PlannedPoint>
   private measuredCount = 0
@@ -66,7 +70,10 @@ export class SuiteSession {
         type: 'suite-start', file: this.file, suite: this.plan.suite.name, points: this.totalPoints,
         cluster: { ...spec },
       })
-      return providerFor(spec.provider).createCluster(spec, { runId: this.context.runId, runDir: this.context.runDir })
+      trace('cluster:create')
+      const cluster = await providerFor(spec.provider).createCluster(spec, { runId: this.context.runId, runDir: this.context.runDir })
+      trace('cluster:up')
+      return cluster
     })()
     return this.cluster
   }
@@ -77,7 +84,9 @@ export class SuiteSession {
       network = (async () => {
         const cluster = await this.getCluster()
         try {
+          trace(`net:install ${name}`)
           const installed = await cluster.install(this.plan.suite.networkSpecs?.find((spec) => spec.name === name) ?? name, this.interrupt.signal)
+          trace(`net:up ${name}`)
           appendEvent(this.context.eventsFile, { type: 'network', file: this.file, network: { name, status: 'ok', error: null, setupMs: installed.setupMs, info: installed.describe() } })
           return installed
         } catch (error) {
@@ -122,7 +131,8 @@ export class SuiteSession {
     })
     this.faults?.begin(point.network, point.stepIndex)
     const startedAt = Date.now()
-    const measurement = new PointMeasurement(this.plan.suite.name, point, pair, this.measureOptions)
+    trace(`point:start ${point.id}`)
+    const measurement = new PointMeasurement(this.plan.suite.name, point, pair, this.optionsFor(point.network))
     for (let repeat = 0; repeat < repeatsOf(point); repeat++) await measurement.repeat()
     const result = await measurement.finish()
     const cause = this.faults?.causeFor(point.network, point.stepIndex, startedAt, Date.now(), [pair.client.node, pair.server.node])
@@ -132,14 +142,22 @@ export class SuiteSession {
     }
     const stepPoints = this.plan.networks.find((network) => network.name === point.network)?.points.filter((other) => other.stepIndex === point.stepIndex) ?? []
     if (stepPoints.at(-1)?.id === point.id) await this.faults?.end(point.network, point.stepIndex)
+    trace(`point:end ${point.id}`)
     appendEvent(this.context.eventsFile, { type: 'point', file: this.file, point: result })
     return result
+  }
+
+  private optionsFor(network: string): MeasureOptions {
+    let servers = this.servers.get(network)
+    if (!servers) this.servers.set(network, servers = new ServerKeeper())
+    return { ...this.measureOptions, servers }
   }
 
   private senderCeiling(client: Endpoint, signal?: AbortSignal): Promise<number | null> {
     let ceiling = this.ceilings.get(client.node)
     if (!ceiling) {
-      ceiling = measureSenderCeiling(client, signal)
+      trace('ceiling:start')
+      ceiling = measureSenderCeiling(client, signal).finally(() => trace('ceiling:end'))
       this.ceilings.set(client.node, ceiling)
     }
     return ceiling
@@ -199,7 +217,7 @@ export class SuiteSession {
     let measurement = open.get(point.id)
     if (!measurement) {
       try {
-        measurement = new PointMeasurement(this.plan.suite.name, point, network.pair(point.between, point.endpoint), this.measureOptions)
+        measurement = new PointMeasurement(this.plan.suite.name, point, network.pair(point.between, point.endpoint), this.optionsFor(point.network))
       } catch (error) {
         const failed = Promise.reject(error)
         failed.catch(() => undefined)
@@ -251,12 +269,19 @@ export class SuiteSession {
     const network = this.networks.get(name)
     if (!network) return
     this.networks.delete(name)
+    trace(`net:release ${name}`)
+    const servers = this.servers.get(name)
+    this.servers.delete(name)
+    await servers?.close()
     await network.then((installed) => installed[Symbol.asyncDispose](), () => undefined)
+    trace(`net:released ${name}`)
   }
 
   async dispose(): Promise<void> {
     this.interrupt[Symbol.dispose]()
     for (const name of [...this.networks.keys()]) await this.releaseNetwork(name)
+    trace('cluster:dispose')
     if (this.cluster) await this.cluster.then((cluster) => cluster[Symbol.asyncDispose](), () => undefined)
+    trace('cluster:disposed')
   }
 }

@@ -9,7 +9,9 @@ import { registerSuite } from './register.ts'
 import { NetbenchError } from '../errors.ts'
 import { takeOverProviderStates } from '../providers/registry.ts'
 import './context.ts'
+import { trace } from '../trace.ts'
 
+trace('worker:setup')
 const context = inject('netbench')
 if (context.providerStates) takeOverProviderStates(context.providerStates)
 

@@ -10,6 +10,7 @@ import { EXEC_CONCURRENCY, mapLimit } from './concurrency.ts'
 import { pathShapers, UNDERLAY_MTU, type LocalLab, type LabNode } from './lab.ts'
 import { pickNodePair } from './placement.ts'
 import { createPodNamespaces, deleteNamespaces, deletePods, pickPodPair, podSlots, waitReachable, type Pod, type PodSlot } from './pods.ts'
+import { trace } from '../../trace.ts'
 
 /** What the tests and the policy step need to know about a datapath besides its pods. */
 export interface Encapsulation {
@@ -122,18 +123,25 @@ export async function installPodNetwork(options: InstallOptions, build: Datapath
     if (disposed) return
     disposed = true
     for (const step of teardown.reverse()) await step().catch(() => undefined)
+    trace('dispose:steps')
     await deletePods(pods)
+    trace('dispose:pods')
     await deleteNamespaces(slots.filter((slot) => !pods.some((pod) => pod.namespace === slot.namespace)).map((slot) => slot.namespace))
+    trace('dispose:namespaces')
     await mapLimit(lab.nodes, EXEC_CONCURRENCY, resetNode)
+    trace('dispose:reset')
     await rm(workDir, { recursive: true, force: true })
   }
   let datapath: Datapath
   try {
     await mkdir(workDir, { recursive: true })
     datapath = await build(context)
+    trace('install:built')
     pods = datapath.pods
     await datapath.ready?.(options.signal)
+    trace('install:ready')
     await waitReachable(pods, { signal: options.signal })
+    trace('install:reachable')
   } catch (error) {
     await dispose()
     if (error instanceof NetbenchError) throw new NetbenchError(error.code, `${spec.name}: ${error.message}`, { hint: error.hint, detail: error.detail, cause: error })
