@@ -24,6 +24,31 @@ function probeTimeMs(point: PlannedPoint, repeats: number): number {
   return (point.durationMs + PER_PROBE_OVERHEAD_MS) * repeats
 }
 
+/** Clusters a worker started building before its suite registered (see buildClusterEarly). */
+const early = new Map<string, Promise<Cluster>>()
+const builtEarly = new Set<string>()
+
+function createCluster(plan: SuitePlan, context: RunContext): Promise<Cluster> {
+  const spec = plan.suite.cluster
+  appendEvent(context.eventsFile, { type: 'suite-start', file: plan.suite.file, suite: plan.suite.name, points: plan.networks.reduce((total, network) => total + network.points.length, 0), cluster: { ...spec } })
+  trace('cluster:create')
+  return providerFor(spec.provider).createCluster(spec, { runId: context.runId, runDir: context.runDir }).finally(() => trace('cluster:up'))
+}
+
+/**
+ * Starts building a suite's cluster as soon as the worker has the plan, while Vitest still imports
+ * and collects the suite file (a few hundred milliseconds of the worker's CPU): the lab's commands
+ * run meanwhile instead of after. Its session takes it over; once per file.
+ */
+export function buildClusterEarly(plan: SuitePlan, context: RunContext): void {
+  if (builtEarly.has(plan.suite.file)) return
+  builtEarly.add(plan.suite.file)
+  const cluster = createCluster(plan, context)
+  // Its error surfaces when the session takes it over.
+  cluster.catch(() => undefined)
+  early.set(plan.suite.file, cluster)
+}
+
 function policyError(id: string, network: string, stepIndex: number, error: string): PolicyResult {
   return { id, network, stepIndex, status: 'error', error, enforcement: null, pods: [], policies: [], matrix: [] }
 }
@@ -64,17 +89,10 @@ export class SuiteSession {
   }
 
   private getCluster(): Promise<Cluster> {
-    this.cluster ??= (async () => {
-      const spec = this.plan.suite.cluster
-      appendEvent(this.context.eventsFile, {
-        type: 'suite-start', file: this.file, suite: this.plan.suite.name, points: this.totalPoints,
-        cluster: { ...spec },
-      })
-      trace('cluster:create')
-      const cluster = await providerFor(spec.provider).createCluster(spec, { runId: this.context.runId, runDir: this.context.runDir })
-      trace('cluster:up')
-      return cluster
-    })()
+    if (!this.cluster) {
+      this.cluster = early.get(this.file) ?? createCluster(this.plan, this.context)
+      early.delete(this.file)
+    }
     return this.cluster
   }
 
