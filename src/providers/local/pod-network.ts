@@ -105,6 +105,8 @@ export interface InstallOptions {
 export async function installPodNetwork(options: InstallOptions, build: DatapathBuilder): Promise<LocalNetwork> {
   const { lab, spec } = options
   const started = performance.now()
+  // Looked up once per run (dpkg, bird --version) while the network is built, not after it.
+  const versions = componentVersions()
   const workDir = join(options.runDir, `net-${spec.name}`)
   const teardown: Array<() => Promise<void>> = []
   let slots: PodSlot[] = []
@@ -148,8 +150,8 @@ export async function installPodNetwork(options: InstallOptions, build: Datapath
     throw error
   }
   const setupMs = Math.round(performance.now() - started)
-  const { cniPlugins, bird } = await componentVersions()
-  const versions = { ...cniPlugins ? { cniPlugins } : {}, ...bird && datapath.birdSockets && Object.keys(datapath.birdSockets).length ? { bird: `BIRD ${bird}` } : {} }
+  const { cniPlugins, bird } = await versions
+  const components = { ...cniPlugins ? { cniPlugins } : {}, ...bird && datapath.birdSockets && Object.keys(datapath.birdSockets).length ? { bird: `BIRD ${bird}` } : {} }
   const network: LocalNetwork = {
     name: spec.name,
     cni: spec.cni,
@@ -170,7 +172,7 @@ export async function installPodNetwork(options: InstallOptions, build: Datapath
       podsPerNode: options.podsPerNode,
       policy: datapath.policy,
       ...datapath.describe,
-      ...Object.keys(versions).length ? { versions } : {},
+      ...Object.keys(components).length ? { versions: components } : {},
     }),
     runPolicy: (step: PolicyStep, id: string) => runLocalPolicy(network, step, id),
     [Symbol.asyncDispose]: dispose,
