@@ -31,6 +31,25 @@ export function childProcesses(parent: number): number[] {
   return children
 }
 
+/** PIDs of running processes whose command line contains `text`. */
+export function processesMentioning(text: string): number[] {
+  const found: number[] = []
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text) && processStartTicks(Number(entry)) !== undefined) found.push(Number(entry))
+    } catch { /* gone meanwhile */ }
+  }
+  return found
+}
+
+/** `parent`'s children, theirs, and so on: a process tree as it stands now. */
+export function descendantProcesses(parent: number): number[] {
+  const found: number[] = []
+  for (let level = childProcesses(parent); level.length; level = level.flatMap(childProcesses)) found.push(...level)
+  return found
+}
+
 /**
  * SIGTERM, then SIGKILL after a grace period to whichever is still the same process (PID and
  * start time), so a PID reused meanwhile is never touched.

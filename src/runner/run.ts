@@ -11,7 +11,7 @@ import { newRunId } from '../run-id.ts'
 import { buildRunResult } from './build-result.ts'
 import { captureEnvironment } from '../results/environment.ts'
 import { INTERRUPT_NOTICE_MS, markInterrupted } from './interrupt.ts'
-import { childProcesses, stopProcesses } from '../process.ts'
+import { childProcesses, descendantProcesses, stopProcesses } from '../process.ts'
 import type { LoadedResult } from '../results/load-result.ts'
 import type { NetbenchReporter } from '../results/reporter.ts'
 import type { RunResult } from '../results/types.ts'
@@ -256,7 +256,9 @@ async function runVitest(prepared: PreparedRun, context: RunContext, reporter: N
     // A worker still busy when an interrupted run closes could start one more probe after the
     // lab is gone: end the workers (our own children) before anything is torn down. Children from
     // before the run stay: tsx's esbuild service still compiles the reporters loaded afterwards.
-    await stopProcesses(childProcesses(process.pid).filter((pid) => !childrenBefore.has(pid)))
+    // A worker's own children go too: one it was starting (BIRD mid set-up) is not yet inside a
+    // namespace where the lab's cleanup would find it.
+    await stopProcesses(childProcesses(process.pid).filter((pid) => !childrenBefore.has(pid)).flatMap((pid) => [pid, ...descendantProcesses(pid)]))
     clearInterval(timer)
     await polling
     await drain()

@@ -282,22 +282,34 @@ export class SuiteSession {
     return result
   }
 
-  /** Uninstalls a network; a later point that still needs it installs it again. */
-  async releaseNetwork(name: string): Promise<void> {
+  /**
+   * Uninstalls a network; a later point that still needs it installs it again. The suite's last
+   * network stays for the cluster to remove with itself, where the cluster can (removesNetworks).
+   */
+  async releaseNetwork(name: string, final = false): Promise<void> {
     const network = this.networks.get(name)
     if (!network) return
+    if (!final && name === this.plan.networks.at(-1)?.name && (await this.cluster?.catch(() => undefined))?.removesNetworks) return
     this.networks.delete(name)
     trace(`net:release ${name}`)
-    const servers = this.servers.get(name)
-    this.servers.delete(name)
-    await servers?.close()
+    await this.closeServers(name)
     await network.then((installed) => installed[Symbol.asyncDispose](), () => undefined)
     trace(`net:released ${name}`)
   }
 
+  private async closeServers(network: string): Promise<void> {
+    const servers = this.servers.get(network)
+    this.servers.delete(network)
+    await servers?.close()
+  }
+
   async dispose(): Promise<void> {
     this.interrupt[Symbol.dispose]()
-    for (const name of [...this.networks.keys()]) await this.releaseNetwork(name)
+    const cluster = await this.cluster?.catch(() => undefined)
+    for (const name of [...this.networks.keys()]) {
+      if (cluster?.removesNetworks) await this.closeServers(name)
+      else await this.releaseNetwork(name, true)
+    }
     trace('cluster:dispose')
     if (this.cluster) await this.cluster.then((cluster) => cluster[Symbol.asyncDispose](), () => undefined)
     trace('cluster:disposed')

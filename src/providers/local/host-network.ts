@@ -23,5 +23,6 @@ export function hostNetwork(lab: LocalLab, spec: NetworkSpec = { name: 'host', c
     pair: (between: Between, _endpoint?: EndpointKind) => pairOf(lab, [], between, 'host'),
     describe: () => ({ cni: 'host', mtu: UNDERLAY_MTU, encapsulation: 'none', policy: 'unsupported' }),
     async [Symbol.asyncDispose]() {},
+    async abandon() {},
   }
 }

@@ -34,6 +34,11 @@ export interface LocalNetwork extends Network {
   readonly policy: 'enforced' | 'unsupported'
   /** BIRD control sockets by node name (Calico with BGP): `birdc -s <socket> show protocols`. */
   readonly birdSockets: Readonly<Record<string, string>>
+  /**
+   * Stops the network's daemons and forgets it, leaving its pods and node state to the lab's
+   * removal: what a dispose does besides would be undone by deleting the namespaces anyway.
+   */
+  abandon(): Promise<void>
 }
 
 export interface InstallContext {
@@ -125,20 +130,15 @@ export async function installPodNetwork(options: InstallOptions, build: Datapath
     if (disposed) return
     disposed = true
     for (const step of teardown.reverse()) await step().catch(() => undefined)
-    trace('dispose:steps')
     await deletePods(pods)
-    trace('dispose:pods')
     await deleteNamespaces(slots.filter((slot) => !pods.some((pod) => pod.namespace === slot.namespace)).map((slot) => slot.namespace))
-    trace('dispose:namespaces')
     await mapLimit(lab.nodes, EXEC_CONCURRENCY, resetNode)
-    trace('dispose:reset')
     await rm(workDir, { recursive: true, force: true })
   }
   let datapath: Datapath
   try {
     await mkdir(workDir, { recursive: true })
     datapath = await build(context)
-    trace('install:built')
     pods = datapath.pods
     await datapath.ready?.(options.signal)
     trace('install:ready')
@@ -176,6 +176,12 @@ export async function installPodNetwork(options: InstallOptions, build: Datapath
     }),
     runPolicy: (step: PolicyStep, id: string) => runLocalPolicy(network, step, id),
     [Symbol.asyncDispose]: dispose,
+    abandon: async () => {
+      if (disposed) return
+      disposed = true
+      for (const step of teardown.reverse()) await step().catch(() => undefined)
+      await rm(workDir, { recursive: true, force: true })
+    },
   }
   return network
 }

@@ -2,7 +2,7 @@ import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { run } from '../../exec.ts'
-import { processStartTicks, stopProcesses } from '../../process.ts'
+import { processesMentioning, processStartTicks, stopProcesses } from '../../process.ts'
 import { prefix, runIdOfNamespace } from './names.ts'
 
 /**
@@ -84,10 +84,14 @@ export async function knownRunIds(): Promise<Set<string>> {
   return ids
 }
 
-/** Ends every process inside a run's namespaces (they can only be ours); the namespaces stay. */
+/**
+ * Ends every process inside a run's namespaces (they can only be ours), and any naming the run's
+ * namespaces or directory that is not inside one yet (an `ip netns exec` a dead worker left in
+ * flight); the namespaces stay.
+ */
 export async function stopLabProcesses(runId: string): Promise<string[]> {
   const namespaces = (await listNamespaces()).filter((name) => runIdOfNamespace(name) === runId)
-  const pids = new Set<number>()
+  const pids = new Set<number>(processesMentioning(`${prefix(runId)}-`))
   for (const name of namespaces) {
     const result = await run('ip', ['netns', 'pids', name])
     result.stdout.split(/\s+/).filter(Boolean).forEach((pid) => pids.add(Number(pid)))
@@ -103,10 +107,10 @@ export async function stopLabProcesses(runId: string): Promise<string[]> {
  */
 export async function removeLabObjects(runId: string): Promise<string[]> {
   const removed = await stopLabProcesses(runId)
-  for (const name of (await listNamespaces()).filter((candidate) => runIdOfNamespace(candidate) === runId)) {
-    await run('ip', ['netns', 'del', name])
-    removed.push(`netns ${name}`)
-  }
+  const names = (await listNamespaces()).filter((candidate) => runIdOfNamespace(candidate) === runId)
+  // One process for all (-force: on past one already gone), not one per namespace.
+  if (names.length) await run('ip', ['-force', '-batch', '-'], { input: names.map((name) => `netns del ${name}\n`).join('') })
+  removed.push(...names.map((name) => `netns ${name}`))
   return removed
 }
 
