@@ -165,7 +165,7 @@ export async function waitBgpConverged(lab: LocalLab, daemons: readonly BirdDaem
       }),
       // BIRD 2.0 at times holds a new session's first UPDATE until its loop next wakes (a timer,
       // up to ~0.7 s later); a request on its control socket wakes it, as calico-node's readiness
-      // check (which asks BIRD's socket) does. A third of calico set-ups here waited for that.
+      // check (which asks BIRD's socket) does. About half of 3-node set-ups here waited for that.
       ...daemons.map((daemon) => run('birdc', ['-s', daemon.socket, 'show', 'protocols'], { timeoutMs: 5000 }).catch(() => undefined)),
     ])
     pending = pending.filter((_, i) => !done[i])
