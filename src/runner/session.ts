@@ -286,10 +286,10 @@ export class SuiteSession {
    * Uninstalls a network; a later point that still needs it installs it again. The suite's last
    * network stays for the cluster to remove with itself, where the cluster can (removesNetworks).
    */
-  async releaseNetwork(name: string, final = false): Promise<void> {
+  async releaseNetwork(name: string): Promise<void> {
     const network = this.networks.get(name)
     if (!network) return
-    if (!final && name === this.plan.networks.at(-1)?.name && (await this.cluster?.catch(() => undefined))?.removesNetworks) return
+    if (name === this.plan.networks.at(-1)?.name && (await this.cluster?.catch(() => undefined))?.removesNetworks) return
     this.networks.delete(name)
     trace(`net:release ${name}`)
     await this.closeServers(name)
@@ -305,10 +305,12 @@ export class SuiteSession {
 
   async dispose(): Promise<void> {
     this.interrupt[Symbol.dispose]()
+    // A lab built early for a suite that then needed none (-t matched nothing) goes too.
+    if (early.has(this.file)) this.getCluster()
     const cluster = await this.cluster?.catch(() => undefined)
     for (const name of [...this.networks.keys()]) {
       if (cluster?.removesNetworks) await this.closeServers(name)
-      else await this.releaseNetwork(name, true)
+      else await this.releaseNetwork(name)
     }
     trace('cluster:dispose')
     if (this.cluster) await this.cluster.then((cluster) => cluster[Symbol.asyncDispose](), () => undefined)
