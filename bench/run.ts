@@ -10,6 +10,7 @@ import { benchReport } from './report.ts'
 import { benchSearch, formatSearchFigures } from './search.ts'
 import { benchShaping, formatShapingFigures } from './shaping.ts'
 import { benchMatrix, benchStartup } from './startup.ts'
+import { PHASE_NOTES, PHASES } from './trace.ts'
 import { percentile } from '../src/results/stats.ts'
 
 const fixed = (value: number, digits = 2) => value.toFixed(digits)
@@ -19,11 +20,16 @@ console.log(`netbench benchmarks — ${new Date().toISOString()} — ${cpus().le
 // `npm run bench -- --matrix [runs]`: only the overlay matrix's overhead, compiled, `runs` times (default 3).
 const matrixFlag = process.argv.indexOf('--matrix')
 if (matrixFlag !== -1) {
-  const { seconds, probeSeconds } = await benchMatrix(Number(process.argv[matrixFlag + 1] ?? 3) || 3)
+  const { seconds, probeSeconds, breakdowns } = await benchMatrix(Number(process.argv[matrixFlag + 1] ?? 3) || 3)
   const ratios = seconds.map((wall) => wall / probeSeconds)
   console.log(`Overlay matrix, 4 networks × 6 points × 3 s = ${probeSeconds} s of probes (target ≤ 1.05), compiled CLI`)
   console.log(`  runs      ${seconds.map((wall, i) => `${fixed(wall, 1)} s (${fixed(ratios[i]!, 3)})`).join(', ')}`)
   console.log(`  overhead  median ${fixed(percentile(ratios, 50), 3)}, spread ${fixed(Math.min(...ratios), 3)}–${fixed(Math.max(...ratios), 3)}`)
+  console.log('  where the time over the probes went, ms (each run; median):')
+  for (const phase of PHASES) {
+    const values = breakdowns.map((run) => run.phases[phase])
+    console.log(`    ${phase.padEnd(17)} ${values.map((value) => fixed(value, 0).padStart(6)).join(' ')}  (${fixed(percentile(values, 50), 0)})  ${PHASE_NOTES[phase]}`)
+  }
   process.exit(0)
 }
 

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { percentile } from '../src/results/stats.ts'
+import { breakdown, type Breakdown } from './trace.ts'
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url))
 
@@ -13,10 +14,10 @@ const launchers = {
 } as const
 type Launcher = keyof typeof launchers
 
-function timeCli(launcher: Launcher, args: string[], okCodes: readonly number[] = [0]): Promise<number> {
+function timeCli(launcher: Launcher, args: string[], okCodes: readonly number[] = [0], env?: NodeJS.ProcessEnv): Promise<number> {
   const started = performance.now()
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...launchers[launcher], ...args], { cwd: repoRoot, stdio: 'ignore' })
+    const child = spawn(process.execPath, [...launchers[launcher], ...args], { cwd: repoRoot, stdio: 'ignore', env: env && { ...process.env, ...env } })
     child.on('close', (code) => okCodes.includes(code ?? -1) ? resolve(performance.now() - started) : reject(new Error(`netbench (${launcher}) exited ${code}`)))
   })
 }
@@ -28,7 +29,8 @@ async function median(times: number, measure: () => Promise<number>): Promise<nu
 }
 
 /** The study's matrix at 3 s points: 4 networks × (5 UDP rates + TCP) across 3 zones. */
-const MATRIX_PROBE_SECONDS = 4 * 6 * 3
+const MATRIX_POINT_MS = 3000
+const MATRIX_PROBE_SECONDS = 4 * 6 * MATRIX_POINT_MS / 1000
 const matrixSuite = `import { defineSuite, udp, tcp } from 'netbench'
 
 export default defineSuite({
@@ -49,18 +51,27 @@ export interface StartupFigures {
   matrixProbeSeconds: number
 }
 
-/** The matrix alone, `runs` times with the compiled CLI: wall seconds of each run. */
-export async function benchMatrix(runs: number): Promise<{ seconds: number[]; probeSeconds: number }> {
+/**
+ * The matrix alone, `runs` times with the compiled CLI: wall seconds of each run, and where each
+ * run's time went (traced with NETBENCH_TRACE, which costs a file append per phase).
+ */
+export async function benchMatrix(runs: number): Promise<{ seconds: number[]; probeSeconds: number; breakdowns: Breakdown[] }> {
   const dir = mkdtempSync(join(repoRoot, '.tmp/bench-'))
   const suite = join(dir, 'matrix.netbench.ts')
   writeFileSync(suite, matrixSuite)
   const seconds: number[] = []
+  const breakdowns: Breakdown[] = []
   try {
-    for (let run = 0; run < runs; run++) seconds.push(await timeCli('compiled', [suite]) / 1000)
+    for (let run = 0; run < runs; run++) {
+      const traceFile = join(dir, `trace-${run}.txt`)
+      const spawnedAt = performance.timeOrigin + performance.now()
+      seconds.push(await timeCli('compiled', [suite], [0], { NETBENCH_TRACE: traceFile }) / 1000)
+      breakdowns.push(breakdown(traceFile, spawnedAt, performance.timeOrigin + performance.now(), MATRIX_POINT_MS))
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
-  return { seconds, probeSeconds: MATRIX_PROBE_SECONDS }
+  return { seconds, probeSeconds: MATRIX_PROBE_SECONDS, breakdowns }
 }
 
 /** The compiled CLI against the tsx path, side by side in one invocation, alternating launchers. */

@@ -31,6 +31,13 @@ export function childProcesses(parent: number): number[] {
   return children
 }
 
+/** `parent`'s children, theirs, and so on: a process tree as it stands now. */
+export function descendantProcesses(parent: number): number[] {
+  const found: number[] = []
+  for (let level = childProcesses(parent); level.length; level = level.flatMap(childProcesses)) found.push(...level)
+  return found
+}
+
 /**
  * SIGTERM, then SIGKILL after a grace period to whichever is still the same process (PID and
  * start time), so a PID reused meanwhile is never touched.

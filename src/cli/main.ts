@@ -5,6 +5,7 @@ import { EXIT, NetbenchError, isNetbenchError } from '../errors.ts'
 import { NETBENCH_VERSION } from '../results/environment.ts'
 import { clip, visible } from '../text.ts'
 import { checkOutputTargets, singleValue, writesReportDir } from './output-targets.ts'
+import { trace } from '../trace.ts'
 
 // Commands load their modules on demand: `--version` should not pay for Vitest and the lab.
 const prepareRun: typeof import('../suites/prepare.ts').prepareRun = async (...args) => (await import('../suites/prepare.ts')).prepareRun(...args)
@@ -40,13 +41,16 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
   useKubeconfig(flags.kubeconfig)
   // Flags, then netbench.config.ts; a bad --baseline file stops here, before anything is provisioned.
   const settings = await reportSettings({ reporters: asList(flags.reporter), reportDir: flags.reportDir, baseline: flags.baseline }, ['terminal'])
+  trace('cli:settings')
   const prepared = await prepareRun(files, { networks: asList(flags.network).length ? asList(flags.network) : undefined, baseline: settings.baseline?.result })
+  trace('cli:prepared')
   const reporters = settings.reporters
   if (flags.output && !reporters.includes('json')) reporters.push('json')
   checkOutputTargets({ outputFile: flags.output, reportDir: writesReportDir(reporters, flags.output) ? settings.reportDir : undefined, reportDirFrom: settings.reportDirFrom })
   // Unknown reporter names fail here, before anything is provisioned.
   const { createReporters, Multiplexer } = await import('../../reporters/index.ts')
   const reporter = new Multiplexer(createReporters(reporters, { stream: out, outputFile: flags.output, reportDir: settings.reportDir, isTTY: Boolean(out.isTTY) }), process.stderr)
+  trace('cli:reporters')
   const { exitCode } = await executeRun(prepared, { testNamePattern: flags.t, reporter, baseline: settings.baseline, stream: out })
   return exitCode
 }
@@ -200,4 +204,5 @@ process.on('SIGTERM', exitOnSignal)
 
 // Libraries (Vitest's pool, Kubernetes clients) may keep handles open: end explicitly.
 const code = await main()
+trace('cli:exit')
 process.stdout.write('', () => process.exit(code))

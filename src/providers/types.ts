@@ -59,6 +59,8 @@ export interface Cluster extends AsyncDisposable {
   install(network: string | NetworkSpec, signal?: AbortSignal): Promise<Network>
   /** Fault injection (the suite's fault schedule): takes a node's uplink down, or up again. */
   setUplink?(node: string, up: boolean): Promise<void>
+  /** Disposing the cluster removes the network still installed with it, sooner than one by one. */
+  readonly removesNetworks?: boolean
 }
 
 export interface ProviderContext {

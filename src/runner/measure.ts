@@ -8,6 +8,7 @@ import { percentile } from '../results/stats.ts'
 import { nodeCpuFigures, summarizeNodeCpu } from '../results/node-cpu.ts'
 import type { PointResult, SampleResult } from '../results/types.ts'
 import { runIperf3, type Iperf3Probe } from '../tools/iperf3/run.ts'
+import type { ServerKeeper } from '../tools/iperf3/server.ts'
 import type { Endpoint } from '../endpoint.ts'
 import { runPing } from '../tools/ping/ping.ts'
 import { nodeCpuBetween, readNodeCpu, type CpuReading } from '../tools/node-cpu.ts'
@@ -47,7 +48,7 @@ const optional = <T>(read: Promise<T>): Promise<T | undefined> => read.catch(() 
  * side, and side by side with the server's start before the run and its stop after it, so that
  * they add one exec's time before and after the run, not one per read.
  */
-async function runCounted(pair: EndpointPair, probe: Iperf3Probe, signal: AbortSignal | undefined, ready?: () => Promise<void>): Promise<Sample> {
+async function runCounted(pair: EndpointPair, probe: Iperf3Probe, signal: AbortSignal | undefined, servers: ServerKeeper | undefined, ready?: () => Promise<void>): Promise<Sample> {
   const ends = [pair.client, pair.server]
   const shapers = probe.kind === 'udp' ? pair.shapers : undefined
   let before: ShaperCounters | undefined
@@ -58,7 +59,7 @@ async function runCounted(pair: EndpointPair, probe: Iperf3Probe, signal: AbortS
     before: async () => { [before, cpuBefore] = await Promise.all([shapers?.(), optional(readNodeCpu(ends, signal))]) },
     after: async () => { [after, cpuAfter] = await Promise.all([before && shapers?.(), cpuBefore && optional(readNodeCpu(ends, signal))]) },
   }
-  const sample = await runIperf3({ server: pair.server, client: pair.client, probe, signal, around, ready, destination: pair.service })
+  const sample = await runIperf3({ server: pair.server, client: pair.client, probe, signal, around, servers, ready, destination: pair.service })
   if (before && after) sample.shaper = { packets: after.packets - before.packets, drops: after.drops - before.drops, overlimits: after.overlimits - before.overlimits }
   if (cpuBefore && cpuAfter) {
     sample.nodeCpu = nodeCpuBetween(cpuBefore, cpuAfter)
@@ -75,7 +76,7 @@ async function iperf3Repeat(measurement: PointMeasurement): Promise<void> {
   const probe = point.step === 'udp'
     ? { kind: 'udp' as const, bitrateBps: point.bitrateBps!, durationMs: point.durationMs, omitMs: point.omitMs }
     : { kind: 'tcp' as const, streams: point.streams ?? 1, durationMs: point.durationMs, omitMs: point.omitMs, reverse: point.reverse, bidir: point.bidir }
-  const sample = measurement.pairs.length > 1 ? await runPairs(measurement.pairs, probe, signal) : await runCounted(pair, probe, signal)
+  const sample = measurement.pairs.length > 1 ? await runPairs(measurement.pairs, probe, signal, measurement.servers) : await runCounted(pair, probe, signal, measurement.servers)
   if (sample.congestion) result.congestion = sample.congestion
   measurement.record(sample)
 }
@@ -84,9 +85,9 @@ async function iperf3Repeat(measurement: PointMeasurement): Promise<void> {
  * `pairs: N`: the N probes at once, every server listening before the clients start together; the
  * repeat's sample is their aggregate. A pair that fails fails the repeat, named.
  */
-async function runPairs(pairs: readonly EndpointPair[], probe: Iperf3Probe, signal: AbortSignal | undefined): Promise<Sample> {
+async function runPairs(pairs: readonly EndpointPair[], probe: Iperf3Probe, signal: AbortSignal | undefined, servers: ServerKeeper | undefined): Promise<Sample> {
   const ends = pairs.map((pair) => ({ from: pair.client.name, to: pair.server.name }))
-  const samples = await runTogether(pairs.length, (index, ready) => runCounted(pairs[index]!, probe, signal, ready), (index, error) => {
+  const samples = await runTogether(pairs.length, (index, ready) => runCounted(pairs[index]!, probe, signal, servers, ready), (index, error) => {
     const which = `pair ${index + 1} of ${pairs.length} (${ends[index]!.from} → ${ends[index]!.to})`
     return isNetbenchError(error) ? new NetbenchError(error.code, `${which}: ${error.message}`, { hint: error.hint, cause: error }) : new Error(`${which}: ${error instanceof Error ? error.message : String(error)}`)
   })
@@ -102,7 +103,7 @@ async function search(measurement: PointMeasurement): Promise<void> {
   const spec = point.search!
   const atRate = new Map<number, Sample>()
   const found = await searchMaxRate(spec, async (offeredBps, durationMs) => {
-    const sample = await runCounted(pair, { kind: 'udp', bitrateBps: offeredBps, durationMs, omitMs: point.omitMs }, signal)
+    const sample = await runCounted(pair, { kind: 'udp', bitrateBps: offeredBps, durationMs, omitMs: point.omitMs }, signal, measurement.servers)
     atRate.set(offeredBps, sample)
     result.raw.push(sample.raw)
     return { offeredBps, senderBps: sample.metrics.senderBps, receivedBps: sample.metrics.throughputBps, lossPercent: sample.metrics.lossPercent }
@@ -171,6 +172,8 @@ export interface MeasureOptions {
   senderCeiling?: SenderCeiling
   /** How max-rate searches probe; `trials` unless a benchmark asks for the old full-length search. */
   searchStrategy?: SearchStrategy
+  /** Keeps iperf3 servers listening between the probes of a network (default: one per probe). */
+  servers?: ServerKeeper
 }
 
 /** Who sends in a TCP point: the client, the server (-R) or both (--bidir). */
@@ -189,6 +192,7 @@ export class PointMeasurement {
   readonly pair: EndpointPair
   /** `pairs: N`: the N pairs over distinct nodes, measured at once; else the one pair. */
   readonly pairs: readonly EndpointPair[]
+  readonly servers: ServerKeeper | undefined
 
   constructor(suite: string, readonly point: PlannedPoint, pairs: EndpointPair | readonly EndpointPair[], private readonly options: MeasureOptions = {}) {
     this.pairs = Array.isArray(pairs) ? pairs : [pairs as EndpointPair]
@@ -196,6 +200,7 @@ export class PointMeasurement {
     this.signal = options.signal
     this.nextSequence = options.nextSequence ?? sequenceCounter()
     this.searchStrategy = options.searchStrategy
+    this.servers = options.servers
     this.result = {
       id: point.id, suite, network: point.network, step: point.step, stepIndex: point.stepIndex, label: point.label,
       bitrateBps: point.bitrateBps, streams: point.streams, direction: directionOf(point), endpoint: point.endpoint ?? 'pod', between: point.between,

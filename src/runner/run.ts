@@ -11,7 +11,7 @@ import { newRunId } from '../run-id.ts'
 import { buildRunResult } from './build-result.ts'
 import { captureEnvironment } from '../results/environment.ts'
 import { INTERRUPT_NOTICE_MS, markInterrupted } from './interrupt.ts'
-import { childProcesses, stopProcesses } from '../process.ts'
+import { childProcesses, descendantProcesses, stopProcesses } from '../process.ts'
 import type { LoadedResult } from '../results/load-result.ts'
 import type { NetbenchReporter } from '../results/reporter.ts'
 import type { RunResult } from '../results/types.ts'
@@ -21,6 +21,7 @@ import type { RunEvent } from '../results/events.ts'
 import { readEvents } from './events.ts'
 import { displayPath } from '../text.ts'
 import { netbenchPlugin } from './vite-plugin.ts'
+import { trace } from '../trace.ts'
 
 export interface RunOptions {
   testNamePattern?: string
@@ -74,6 +75,7 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
       await provider.preflight(lab.cluster, lab.networks.length ? lab.networks : ['host'])
     }
   }
+  trace('run:preflight')
   const { reporter } = options
   const runId = newRunId()
   // Kube namespaces and k3s containers live elsewhere: the CLI removes them even if a worker died.
@@ -114,9 +116,11 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
       plans: Object.fromEntries(prepared.plans.map((plan) => [plan.suite.file, plan])),
       providerStates: await handOffProviderStates(),
     }
+    trace('run:context')
     const points = prepared.plans.reduce((total, plan) => total + plan.networks.reduce((sum, network) => sum + network.points.length, 0), 0)
     reporter.onRunStart?.({ runId, files: prepared.files, points, imperativeFiles: prepared.imperativeFiles.length })
     const { events, collector } = await runVitest(prepared, context, reporter, options, interrupt)
+    trace('run:vitest-done')
     const leftBehind = reportRemoteCleanup(await removeRemote(true), options.stream)
     remoteCleaned = true
     const result = buildRunResult({
@@ -238,19 +242,23 @@ async function runVitest(prepared: PreparedRun, context: RunContext, reporter: N
       resolve: { alias: { netbench: moduleFile('../index') } },
       logLevel: 'silent',
     })
+    trace('run:vitest-created')
     // Vitest's logger exits the process on SIGINT/SIGTERM; netbench must clean the lab first.
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       for (const listener of process.listeners(signal)) if (!before[signal].has(listener)) process.off(signal, listener)
     }
     if (!interrupt.interrupted) await vitest.start([...prepared.files])
     await vitest.close()
+    trace('run:vitest-closed')
   } catch (error) {
     if (!interrupt.interrupted) throw error
   } finally {
     // A worker still busy when an interrupted run closes could start one more probe after the
     // lab is gone: end the workers (our own children) before anything is torn down. Children from
     // before the run stay: tsx's esbuild service still compiles the reporters loaded afterwards.
-    await stopProcesses(childProcesses(process.pid).filter((pid) => !childrenBefore.has(pid)))
+    // A worker's own children go too: one it was starting (BIRD mid set-up) is not yet inside a
+    // namespace where the lab's cleanup would find it.
+    await stopProcesses(childProcesses(process.pid).filter((pid) => !childrenBefore.has(pid)).flatMap((pid) => [pid, ...descendantProcesses(pid)]))
     clearInterval(timer)
     await polling
     await drain()

@@ -9,10 +9,12 @@ import { appendEvent } from './events.ts'
 import { PointMeasurement, sequenceCounter, type MeasureOptions } from './measure.ts'
 import { interleavedSlots, repeatsOf, type Slot } from './order.ts'
 import { measureSenderCeiling } from '../tools/iperf3/ceiling.ts'
+import { ServerKeeper } from '../tools/iperf3/server.ts'
 import type { Endpoint } from '../endpoint.ts'
 import { watchInterrupt } from './interrupt.ts'
 import { FaultSchedule } from './faults.ts'
 import { searchDurationEstimateMs, searchDurations } from './max-rate.ts'
+import { trace } from '../trace.ts'
 
 const PER_PROBE_OVERHEAD_MS = 300
 
@@ -20,6 +22,31 @@ const PER_PROBE_OVERHEAD_MS = 300
 function probeTimeMs(point: PlannedPoint, repeats: number): number {
   if (point.search) return searchDurationEstimateMs(point.search, searchDurations(point.durationMs), PER_PROBE_OVERHEAD_MS)
   return (point.durationMs + PER_PROBE_OVERHEAD_MS) * repeats
+}
+
+/** Clusters a worker started building before its suite registered (see buildClusterEarly). */
+const early = new Map<string, Promise<Cluster>>()
+const builtEarly = new Set<string>()
+
+function createCluster(plan: SuitePlan, context: RunContext): Promise<Cluster> {
+  const spec = plan.suite.cluster
+  appendEvent(context.eventsFile, { type: 'suite-start', file: plan.suite.file, suite: plan.suite.name, points: plan.networks.reduce((total, network) => total + network.points.length, 0), cluster: { ...spec } })
+  trace('cluster:create')
+  return providerFor(spec.provider).createCluster(spec, { runId: context.runId, runDir: context.runDir }).finally(() => trace('cluster:up'))
+}
+
+/**
+ * Starts building a suite's cluster as soon as the worker has the plan, while Vitest still imports
+ * and collects the suite file (a few hundred milliseconds of the worker's CPU): the lab's commands
+ * run meanwhile instead of after. Its session takes it over; once per file.
+ */
+export function buildClusterEarly(plan: SuitePlan, context: RunContext): void {
+  if (builtEarly.has(plan.suite.file)) return
+  builtEarly.add(plan.suite.file)
+  const cluster = createCluster(plan, context)
+  // Its error surfaces when the session takes it over.
+  cluster.catch(() => undefined)
+  early.set(plan.suite.file, cluster)
 }
 
 function policyError(id: string, network: string, stepIndex: number, error: string): PolicyResult {
@@ -45,6 +72,8 @@ export class SuiteSession {
   private readonly policies = new Map<string, Promise<PolicyResult>>()
   /** Senders' loopback ceilings, one per node: what a node's CPU can send at all. */
   private readonly ceilings = new Map<string, Promise<number | null>>()
+  /** iperf3 servers kept between a network's probes, stopped when the network goes. */
+  private readonly servers = new Map<string, ServerKeeper>()
   private readonly faults: FaultSchedule | undefined
   private readonly pointById: Map<string, PlannedPoint>
   private measuredCount = 0
@@ -68,14 +97,10 @@ export class SuiteSession {
   }
 
   private getCluster(): Promise<Cluster> {
-    this.cluster ??= (async () => {
-      const spec = this.plan.suite.cluster
-      appendEvent(this.context.eventsFile, {
-        type: 'suite-start', file: this.file, suite: this.plan.suite.name, points: this.totalPoints,
-        cluster: { ...spec },
-      })
-      return providerFor(spec.provider).createCluster(spec, { runId: this.context.runId, runDir: this.context.runDir })
-    })()
+    if (!this.cluster) {
+      this.cluster = early.get(this.file) ?? createCluster(this.plan, this.context)
+      early.delete(this.file)
+    }
     return this.cluster
   }
 
@@ -85,7 +110,9 @@ export class SuiteSession {
       network = (async () => {
         const cluster = await this.getCluster()
         try {
+          trace(`net:install ${name}`)
           const installed = await cluster.install(this.plan.suite.networkSpecs?.find((spec) => spec.name === name) ?? name, this.interrupt.signal)
+          trace(`net:up ${name}`)
           appendEvent(this.context.eventsFile, { type: 'network', file: this.file, network: { name, status: 'ok', error: null, setupMs: installed.setupMs, info: installed.describe() } })
           return installed
         } catch (error) {
@@ -130,7 +157,8 @@ export class SuiteSession {
     })
     this.faults?.begin(point.network, point.stepIndex)
     const startedAt = Date.now()
-    const measurement = new PointMeasurement(this.plan.suite.name, point, pairs, this.measureOptions)
+    trace(`point:start ${point.id}`)
+    const measurement = new PointMeasurement(this.plan.suite.name, point, pairs, this.optionsFor(point.network))
     for (let repeat = 0; repeat < repeatsOf(point); repeat++) await measurement.repeat()
     const result = await measurement.finish()
     const cause = this.faults?.causeFor(point.network, point.stepIndex, startedAt, Date.now(), pairs.flatMap((one) => [one.client.node, one.server.node]))
@@ -140,14 +168,22 @@ export class SuiteSession {
     }
     const stepPoints = this.plan.networks.find((network) => network.name === point.network)?.points.filter((other) => other.stepIndex === point.stepIndex) ?? []
     if (stepPoints.at(-1)?.id === point.id) await this.faults?.end(point.network, point.stepIndex)
+    trace(`point:end ${point.id}`)
     appendEvent(this.context.eventsFile, { type: 'point', file: this.file, point: result })
     return result
+  }
+
+  private optionsFor(network: string): MeasureOptions {
+    let servers = this.servers.get(network)
+    if (!servers) this.servers.set(network, servers = new ServerKeeper())
+    return { ...this.measureOptions, servers }
   }
 
   private senderCeiling(client: Endpoint, signal?: AbortSignal): Promise<number | null> {
     let ceiling = this.ceilings.get(client.node)
     if (!ceiling) {
-      ceiling = measureSenderCeiling(client, signal)
+      trace('ceiling:start')
+      ceiling = measureSenderCeiling(client, signal).finally(() => trace('ceiling:end'))
       this.ceilings.set(client.node, ceiling)
     }
     return ceiling
@@ -207,7 +243,7 @@ export class SuiteSession {
     let measurement = open.get(point.id)
     if (!measurement) {
       try {
-        measurement = new PointMeasurement(this.plan.suite.name, point, pairsFor(network, point), this.measureOptions)
+        measurement = new PointMeasurement(this.plan.suite.name, point, pairsFor(network, point), this.optionsFor(point.network))
       } catch (error) {
         const failed = Promise.reject(error)
         failed.catch(() => undefined)
@@ -254,17 +290,38 @@ export class SuiteSession {
     return result
   }
 
-  /** Uninstalls a network; a later point that still needs it installs it again. */
+  /**
+   * Uninstalls a network; a later point that still needs it installs it again. The suite's last
+   * network stays for the cluster to remove with itself, where the cluster can (removesNetworks).
+   */
   async releaseNetwork(name: string): Promise<void> {
     const network = this.networks.get(name)
     if (!network) return
+    if (name === this.plan.networks.at(-1)?.name && (await this.cluster?.catch(() => undefined))?.removesNetworks) return
     this.networks.delete(name)
+    trace(`net:release ${name}`)
+    await this.closeServers(name)
     await network.then((installed) => installed[Symbol.asyncDispose](), () => undefined)
+    trace(`net:released ${name}`)
+  }
+
+  private async closeServers(network: string): Promise<void> {
+    const servers = this.servers.get(network)
+    this.servers.delete(network)
+    await servers?.close()
   }
 
   async dispose(): Promise<void> {
     this.interrupt[Symbol.dispose]()
-    for (const name of [...this.networks.keys()]) await this.releaseNetwork(name)
+    // A lab built early for a suite that then needed none (-t matched nothing) goes too.
+    if (early.has(this.file)) this.getCluster()
+    const cluster = await this.cluster?.catch(() => undefined)
+    for (const name of [...this.networks.keys()]) {
+      if (cluster?.removesNetworks) await this.closeServers(name)
+      else await this.releaseNetwork(name)
+    }
+    trace('cluster:dispose')
     if (this.cluster) await this.cluster.then((cluster) => cluster[Symbol.asyncDispose](), () => undefined)
+    trace('cluster:disposed')
   }
 }

@@ -6,12 +6,18 @@ import { inject } from 'vitest'
 import { REGISTRAR_KEY, type SuiteRegistrar } from './registrar.ts'
 import { CURRENT_FILE_KEY } from './vite-plugin.ts'
 import { registerSuite } from './register.ts'
+import { buildClusterEarly } from './session.ts'
 import { NetbenchError } from '../errors.ts'
 import { takeOverProviderStates } from '../providers/registry.ts'
 import './context.ts'
+import { trace } from '../trace.ts'
 
+trace('worker:setup')
 const context = inject('netbench')
 if (context.providerStates) takeOverProviderStates(context.providerStates)
+// One suite: its file is the one this worker runs, so its lab can be built before it registers.
+const plans = Object.values(context.plans)
+if (plans.length === 1) buildClusterEarly(plans[0]!, context)
 
 const registrar: SuiteRegistrar = {
   register() {

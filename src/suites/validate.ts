@@ -1,13 +1,28 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
+import { createRequire } from 'node:module'
+import type { ErrorObject, ValidateFunction } from 'ajv'
 import { NetbenchError } from '../errors.ts'
 import { nearest } from '../expect/tokens.ts'
 import { clip, formatPath, visibleLine } from '../text.ts'
 import { SuiteSchema, type SuiteInput } from './schema.ts'
 
-// Compiled on first use: it takes a few hundred ms, and most processes importing this module
-// (Vitest's workers, the suite's own `netbench` import) never validate a suite.
+export const SUITE_VALIDATOR_OPTIONS = { allErrors: true, verbose: true, strict: false } as const
+
+const require = createRequire(import.meta.url)
+
+/** The package's build writes the validator as code (scripts/build.mjs); the sources have none. */
+function prebuiltValidator(): ValidateFunction<SuiteInput> | undefined {
+  if (import.meta.url.endsWith('.ts')) return undefined
+  try {
+    return (require('./suite-validator.cjs') as { default: ValidateFunction<SuiteInput> }).default
+  } catch {
+    return undefined
+  }
+}
+
+// Loaded or compiled on first use: compiling takes a few hundred ms, and most processes importing
+// this module (Vitest's workers, the suite's own `netbench` import) never validate a suite.
 let compiled: ValidateFunction<SuiteInput> | undefined
-const suiteValidator = () => compiled ??= new Ajv({ allErrors: true, verbose: true, strict: false }).compile<SuiteInput>(SuiteSchema)
+const suiteValidator = () => compiled ??= prebuiltValidator() ?? new (require('ajv') as typeof import('ajv')).Ajv(SUITE_VALIDATOR_OPTIONS).compile<SuiteInput>(SuiteSchema)
 
 export type PathSegment = string | number
 /** Maps a path in the suite to `line:column` (YAML suites); undefined when unknown (TS suites). */

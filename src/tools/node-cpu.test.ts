@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, test } from 'vitest'
 import type { Endpoint } from '../endpoint.ts'
 import { nodeCpuFigures } from '../results/node-cpu.ts'
-import { kernelCpu, nodeCpuBetween, parseProcStat, type CpuCounters } from './node-cpu.ts'
+import { kernelCpu, nodeCpuBetween, parseProcStat, readNodeCpu, type CpuCounters } from './node-cpu.ts'
+import { run } from '../exec.ts'
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/proc-stat/${name}`, import.meta.url), 'utf8')
 const endpoint = (node: string) => ({ name: node, node }) as Endpoint
@@ -57,5 +58,36 @@ describe('ends that share a kernel are counted once', () => {
     expect(cpu.scope).toBe('nodes')
     expect(nodeCpuFigures(cpu, 1e9)).toEqual({ percent: 50, perGbps: 3 })
     expect(nodeCpuFigures(cpu, null).perGbps).toBeNull()
+  })
+})
+
+/** An endpoint on this machine that counts the programs it runs (this machine's real /proc/stat). */
+function countingEndpoint(name: string): Endpoint & { execs: number } {
+  const endpoint = {
+    name, label: name, node: name, zone: 'a', ip: '198.18.0.1', mtu: 1500, execs: 0,
+    exec: (argv: readonly string[]) => {
+      endpoint.execs++
+      return run(argv[0]!, argv.slice(1))
+    },
+    start: () => { throw new Error('not used') },
+  }
+  return endpoint
+}
+
+describe('readNodeCpu', () => {
+  test('reads ends found on one kernel once from the second reading on, with the same figures', async () => {
+    const client = countingEndpoint('n1')
+    const server = countingEndpoint('n2')
+    const first = await readNodeCpu([client, server])
+    expect([client.execs, server.execs]).toEqual([1, 1])
+    expect(first[0]!.counters.bootId).toBe(first[1]!.counters.bootId)
+    const second = await readNodeCpu([client, server])
+    // One read shared by both ends: the same counters for each.
+    expect(client.execs + server.execs).toBe(3)
+    expect(second[1]!.counters).toBe(second[0]!.counters)
+    const cpu = nodeCpuBetween(first, second)
+    expect(cpu.scope).toBe('machine')
+    expect(cpu.kernels).toHaveLength(1)
+    expect(cpu.kernels[0]!.nodes).toEqual(['n1', 'n2'])
   })
 })

@@ -62,9 +62,27 @@ export async function readCpuCounters(endpoint: Endpoint, signal?: AbortSignal):
 
 export type CpuReading = Array<{ endpoint: Endpoint; counters: CpuCounters }>
 
-/** Both ends read side by side, so the reading adds one exec's time to the probe, not two. */
+/** The kernel each endpoint was last read on (its boot id). */
+const kernelOf = new WeakMap<Endpoint, string>()
+
+/**
+ * Both ends read side by side, so the reading adds one exec's time to the probe, not two; ends
+ * an earlier reading found on one kernel (two pods of a node, the lab's nodes on this machine)
+ * share one read, as their counters are the same file.
+ */
 export async function readNodeCpu(endpoints: readonly Endpoint[], signal?: AbortSignal): Promise<CpuReading> {
-  return Promise.all(endpoints.map(async (endpoint) => ({ endpoint, counters: await readCpuCounters(endpoint, signal) })))
+  const reads = new Map<string, Promise<CpuCounters>>()
+  return Promise.all(endpoints.map(async (endpoint) => {
+    const kernel = kernelOf.get(endpoint)
+    let read = kernel ? reads.get(kernel) : undefined
+    if (!read) {
+      read = readCpuCounters(endpoint, signal)
+      if (kernel) reads.set(kernel, read)
+    }
+    const counters = await read
+    if (counters.bootId) kernelOf.set(endpoint, counters.bootId)
+    return { endpoint, counters }
+  }))
 }
 
 /**

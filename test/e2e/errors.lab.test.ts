@@ -96,6 +96,21 @@ describe('interrupts and leftovers', () => {
     expect(stdout).toMatch(/interrupted/)
   })
 
+  test('SIGINT while the lab is still being built (before the suite has registered) leaves nothing behind', async () => {
+    using project = tmpProject({ 's.netbench.yaml': 'name: early\ncluster: { nodes: 3, zones: 3 }\nnetworks: [calico]\nsteps:\n  - udp: { bitrates: [5M], duration: 30s }\n' })
+    const cli = startCli(['s.netbench.yaml'], { cwd: project.dir })
+    const deadline = Date.now() + 30_000
+    // The worker builds the lab as soon as it starts: interrupt at this run's first namespace.
+    const building = () => {
+      const runId = /netbench run ([a-z0-9]{4})/.exec(cli.output())?.[1]
+      return runId !== undefined && allLabObjects().some((item) => item.startsWith(`netns nb${runId}-`))
+    }
+    while (Date.now() < deadline && !building()) await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(building()).toBe(true)
+    expect(cli.output()).not.toContain('[1/1]')
+    await interruptCli(cli, 15_000)
+  })
+
   test('netbench clean removes what a dead run left behind', async () => {
     // A run whose owner died: its namespace and temp dir remain, its state names a dead process.
     const runId = 'zz' + Math.random().toString(36).slice(2, 4).padEnd(2, '0')

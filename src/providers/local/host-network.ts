@@ -28,5 +28,7 @@ export function hostNetwork(lab: LocalLab, spec: NetworkSpec = { name: 'host', c
     async [Symbol.asyncDispose]() {
       await services?.remove()
     },
+    // Its Service table and routes live in the node namespaces, which the lab's removal deletes.
+    async abandon() {},
   }
 }

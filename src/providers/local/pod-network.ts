@@ -13,6 +13,7 @@ import { disjointNodePairs, nodesForPairs, pairsNeed } from '../../node-pairs.ts
 import { createPodNamespaces, deleteNamespaces, deletePods, pickPodPair, podSlots, waitReachable, type Pod, type PodSlot } from './pods.ts'
 import { installServices, type Backend, type LabServices, type ServiceSlot } from './services.ts'
 import type { Endpoint } from '../../endpoint.ts'
+import { trace } from '../../trace.ts'
 
 /** What the tests and the policy step need to know about a datapath besides its pods. */
 export interface Encapsulation {
@@ -36,6 +37,11 @@ export interface LocalNetwork extends Network {
   readonly policy: 'enforced' | 'unsupported'
   /** BIRD control sockets by node name (Calico with BGP): `birdc -s <socket> show protocols`. */
   readonly birdSockets: Readonly<Record<string, string>>
+  /**
+   * Stops the network's daemons and forgets it, leaving its pods and node state to the lab's
+   * removal: what a dispose does besides would be undone by deleting the namespaces anyway.
+   */
+  abandon(): Promise<void>
 }
 
 export interface InstallContext {
@@ -109,6 +115,8 @@ export interface InstallOptions {
 export async function installPodNetwork(options: InstallOptions, build: DatapathBuilder): Promise<LocalNetwork> {
   const { lab, spec } = options
   const started = performance.now()
+  // Looked up once per run (dpkg, bird --version) while the network is built, not after it.
+  const versions = componentVersions()
   const workDir = join(options.runDir, `net-${spec.name}`)
   const teardown: Array<() => Promise<void>> = []
   let slots: PodSlot[] = []
@@ -140,7 +148,9 @@ export async function installPodNetwork(options: InstallOptions, build: Datapath
     datapath = await build(context)
     pods = datapath.pods
     await datapath.ready?.(options.signal)
+    trace('install:ready')
     await waitReachable(pods, { signal: options.signal })
+    trace('install:reachable')
   } catch (error) {
     await dispose()
     if (error instanceof NetbenchError) throw new NetbenchError(error.code, `${spec.name}: ${error.message}`, { hint: error.hint, detail: error.detail, cause: error })
@@ -156,8 +166,8 @@ export async function installPodNetwork(options: InstallOptions, build: Datapath
       throw error
     }
   }
-  const { cniPlugins, bird } = await componentVersions()
-  const versions = { ...cniPlugins ? { cniPlugins } : {}, ...bird && datapath.birdSockets && Object.keys(datapath.birdSockets).length ? { bird: `BIRD ${bird}` } : {} }
+  const { cniPlugins, bird } = await versions
+  const components = { ...cniPlugins ? { cniPlugins } : {}, ...bird && datapath.birdSockets && Object.keys(datapath.birdSockets).length ? { bird: `BIRD ${bird}` } : {} }
   const network: LocalNetwork = {
     name: spec.name,
     cni: spec.cni,
@@ -179,10 +189,16 @@ export async function installPodNetwork(options: InstallOptions, build: Datapath
       podsPerNode: options.podsPerNode,
       policy: datapath.policy,
       ...datapath.describe,
-      ...Object.keys(versions).length ? { versions } : {},
+      ...Object.keys(components).length ? { versions: components } : {},
     }),
     runPolicy: (step: PolicyStep, id: string) => runLocalPolicy(network, step, id),
     [Symbol.asyncDispose]: dispose,
+    abandon: async () => {
+      if (disposed) return
+      disposed = true
+      for (const step of teardown.reverse()) await step().catch(() => undefined)
+      await rm(workDir, { recursive: true, force: true })
+    },
   }
   return network
 }

@@ -129,8 +129,11 @@ export function createLocalCluster(lab: LocalLab, spec: LocalClusterSpec, contex
       if (!lab.nodes.some((candidate) => candidate.name === node)) throw new NetbenchError('SUITE_INVALID', `no node '${node}' in this lab`, { hint: `use n1 to n${lab.nodes.length}` })
       await runChecked('ip', ['-n', lab.underlayNamespace, 'link', 'set', `p${node}`, up ? 'up' : 'down'], { what: `taking the uplink of ${node} ${up ? 'up' : 'down'}` })
     },
+    // Removing the lab deletes every pod and node namespace: the network still installed only
+    // needs its daemons stopped first.
+    removesNetworks: true,
     async [Symbol.asyncDispose]() {
-      if (active) await Promise.resolve(active[Symbol.asyncDispose]()).catch(() => undefined)
+      if (active) await active.abandon().catch(() => undefined)
       await removeLabObjects(context.runId)
     },
   }

@@ -86,26 +86,27 @@ export async function knownRunIds(): Promise<Set<string>> {
 }
 
 /**
- * Processes whose command line names a run's temp dir (BIRD's config and control socket), by run
- * id: found even when their namespace was deleted under them, which `ip netns pids` cannot show.
+ * The programs netbench starts for a lab (directly, or through `ip netns exec`), by the run whose
+ * namespace or temp dir their command line names (`nb<run id>-…`): found even when their
+ * namespace was deleted under them, or before they entered it (an `ip netns exec` a dead worker
+ * left in flight), which `ip netns pids` cannot show. Only these programs: a shell or an editor
+ * naming the directory is not ours.
  */
-const LAB_PROGRAMS = new Set(['bird', 'iperf3', 'sockperf'])
+const LAB_PROGRAMS = new Set(['bird', 'iperf3', 'sockperf', 'ip', 'nft', 'tc', 'ping'])
 
 async function processesNamingRuns(): Promise<Map<string, number[]>> {
-  const runDir = new RegExp(`${tmpdir().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/nb([a-z0-9]{4})-`)
   const found = new Map<string, number[]>()
   for (const entry of await readdir('/proc').catch(() => [] as string[])) {
-    if (!/^\d+$/.test(entry)) continue
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue
     const command = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')
-    // Only the daemons netbench starts: a shell or an editor naming the directory is not ours.
     if (!LAB_PROGRAMS.has(command.split('\0')[0]!.split('/').pop()!)) continue
-    const runId = runDir.exec(command)?.[1]
+    const runId = /(?:^|[\0/ ])nb([a-z0-9]{4})-/.exec(command)?.[1]
     if (runId) found.set(runId, [...found.get(runId) ?? [], Number(entry)])
   }
   return found
 }
 
-/** Ends every process inside a run's namespaces (they can only be ours); the namespaces stay. */
+/** Ends every process of a run (inside its namespaces, or naming them or its directory); the namespaces stay. */
 export async function stopLabProcesses(runId: string): Promise<string[]> {
   const namespaces = (await listNamespaces()).filter((name) => runIdOfNamespace(name) === runId)
   const pids = new Set<number>((await processesNamingRuns()).get(runId))
@@ -124,10 +125,10 @@ export async function stopLabProcesses(runId: string): Promise<string[]> {
  */
 export async function removeLabObjects(runId: string): Promise<string[]> {
   const removed = await stopLabProcesses(runId)
-  for (const name of (await listNamespaces()).filter((candidate) => runIdOfNamespace(candidate) === runId)) {
-    await run('ip', ['netns', 'del', name])
-    removed.push(`netns ${name}`)
-  }
+  const names = (await listNamespaces()).filter((candidate) => runIdOfNamespace(candidate) === runId)
+  // One process for all (-force: on past one already gone), not one per namespace.
+  if (names.length) await run('ip', ['-force', '-batch', '-'], { input: names.map((name) => `netns del ${name}\n`).join('') })
+  removed.push(...names.map((name) => `netns ${name}`))
   return removed
 }
 

@@ -129,22 +129,21 @@ export async function shapeUplink(underlayNamespace: string, port: string, ifb: 
  * policers; undefined if any is unreadable.
  */
 export async function readShaperCounters(namespace: string, devices: readonly string[], policers?: { runPrefix: string; senderNamespace?: string; receiverNode?: string }): Promise<ShaperCounters | undefined> {
-  // Read side by side: this runs twice around every UDP probe.
-  const [policed, ...roots] = await Promise.all([
+  // Read side by side, and every device's qdisc in one listing: this runs twice around every UDP
+  // probe, so each process saved is one less between probes.
+  const [policed, listing] = await Promise.all([
     policers ? policerDrops({ ...policers, underlayNamespace: namespace }) : 0,
-    ...devices.map(async (device) => {
-      const result = await run('tc', ['-n', namespace, '-s', '-j', 'qdisc', 'show', 'dev', device, 'root'])
-      return result.exitCode === 0 ? parseRootQdisc(result.stdout) : undefined
-    }),
+    run('tc', ['-n', namespace, '-s', '-j', 'qdisc', 'show']),
   ])
+  const roots = devices.map((device) => listing.exitCode === 0 ? parseRootQdisc(listing.stdout, device) : undefined)
   if (policed === undefined || roots.some((root) => root === undefined)) return undefined
   return roots.reduce<ShaperCounters>((total, root) => ({ packets: total.packets + root!.packets, drops: total.drops + root!.drops, overlimits: total.overlimits + root!.overlimits }), { packets: 0, drops: policed, overlimits: 0 })
 }
 
-function parseRootQdisc(json: string): ShaperCounters | undefined {
+function parseRootQdisc(json: string, device: string): ShaperCounters | undefined {
   try {
     const qdiscs = JSON.parse(json) as Array<Record<string, unknown>>
-    const root = qdiscs.find((qdisc) => qdisc.root === true)
+    const root = qdiscs.find((qdisc) => qdisc.root === true && qdisc.dev === device)
     if (!root || typeof root.packets !== 'number' || typeof root.drops !== 'number' || typeof root.overlimits !== 'number') return undefined
     return { packets: root.packets, drops: root.drops, overlimits: root.overlimits }
   } catch {

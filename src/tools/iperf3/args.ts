@@ -33,15 +33,18 @@ export function wholeSeconds(ms: number): number {
 export interface ServerArgs {
   port: number
   bindIp: string
+  /** Serves test after test until stopped (a server kept for a pair's probes); default one test. */
+  kept?: boolean
 }
 
 /**
- * One-off server (`-1`: exits after one test, so nothing lingers) bound to the endpoint's address.
- * `--forceflush` because stdout is a pipe: without it "Server listening" sits in the stdio
- * buffer and the caller cannot tell when the server is ready.
+ * One-off server (`-1`: exits after one test, so nothing lingers) bound to the endpoint's address;
+ * a kept one leaves `-1` out and its owner stops it. `--forceflush` because stdout is a pipe:
+ * without it "Server listening" sits in the stdio buffer and the caller cannot tell when the
+ * server is ready.
  */
-export function serverArgs({ port, bindIp }: ServerArgs): string[] {
-  return ['iperf3', '-s', '-1', '-p', String(port), '-B', bindIp, '--forceflush']
+export function serverArgs({ port, bindIp, kept }: ServerArgs): string[] {
+  return ['iperf3', '-s', ...kept ? [] : ['-1'], '-p', String(port), '-B', bindIp, '--forceflush']
 }
 
 interface CommonClientArgs {

@@ -21,6 +21,8 @@ describe('iperf3 args', () => {
   it('builds server and client command lines', () => {
     expect(serverArgs({ port: 5202, bindIp: '198.18.250.2' }))
       .toEqual(['iperf3', '-s', '-1', '-p', '5202', '-B', '198.18.250.2', '--forceflush'])
+    expect(serverArgs({ port: 5202, bindIp: '198.18.250.2', kept: true }))
+      .toEqual(['iperf3', '-s', '-p', '5202', '-B', '198.18.250.2', '--forceflush'])
     expect(udpClientArgs({ serverIp: '198.18.250.2', port: 5202, bitrateBps: 10.4e6, datagramBytes: 1472, durationMs: 1500, omitMs: 500 }))
       .toEqual(['iperf3', '-c', '198.18.250.2', '-p', '5202', '-u', '-b', '10400000', '-l', '1472',
         '-t', '2', '-O', '1', '--json', '--connect-timeout', '5000'])

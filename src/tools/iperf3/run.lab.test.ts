@@ -9,6 +9,7 @@ import type { Endpoint } from '../../endpoint.ts'
 import { isNetbenchError, type NetbenchError } from '../../errors.ts'
 import { createNetnsPair, type NetnsPair } from './netns-endpoint.testkit.ts'
 import { runIperf3 } from './run.ts'
+import { ServerKeeper } from './server.ts'
 import { parseUdpCounters } from '../udp-counters.ts'
 
 const T = 30_000
@@ -20,6 +21,14 @@ function processGone(pid: number): boolean {
     return /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
   } catch {
     return true
+  }
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time')
+    await new Promise((resolve) => setTimeout(resolve, 20))
   }
 }
 
@@ -158,6 +167,39 @@ describe('runIperf3 between two namespaces', () => {
     await expect(failing).rejects.toThrow('counter read failed')
     // afterEach: the server (started, listening by then) is gone.
     expect(pair.pids.length).toBeGreaterThan(0)
+  }, T)
+
+  it('a ServerKeeper lends one server to probe after probe, and stops it on close', async () => {
+    const servers = new ServerKeeper()
+    const earlier = pair.pids.length
+    const serverPids = () => pair.pids.slice(earlier).filter((pid) => !processGone(pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('-s'))
+    const udp = await runIperf3({ server: pair.b, client: pair.a, servers, probe: { kind: 'udp', bitrateBps: 10e6, durationMs: 1000 } })
+    const tcp = await runIperf3({ server: pair.b, client: pair.a, servers, probe: { kind: 'tcp', streams: 1, durationMs: 1000 } })
+    expect(udp.metrics.throughputBps! / 10e6).toBeGreaterThan(0.9)
+    expect(tcp.metrics.throughputBps!).toBeGreaterThan(0)
+    // One server for both probes, the same port, and still listening between probes.
+    const started = serverPids()
+    expect(started).toHaveLength(1)
+    expect(processGone(started[0]!)).toBe(false)
+    const port = (sample: typeof udp) => (sample.raw as { start: { connecting_to: { port: number } } }).start.connecting_to.port
+    expect(port(tcp)).toBe(port(udp))
+    await servers.close()
+    // afterEach: nothing left once closed.
+  }, T)
+
+  it('a kept server whose probe failed is stopped: the next probe gets a fresh one', async () => {
+    const servers = new ServerKeeper()
+    const earlier = pair.pids.length
+    try {
+      // -w above what the kernel grants: iperf3 reports an error (in its JSON) and the probe fails.
+      await expect(runIperf3({ server: pair.b, client: pair.a, servers, probe: { kind: 'udp', bitrateBps: 1e6, durationMs: 1000, socketBufferBytes: 2 ** 30 } })).rejects.toThrow()
+      const failedServer = pair.pids[earlier]
+      await waitFor(() => processGone(failedServer!))
+      const sample = await runIperf3({ server: pair.b, client: pair.a, servers, probe: { kind: 'udp', bitrateBps: 1e6, durationMs: 1000 } })
+      expect(sample.metrics.throughputBps! / 1e6).toBeGreaterThan(0.9)
+    } finally {
+      await servers.close()
+    }
   }, T)
 
   it('abort stops client and server', async () => {

@@ -157,11 +157,17 @@ export async function waitBgpConverged(lab: LocalLab, daemons: readonly BirdDaem
   for (;;) {
     options.signal?.throwIfAborted()
     if (exited) throw new NetbenchError('PROVIDER', exited, { hint: 'see the BIRD log in the run directory' })
-    const done = await mapLimit(pending, 8, async ({ node, index }) => {
-      const routes = await run('ip', ['-n', node.namespace, 'route', 'show', 'proto', 'bird'])
-      const wanted = lab.nodes.flatMap((_, other) => other === index ? [] : blocksOf(other))
-      return wanted.every((block) => new RegExp(`^${block.replace(/[./]/g, (c) => `\\${c}`)} via `, 'm').test(routes.stdout))
-    })
+    const [done] = await Promise.all([
+      mapLimit(pending, 8, async ({ node, index }) => {
+        const routes = await run('ip', ['-n', node.namespace, 'route', 'show', 'proto', 'bird'])
+        const wanted = lab.nodes.flatMap((_, other) => other === index ? [] : blocksOf(other))
+        return wanted.every((block) => new RegExp(`^${block.replace(/[./]/g, (c) => `\\${c}`)} via `, 'm').test(routes.stdout))
+      }),
+      // BIRD 2.0 at times holds a new session's first UPDATE until its loop next wakes (a timer,
+      // up to ~0.7 s later); a request on its control socket wakes it, as calico-node's readiness
+      // check (which asks BIRD's socket) does. About half of 3-node set-ups here waited for that.
+      ...daemons.map((daemon) => run('birdc', ['-s', daemon.socket, 'show', 'protocols'], { timeoutMs: 5000 }).catch(() => undefined)),
+    ])
     pending = pending.filter((_, i) => !done[i])
     if (!pending.length) return
     if (Date.now() > deadline) {
