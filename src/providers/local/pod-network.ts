@@ -158,16 +158,8 @@ export async function installPodNetwork(options: InstallOptions, build: Datapath
   }
   const setupMs = Math.round(performance.now() - started)
   // kube-proxy's part, not the CNI's: after the setup time.
-  if (options.vias?.length) {
-    try {
-      services = await installServicePaths(lab, pods, options.vias)
-    } catch (error) {
-      await dispose()
-      throw error
-    }
-  }
-  const { cniPlugins, bird } = await versions
-  const components = { ...cniPlugins ? { cniPlugins } : {}, ...bird && datapath.birdSockets && Object.keys(datapath.birdSockets).length ? { bird: `BIRD ${bird}` } : {} }
+  services = options.vias?.length ? await installServicePaths(lab, pods, options.vias).catch(async (error: unknown) => { await dispose(); throw error }) : undefined
+  const components = componentsOf(await versions, datapath)
   const network: LocalNetwork = {
     name: spec.name,
     cni: spec.cni,
@@ -181,16 +173,7 @@ export async function installPodNetwork(options: InstallOptions, build: Datapath
     setupMs,
     pair: (between: Between, endpoint?: EndpointKind, via?: Via) => pairOf(lab, pods, between, endpoint, via === 'pod' ? undefined : via && { via, services }),
     pairs: (between: Between, endpoint: EndpointKind | undefined, count: number) => pairsOf(lab, pods, between, endpoint, count),
-    describe: () => ({
-      cni: spec.cni,
-      ...Object.keys(spec.options).length ? { options: spec.options } : {},
-      mtu: datapath.mtu,
-      encapsulation: describeEncapsulation(datapath.encapsulation),
-      podsPerNode: options.podsPerNode,
-      policy: datapath.policy,
-      ...datapath.describe,
-      ...Object.keys(components).length ? { versions: components } : {},
-    }),
+    describe: () => describeNetwork(spec, datapath, options.podsPerNode, components),
     runPolicy: (step: PolicyStep, id: string) => runLocalPolicy(network, step, id),
     [Symbol.asyncDispose]: dispose,
     abandon: async () => {
@@ -201,6 +184,24 @@ export async function installPodNetwork(options: InstallOptions, build: Datapath
     },
   }
   return network
+}
+
+/** The component versions a report names: the CNI plugins, and BIRD where the datapath runs it. */
+function componentsOf({ cniPlugins, bird }: { cniPlugins?: string; bird?: string }, datapath: Datapath): Record<string, string> {
+  return { ...cniPlugins ? { cniPlugins } : {}, ...bird && datapath.birdSockets && Object.keys(datapath.birdSockets).length ? { bird: `BIRD ${bird}` } : {} }
+}
+
+function describeNetwork(spec: NetworkSpec, datapath: Datapath, podsPerNode: number, components: Record<string, string>): Record<string, unknown> {
+  return {
+    cni: spec.cni,
+    ...Object.keys(spec.options).length ? { options: spec.options } : {},
+    mtu: datapath.mtu,
+    encapsulation: describeEncapsulation(datapath.encapsulation),
+    podsPerNode,
+    policy: datapath.policy,
+    ...datapath.describe,
+    ...Object.keys(components).length ? { versions: components } : {},
+  }
 }
 
 /** Bytes a full-size datagram of this network takes on the underlay's wire (its outer frame). */
