@@ -1,13 +1,28 @@
+import { createRequire } from 'node:module'
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import { NetbenchError } from '../errors.ts'
 import { nearest } from '../expect/tokens.ts'
 import { clip, formatPath, visibleLine } from '../text.ts'
 import { SuiteSchema, type SuiteInput } from './schema.ts'
 
+/** The suite validator's options; scripts/build.mjs precompiles it with them into dist/. */
+export const SUITE_AJV_OPTIONS = { allErrors: true, verbose: true, strict: false } as const
+
 // Compiled on first use: it takes a few hundred ms, and most processes importing this module
-// (Vitest's workers, the suite's own `netbench` import) never validate a suite.
+// (Vitest's workers, the suite's own `netbench` import) never validate a suite. The built package
+// carries it precompiled (ajv standalone code), so a CLI start does not compile it; unbuilt
+// sources compile it here.
 let compiled: ValidateFunction<SuiteInput> | undefined
-const suiteValidator = () => compiled ??= new Ajv({ allErrors: true, verbose: true, strict: false }).compile<SuiteInput>(SuiteSchema)
+const suiteValidator = () => compiled ??= precompiled() ?? new Ajv({ ...SUITE_AJV_OPTIONS }).compile<SuiteInput>(SuiteSchema)
+
+function precompiled(): ValidateFunction<SuiteInput> | undefined {
+  try {
+    return createRequire(import.meta.url)('./suite-validator.cjs') as ValidateFunction<SuiteInput>
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') return undefined
+    throw error
+  }
+}
 
 export type PathSegment = string | number
 /** Maps a path in the suite to `line:column` (YAML suites); undefined when unknown (TS suites). */
