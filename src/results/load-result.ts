@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises'
-import { Ajv, type ErrorObject } from 'ajv'
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import { NetbenchError } from '../errors.ts'
 import { NETBENCH_VERSION } from './environment.ts'
 import { resultSchema } from './schema.ts'
@@ -12,8 +12,10 @@ export interface LoadedResult {
   result: RunResult
 }
 
+// Compiled on first use, per schema version: every CLI start imports this module, few commands read a result.
 const ajv = new Ajv({ allErrors: false, strict: false })
-const validators = { 1: ajv.compile(resultSchema(1)), 2: ajv.compile(resultSchema(2)) }
+const validators: Partial<Record<1 | 2, ValidateFunction>> = {}
+const validatorFor = (version: 1 | 2): ValidateFunction => validators[version] ??= ajv.compile(resultSchema(version))
 
 /** `suites[0].points[3].metrics`: the place as a user reads it in the JSON. */
 function place(instancePath: string): string {
@@ -86,7 +88,7 @@ export async function loadResult(file: string, role = 'result file'): Promise<Lo
   }
   const problem = untrustworthy(data)
   if (problem !== undefined) fail(problem, 'the file was edited or corrupted; re-run the suites to write it again')
-  const validate = validators[version as 1 | 2]
+  const validate = validatorFor(version as 1 | 2)
   if (!validate(data)) fail(`is not a valid netbench result: ${explain(validate.errors![0]!)}`, 'the file may be truncated or edited; re-run the suites to write it again')
   return { file, result: version === 1 ? upgradeFromV1(data as Record<string, unknown>) : data as RunResult }
 }

@@ -11,7 +11,8 @@ afterEach(() => {
 
 const goodYaml = 'name: ok\ncluster: { nodes: 2, zones: 2 }\nnetworks: [host]\nsteps:\n  - udp: { bitrates: [5M], duration: 1s }\n'
 
-describe('bad input: exit 2, one line naming file, place and fix, nothing provisioned', () => {
+// Concurrent, as hostile.lab.test.ts's input checks: nothing here provisions or measures anything.
+describe.concurrent('bad input: exit 2, one line naming file, place and fix, nothing provisioned', () => {
   const cases: Array<[string, string, RegExp]> = [
     ['unknown network', 'name: t\nnetworks: [flanel]\nsteps: [{ tcp: {} }]\n', /^netbench: s\.netbench\.yaml:2:\d+: networks\[0\]: unknown network 'flanel' — did you mean 'flannel'\?/],
     ['unknown metric', `${goodYaml}expect: [host at 5M lossy < 1%]\n`, /^netbench: s\.netbench\.yaml:6:\d+: expect\[0\]: unknown metric 'lossy'.* — /],

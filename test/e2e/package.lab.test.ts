@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
@@ -39,11 +39,18 @@ const kinds = {
   'no package.json': undefined,
 } satisfies Record<string, Record<string, string> | undefined>
 
+/**
+ * The project of a kind, with only `files` besides its node_modules: the copy is made once per kind
+ * and kept, what an earlier test wrote (its suites, reports) is removed.
+ */
 function project(kind: keyof typeof kinds, files: Record<string, string>): string {
   const dir = join(work, kind.replace(/\W+/g, '-'))
-  rmSync(dir, { recursive: true, force: true })
-  mkdirSync(dir)
-  execFileSync('cp', ['-al', join(work, 'installed/node_modules'), join(dir, 'node_modules')])
+  if (existsSync(dir)) {
+    for (const entry of readdirSync(dir)) if (entry !== 'node_modules') rmSync(join(dir, entry), { recursive: true, force: true })
+  } else {
+    mkdirSync(dir)
+    execFileSync('cp', ['-al', join(work, 'installed/node_modules'), join(dir, 'node_modules')])
+  }
   const manifest = kinds[kind]
   if (manifest) writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'infra', version: '1.0.0', private: true, ...manifest }, null, 2))
   for (const [name, content] of Object.entries(files)) {
@@ -69,7 +76,8 @@ beforeAll(() => {
   execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--save-dev', join(work, packed)], { cwd: installed, stdio: 'ignore' })
 }, 300_000)
 
-afterAll(() => rmSync(work, { recursive: true, force: true }))
+// rm(1) removes the five trees of ~15 000 hard links each faster than fs.rmSync.
+afterAll(() => execFileSync('rm', ['-rf', work]))
 
 afterEach(() => {
   expect(labLeftovers()).toEqual([])
