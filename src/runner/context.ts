@@ -9,6 +9,12 @@ export interface RunContext {
   plans: Record<string, SuitePlan>
   /** What providers learned in the CLI (the lab's kernel-feature probes), so workers need not find it out again. */
   providerStates?: Record<string, unknown>
+  /**
+   * Set when the run is one declarative suite file and nothing else: the one worker then runs it,
+   * so it may build its cluster before the suite registers. With several files (an imperative one
+   * beside it) another file's worker would build it too.
+   */
+  earlyBuildFile?: string
 }
 
 export const CONTEXT_KEY = 'netbench'

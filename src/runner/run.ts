@@ -115,6 +115,8 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
       runId, runDir, eventsFile: join(runDir, 'events.jsonl'),
       plans: Object.fromEntries(prepared.plans.map((plan) => [plan.suite.file, plan])),
       providerStates: await handOffProviderStates(),
+      // The only file of the run is this suite: its worker may build the lab while importing it.
+      ...prepared.files.length === 1 && prepared.plans.length === 1 ? { earlyBuildFile: prepared.plans[0]!.suite.file } : {},
     }
     trace('run:context')
     const points = prepared.plans.reduce((total, plan) => total + plan.networks.reduce((sum, network) => sum + network.points.length, 0), 0)

@@ -15,9 +15,8 @@ import { trace } from '../trace.ts'
 trace('worker:setup')
 const context = inject('netbench')
 if (context.providerStates) takeOverProviderStates(context.providerStates)
-// One suite: its file is the one this worker runs, so its lab can be built before it registers.
-const plans = Object.values(context.plans)
-if (plans.length === 1) buildClusterEarly(plans[0]!, context)
+// One suite file in the run: it is the one this worker runs, so its lab can be built before it registers.
+if (context.earlyBuildFile) buildClusterEarly(context.plans[context.earlyBuildFile]!, context)
 
 const registrar: SuiteRegistrar = {
   register() {
