@@ -18,7 +18,7 @@ export type ErrorCode =
   | 'PROVIDER'
   | 'MEASUREMENT'
   /** A network asked for a Service path (`via`) it did not build at install. */
-  | 'service-path-missing'
+  | 'SERVICE_PATH_MISSING'
 
 export const EXIT = {
   ok: 0,

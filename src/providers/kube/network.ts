@@ -195,7 +195,7 @@ function pairOf({ name, plan, endpoints, services }: Installed, between: Between
     })
   }
   if (via === 'pod') return { client: endpoints.get(pair.client)!, server: endpoints.get(pair.server)! }
-  if (!services) throw new NetbenchError('service-path-missing', `network ${name} has no Service paths`, { hint: 'internal: the suite\'s placements (with their via) were not passed to the kube provider' })
+  if (!services) throw new NetbenchError('SERVICE_PATH_MISSING', `network ${name} has no Service paths`, { hint: 'internal: the suite\'s placements (with their via) were not passed to the kube provider' })
   const path = services.path(between, endpoint, via)
   return { client: endpoints.get(path.client)!, server: endpoints.get(path.server)!, service: path.route }
 }

@@ -39,7 +39,7 @@ describe('planServices', () => {
     expect(isNetbenchError(error) && [error.exitCode, error.message]).toEqual([2, 'endpoint: host with via: service: a Service path starts in a pod'])
   })
 
-  test('a via the network was installed without: service-path-missing, exit 3', async () => {
+  test('a via the network was installed without: SERVICE_PATH_MISSING, exit 3', async () => {
     const placements: Placement[] = [{ between: 'zones', endpoint: 'pod' }]
     // No Service is planned, so the target is never called.
     const paths = await installServicePaths(planPods('calico', nodes, placements, 'ctx'), placements, { target: {} as KubeTarget, runId: 'ab12', network: 'calico', ports: { first: 5201, last: 5250 }, readyTimeoutMs: 1000 })
@@ -49,7 +49,7 @@ describe('planServices', () => {
     } catch (caught) {
       error = caught
     }
-    expect(isNetbenchError(error) && [error.code, error.exitCode, error.message]).toEqual(['service-path-missing', 3, 'network calico was installed without a via: nodeport path for between: zones (pod endpoints)'])
+    expect(isNetbenchError(error) && [error.code, error.exitCode, error.message]).toEqual(['SERVICE_PATH_MISSING', 3, 'network calico was installed without a via: nodeport path for between: zones (pod endpoints)'])
     expect(paths.facts()).toEqual([])
   })
 

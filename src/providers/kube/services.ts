@@ -182,7 +182,7 @@ export async function installServicePaths(plan: PodPlan, placements: readonly Pl
       if (impossible) throw impossible
       const found = routes.get(key)
       if (found) return found
-      throw new NetbenchError('service-path-missing', `network ${options.network} was installed without a via: ${via} path for between: ${between} (${endpoint} endpoints)`, {
+      throw new NetbenchError('SERVICE_PATH_MISSING', `network ${options.network} was installed without a via: ${via} path for between: ${between} (${endpoint} endpoints)`, {
         hint: 'internal: the suite\'s placements (with their via) were not passed to the kube provider',
       })
     },

@@ -287,7 +287,7 @@ export function installServicePaths(lab: LocalLab, pods: readonly Pod[], vias: R
 function servicePair(lab: LocalLab, pods: readonly Pod[], between: Between, endpoint: EndpointKind | undefined, request: ServicePathRequest): EndpointPair {
   if (pods.length && endpoint === 'host') throw new NetbenchError('SUITE_INVALID', `via: ${request.via} reaches a pod through a Service; endpoint: host measures the nodes`, { hint: 'remove via, or remove endpoint: host' })
   if (!request.services) {
-    throw new NetbenchError('service-path-missing', `no Service path via ${request.via} was built`, { hint: 'the lab builds the Service paths the suite\'s steps name (cluster.vias); this is a netbench bug' })
+    throw new NetbenchError('SERVICE_PATH_MISSING', `no Service path via ${request.via} was built`, { hint: 'the lab builds the Service paths the suite\'s steps name (cluster.vias); this is a netbench bug' })
   }
   const [client, server] = membersOf(lab, pods, between)
   const from = request.via === 'hairpin' ? server : client

@@ -210,7 +210,7 @@ export async function installServices(lab: LocalLab, servers: readonly Backend[]
     route(via, client, server) {
       const service = services.find((candidate) => candidate.pod.name === server.name)
       if (!vias.includes(via) || !service) {
-        throw new NetbenchError('service-path-missing', `no Service path via ${via} to ${server.name} was built`, { hint: `the lab builds Service paths for the vias the suite's steps name (${vias.join(', ') || 'none'}); this is a netbench bug` })
+        throw new NetbenchError('SERVICE_PATH_MISSING', `no Service path via ${via} to ${server.name} was built`, { hint: `the lab builds Service paths for the vias the suite's steps name (${vias.join(', ') || 'none'}); this is a netbench bug` })
       }
       return routeOf(lab, table, service, via, client)
     },
