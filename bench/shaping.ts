@@ -63,7 +63,7 @@ export async function benchShaping(): Promise<{ ceilingBps: number | null; rows:
     await claimRun(runId, '')
     try {
       const lab = await createLab(runId, { provider: 'local', nodes: 2, zones: 2, instance: null, bandwidthBps: rateBps, pods: 1 })
-      ceilingBps ??= await measureSenderCeiling(lab.nodes[0]!.endpoint)
+      ceilingBps ??= await measureSenderCeiling(lab.nodes[0]!.endpoint, null)
       const runs: Record<string, ShapingRun> = {}
       // Before and after alternate per buffer so a change in the machine's load hits both alike.
       for (const buffer of BUFFERS) {

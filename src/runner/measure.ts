@@ -37,8 +37,11 @@ function toSampleResult(sample: Sample, sequence: number): SampleResult {
   }
 }
 
-/** The client's UDP sending ceiling, measured once per node and run by whoever passes it in. */
-export type SenderCeiling = (client: Endpoint, signal?: AbortSignal) => Promise<number | null>
+/**
+ * The client's UDP sending ceiling, measured once per node and run by whoever passes it in;
+ * `reachedBps` is what one sender of the asking point reached.
+ */
+export type SenderCeiling = (client: Endpoint, reachedBps: number | null, signal?: AbortSignal) => Promise<number | null>
 
 /** Reads that must not fail a probe: node CPU is an extra, a pod without `cat` only loses it. */
 const optional = <T>(read: Promise<T>): Promise<T | undefined> => read.catch(() => undefined)
@@ -262,7 +265,10 @@ export class PointMeasurement {
       result.fairness = fairness.length ? percentile(fairness, 50) : null
     }
     const { senderCeiling } = this.options
-    if (senderCeiling && result.status === 'ok' && isSenderLimited(result)) result.senderCeilingBps = await senderCeiling(this.pair.client, this.signal)
+    if (senderCeiling && result.status === 'ok' && isSenderLimited(result)) {
+      const reachedBps = result.metrics.senderBps === null ? null : result.metrics.senderBps / this.pairs.length
+      result.senderCeilingBps = await senderCeiling(this.pair.client, reachedBps, this.signal)
+    }
     result.limitedBy = limitedBy(result)
     return result
   }

@@ -86,7 +86,7 @@ export class SuiteSession {
 
   constructor(private readonly plan: SuitePlan, private readonly context: RunContext) {
     this.interrupt = watchInterrupt(context.runDir)
-    this.measureOptions = { signal: this.interrupt.signal, nextSequence: sequenceCounter(), senderCeiling: (client, signal) => this.senderCeiling(client, signal) }
+    this.measureOptions = { signal: this.interrupt.signal, nextSequence: sequenceCounter(), senderCeiling: (client, reachedBps, signal) => this.senderCeiling(client, reachedBps, signal) }
     this.pointById = new Map(plan.networks.flatMap((network) => network.points.map((point) => [point.id, point] as const)))
     this.totalPoints = this.pointById.size
     if (plan.suite.faults?.length) this.faults = new FaultSchedule(plan.suite.faults, () => this.getCluster())
@@ -179,11 +179,11 @@ export class SuiteSession {
     return { ...this.measureOptions, servers }
   }
 
-  private senderCeiling(client: Endpoint, signal?: AbortSignal): Promise<number | null> {
+  private senderCeiling(client: Endpoint, reachedBps: number | null, signal?: AbortSignal): Promise<number | null> {
     let ceiling = this.ceilings.get(client.node)
     if (!ceiling) {
       trace('ceiling:start')
-      ceiling = measureSenderCeiling(client, signal).finally(() => trace('ceiling:end'))
+      ceiling = measureSenderCeiling(client, reachedBps, signal).finally(() => trace('ceiling:end'))
       this.ceilings.set(client.node, ceiling)
     }
     return ceiling

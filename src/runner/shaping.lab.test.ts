@@ -39,7 +39,7 @@ function udpPoint(bitrateBps: number, durationMs = 2000): PlannedPoint {
 
 const ceilings = new Map<string, Promise<number | null>>()
 const senderCeiling: SenderCeiling = (client) => {
-  if (!ceilings.has(client.node)) ceilings.set(client.node, measureSenderCeiling(client))
+  if (!ceilings.has(client.node)) ceilings.set(client.node, measureSenderCeiling(client, null))
   return ceilings.get(client.node)!
 }
 

@@ -58,6 +58,8 @@ interface CommonClientArgs {
 export interface UdpClientArgs extends CommonClientArgs {
   bitrateBps: number
   datagramBytes: number
+  /** `-n`: end once this many bytes are sent, instead of after the duration (3.12 takes only one). */
+  bytes?: number
   /** `-w`: socket buffer of both ends (the kernel caps it at net.core.[rw]mem_max). */
   socketBufferBytes?: number
 }
@@ -70,8 +72,8 @@ export interface TcpClientArgs extends CommonClientArgs {
   bidir?: boolean
 }
 
-function commonTail(options: CommonClientArgs): string[] {
-  const tail = ['-t', String(wholeSeconds(options.durationMs))]
+function commonTail(options: CommonClientArgs, bytes?: number): string[] {
+  const tail = bytes ? ['-n', String(Math.round(bytes))] : ['-t', String(wholeSeconds(options.durationMs))]
   if (options.omitMs !== undefined && options.omitMs > 0) tail.push('-O', String(wholeSeconds(options.omitMs)))
   tail.push('--json', '--connect-timeout', String(Math.round(options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS)))
   return tail
@@ -86,11 +88,14 @@ export function udpClientArgs(options: UdpClientArgs): string[] {
   if (!Number.isInteger(options.datagramBytes) || options.datagramBytes < 16) {
     throw new RangeError(`invalid UDP datagram size ${options.datagramBytes}`)
   }
+  if (options.bytes !== undefined && !(Number.isFinite(options.bytes) && options.bytes >= options.datagramBytes)) {
+    throw new RangeError(`a byte-bounded UDP run needs at least one datagram, got ${options.bytes} bytes`)
+  }
   return [
     'iperf3', '-c', options.serverIp, '-p', String(options.port),
     '-u', '-b', String(bitrate), '-l', String(options.datagramBytes),
     ...(options.socketBufferBytes ? ['-w', String(Math.round(options.socketBufferBytes))] : []),
-    ...commonTail(options),
+    ...commonTail(options, options.bytes),
   ]
 }
 

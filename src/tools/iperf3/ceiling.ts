@@ -3,6 +3,18 @@ import { runIperf3 } from './run.ts'
 
 /** Far above what any host sends on loopback, so the sender runs flat out. */
 const CEILING_OFFER_BPS = 40e9
+/**
+ * How long the run should last: iperf3 3.12 takes `-t` in whole seconds only, so the run is bounded
+ * by bytes instead, sized from the rate the sender reached in the point that asks. Runs of
+ * 0.25–0.5 s on loopback here spread as widely as 1 s runs do from one to the next (2.0–2.4 Gbit/s).
+ */
+export const CEILING_TARGET_MS = 400
+/**
+ * A slow sender's point still gets a run long enough to stand for points that sent faster: the
+ * ceiling is kept for the node.
+ */
+const CEILING_MIN_REACHED_BPS = 1e9
+/** Without a rate to size it from: one second, iperf3's shortest timed run. */
 const CEILING_DURATION_MS = 1000
 
 /** The endpoint itself, addressed on loopback: server and client share its network stack. */
@@ -15,15 +27,24 @@ function loopbackOf(endpoint: Endpoint): Endpoint {
   }
 }
 
+/** Bytes for a run of about CEILING_TARGET_MS at the rate the sender already reached. */
+export function ceilingBytes(reachedBps: number): number {
+  return Math.round((Math.max(CEILING_MIN_REACHED_BPS, reachedBps) / 8) * (CEILING_TARGET_MS / 1000))
+}
+
 /**
  * How fast this endpoint's iperf3 can send UDP at all: a short flat-out run to its own loopback,
  * with datagrams of the endpoint's MTU. A point's sender near this rate had no CPU left; one far
- * below it was held back by something else. Null when the run fails (no loopback, no iperf3).
+ * below it was held back by something else. `reachedBps` is what the sender managed in the point
+ * that asks: the ceiling is at least that, so the run lasts at most about CEILING_TARGET_MS (null:
+ * a 1 s run). Null when the run fails (no loopback, no iperf3).
  */
-export async function measureSenderCeiling(endpoint: Endpoint, signal?: AbortSignal): Promise<number | null> {
+export async function measureSenderCeiling(endpoint: Endpoint, reachedBps: number | null, signal?: AbortSignal): Promise<number | null> {
   const local = loopbackOf(endpoint)
   try {
-    const sample = await runIperf3({ client: local, server: local, signal, probe: { kind: 'udp', bitrateBps: CEILING_OFFER_BPS, durationMs: CEILING_DURATION_MS } })
+    const bytes = reachedBps !== null && Number.isFinite(reachedBps) && reachedBps > 0 ? ceilingBytes(reachedBps) : undefined
+    const probe = { kind: 'udp' as const, bitrateBps: CEILING_OFFER_BPS, durationMs: CEILING_DURATION_MS, bytes }
+    const sample = await runIperf3({ client: local, server: local, signal, probe })
     return sample.metrics.senderBps
   } catch {
     signal?.throwIfAborted()

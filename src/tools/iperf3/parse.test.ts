@@ -30,6 +30,15 @@ describe('iperf3 args', () => {
       .toEqual(['iperf3', '-c', '198.18.250.2', '-p', '5201', '-P', '4', '-t', '1', '--json', '--connect-timeout', '3000'])
   })
 
+  it('a byte-bounded UDP run takes -n instead of -t (3.12 refuses both), and at least one datagram', () => {
+    const base = { serverIp: '198.18.250.2', port: 5201, bitrateBps: 40e9, datagramBytes: 1472, durationMs: 1000 }
+    const argv = udpClientArgs({ ...base, bytes: 50e6 })
+    expect(argv.slice(argv.indexOf('-n'), argv.indexOf('-n') + 2)).toEqual(['-n', '50000000'])
+    expect(argv).not.toContain('-t')
+    expect(() => udpClientArgs({ ...base, bytes: 100 })).toThrow(RangeError)
+    expect(() => udpClientArgs({ ...base, bytes: Number.NaN })).toThrow(RangeError)
+  })
+
   it('never emits -b 0 and rounds durations up to whole seconds', () => {
     const base = { serverIp: '198.18.250.2', port: 5201, datagramBytes: 1472, durationMs: 1000 }
     expect(() => udpClientArgs({ ...base, bitrateBps: 0 })).toThrow(RangeError)

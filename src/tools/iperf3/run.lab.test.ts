@@ -9,6 +9,7 @@ import type { Endpoint } from '../../endpoint.ts'
 import { isNetbenchError, type NetbenchError } from '../../errors.ts'
 import { createNetnsPair, type NetnsPair } from './netns-endpoint.testkit.ts'
 import { runIperf3 } from './run.ts'
+import { measureSenderCeiling } from './ceiling.ts'
 import { ServerKeeper } from './server.ts'
 import { parseUdpCounters } from '../udp-counters.ts'
 
@@ -79,6 +80,24 @@ describe('runIperf3 between two namespaces', () => {
     expect(sample).toMatchObject({ mtu: 1500, datagramBytes: 1472, lostPackets: expect.any(Number) })
     expect(sample.packets!).toBeGreaterThan(700)
     expect(sample.durationMs).toBeGreaterThanOrEqual(1000)
+  }, T)
+
+  it('a byte-bounded UDP run ends once its bytes are sent, well before a second', async () => {
+    const sample = await runIperf3({ server: pair.b, client: pair.a, probe: { kind: 'udp', bitrateBps: 100e6, durationMs: 1000, bytes: 2.5e6 } })
+    // 2.5 MB at 100 Mbit/s: 0.2 s.
+    expect(sample.durationMs).toBeGreaterThan(100)
+    expect(sample.durationMs).toBeLessThan(600)
+    expect(sample.packets! * 1472).toBeGreaterThanOrEqual(2.5e6)
+    expect(sample.metrics.senderBps! / 100e6).toBeGreaterThan(0.7)
+  }, T)
+
+  it('the sender ceiling sized from a reached rate agrees with a timed one-second run', async () => {
+    const timed = await measureSenderCeiling(pair.a, null)
+    const sized = await measureSenderCeiling(pair.a, timed! * 0.9)
+    expect(timed).toBeGreaterThan(0)
+    // Loopback runs here spread by about ±10% from one to the next; the margin is wider.
+    expect(sized! / timed!).toBeGreaterThan(0.6)
+    expect(sized! / timed!).toBeLessThan(1.6)
   }, T)
 
   it('UDP through a dropping 50mbit tbf: receiver rate well below sender rate', async () => {
