@@ -64,6 +64,7 @@ function exitCodeOf(result: RunResult): number {
  * report. Cleanup runs on every path, including SIGINT/SIGTERM.
  */
 export async function executeRun(prepared: PreparedRun, options: RunOptions): Promise<{ exitCode: number; result: RunResult }> {
+  trace('run:imported')
   const providerNames = new Set([...prepared.plans.map((plan) => plan.suite.cluster.provider), ...prepared.imperativeLabs.map((lab) => lab.cluster.provider)])
   for (const name of providerNames) {
     const provider = providerFor(name)

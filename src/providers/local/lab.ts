@@ -2,7 +2,7 @@ import { runChecked } from '../../exec.ts'
 import type { LocalClusterSpec } from '../../model.ts'
 import { NetnsEndpoint } from './netns-endpoint.ts'
 import { namespaceName, nodeName, prefix, zoneName } from './names.ts'
-import { policeUplink, readShaperCounters, shapeUplink } from './shaping.ts'
+import { FULL_FRAME_BYTES, policeUplinks, readShaperCounters, shapeUplink, type PolicedUplink } from './shaping.ts'
 import type { ShaperCounters } from '../../results/metrics.ts'
 import { EXEC_CONCURRENCY, mapLimit } from './concurrency.ts'
 import { applyConditions } from './conditions.ts'
@@ -55,6 +55,7 @@ export async function createLab(runId: string, spec: LocalClusterSpec): Promise<
   // Nodes are independent: build them a few at a time (a 50-node lab in seconds, not a minute).
   const nodes = await mapLimit(Array.from({ length: spec.nodes }, (_, index) => index), EXEC_CONCURRENCY, (index) => createNode(runId, index, spec, underlayNamespace))
   const lab = { runId, underlayNamespace, nodes }
+  await policeFrames(lab, FULL_FRAME_BYTES)
   await applyConditions(lab, spec)
   return lab
 }
@@ -80,10 +81,7 @@ async function createNode(runId: string, index: number, spec: LocalClusterSpec, 
   await runChecked('ip', ['netns', 'exec', namespace, 'sysctl', '-qw', ...nodeSysctls], { what: `setting sysctls on node ${name}` })
   const rate = nodeRate(spec, index)
   const shaper = rate === null ? null : { port, ifb: `i${name}`, rateBps: rate }
-  if (shaper) {
-    await shapeUplink(underlayNamespace, shaper.port, shaper.ifb, shaper.rateBps)
-    await policeUplink({ runPrefix: prefix(runId), nodeNamespace: namespace, underlayNamespace, port, node: name, rateBps: shaper.rateBps })
-  }
+  if (shaper) await shapeUplink(underlayNamespace, shaper.port, shaper.ifb, shaper.rateBps)
   const instance = spec.nodeInstances?.[index]
   const endpoint = new NetnsEndpoint({ name, label: `node ${name} (zone ${zone}${instance ? `, ${instance}` : ''})`, node: name, zone, namespace, ip, mtu: UNDERLAY_MTU })
   return { name, zone, namespace, ip, shaper, endpoint }
@@ -91,9 +89,8 @@ async function createNode(runId: string, index: number, spec: LocalClusterSpec, 
 
 /** Re-rates every node's UDP policers for a network whose full-size frames are `frameBytes` long. */
 export async function policeFrames(lab: LocalLab, frameBytes: number): Promise<void> {
-  await mapLimit(lab.nodes.filter((node) => node.shaper), EXEC_CONCURRENCY, (node) => policeUplink({
-    runPrefix: prefix(lab.runId), nodeNamespace: node.namespace, underlayNamespace: lab.underlayNamespace, port: node.shaper!.port, node: node.name, rateBps: node.shaper!.rateBps,
-  }, frameBytes))
+  const uplinks = lab.nodes.flatMap((node): PolicedUplink[] => node.shaper ? [{ nodeNamespace: node.namespace, port: node.shaper.port, node: node.name, rateBps: node.shaper.rateBps }] : [])
+  await policeUplinks(prefix(lab.runId), lab.underlayNamespace, uplinks, frameBytes)
 }
 
 /**

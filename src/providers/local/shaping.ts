@@ -61,7 +61,7 @@ const policerRule = (rateBps: number, frameBytes: number) => {
   return `meta l4proto udp meta length >= ${Math.floor(frameBytes / 2)} limit rate over ${packetsPerSecond}/second burst ${burstPackets} packets counter drop`
 }
 
-export interface PolicedUplink { runPrefix: string; nodeNamespace: string; underlayNamespace: string; port: string; node: string; rateBps: number }
+export interface PolicedUplink { nodeNamespace: string; port: string; node: string; rateBps: number }
 
 /** The nftables table of a run's policers, in the node's and in the underlay's namespace. */
 export const policerTable = (runPrefix: string) => `${runPrefix}_police`
@@ -74,17 +74,18 @@ export const policerTable = (runPrefix: string) => `${runPrefix}_police`
  * sender's softirq), which made each datagram cost 3–4× more and slowed a 2-core host's sender to
  * the link rate from ~450 Mbit/s up: no loss, where a cloud link loses the excess. TCP (and
  * overlays' GSO superpackets, one packet each) is left to tbf's queue. Called again when a
- * network is installed, with the size of its full frames (Weave's are smaller).
+ * network is installed, with the size of its full frames (Weave's are smaller). One `nft` per
+ * node and one for every download chain in the underlay, side by side.
  */
-export async function policeUplink(options: PolicedUplink, frameBytes = FULL_FRAME_BYTES): Promise<void> {
-  const table = policerTable(options.runPrefix)
-  const rule = policerRule(options.rateBps, frameBytes)
-  const upload = `table netdev ${table} {\n  chain upload { type filter hook egress device eth0 priority 0; }\n}\nflush chain netdev ${table} upload\nadd rule netdev ${table} upload ${rule}\n`
-  const download = `table bridge ${table} {\n  chain download_${options.node} { type filter hook forward priority 0; }\n}\nflush chain bridge ${table} download_${options.node}\nadd rule bridge ${table} download_${options.node} oifname "${options.port}" ${rule}\n`
-  for (const [namespace, input] of [[options.nodeNamespace, upload], [options.underlayNamespace, download]] as const) {
-    const result = await run('ip', ['netns', 'exec', namespace, 'nft', '-f', '-'], { input })
-    if (result.exitCode !== 0) throw featureError('an nftables policer', result.stderr, 'the kernel lacks nf_tables netdev egress or bridge filtering (Linux ≥ 5.16 with nf_tables): load nf_tables, or set cluster.bandwidth: none')
-  }
+export async function policeUplinks(runPrefix: string, underlayNamespace: string, uplinks: readonly PolicedUplink[], frameBytes = FULL_FRAME_BYTES): Promise<void> {
+  if (!uplinks.length) return
+  const table = policerTable(runPrefix)
+  const upload = (uplink: PolicedUplink) => `table netdev ${table} {\n  chain upload { type filter hook egress device eth0 priority 0; }\n}\nflush chain netdev ${table} upload\nadd rule netdev ${table} upload ${policerRule(uplink.rateBps, frameBytes)}\n`
+  const download = (uplink: PolicedUplink) => `table bridge ${table} {\n  chain download_${uplink.node} { type filter hook forward priority 0; }\n}\nflush chain bridge ${table} download_${uplink.node}\nadd rule bridge ${table} download_${uplink.node} oifname "${uplink.port}" ${policerRule(uplink.rateBps, frameBytes)}\n`
+  const batches: Array<[string, string]> = [...uplinks.map((uplink): [string, string] => [uplink.nodeNamespace, upload(uplink)]), [underlayNamespace, uplinks.map(download).join('')]]
+  const results = await Promise.all(batches.map(([namespace, input]) => run('ip', ['netns', 'exec', namespace, 'nft', '-f', '-'], { input })))
+  const failed = results.find((result) => result.exitCode !== 0)
+  if (failed) throw featureError('an nftables policer', failed.stderr, 'the kernel lacks nf_tables netdev egress or bridge filtering (Linux ≥ 5.16 with nf_tables): load nf_tables, or set cluster.bandwidth: none')
 }
 
 /** Packets the policers on a path dropped: the sender's upload and the receiver's download. */
