@@ -48,6 +48,16 @@ export interface Endpoint {
   readonly ports?: PortRange
   exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult>
   start(argv: readonly string[]): RunningProcess
+  /**
+   * What `cat <paths>` inside the endpoint prints, read without starting a program where the
+   * provider can (the lab reads from this process). Counters read around every probe go this way.
+   */
+  readFiles?(paths: readonly string[], options?: ExecOptions): Promise<ExecResult>
+}
+
+/** `cat <paths>` in the endpoint: its own reader where it has one, else an exec. */
+export function catFiles(endpoint: Endpoint, paths: readonly string[], options?: ExecOptions): Promise<ExecResult> {
+  return endpoint.readFiles ? endpoint.readFiles(paths, options) : endpoint.exec(['cat', ...paths], options)
 }
 
 /**

@@ -4,7 +4,7 @@
  * node's (the lab's: the machine's). The boot id tells whether two endpoints share a kernel.
  */
 import { NetbenchError } from '../errors.ts'
-import type { Endpoint } from '../endpoint.ts'
+import { catFiles, type Endpoint } from '../endpoint.ts'
 import type { KernelCpu, NodeCpu } from '../results/metrics.ts'
 
 /** The aggregate `cpu` line of /proc/stat, in clock ticks, and who counted them. */
@@ -53,9 +53,9 @@ export function kernelCpu(nodes: string[], before: CpuCounters, after: CpuCounte
   }
 }
 
-/** Reads the counters through the endpoint; one exec, so it costs a probe no more than a `cat`. */
+/** Reads the counters through the endpoint: at most one exec, so it costs a probe no more than a `cat`. */
 export async function readCpuCounters(endpoint: Endpoint, signal?: AbortSignal): Promise<CpuCounters> {
-  const result = await endpoint.exec(['cat', '/proc/stat', '/proc/sys/kernel/random/boot_id'], { signal, timeoutMs: 5000 })
+  const result = await catFiles(endpoint, ['/proc/stat', '/proc/sys/kernel/random/boot_id'], { signal, timeoutMs: 5000 })
   if (result.exitCode !== 0) throw new NetbenchError('MEASUREMENT', `reading /proc/stat in ${endpoint.name} failed: ${result.stderr.trim() || `exit ${result.exitCode}`}`)
   return parseProcStat(result.stdout)
 }

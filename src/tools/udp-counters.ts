@@ -1,4 +1,4 @@
-import type { Endpoint } from '../endpoint.ts'
+import { catFiles, type Endpoint } from '../endpoint.ts'
 
 /** The kernel's UDP counters of an endpoint's network namespace (`/proc/net/snmp`, `Udp:` rows). */
 export interface UdpCounters {
@@ -25,7 +25,7 @@ export function parseUdpCounters(snmp: string): UdpCounters | undefined {
 /** Reads the counters inside the endpoint; undefined where the endpoint cannot show them. */
 export async function readUdpCounters(endpoint: Endpoint): Promise<UdpCounters | undefined> {
   try {
-    const result = await endpoint.exec(['cat', '/proc/net/snmp'], { timeoutMs: 5000 })
+    const result = await catFiles(endpoint, ['/proc/net/snmp'], { timeoutMs: 5000 })
     return result.exitCode === 0 ? parseUdpCounters(result.stdout) : undefined
   } catch {
     return undefined
