@@ -40,6 +40,9 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
   checkNamePattern(flags.t)
   useKubeconfig(flags.kubeconfig)
   // Flags, then netbench.config.ts; a bad --baseline file stops here, before anything is provisioned.
+  // The runner's modules (Vitest's among them) load while the suites are read and checked.
+  const runner = import('../runner/run.ts')
+  runner.catch(() => undefined)
   const settings = await reportSettings({ reporters: asList(flags.reporter), reportDir: flags.reportDir, baseline: flags.baseline }, ['terminal'])
   trace('cli:settings')
   const prepared = await prepareRun(files, { networks: asList(flags.network).length ? asList(flags.network) : undefined, baseline: settings.baseline?.result })
