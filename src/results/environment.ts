@@ -26,7 +26,8 @@ const LAB_PACKAGES = { iproute2: 'iproute2', cniPlugins: 'containernetworking-pl
 /** What a reader needs to reproduce or judge the run. */
 export async function captureEnvironment(provider: string, lab?: Record<string, string>): Promise<Environment> {
   const cpuList = cpus()
-  const tools = Object.fromEntries(await Promise.all(Object.entries(LAB_PACKAGES).map(async ([name, pkg]) => [name, await packageVersion(pkg)] as const)))
+  const [iperf3, ...versions] = await Promise.all([firstLine('iperf3', ['--version']), ...Object.values(LAB_PACKAGES).map(packageVersion)])
+  const tools = Object.fromEntries(Object.keys(LAB_PACKAGES).map((name, index) => [name, versions[index] ?? null]))
   return {
     netbenchVersion: NETBENCH_VERSION,
     node: process.version,
@@ -34,7 +35,7 @@ export async function captureEnvironment(provider: string, lab?: Record<string, 
     platform: `${process.platform}/${process.arch}`,
     cpuModel: cpuList[0]?.model.trim() ?? 'unknown',
     cpuCount: cpuList.length,
-    iperf3: await firstLine('iperf3', ['--version']),
+    iperf3: iperf3 ?? null,
     provider,
     tools,
     ...lab ? { lab } : {},

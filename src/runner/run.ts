@@ -108,10 +108,12 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
   const startedAt = new Date()
   for (const lifecycle of lifecycles) await lifecycle.claim(runId, runDir)
   try {
+    // The versions are looked up while dead runs are reaped: both before anything is measured.
+    const environment = machineFacts(lifecycles, options.stream).then((facts) => captureEnvironment([...providerNames].join(', '), facts))
+    environment.catch(() => undefined)
     const reaped = []
     for (const lifecycle of lifecycles) reaped.push(...await lifecycle.reapDeadRuns(runId))
     if (reaped.length) options.stream.write(`netbench: removed leftovers of dead runs: ${reaped.join(', ')}\n`)
-    const environment = await captureEnvironment([...providerNames].join(', '), await machineFacts(lifecycles, options.stream))
     const context: RunContext = {
       runId, runDir, eventsFile: join(runDir, 'events.jsonl'),
       plans: Object.fromEntries(prepared.plans.map((plan) => [plan.suite.file, plan])),
@@ -119,6 +121,7 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
       // The only file of the run is this suite: its worker may build the lab while importing it.
       ...prepared.files.length === 1 && prepared.plans.length === 1 ? { earlyBuildFile: prepared.plans[0]!.suite.file } : {},
     }
+    await environment
     trace('run:context')
     const points = prepared.plans.reduce((total, plan) => total + plan.networks.reduce((sum, network) => sum + network.points.length, 0), 0)
     reporter.onRunStart?.({ runId, files: prepared.files, points, imperativeFiles: prepared.imperativeFiles.length })
@@ -127,7 +130,7 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
     const leftBehind = reportRemoteCleanup(await removeRemote(true), options.stream)
     remoteCleaned = true
     const result = buildRunResult({
-      runId, startedAt, environment, plans: prepared.plans, imperativeFiles: prepared.imperativeFiles,
+      runId, startedAt, environment: await environment, plans: prepared.plans, imperativeFiles: prepared.imperativeFiles,
       titles: new Map(prepared.imperativeFiles.map((file) => [file, collector.titles.get(file) ?? displayPath(file)])),
       events, outcomes: collector.outcomes, fileErrors: collector.fileErrors, unhandled: collector.unhandled, interrupted: interrupt.interrupted, baseline: options.baseline,
     })

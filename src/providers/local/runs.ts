@@ -69,19 +69,26 @@ export async function listNamespaces(): Promise<string[]> {
 /** Run ids that have anything on this machine: namespaces, state files or temp dirs. */
 export async function knownRunIds(): Promise<Set<string>> {
   const ids = new Set<string>()
-  for (const name of await listNamespaces()) {
+  // Every run starts by asking this: the four places are looked at side by side.
+  const [namespaces, stateFiles, tempEntries, processes] = await Promise.all([
+    listNamespaces(),
+    readdir(STATE_DIR).catch(() => [] as string[]),
+    readdir(tmpdir()).catch(() => [] as string[]),
+    processesNamingRuns(),
+  ])
+  for (const name of namespaces) {
     const id = runIdOfNamespace(name)
     if (id) ids.add(id)
   }
-  for (const file of await readdir(STATE_DIR).catch(() => [] as string[])) {
+  for (const file of stateFiles) {
     const match = /^([a-z0-9]{4})\.json$/.exec(file)
     if (match) ids.add(match[1]!)
   }
-  for (const entry of await readdir(tmpdir()).catch(() => [] as string[])) {
+  for (const entry of tempEntries) {
     const match = /^nb([a-z0-9]{4})-/.exec(entry)
     if (match) ids.add(match[1]!)
   }
-  for (const runId of (await processesNamingRuns()).keys()) ids.add(runId)
+  for (const runId of processes.keys()) ids.add(runId)
   return ids
 }
 
@@ -96,13 +103,13 @@ const LAB_PROGRAMS = new Set(['bird', 'iperf3', 'sockperf', 'ip', 'nft', 'tc', '
 
 async function processesNamingRuns(): Promise<Map<string, number[]>> {
   const found = new Map<string, number[]>()
-  for (const entry of await readdir('/proc').catch(() => [] as string[])) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue
-    const command = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')
-    if (!LAB_PROGRAMS.has(command.split('\0')[0]!.split('/').pop()!)) continue
+  const pids = (await readdir('/proc').catch(() => [] as string[])).filter((entry) => /^\d+$/.test(entry) && Number(entry) !== process.pid)
+  const commands = await Promise.all(pids.map((pid) => readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')))
+  commands.forEach((command, index) => {
+    if (!LAB_PROGRAMS.has(command.split('\0')[0]!.split('/').pop()!)) return
     const runId = /(?:^|[\0/ ])nb([a-z0-9]{4})-/.exec(command)?.[1]
-    if (runId) found.set(runId, [...found.get(runId) ?? [], Number(entry)])
-  }
+    if (runId) found.set(runId, [...found.get(runId) ?? [], Number(pids[index])])
+  })
   return found
 }
 
