@@ -145,6 +145,9 @@ export function parseBgpSessions(output: string): Record<string, string> {
   return sessions
 }
 
+/** Between looks at the routes: a converged mesh is seen within this, plus one look's time. */
+const BGP_POLL_MS = 15
+
 /**
  * Waits until every node's kernel holds a `proto bird` route for every block of every other
  * node: BGP has converged and BIRD has programmed what it learned. A BIRD that exits is an error.
@@ -174,7 +177,7 @@ export async function waitBgpConverged(lab: LocalLab, daemons: readonly BirdDaem
       const states = await birdc(daemons[pending[0]!.index]!.socket, ['show', 'protocols']).then(parseBgpSessions, () => ({}))
       throw new NetbenchError('PROVIDER', `BGP did not converge on ${pending.map(({ node }) => node.name).join(', ')}: ${JSON.stringify(states)}`, { hint: 'see the BIRD logs in the run directory' })
     }
-    await sleep(50)
+    await sleep(BGP_POLL_MS)
   }
 }
 
