@@ -87,9 +87,13 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
   // What the providers keep of the run on this machine (the lab); runs without any (kube, k3s)
   // need no root and no iproute2, and claim nothing here.
   const lifecycles = lifecyclesOf(providerNames)
+  // Once before the reports and again on the way out, unless the first one got everything.
+  let localRemoved = false
   const removeLocal = async () => {
+    if (localRemoved) return
     for (const lifecycle of lifecycles) await lifecycle.release(runId)
     await rm(runDir, { recursive: true, force: true })
+    localRemoved = true
   }
   // The run directory is named for a lifecycle's reaper (a dead run's is removed); a run that claims
   // nothing here must not look like one that does, or a concurrent run would reap it.
