@@ -25,12 +25,30 @@ export function missingProgram(program: string): NetbenchError {
 }
 
 /**
+ * Programs this process has started (`run` and long-running ones alike) and `run`s not yet ended:
+ * a reading taken when none was running is still current while `started` has not moved, as far as
+ * netbench's own doing goes (the lab's namespaces see no one else's).
+ */
+const activity = { started: 0, running: 0 }
+
+export function programActivity(): Readonly<typeof activity> {
+  return { ...activity }
+}
+
+/** Counts a long-running program started outside `run` (a server, a daemon). */
+export function noteProgramStarted(): void {
+  activity.started++
+}
+
+/**
  * Runs a program with an argument array (never a shell) and collects its output. Resolves with
  * the exit status instead of throwing, so callers decide what a non-zero exit means; only a
  * missing program throws.
  */
 export function run(program: string, args: readonly string[], options: ExecOptions & { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
+    activity.started++
+    activity.running++
     const child = execFile(program, args, {
       timeout: options.timeoutMs ?? 0,
       signal: options.signal,
@@ -48,6 +66,7 @@ export function run(program: string, args: readonly string[], options: ExecOptio
       })
     })
     const exited = processExit(child)
+    void exited.then(() => { activity.running-- })
     if (options.input !== undefined) child.stdin?.end(options.input)
   })
 }

@@ -11,6 +11,7 @@ import { percentile } from '../results/stats.ts'
 import { runIperf3 } from '../tools/iperf3/run.ts'
 import { searchProbeEstimate } from './max-rate.ts'
 import { measurePoint } from './measure.ts'
+import { ServerKeeper } from '../tools/iperf3/server.ts'
 
 // Issue 6's proofs on the real lab: netbench's figures agree with iperf3 run by hand, and the loss
 // attribution names the right culprit when a culprit is made on purpose.
@@ -120,6 +121,35 @@ describe('loss attribution', () => {
       expect(result.metrics.lossReceiverPercent!).toBeLessThan(0.5)
     } finally {
       await run('ip', ['netns', 'exec', ul, 'nft', 'delete', 'table', 'bridge', table])
+    }
+  })
+})
+
+describe('shaper counters around consecutive probes', () => {
+  test('the reading after a probe is the next one\'s before when it follows at once; a program started between them forces a new one', async () => {
+    const reader = pathShapers(lab, lab.nodes[0]!.name, lab.nodes[1]!.name)!
+    expect(pathShapers(lab, lab.nodes[0]!.name, lab.nodes[1]!.name)).toBe(reader)
+    let reads = 0
+    const shaped = { ...pair(), shapers: () => { reads++; return reader() } }
+    // Kept servers: nothing is started between the probes but their clients.
+    const servers = new ServerKeeper()
+    try {
+      const offered = point({ bitrateBps: 300e6 })
+      const first = await measurePoint('s', offered, shaped, { servers })
+      const second = await measurePoint('s', offered, shaped, { servers })
+      expect(reads).toBe(3)
+      await run('true', [])
+      const third = await measurePoint('s', offered, shaped, { servers })
+      expect(reads).toBe(5)
+      // Each probe's counts are its own: 300M offered on a 200M link, about a third dropped every time.
+      for (const result of [first, second, third]) {
+        const { shaper, packets } = result.samples[0]!
+        expect(shaper!.drops).toBeGreaterThan(packets! * 0.15)
+        expect(shaper!.drops).toBeLessThan(packets! * 0.6)
+        expect(shaper!.packets).toBeLessThan(packets! * 2.2)
+      }
+    } finally {
+      await servers.close()
     }
   })
 })

@@ -1,4 +1,5 @@
 import { isNetbenchError, NetbenchError } from '../errors.ts'
+import { programActivity } from '../exec.ts'
 import type { PlannedPoint } from './planned.ts'
 import type { EndpointPair } from '../providers/types.ts'
 import { attributeLoss, isSenderLimited, limitedBy } from '../results/attribution.ts'
@@ -46,6 +47,31 @@ export type SenderCeiling = (client: Endpoint, reachedBps: number | null, signal
 /** Reads that must not fail a probe: node CPU is an extra, a pod without `cat` only loses it. */
 const optional = <T>(read: Promise<T>): Promise<T | undefined> => read.catch(() => undefined)
 
+type ShaperReader = NonNullable<EndpointPair['shapers']>
+
+/** How soon the next probe on a path must follow for the last reading after to be its reading before. */
+const CARRY_MS = 250
+/**
+ * The shaper counters read after the last probe on each path. Probes of consecutive points follow
+ * each other within milliseconds; if netbench started no program in between (so no traffic, no
+ * re-rated policer, no fault) and none was running when it was read, that reading is also the
+ * next probe's reading before: a `tc` and two `nft` fewer between them.
+ */
+const carried = new WeakMap<ShaperReader, { counters: ShaperCounters; started: number; at: number }>()
+
+function readBefore(shapers: ShaperReader | undefined): Promise<ShaperCounters | undefined> | undefined {
+  if (!shapers) return undefined
+  const last = carried.get(shapers)
+  carried.delete(shapers)
+  if (last && last.started === programActivity().started && Date.now() - last.at <= CARRY_MS) return Promise.resolve(last.counters)
+  return shapers()
+}
+
+function carry(shapers: ShaperReader | undefined, counters: ShaperCounters | undefined): void {
+  const activity = programActivity()
+  if (shapers && counters && activity.running === 0) carried.set(shapers, { counters, started: activity.started, at: Date.now() })
+}
+
 /**
  * A probe with the shapers' counters (UDP) and the nodes' CPU read around it: the reads side by
  * side, and side by side with the server's start before the run and its stop after it, so that
@@ -59,10 +85,11 @@ async function runCounted(pair: EndpointPair, probe: Iperf3Probe, signal: AbortS
   let cpuBefore: CpuReading | undefined
   let cpuAfter: CpuReading | undefined
   const around = {
-    before: async () => { [before, cpuBefore] = await Promise.all([shapers?.(), optional(readNodeCpu(ends, signal))]) },
+    before: async () => { [before, cpuBefore] = await Promise.all([readBefore(shapers), optional(readNodeCpu(ends, signal))]) },
     after: async () => { [after, cpuAfter] = await Promise.all([before && shapers?.(), cpuBefore && optional(readNodeCpu(ends, signal))]) },
   }
   const sample = await runIperf3({ server: pair.server, client: pair.client, probe, signal, around, servers, ready, destination: pair.service })
+  carry(shapers, after)
   if (before && after) sample.shaper = { packets: after.packets - before.packets, drops: after.drops - before.drops, overlimits: after.overlimits - before.overlimits }
   if (cpuBefore && cpuAfter) {
     sample.nodeCpu = nodeCpuBetween(cpuBefore, cpuAfter)

@@ -99,6 +99,17 @@ export async function policeFrames(lab: LocalLab, frameBytes: number): Promise<v
  */
 export function pathShapers(lab: LocalLab, from: string, to: string): (() => Promise<ShaperCounters | undefined>) | undefined {
   if (from === to) return undefined
+  // One reader per path for the lab's life: a probe's reading after can stand for the next one's before.
+  let readers = shaperReaders.get(lab)
+  if (!readers) shaperReaders.set(lab, readers = new Map())
+  const key = `${from}>${to}`
+  if (!readers.has(key)) readers.set(key, newPathShapers(lab, from, to))
+  return readers.get(key)
+}
+
+const shaperReaders = new WeakMap<LocalLab, Map<string, (() => Promise<ShaperCounters | undefined>) | undefined>>()
+
+function newPathShapers(lab: LocalLab, from: string, to: string): (() => Promise<ShaperCounters | undefined>) | undefined {
   const sender = lab.nodes.find((node) => node.name === from)
   const receiver = lab.nodes.find((node) => node.name === to)
   const devices = [sender?.shaper?.ifb, receiver?.shaper?.port].filter((device) => device !== undefined)

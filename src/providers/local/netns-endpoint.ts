@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { readFile, readlink, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { missingProgram, run } from '../../exec.ts'
+import { missingProgram, noteProgramStarted, run } from '../../exec.ts'
 import type { Endpoint, ExecOptions, ExecResult, RunningProcess } from '../../endpoint.ts'
 
 export interface NetnsEndpointInit {
@@ -83,6 +83,7 @@ export class NetnsEndpoint implements Endpoint {
   }
 
   start(argv: readonly string[]): RunningProcess {
+    noteProgramStarted()
     const child = spawn('ip', ['netns', 'exec', this.namespace, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] })
     const { pid } = child
     if (pid !== undefined) {

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { NetbenchError } from '../../../errors.ts'
-import { run } from '../../../exec.ts'
+import { noteProgramStarted, run } from '../../../exec.ts'
 import { spawn } from 'node:child_process'
 import { Readable } from 'node:stream'
 import type { ExecResult, RunningProcess } from '../../../endpoint.ts'
@@ -110,6 +110,7 @@ export async function startBird(workDir: string, input: Omit<BirdConfigInput, 'l
  * would kill it) and its own process group. `lab down` stops it with the lab's namespaces.
  */
 function startDetached(namespace: string, argv: readonly string[]): RunningProcess {
+  noteProgramStarted()
   const child = spawn('ip', ['netns', 'exec', namespace, ...argv], { detached: true, stdio: 'ignore' })
   child.unref()
   const exited = new Promise<ExecResult>((resolve) => {
