@@ -12,6 +12,7 @@ import { runIperf3 } from '../tools/iperf3/run.ts'
 import { searchProbeEstimate } from './max-rate.ts'
 import { measurePoint } from './measure.ts'
 import { ServerKeeper } from '../tools/iperf3/server.ts'
+import { measureSenderCeiling } from '../tools/iperf3/ceiling.ts'
 
 // Issue 6's proofs on the real lab: netbench's figures agree with iperf3 run by hand, and the loss
 // attribution names the right culprit when a culprit is made on purpose.
@@ -147,6 +148,28 @@ describe('shaper counters around consecutive probes', () => {
         expect(shaper!.drops).toBeGreaterThan(packets! * 0.15)
         expect(shaper!.drops).toBeLessThan(packets! * 0.6)
         expect(shaper!.packets).toBeLessThan(packets! * 2.2)
+      }
+    } finally {
+      await servers.close()
+    }
+  })
+})
+
+describe('overload probes back to back', () => {
+  test('a flat-out sender sends about as fast as on loopback every time: the excess is dropped, never held back (the policer stays under tbf\'s rate)', async () => {
+    const shaped = { ...pair(), shapers: pathShapers(lab, lab.nodes[0]!.name, lab.nodes[1]!.name) }
+    const ceiling = (await measureSenderCeiling(shaped.client, null))!
+    const servers = new ServerKeeper()
+    try {
+      const flatOut = point({ bitrateBps: 40e9 })
+      for (let probe = 1; probe <= 3; probe++) {
+        const result = await measurePoint('s', flatOut, shaped, { servers })
+        // Policed at tbf's own rate, tbf queued what passed and its timer releases ate the
+        // sender's CPU: 0.5–0.67 of the ceiling here (1.1–1.15 now), down to the link rate with
+        // 0% loss at 450M.
+        expect(result.metrics.senderBps! / ceiling, `probe ${probe}`).toBeGreaterThan(0.8)
+        expect(result.metrics.lossPercent!, `probe ${probe}`).toBeGreaterThan(60)
+        expect(result.limitedBy, `probe ${probe}`).not.toBe('link')
       }
     } finally {
       await servers.close()

@@ -39,14 +39,24 @@ export function tbfArgs(device: string, rateBps: number): string[] {
 export const FULL_FRAME_BYTES = 1500 + 14
 
 /**
- * The UDP policer of a link: packets per second at the link's rate in the installed network's
- * full-size frames (netbench's datagrams fill the path MTU, so every probe datagram is one), and a
- * bucket of 20 ms of them (at least 512 KiB, as tbf's) so a descheduled sender's catch-up burst
- * below the rate passes. Counted in packets: nftables' byte limits always hold a whole second of
- * tokens, which would let the first second of an overload through.
+ * What the policer admits, as a share of the tbf behind it. At exactly tbf's rate, tbf's bucket
+ * never refills: it queues the policed UDP and releases it from a timer on the sending CPU, which
+ * slows the sender to the link rate, and then nothing is over the policer's rate any more. That
+ * state holds itself: back-to-back 3 s probes at 3G on a 450M link were held at 440 Mbit/s with 0%
+ * loss from the second probe on (the first reached 1.5–2 Gbit/s and lost 75%). At 99% tbf's
+ * bucket refills, its queue stays empty, and every such probe sent ~2 Gbit/s and lost 79%.
+ */
+export const POLICER_SHARE_OF_LINK = 0.99
+
+/**
+ * The UDP policer of a link: packets per second at POLICER_SHARE_OF_LINK of the link's rate in the
+ * installed network's full-size frames (netbench's datagrams fill the path MTU, so every probe
+ * datagram is one), and a bucket of 20 ms of them (at least 512 KiB, as tbf's) so a descheduled
+ * sender's catch-up burst below the rate passes. Counted in packets: nftables' byte limits always
+ * hold a whole second of tokens, which would let the first second of an overload through.
  */
 export function policerRate(rateBps: number, frameBytes = FULL_FRAME_BYTES): { packetsPerSecond: number; burstPackets: number } {
-  const packetsPerSecond = Math.max(1, Math.floor(rateBps / (frameBytes * 8)))
+  const packetsPerSecond = Math.max(1, Math.floor((rateBps * POLICER_SHARE_OF_LINK) / (frameBytes * 8)))
   return { packetsPerSecond, burstPackets: Math.max(Math.ceil((512 * 1024) / frameBytes), Math.round(packetsPerSecond * 0.02)) }
 }
 
@@ -160,7 +170,7 @@ function featureError(what: string, stderr: string, hint: string): NetbenchError
 /** How the lab shapes and probes, recorded in every result so a run can be reproduced. */
 export const LAB_FACTS: Record<string, string> = {
   shaping: `tbf on the underlay side of each node uplink, both directions (ifb for upload); bucket max(512 KiB, 20 ms), queue 20 ms within ${SHAPER_QUEUE_MIN_BYTES / 1024}–${SHAPER_QUEUE_MAX_BYTES / 1024} KiB, so the excess is dropped`,
-  policing: `UDP above each link's rate dropped by nftables policers (packets/s of the installed network's full-size frames, ${FULL_FRAME_BYTES} bytes for 1500-byte packets, bucket max(512 KiB, 20 ms)) at the node's egress and the underlay's forward to the receiving node, before tbf`,
+  policing: `UDP above ${POLICER_SHARE_OF_LINK * 100}% of each link's rate dropped by nftables policers (packets/s of the installed network's full-size frames, ${FULL_FRAME_BYTES} bytes for 1500-byte packets, bucket max(512 KiB, 20 ms)) at the node's egress and the underlay's forward to the receiving node, before tbf`,
   udpSocketBuffer: `iperf3 -w ${UDP_SOCKET_BUFFER_BYTES} bytes, or less where net.core.wmem_max/rmem_max grant less (each point records what it used)`,
   offloads: 'veth defaults (TSO/GSO/GRO on)',
   addresses: '198.18.0.0/15',
