@@ -18,7 +18,7 @@ export type Between = typeof BETWEEN[number]
 export type EndpointKind = typeof ENDPOINTS[number]
 export type RoundTripProtocol = Exclude<typeof LATENCY_PROTOCOLS[number], 'icmp'>
 
-/** Options a network may take; each applies to one CNI (see NETWORK_OPTIONS in schema.ts). */
+/** Options a network may take; each applies to one CNI (see NETWORK_OPTIONS in suites/presets.ts). */
 export interface NetworkOptions {
   backend?: 'vxlan' | 'host-gw'
   encapsulation?: 'none' | 'vxlan' | 'ipip'

@@ -8,7 +8,7 @@ import { prefix } from '../providers/local/names.ts'
 import { newRunId } from '../run-id.ts'
 import { checkConditionRequirements, checkNetworkRequirements, createLocalCluster, LOCAL_NETWORKS } from '../providers/local/provider.ts'
 import { claimRun, persistentLabs, removeRun } from '../providers/local/runs.ts'
-import { INSTANCE_PRESETS } from '../suites/schema.ts'
+import { INSTANCE_PRESETS } from '../suites/presets.ts'
 import type { LocalClusterSpec } from '../model.ts'
 import { formatRate } from '../units.ts'
 

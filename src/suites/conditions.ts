@@ -1,7 +1,8 @@
 import { parseDuration, parsePercent } from '../units.ts'
 import { checkedBitrate, checkedDuration } from './quantities.ts'
 import type { Fault, LocalClusterSpec } from '../model.ts'
-import { INSTANCE_PRESETS, type LocalClusterInput, type SuiteInput } from './schema.ts'
+import type { LocalClusterInput, SuiteInput } from './schema.ts'
+import { INSTANCE_PRESETS } from './presets.ts'
 import type { PathSegment } from './validate.ts'
 
 type Fail = (path: PathSegment[], message: string, hint: string) => never

@@ -5,7 +5,7 @@
 import { dirname, resolve } from 'node:path'
 import { checkedDuration } from './quantities.ts'
 import type { K3sClusterInput, KubeClusterInput, NetworkInput } from './schema.ts'
-import { NETWORK_OPTIONS, type NetworkOptionName } from './schema.ts'
+import { NETWORK_OPTIONS, type NetworkOptionName } from './presets.ts'
 import type { K3sClusterSpec, KubeClusterSpec, Placement, Step } from '../model.ts'
 import type { PathSegment } from './validate.ts'
 

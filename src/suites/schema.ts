@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import { BETWEEN, ENDPOINTS, LATENCY_PROTOCOLS, VIAS } from '../model.ts'
+import { INSTANCE_PRESETS, NETWORK_OPTIONS } from './presets.ts'
 
 /**
  * The suite schema: the single source of truth for `*.netbench.ts` (via the Static types
@@ -183,13 +184,6 @@ export const StepSchema = Type.Object({
   latency: Type.Optional(LatencyStepSchema),
 }, { additionalProperties: false, minProperties: 1, maxProperties: 1, title: 'step (udp, tcp, latency or policy)' })
 
-export const INSTANCE_PRESETS = {
-  'm4.large': 450e6,
-  'm4.xlarge': 750e6,
-  'm5.large': 750e6,
-  't3.large': 510e6,
-} as const satisfies Record<string, number>
-
 const LossPercent = Type.String({
   pattern: '^\\d+(\\.\\d+)?\\s*%$', title: 'percentage like 1%',
   description: 'Random packet loss on the uplinks (nftables numgen drop, segmentation offload off so it is per packet).',
@@ -267,17 +261,6 @@ export const ClusterSchema = Type.Unsafe<Static<typeof LocalClusterSchema> | Sta
 
 export const NetworkNameSchema = Type.String({ pattern: '^[a-z][a-z0-9-]*(\\.[a-z0-9-]+)*$', maxLength: 32, title: 'network name', description: 'Lowercase letters, digits and dashes; dots between version parts, e.g. calico-3.29.' })
 
-/**
- * Options of the networks that have them, and which CNI each applies to (checked after the
- * schema, so a misplaced option is told as such rather than as an unknown field).
- */
-export const NETWORK_OPTIONS = {
-  backend: { cnis: ['flannel', 'canal'], values: ['vxlan', 'host-gw'], description: 'flannel backend: vxlan (default) or host-gw (routes via node IPs, no encapsulation).' },
-  encapsulation: { cnis: ['calico'], values: ['none', 'vxlan', 'ipip'], description: 'Calico encapsulation: none (BGP-routed, default), vxlan (VNI 4096, port 4789) or ipip (needs the kernel ipip module).' },
-  encryption: { cnis: ['weave'], values: [true, false], description: 'Weave encryption: IPsec ESP with AES-GCM between nodes (needs ESP and GCM in the kernel).' },
-  routing: { cnis: ['cilium'], values: ['tunnel', 'native'], description: 'Cilium routing: tunnel (VXLAN 8472, default) or native (node routes, no encapsulation).' },
-} as const
-export type NetworkOptionName = keyof typeof NETWORK_OPTIONS
 
 const literals = (values: readonly string[], title: string, description: string) =>
   Type.Union(values.map((value) => Type.Literal(value)), { title, description })

@@ -3,26 +3,31 @@ import type { ErrorObject, ValidateFunction } from 'ajv'
 import { NetbenchError } from '../errors.ts'
 import { nearest } from '../expect/tokens.ts'
 import { clip, formatPath, visibleLine } from '../text.ts'
-import { SuiteSchema, type SuiteInput } from './schema.ts'
+import type { SuiteInput } from './schema.ts'
 
 export const SUITE_VALIDATOR_OPTIONS = { allErrors: true, verbose: true, strict: false } as const
 
 const require = createRequire(import.meta.url)
 
-/** The package's build writes the validator as code (scripts/build.mjs); the sources have none. */
-function prebuiltValidator(): ValidateFunction<SuiteInput> | undefined {
-  if (import.meta.url.endsWith('.ts')) return undefined
+/**
+ * The package's build writes the validator as code (scripts/build.mjs), so the package never
+ * loads the schema (TypeBox, ~65 ms: most processes importing this module, Vitest's workers among
+ * them, never validate a suite); the sources compile it from the schema.
+ */
+const sourceSchema = import.meta.url.endsWith('.ts') ? (await import('./schema.ts')).SuiteSchema : undefined
+
+function prebuiltValidator(): ValidateFunction<SuiteInput> {
   try {
     return (require('./suite-validator.cjs') as { default: ValidateFunction<SuiteInput> }).default
-  } catch {
-    return undefined
+  } catch (error) {
+    throw new NetbenchError('PROVIDER', `this netbench package lacks its suite validator (${(error as Error).message.split('\n')[0]})`, { hint: 'reinstall netbench, or run `npm run build` in a netbench checkout' })
   }
 }
 
 // Loaded or compiled on first use: compiling takes a few hundred ms, and most processes importing
-// this module (Vitest's workers, the suite's own `netbench` import) never validate a suite.
+// this module never validate a suite.
 let compiled: ValidateFunction<SuiteInput> | undefined
-const suiteValidator = () => compiled ??= prebuiltValidator() ?? new (require('ajv') as typeof import('ajv')).Ajv(SUITE_VALIDATOR_OPTIONS).compile<SuiteInput>(SuiteSchema)
+const suiteValidator = () => compiled ??= sourceSchema ? new (require('ajv') as typeof import('ajv')).Ajv(SUITE_VALIDATOR_OPTIONS).compile<SuiteInput>(sourceSchema) : prebuiltValidator()
 
 export type PathSegment = string | number
 /** Maps a path in the suite to `line:column` (YAML suites); undefined when unknown (TS suites). */
