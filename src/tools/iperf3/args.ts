@@ -60,6 +60,8 @@ export interface UdpClientArgs extends CommonClientArgs {
   datagramBytes: number
   /** `-n`: end once this many bytes are sent, instead of after the duration (3.12 takes only one). */
   bytes?: number
+  /** `-i`: report intervals of this length (iperf3 takes fractions of a second); default 1 s. */
+  intervalMs?: number
   /** `-w`: socket buffer of both ends (the kernel caps it at net.core.[rw]mem_max). */
   socketBufferBytes?: number
 }
@@ -95,6 +97,7 @@ export function udpClientArgs(options: UdpClientArgs): string[] {
     'iperf3', '-c', options.serverIp, '-p', String(options.port),
     '-u', '-b', String(bitrate), '-l', String(options.datagramBytes),
     ...(options.socketBufferBytes ? ['-w', String(Math.round(options.socketBufferBytes))] : []),
+    ...(options.intervalMs ? ['-i', String(options.intervalMs / 1000)] : []),
     ...commonTail(options, options.bytes),
   ]
 }

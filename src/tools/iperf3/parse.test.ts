@@ -32,8 +32,9 @@ describe('iperf3 args', () => {
 
   it('a byte-bounded UDP run takes -n instead of -t (3.12 refuses both), and at least one datagram', () => {
     const base = { serverIp: '198.18.250.2', port: 5201, bitrateBps: 40e9, datagramBytes: 1472, durationMs: 1000 }
-    const argv = udpClientArgs({ ...base, bytes: 50e6 })
+    const argv = udpClientArgs({ ...base, bytes: 50e6, intervalMs: 100 })
     expect(argv.slice(argv.indexOf('-n'), argv.indexOf('-n') + 2)).toEqual(['-n', '50000000'])
+    expect(argv.slice(argv.indexOf('-i'), argv.indexOf('-i') + 2)).toEqual(['-i', '0.1'])
     expect(argv).not.toContain('-t')
     expect(() => udpClientArgs({ ...base, bytes: 100 })).toThrow(RangeError)
     expect(() => udpClientArgs({ ...base, bytes: Number.NaN })).toThrow(RangeError)

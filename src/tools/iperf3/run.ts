@@ -15,7 +15,7 @@ import { trace } from '../../trace.ts'
 
 export type Iperf3Probe =
   /** With `bytes`, the run ends once they are sent, and `durationMs` only bounds how long it may take. */
-  | { kind: 'udp'; bitrateBps: number; durationMs: number; omitMs?: number; socketBufferBytes?: number; bytes?: number }
+  | { kind: 'udp'; bitrateBps: number; durationMs: number; omitMs?: number; socketBufferBytes?: number; bytes?: number; intervalMs?: number }
   | { kind: 'tcp'; streams: number; durationMs: number; omitMs?: number; reverse?: boolean; bidir?: boolean }
 
 export interface RunIperf3Options {
@@ -68,7 +68,7 @@ export async function runIperf3(options: RunIperf3Options): Promise<Sample> {
   })
   const socketBufferBytes = probe.kind === 'udp' ? probe.socketBufferBytes ?? await grantedSocketBuffer(client, server, UDP_SOCKET_BUFFER_BYTES) : undefined
   const clientArgv = (port: number): string[] => probe.kind === 'udp'
-    ? udpClientArgs({ ...common(port), bitrateBps: probe.bitrateBps, datagramBytes: datagramBytes!, socketBufferBytes, bytes: probe.bytes })
+    ? udpClientArgs({ ...common(port), bitrateBps: probe.bitrateBps, datagramBytes: datagramBytes!, socketBufferBytes, bytes: probe.bytes, intervalMs: probe.intervalMs })
     : tcpClientArgs({ ...common(port), streams: probe.streams, reverse: probe.reverse, bidir: probe.bidir })
   // Build the argv once before starting anything, so bad input (bitrate 0) throws with no server.
   clientArgv(DEFAULT_PORT)
