@@ -27,13 +27,17 @@ describe('NetnsEndpoint.readFiles: counters read without starting a program', ()
     expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })).not.toContain(namespace)
   })
 
-  it("reads the kernel's own files from this process: /proc/stat and this machine's boot id", async () => {
+  it("reads the kernel's own files from this process: /proc/stat, the boot id, the socket buffer limits", async () => {
     const before = execs
     const result = await endpoint.readFiles(['/proc/stat', '/proc/sys/kernel/random/boot_id'])
     expect(execs).toBe(before)
     expect(result.exitCode).toBe(0)
     expect(result.stdout.startsWith('cpu ')).toBe(true)
     expect(result.stdout.trim().endsWith(readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim())).toBe(true)
+    // Global sysctls: what `cat` in the namespace prints is this machine's value.
+    const limits = await endpoint.readFiles(['/proc/sys/net/core/wmem_max', '/proc/sys/net/core/rmem_max'])
+    expect(execs).toBe(before)
+    expect(limits.stdout).toBe((await endpoint.exec(['cat', '/proc/sys/net/core/wmem_max', '/proc/sys/net/core/rmem_max'])).stdout)
   })
 
   it("reads the namespace's /proc/net through a program of its own, and falls back to cat without one", async () => {

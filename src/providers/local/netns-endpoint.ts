@@ -14,8 +14,11 @@ export interface NetnsEndpointInit {
   mtu: number
 }
 
-/** Files of the whole kernel, not of a network namespace: the same from every namespace here. */
-const MACHINE_FILES = new Set(['/proc/stat', '/proc/sys/kernel/random/boot_id'])
+/**
+ * Files of the whole kernel, not of a network namespace: the same from every namespace here
+ * (net.core.[rw]mem_max are global; a namespace reads the host's values).
+ */
+const MACHINE_FILES = new Set(['/proc/stat', '/proc/sys/kernel/random/boot_id', '/proc/sys/net/core/wmem_max', '/proc/sys/net/core/rmem_max'])
 const NAMESPACE_PROC_NET = '/proc/net/'
 
 /**

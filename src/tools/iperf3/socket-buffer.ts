@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import type { Endpoint } from '../../endpoint.ts'
+import { catFiles, type Endpoint } from '../../endpoint.ts'
 
 /** Debian's and Ubuntu's default net.core.wmem_max and rmem_max (and most cluster nodes'). */
 export const STOCK_SOCKET_BUFFER_MAX = 212992
@@ -23,7 +23,7 @@ const limits = new WeakMap<Endpoint, Promise<number | undefined>>()
 export function socketBufferLimit(endpoint: Endpoint): Promise<number | undefined> {
   let limit = limits.get(endpoint)
   if (!limit) {
-    limit = endpoint.exec(['cat', ...LIMIT_FILES], { timeoutMs: 5000 })
+    limit = catFiles(endpoint, LIMIT_FILES, { timeoutMs: 5000 })
       .then((result) => result.exitCode === 0 ? parseSocketBufferLimit(result.stdout) : undefined, () => undefined)
     limits.set(endpoint, limit)
   }
