@@ -64,18 +64,8 @@ function exitCodeOf(result: RunResult): number {
  * report. Cleanup runs on every path, including SIGINT/SIGTERM.
  */
 export async function executeRun(prepared: PreparedRun, options: RunOptions): Promise<{ exitCode: number; result: RunResult }> {
-  trace('run:imported')
   const providerNames = new Set([...prepared.plans.map((plan) => plan.suite.cluster.provider), ...prepared.imperativeLabs.map((lab) => lab.cluster.provider)])
-  for (const name of providerNames) {
-    const provider = providerFor(name)
-    for (const plan of prepared.plans.filter((p) => p.suite.cluster.provider === name)) {
-      await provider.preflight(plan.suite.cluster, plan.networks.map((network) => plan.suite.networkSpecs?.find((spec) => spec.name === network.name) ?? network.name))
-    }
-    // An imperative lab's networks are known as its tests probe them: the declared ones, or host.
-    for (const lab of prepared.imperativeLabs.filter((l) => l.cluster.provider === name)) {
-      await provider.preflight(lab.cluster, lab.networks.length ? lab.networks : ['host'])
-    }
-  }
+  await preflight(prepared, providerNames)
   trace('run:preflight')
   const { reporter } = options
   const runId = newRunId()
@@ -149,6 +139,20 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
     await removeLocal()
     if (!remoteCleaned) reportRemoteCleanup(await removeRemote(true), options.stream)
     interrupt.dispose()
+  }
+}
+
+/** Every provider's preflight for the clusters and networks the run will use. */
+async function preflight(prepared: PreparedRun, providerNames: ReadonlySet<string>): Promise<void> {
+  for (const name of providerNames) {
+    const provider = providerFor(name)
+    for (const plan of prepared.plans.filter((p) => p.suite.cluster.provider === name)) {
+      await provider.preflight(plan.suite.cluster, plan.networks.map((network) => plan.suite.networkSpecs?.find((spec) => spec.name === network.name) ?? network.name))
+    }
+    // An imperative lab's networks are known as its tests probe them: the declared ones, or host.
+    for (const lab of prepared.imperativeLabs.filter((l) => l.cluster.provider === name)) {
+      await provider.preflight(lab.cluster, lab.networks.length ? lab.networks : ['host'])
+    }
   }
 }
 
