@@ -7,11 +7,12 @@ const CEILING_OFFER_BPS = 40e9
  * How long the run should last: iperf3 3.12 takes `-t` in whole seconds only, so the run is bounded
  * by bytes instead, sized from the rate the sender reached in the point that asks.
  */
-export const CEILING_TARGET_MS = 350
+export const CEILING_TARGET_MS = 300
 /**
  * Reports every 100 ms; the first is the sender's ramp (1.5–2.2 Gbit/s here where the rest run at
- * 2.3–2.45) and is left out: a 0.35 s run then reads what a whole second does, 5–8% above what the
- * same runs average over their whole length.
+ * 2.3–2.45) and is left out. Seven runs of each, alternating, after the first 100 ms: 1 s runs
+ * 2.02–2.43 Gbit/s (median 2.40), runs sized for 0.3 s 2.21–2.48 (2.42); over their whole length
+ * short runs read 5–8% low.
  */
 const CEILING_INTERVAL_MS = 100
 /** A slow sender's point still gets a run long enough to stand for faster points: the ceiling is kept for the node. */
