@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { tmpProject } from '../../test/tmp-project.ts'
-import { isNetbenchError } from '../errors.ts'
+import { rejected } from '../../test/rejected.ts'
 import { loadSuiteFile } from './load.ts'
 import { planSuite } from '../plan/plan.ts'
 
@@ -10,14 +10,10 @@ const yamlSuite = (body: string) => `name: t\ncluster: { nodes: 3, zones: 3 }\nn
 
 async function loadError(files: Record<string, string>, name: string) {
   using project = tmpProject(files)
-  try {
+  return await rejected(async () => {
     const loaded = await loadSuiteFile(project.path(name), networks)
     if (loaded.kind === 'declarative') planSuite(loaded.suite, { place: loaded.place })
-  } catch (error) {
-    if (!isNetbenchError(error)) throw error
-    return error
-  }
-  throw new Error('expected the suite to be rejected')
+  })
 }
 
 describe('valid suites', () => {

@@ -1,7 +1,7 @@
 /** `pairs: N` in suites: the model, the plan, and every bad input as one line naming place and fix. */
 import { describe, expect, test } from 'vitest'
 import { tmpProject } from '../../test/tmp-project.ts'
-import { isNetbenchError } from '../errors.ts'
+import { rejected } from '../../test/rejected.ts'
 import { loadSuiteFile } from './load.ts'
 import { planSuite } from '../plan/plan.ts'
 
@@ -15,14 +15,9 @@ async function load(yaml: string) {
 }
 
 async function rejection(yaml: string): Promise<string> {
-  try {
-    await load(yaml)
-  } catch (error) {
-    if (!isNetbenchError(error)) throw error
-    expect(error.exitCode).toBe(2)
-    return error.oneLine
-  }
-  throw new Error('expected the suite to be rejected')
+  const error = await rejected(() => load(yaml))
+  expect(error.exitCode).toBe(2)
+  return error.oneLine
 }
 
 describe('valid', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { tmpProject } from '../../test/tmp-project.ts'
-import { isNetbenchError } from '../errors.ts'
+import { rejected } from '../../test/rejected.ts'
 import { loadSuiteFile } from './load.ts'
 
 const localNetworks = ['host', 'flannel', 'calico', 'weave']
@@ -13,14 +13,9 @@ async function load(files: Record<string, string>, name: string) {
 }
 
 async function loadError(files: Record<string, string>, name: string): Promise<string> {
-  try {
-    await load(files, name)
-  } catch (error) {
-    if (!isNetbenchError(error)) throw error
-    expect(error.exitCode).toBe(2)
-    return error.oneLine
-  }
-  throw new Error('expected the suite to be rejected')
+  const error = await rejected(() => load(files, name))
+  expect(error.exitCode).toBe(2)
+  return error.oneLine
 }
 
 describe('provider kube in suites', () => {
